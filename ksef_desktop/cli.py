@@ -1,0 +1,67 @@
+"""The ``ksef-desktop`` command line (DESIGN.md §9: a stable contract).
+
+Each subcommand lives in ``ksef_desktop/commands/<name>.py`` and exposes
+``register(subparsers)``, which adds its parser and sets ``func`` to a callable taking
+the parsed arguments and returning the exit code. Modules import their heavy
+dependencies inside that callable, so ``--version`` and ``--help`` stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ksef_desktop import __version__, i18n
+
+# Order is the order in --help.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ksef-desktop",
+        description="KSeF Desktop: offline-first FA(3) invoicing through KSeF API 2.0.",
+    )
+    parser.add_argument("--version", action="version", version=f"ksef-desktop {__version__}")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="where the database and archive live"
+    )
+    parser.add_argument(
+        "--lang", choices=i18n.LANGUAGES, default=None, help="language of messages (pl, en)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"ksef_desktop.commands.{name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.lang:
+        i18n.set_language(args.lang)
+    if args.command is None:
+        return _open_window(args)
+    result: int = args.func(args)
+    return result
+
+
+def _open_window(args: argparse.Namespace) -> int:
+    try:
+        app = importlib.import_module("ksef_desktop.ui.app")
+    except ModuleNotFoundError:
+        print(
+            i18n._("The main window is not part of this build yet; see `ksef-desktop --help`."),
+            file=sys.stderr,
+        )
+        return 2
+    result: int = app.run(args)
+    return result
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m ksef_desktop.cli
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per `ksef-desktop` subcommand; each exposes `register(subparsers)`."""

@@ -1,0 +1,1 @@
+"""KSeF API 2.0 client."""

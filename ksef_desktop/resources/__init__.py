@@ -1,0 +1,1 @@
+"""Schemas, fonts, icons and translations, read with importlib.resources."""

@@ -1,0 +1,1 @@
+"""Use cases as plain synchronous Python."""

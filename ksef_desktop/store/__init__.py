@@ -1,0 +1,1 @@
+"""SQLite storage, the submission outbox and the archive."""

@@ -1,0 +1,1 @@
+"""Widgets, Qt item models and dialogs."""

@@ -1,0 +1,1 @@
+"""QR codes (KOD I, KOD II) and the PDF visualisation."""

@@ -1,0 +1,1 @@
+"""The one bridge between services and Qt: a long-lived QThread."""

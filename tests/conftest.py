@@ -1,0 +1,33 @@
+"""Suite-wide settings: Qt offscreen, markers by folder, official data paths."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+DATA = Path(__file__).parent / "data"
+OFFICIAL_SAMPLES = sorted((DATA / "fa3-official").glob("*.xml"))
+
+_FOLDER_MARKERS = {"gui": "gui", "integration": "integration"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = Path(str(item.fspath)).parts
+        for folder, marker in _FOLDER_MARKERS.items():
+            if folder in parts:
+                item.add_marker(getattr(pytest.mark, marker))
+
+
+@pytest.fixture(autouse=True)
+def _english_or_polish_reset() -> object:
+    """Every test starts in the default language, whatever the previous one set."""
+    from ksef_desktop import i18n
+
+    i18n.set_language(i18n.DEFAULT_LANGUAGE)
+    yield
+    i18n.set_language(i18n.DEFAULT_LANGUAGE)
