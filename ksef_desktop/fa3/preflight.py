@@ -1,0 +1,363 @@
+"""KSeF's checks on an invoice file that the FA(3) XSD does not make.
+
+Source: KSEF-PROTOCOL.md §3.2 "Invoice checks" (DOCS:`faktury/weryfikacja-faktury.md`):
+UTF-8 without a BOM, a declaration (if any) naming UTF-8, no processing instructions,
+none of the discouraged Unicode characters, at most 1 000 000 bytes (3 000 000 with an
+attachment), ``P_1`` not later than the day of acceptance, and NIP checksums. On top of
+those: country and currency codes in capitals, enumeration values written exactly (the
+XSD's ``xsd:token`` collapses spaces, so `` 23`` passes the schema but not KSeF), and no
+DOCTYPE at all (refused before any parser sees it, so nothing is ever expanded).
+
+Every scan here is linear in the size of the file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from lxml import etree
+
+from ksef_desktop.domain.identifiers import internal_id_is_valid, nip_checksum_ok
+from ksef_desktop.fa3.defect import Defect
+from ksef_desktop.fa3.schema import FA3_NAMESPACE
+from ksef_desktop.fa3.schema_facts import schema_facts
+from ksef_desktop.i18n import N_
+
+MAX_SIZE = 1_000_000
+MAX_SIZE_WITH_ATTACHMENT = 3_000_000
+MAX_FORBIDDEN_REPORTED = 20  # one defect per line, at most this many lines
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_OTHER_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+_UTF16_START = re.compile(rb"\A(?:<\x00[?!a-zA-Z]\x00|\x00<\x00[?!a-zA-Z])")
+
+# KSeF's discouraged characters: [#x7F-#x84], [#x86-#x9F], [#xFDD0-#xFDEF] and the last
+# two code points of planes 1-16 (#x1FFFE-#x1FFFF ... #x10FFFE-#x10FFFF).
+_FORBIDDEN = re.compile(
+    "[\x7f-\x84\x86-\x9f\ufdd0-\ufdef"
+    + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(1, 17))
+    + "]"
+)
+_XML_DECL = re.compile(r"<\?xml[ \t\r\n][^>]*?\?>")
+_ENCODING = re.compile(r"[ \t\r\n]encoding[ \t\r\n]*=[ \t\r\n]*([\"'])(?P<value>[^\"'<>]*)\1")
+_ATTACHMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Zalacznik[\s/>]")
+_XML_SPACE = re.compile(r"[ \t\r\n]+")
+_NIP_SHAPE = re.compile(r"[1-9]((\d[1-9])|([1-9]\d))\d{7}")  # the XSD's etd:TNrNIP pattern
+_INTERNAL_ID_SHAPE = re.compile(_NIP_SHAPE.pattern + r"-\d{5}")  # tns:TNIPIdWew
+
+_NS = "{" + FA3_NAMESPACE + "}"
+_NIP_PARTIES = (
+    ("Podmiot1", N_("The seller's NIP {nip} (Podmiot1) has a wrong check digit.")),
+    ("Podmiot2", N_("The buyer's NIP {nip} (Podmiot2) has a wrong check digit.")),
+    ("Podmiot3", N_("The NIP {nip} of a third party (Podmiot3) has a wrong check digit.")),
+    (
+        "PodmiotUpowazniony",
+        N_("The NIP {nip} of the authorised entity (PodmiotUpowazniony) has a wrong check digit."),
+    ),
+)
+
+
+@dataclass
+class ByteScan:
+    """What the byte-level checks found, and the bytes to hand to the XML parser."""
+
+    defects: list[Defect] = field(default_factory=list)
+    # UTF-8 bytes without a BOM and with the declared encoding set to UTF-8 (so the
+    # parser reads what KSeF reads); None when the file must not be parsed at all.
+    parse_bytes: bytes | None = None
+
+
+def _line_of(text: str, index: int) -> int:
+    return text.count("\n", 0, index) + 1
+
+
+def _show(value: str) -> str:
+    """A value as it appears in the file, with tabs and line breaks made visible."""
+    return value.replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")
+
+
+def scan_bytes(data: bytes) -> ByteScan:
+    scan = ByteScan()
+    defects = scan.defects
+    if data.startswith(_UTF8_BOM):
+        defects.append(
+            Defect(
+                "bom",
+                N_(
+                    "The file starts with a byte order mark (BOM); KSeF accepts UTF-8 "
+                    "without a BOM."
+                ),
+            )
+        )
+    _check_size(data, defects)
+    data = data.removeprefix(_UTF8_BOM)
+    if data.startswith(_OTHER_BOMS) or _UTF16_START.match(data):
+        defects.append(
+            Defect(
+                "not-utf8",
+                N_("The file is in UTF-16 or UTF-32; KSeF accepts only UTF-8."),
+            )
+        )
+        return scan
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        defects.append(
+            Defect(
+                "not-utf8",
+                N_("The file is not valid UTF-8 (byte 0x{byte} cannot be read); save it in UTF-8."),
+                {"byte": f"{data[exc.start]:02X}"},
+                line=data.count(b"\n", 0, exc.start) + 1,
+            )
+        )
+        # Still point at the forbidden characters that are there (bad bytes become
+        # U+FFFD, which is allowed, so nothing is invented).
+        _check_forbidden(data.decode("utf-8", errors="replace"), defects)
+        return scan
+    _check_forbidden(text, defects)
+    text = _check_declaration(text, defects)
+    doctype_line = _doctype_line(text)
+    if doctype_line is not None:
+        defects.append(dtd_defect(doctype_line))
+        return scan
+    scan.parse_bytes = text.encode("utf-8")
+    return scan
+
+
+def _check_size(data: bytes, defects: list[Defect]) -> None:
+    if len(data) <= MAX_SIZE:
+        return
+    size = f"{len(data):,}".replace(",", " ")
+    if _ATTACHMENT.search(data) is None:
+        defects.append(
+            Defect(
+                "too-large",
+                N_(
+                    "The file size ({size} bytes) exceeds KSeF's limit of 1 000 000 bytes "
+                    "for an invoice without an attachment."
+                ),
+                {"size": size},
+            )
+        )
+    elif len(data) > MAX_SIZE_WITH_ATTACHMENT:
+        defects.append(
+            Defect(
+                "too-large",
+                N_(
+                    "The file size ({size} bytes) exceeds KSeF's limit of 3 000 000 bytes "
+                    "for an invoice with an attachment (Zalacznik)."
+                ),
+                {"size": size},
+            )
+        )
+
+
+def _check_forbidden(text: str, defects: list[Defect]) -> None:
+    reported_lines: set[int] = set()
+    for match in _FORBIDDEN.finditer(text):
+        line = _line_of(text, match.start())
+        if line in reported_lines:
+            continue
+        reported_lines.add(line)
+        defects.append(
+            Defect(
+                "forbidden-char",
+                N_(
+                    "The character {char} is not allowed by KSeF (a control character or "
+                    "a Unicode non-character)."
+                ),
+                {"char": f"U+{ord(match.group()):04X}"},
+                line=line,
+            )
+        )
+        if len(reported_lines) >= MAX_FORBIDDEN_REPORTED:
+            return
+
+
+def _check_declaration(text: str, defects: list[Defect]) -> str:
+    """Report a declaration naming another encoding; return the text declaring UTF-8."""
+    decl = _XML_DECL.match(text)
+    if decl is None:
+        return text
+    enc = _ENCODING.search(decl.group())
+    if enc is None or enc.group("value").upper() == "UTF-8":
+        return text
+    defects.append(
+        Defect(
+            "encoding",
+            N_(
+                "The XML declaration names the encoding {encoding}; KSeF accepts only "
+                'UTF-8 (encoding="UTF-8").'
+            ),
+            {"encoding": enc.group("value")},
+            line=1,
+        )
+    )
+    start, end = enc.span("value")
+    return text[:start] + "UTF-8" + text[end:]
+
+
+def _doctype_line(text: str) -> int | None:
+    """The line of a DOCTYPE in the prolog (after comments, PIs and spaces), if any."""
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] in " \t\r\n":
+            i += 1
+        elif text.startswith("<?", i):
+            end = text.find("?>", i + 2)
+            if end < 0:
+                return None
+            i = end + 2
+        elif text.startswith("<!--", i):
+            end = text.find("-->", i + 4)
+            if end < 0:
+                return None
+            i = end + 3
+        elif text.startswith("<!DOCTYPE", i):
+            return _line_of(text, i)
+        else:
+            return None
+    return None
+
+
+def dtd_defect(line: int | None) -> Defect:
+    return Defect(
+        "dtd",
+        N_(
+            "The file contains a DOCTYPE declaration (a DTD or entities); an invoice must "
+            "not have one, and it was not processed."
+        ),
+        line=line,
+    )
+
+
+# --- checks on the parsed tree ---------------------------------------------------------
+
+
+@dataclass
+class TreeScan:
+    defects: list[Defect] = field(default_factory=list)
+    # (element local name, line) already explained here: the XSD's error on the same
+    # element would be a second message for one defect.
+    claimed: set[tuple[str, int]] = field(default_factory=set)
+
+
+def processing_instructions(root: etree._Element) -> list[Defect]:
+    found = [*root.itersiblings(preceding=True), *root.iter(), *root.itersiblings()]
+    return [
+        Defect(
+            "processing-instruction",
+            N_(
+                "The processing instruction <?{target} ...?> is not allowed; KSeF refuses "
+                "invoices with processing instructions."
+            ),
+            {"target": str(node.target)},
+            line=node.sourceline,
+        )
+        for node in found
+        if isinstance(node, etree._ProcessingInstruction)
+    ]
+
+
+def scan_tree(root: etree._Element, *, today: date) -> TreeScan:
+    """The checks on an FA(3) ``Faktura`` that its XSD does not make."""
+    scan = TreeScan()
+    _check_enumerations(root, scan)
+    _check_issue_date(root, today, scan)
+    _check_identifiers(root, scan)
+    return scan
+
+
+def _local_name(element: etree._Element) -> str:
+    tag = element.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+def _check_enumerations(root: etree._Element, scan: TreeScan) -> None:
+    fields = schema_facts().enum_fields
+    for element in root.iter(etree.Element):
+        name = _local_name(element)
+        spec = fields.get(name)
+        raw = element.text
+        if spec is None or raw is None or raw in spec.values or len(element):
+            continue
+        line = element.sourceline or 0
+        stripped = raw.strip(" \t\r\n")
+        collapsed = _XML_SPACE.sub(" ", stripped)
+        if spec.kind and stripped != stripped.upper() and stripped.upper() in spec.values:
+            msgid = (
+                N_("The country code '{value}' in {element} must be in capital letters: '{fixed}'.")
+                if spec.kind == "country"
+                else N_(
+                    "The currency code '{value}' in {element} must be in capital letters: "
+                    "'{fixed}'."
+                )
+            )
+            defect = Defect(
+                "lowercase-code",
+                msgid,
+                {"value": _show(raw), "element": name, "fixed": stripped.upper()},
+                line=line or None,
+            )
+        elif collapsed in spec.values:
+            defect = Defect(
+                "enum-whitespace",
+                N_("The value of {element} has extra spaces: '{value}'; write '{fixed}'."),
+                {"value": _show(raw), "element": name, "fixed": collapsed},
+                line=line or None,
+            )
+        else:
+            continue  # not a spelling of an allowed value: the XSD explains it
+        scan.defects.append(defect)
+        scan.claimed.add((name, line))
+
+
+def _check_issue_date(root: etree._Element, today: date, scan: TreeScan) -> None:
+    element = root.find(f"{_NS}Fa/{_NS}P_1")
+    if element is None or element.text is None:
+        return
+    try:
+        issued = date.fromisoformat(element.text.strip(" \t\r\n"))
+    except ValueError:
+        return  # the XSD reports a malformed date
+    if issued > today:
+        scan.defects.append(
+            Defect(
+                "issue-date-future",
+                N_(
+                    "The issue date P_1 ({date}) is later than today ({today}); KSeF "
+                    "refuses invoices dated in the future."
+                ),
+                {"date": issued.isoformat(), "today": today.isoformat()},
+                line=element.sourceline,
+            )
+        )
+        # One message for P_1: not also the XSD's "after 2050-01-01".
+        scan.claimed.add(("P_1", element.sourceline or 0))
+
+
+def _check_identifiers(root: etree._Element, scan: TreeScan) -> None:
+    for party, msgid in _NIP_PARTIES:
+        for element in root.iterfind(f"{_NS}{party}/{_NS}DaneIdentyfikacyjne/{_NS}NIP"):
+            nip = element.text or ""
+            # A NIP of the wrong shape is the XSD's to report (pattern etd:TNrNIP).
+            if _NIP_SHAPE.fullmatch(nip) and not nip_checksum_ok(nip):
+                scan.defects.append(
+                    Defect("nip-checksum", msgid, {"nip": nip}, line=element.sourceline)
+                )
+    for element in root.iterfind(f"{_NS}Podmiot3/{_NS}DaneIdentyfikacyjne/{_NS}IDWew"):
+        value = element.text or ""
+        if _INTERNAL_ID_SHAPE.fullmatch(value) and not internal_id_is_valid(value):
+            scan.defects.append(
+                Defect(
+                    "internal-id-checksum",
+                    N_(
+                        "The internal identifier {value} of a third party (Podmiot3/IDWew) "
+                        "has a wrong check digit."
+                    ),
+                    {"value": value},
+                    line=element.sourceline,
+                )
+            )
