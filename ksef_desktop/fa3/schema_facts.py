@@ -40,6 +40,9 @@ class EnumField:
 class SchemaFacts:
     enum_fields: dict[str, EnumField]  # element local name -> its enumeration
     primitives: dict[str, str]  # named simple type -> built-in XSD type ("date", ...)
+    # element local name -> built-in XSD type of its anonymous simple type, for names
+    # declared with one such type only (libxml2 calls it "the local atomic type")
+    local_primitives: dict[str, str]
 
 
 def _documents() -> Iterator[etree._Element]:
@@ -109,6 +112,7 @@ def schema_facts() -> SchemaFacts:
     resolver = _Resolver(named)
 
     by_element: dict[str, list[EnumField | None]] = {}
+    local_kinds: dict[str, set[str]] = {}
     for root in roots:
         for element in root.iter(f"{_XS}element"):
             name = element.get("name")
@@ -118,6 +122,8 @@ def schema_facts() -> SchemaFacts:
             declared = named.get(type_name) if type_name else element.find(f"{_XS}simpleType")
             field = resolver.enum_field(declared) if declared is not None else None
             by_element.setdefault(name, []).append(field)
+            if not type_name and declared is not None:
+                local_kinds.setdefault(name, set()).add(resolver.primitive(declared))
 
     enum_fields: dict[str, EnumField] = {}
     for name, fields in by_element.items():
@@ -128,4 +134,7 @@ def schema_facts() -> SchemaFacts:
             kinds = {f.kind for f in present}
             enum_fields[name] = EnumField(values, kinds.pop() if len(kinds) == 1 else "")
     primitives = {name: resolver.primitive(simple) for name, simple in named.items()}
-    return SchemaFacts(enum_fields=enum_fields, primitives=primitives)
+    local_primitives = {name: kinds.pop() for name, kinds in local_kinds.items() if len(kinds) == 1}
+    return SchemaFacts(
+        enum_fields=enum_fields, primitives=primitives, local_primitives=local_primitives
+    )

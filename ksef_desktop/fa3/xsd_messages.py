@@ -160,7 +160,7 @@ def xsd_defect(message: str, line: int | None) -> Defect:
         return _facet_defect(make, facet.group("facet"), rest[facet.end() :])
     atomic = _ATOMIC.match(rest)
     if atomic is not None:
-        kind = _type_kind(atomic.group("type") or "")
+        kind = _type_kind(atomic.group("type") or "", element)
         return make(
             _TYPE_MESSAGES.get(
                 kind, N_("The value '{value}' of {element} is not valid for this element.")
@@ -234,9 +234,13 @@ def _facet_defect(make: _Make, facet: str, rest: str) -> Defect:
     )
 
 
-def _type_kind(type_name: str) -> str:
-    local = _NAMESPACE.sub("", type_name).rpartition(":")[2]
-    primitive = schema_facts().primitives.get(local, local)
+def _type_kind(type_name: str, element: str) -> str:
+    facts = schema_facts()
+    if not type_name:  # an anonymous type declared inside the element
+        primitive = facts.local_primitives.get(element, "")
+    else:
+        local = _NAMESPACE.sub("", type_name).rpartition(":")[2]
+        primitive = facts.primitives.get(local, local)
     if primitive in _WHOLE_NUMBER_TYPES:
         return "whole"
     return primitive
