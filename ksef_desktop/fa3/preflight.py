@@ -40,6 +40,10 @@ _FORBIDDEN = re.compile(
     + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(1, 17))
     + "]"
 )
+# A forbidden character, or a character reference (&#128; &#x80;) that may name one.
+_FORBIDDEN_OR_REFERENCE = re.compile(
+    f"(?P<raw>{_FORBIDDEN.pattern})|&#(?:x(?P<hex>[0-9A-Fa-f]{{1,8}})|(?P<dec>[0-9]{{1,10}}));"
+)
 _XML_DECL = re.compile(r"<\?xml[ \t\r\n][^>]*?\?>")
 _ENCODING = re.compile(r"[ \t\r\n]encoding[ \t\r\n]*=[ \t\r\n]*([\"'])(?P<value>[^\"'<>]*)\1")
 _ATTACHMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Zalacznik[\s/>]")
@@ -156,8 +160,17 @@ def _check_size(data: bytes, defects: list[Defect]) -> None:
 
 def _check_forbidden(text: str, defects: list[Defect]) -> None:
     reported_lines: set[int] = set()
-    for match in _FORBIDDEN.finditer(text):
-        line = _line_of(text, match.start())
+    line, counted_to = 1, 0  # lines are counted incrementally: one pass over the text
+    for match in _FORBIDDEN_OR_REFERENCE.finditer(text):
+        if match.group("raw"):
+            char = match.group("raw")
+        else:
+            code = int(match.group("hex"), 16) if match.group("hex") else int(match.group("dec"))
+            char = chr(code) if code <= 0x10FFFF else ""
+            if not _FORBIDDEN.fullmatch(char):
+                continue
+        line += text.count("\n", counted_to, match.start())
+        counted_to = match.start()
         if line in reported_lines:
             continue
         reported_lines.add(line)
@@ -168,7 +181,7 @@ def _check_forbidden(text: str, defects: list[Defect]) -> None:
                     "The character {char} is not allowed by KSeF (a control character or "
                     "a Unicode non-character)."
                 ),
-                {"char": f"U+{ord(match.group()):04X}"},
+                {"char": f"U+{ord(char):04X}"},
                 line=line,
             )
         )

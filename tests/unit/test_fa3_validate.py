@@ -345,3 +345,20 @@ def test_line_numbers_appear_in_messages_when_known() -> None:
     data = _changed(b"<P_2>FV2026/02/150</P_2>", b"")
     (defect,) = validate(data, today=TODAY)
     assert re.match(r"line \d+: ", defect.text("en"))
+
+
+@pytest.mark.parametrize(
+    ("reference", "code_point"),
+    [(b"&#128;", "U+0080"), (b"&#x9F;", "U+009F"), (b"&#x1FFFE;", "U+1FFFE")],
+)
+def test_character_references_to_forbidden_characters_are_refused(
+    reference: bytes, code_point: str
+) -> None:
+    data = _changed(b"<P_7>lod", b"<P_7>" + reference + b"lod")
+    (defect,) = validate(data, today=TODAY)
+    assert (defect.code, defect.params["char"]) == ("forbidden-char", code_point)
+
+
+@pytest.mark.parametrize("reference", [b"&#x85;", b"&#65;", b"&#xA0;"])
+def test_character_references_to_allowed_characters_pass(reference: bytes) -> None:
+    assert validate(_changed(b"<P_7>lod", b"<P_7>" + reference + b"lod"), today=TODAY) == []
