@@ -31,7 +31,8 @@ MAX_FORBIDDEN_REPORTED = 20  # one defect per line, at most this many lines
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _OTHER_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
-_UTF16_START = re.compile(rb"\A(?:<\x00[?!a-zA-Z]\x00|\x00<\x00[?!a-zA-Z])")
+# UTF-16/32 without a BOM: "<" followed or preceded by NUL bytes.
+_UTF16_START = re.compile(rb"\A(?:<\x00|\x00\x00?\x00?<)")
 
 # KSeF's discouraged characters: [#x7F-#x84], [#x86-#x9F], [#xFDD0-#xFDEF] and the last
 # two code points of planes 1-16 (#x1FFFE-#x1FFFF ... #x10FFFE-#x10FFFF).
@@ -252,9 +253,9 @@ def dtd_defect(line: int | None) -> Defect:
 @dataclass
 class TreeScan:
     defects: list[Defect] = field(default_factory=list)
-    # (element local name, line) already explained here: the XSD's error on the same
-    # element would be a second message for one defect.
-    claimed: set[tuple[str, int]] = field(default_factory=set)
+    # Paths (as libxml2 writes them, /*/*[2]/*[1]) of elements already explained here:
+    # the XSD's error on the same element would be a second message for one defect.
+    claimed: set[str] = field(default_factory=set)
 
 
 def processing_instructions(root: etree._Element) -> list[Defect]:
@@ -324,7 +325,7 @@ def _check_enumerations(root: etree._Element, scan: TreeScan) -> None:
         else:
             continue  # not a spelling of an allowed value: the XSD explains it
         scan.defects.append(defect)
-        scan.claimed.add((name, line))
+        scan.claimed.add(element.getroottree().getpath(element))
 
 
 def _check_issue_date(root: etree._Element, today: date, scan: TreeScan) -> None:
@@ -348,7 +349,7 @@ def _check_issue_date(root: etree._Element, today: date, scan: TreeScan) -> None
             )
         )
         # One message for P_1: not also the XSD's "after 2050-01-01".
-        scan.claimed.add(("P_1", element.sourceline or 0))
+        scan.claimed.add(element.getroottree().getpath(element))
 
 
 def _check_identifiers(root: etree._Element, scan: TreeScan) -> None:

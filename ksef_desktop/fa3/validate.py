@@ -47,7 +47,7 @@ def validate(data: bytes, *, today: date) -> list[Defect]:
         defects.append(syntax_defect(exc))
         return _ordered(defects)
     defects.extend(preflight.processing_instructions(root))
-    claimed: set[tuple[str, int]] = set()
+    claimed: set[str] = set()
     if root.tag == _ROOT_TAG:
         tree_scan = preflight.scan_tree(root, today=today)
         defects.extend(tree_scan.defects)

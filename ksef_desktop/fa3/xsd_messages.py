@@ -246,14 +246,23 @@ def _type_kind(type_name: str, element: str) -> str:
     return primitive
 
 
-def xsd_defects(log: Iterable[etree._LogEntry], claimed: set[tuple[str, int]]) -> list[Defect]:
-    """One defect per (element, line): libxml2 often reports one fault twice (a facet,
-    then the type); keep the first, and skip what a pre-flight check already explained."""
-    seen = set(claimed)
+def xsd_defects(log: Iterable[etree._LogEntry], claimed: set[str]) -> list[Defect]:
+    """One defect per faulty value: libxml2 often reports one fault twice (two facets, or
+    a facet and then the type), so only the first error per element (and attribute) is
+    kept; elements in ``claimed`` (their paths) were already explained by a pre-flight
+    check."""
+    seen: set[tuple[str, str | None]] = set()
     defects = []
     for entry in log:
-        head = _HEAD.match(entry.message.strip())
-        key = (head.group("element") if head else "", entry.line)
+        message = entry.message.strip()
+        head = _HEAD.match(message)
+        path = entry.path or f"{head.group('element') if head else ''}@{entry.line}"
+        if path in claimed:
+            continue
+        attribute = head.group("attribute") if head else None
+        if attribute is None and (named := _ATTRIBUTE.search(message)) is not None:
+            attribute = named.group("attribute")
+        key = (path, attribute)
         if key in seen:
             continue
         seen.add(key)

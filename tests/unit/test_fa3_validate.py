@@ -362,3 +362,28 @@ def test_character_references_to_forbidden_characters_are_refused(
 @pytest.mark.parametrize("reference", [b"&#x85;", b"&#65;", b"&#xA0;"])
 def test_character_references_to_allowed_characters_pass(reference: bytes) -> None:
     assert validate(_changed(b"<P_7>lod", b"<P_7>" + reference + b"lod"), today=TODAY) == []
+
+
+def test_a_single_line_invoice_reports_each_faulty_element() -> None:
+    """Generated invoices are often one line: defects are told apart by element, not line."""
+    one_line = SAMPLE_1.replace(b"\r\n", b" ")
+    assert validate(one_line, today=TODAY) == []
+    data = one_line.replace(b"<P_12>23</P_12>", b"<P_12>24</P_12>")  # both 23% lines
+    data = data.replace(b"<KodKraju>PL</KodKraju>", b"<KodKraju>pl</KodKraju>")  # both parties
+    defects = validate(data, today=TODAY)
+    assert sorted(d.code for d in defects) == ["lowercase-code"] * 2 + ["xsd"] * 2
+    assert {d.line for d in defects} == {1}
+
+
+def test_two_attribute_faults_on_one_element_are_two_defects() -> None:
+    data = _changed(b'kodSystemowy="FA (3)" wersjaSchemy="1-0E"', b'kodSystemowy="FA (2)"')
+    texts = [d.text("en") for d in validate(data, today=TODAY)]
+    assert len(texts) == 2
+    assert any("wersjaSchemy" in t for t in texts)
+    assert any("kodSystemowy" in t for t in texts)
+
+
+def test_utf16_without_a_bom_is_not_utf8() -> None:
+    for encoding in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
+        data = SAMPLE_1.decode("utf-8").encode(encoding)
+        assert [d.code for d in validate(data, today=TODAY)] == ["not-utf8"], encoding
