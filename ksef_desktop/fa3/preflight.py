@@ -41,10 +41,16 @@ _FORBIDDEN = re.compile(
     + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(1, 17))
     + "]"
 )
-# A forbidden character, or a character reference (&#128; &#x80;) that may name one.
-_FORBIDDEN_OR_REFERENCE = re.compile(
-    f"(?P<raw>{_FORBIDDEN.pattern})|&#(?:x(?P<hex>[0-9A-Fa-f]{{1,8}})|(?P<dec>[0-9]{{1,10}}));"
+# The same characters as UTF-8 bytes (7F; C2 80-84, C2 86-9F; EF B7 90-AF; F0-F4 then
+# 8F/9F/AF/BF BF BE-BF). Matching bytes is ~15x faster than a str character class with
+# astral ranges: the engine skips quickly to one of the few lead bytes, and the
+# look-behinds pick the continuation that belongs to it.
+_FORBIDDEN_UTF8 = re.compile(
+    rb"[\x7f\xc2\xef\xf0-\xf4](?:(?<=\x7f)|(?<=\xc2)[\x80-\x84\x86-\x9f]"
+    rb"|(?<=\xef)\xb7[\x90-\xaf]|(?<=[\xf0-\xf4])[\x8f\x9f\xaf\xbf]\xbf[\xbe\xbf])"
 )
+# A character reference (&#128; &#x80;) may name one of them too.
+_CHAR_REFERENCE = re.compile(rb"&#(?:x(?P<hex>[0-9A-Fa-f]{1,8})|(?P<dec>[0-9]{1,10}));")
 _XML_DECL = re.compile(r"<\?xml[ \t\r\n][^>]*?\?>")
 _ENCODING = re.compile(r"[ \t\r\n]encoding[ \t\r\n]*=[ \t\r\n]*([\"'])(?P<value>[^\"'<>]*)\1")
 _ATTACHMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Zalacznik[\s/>]")
@@ -117,11 +123,10 @@ def scan_bytes(data: bytes) -> ByteScan:
                 line=data.count(b"\n", 0, exc.start) + 1,
             )
         )
-        # Still point at the forbidden characters that are there (bad bytes become
-        # U+FFFD, which is allowed, so nothing is invented).
-        _check_forbidden(data.decode("utf-8", errors="replace"), defects)
+        # Still point at the forbidden characters that are there.
+        _check_forbidden(data, defects)
         return scan
-    _check_forbidden(text, defects)
+    _check_forbidden(data, defects)
     text = _check_declaration(text, defects)
     doctype_line = _doctype_line(text)
     if doctype_line is not None:
@@ -159,19 +164,27 @@ def _check_size(data: bytes, defects: list[Defect]) -> None:
         )
 
 
-def _check_forbidden(text: str, defects: list[Defect]) -> None:
-    reported_lines: set[int] = set()
-    line, counted_to = 1, 0  # lines are counted incrementally: one pass over the text
-    for match in _FORBIDDEN_OR_REFERENCE.finditer(text):
-        if match.group("raw"):
-            char = match.group("raw")
-        else:
-            code = int(match.group("hex"), 16) if match.group("hex") else int(match.group("dec"))
+def _forbidden_hits(data: bytes) -> list[tuple[int, str]]:
+    """(offset, character) of every forbidden character, literal or referenced."""
+    hits = [
+        (m.start(), m.group().decode("utf-8", "replace")) for m in _FORBIDDEN_UTF8.finditer(data)
+    ]
+    if b"&#" in data:
+        for m in _CHAR_REFERENCE.finditer(data):
+            code = int(m.group("hex"), 16) if m.group("hex") else int(m.group("dec"))
             char = chr(code) if code <= 0x10FFFF else ""
-            if not _FORBIDDEN.fullmatch(char):
-                continue
-        line += text.count("\n", counted_to, match.start())
-        counted_to = match.start()
+            if _FORBIDDEN.fullmatch(char):
+                hits.append((m.start(), char))
+        hits.sort()
+    return hits
+
+
+def _check_forbidden(data: bytes, defects: list[Defect]) -> None:
+    reported_lines: set[int] = set()
+    line, counted_to = 1, 0  # lines are counted incrementally: one pass over the data
+    for offset, char in _forbidden_hits(data):
+        line += data.count(b"\n", counted_to, offset)
+        counted_to = offset
         if line in reported_lines:
             continue
         reported_lines.add(line)
@@ -259,7 +272,11 @@ class TreeScan:
 
 
 def processing_instructions(root: etree._Element) -> list[Defect]:
-    found = [*root.itersiblings(preceding=True), *root.iter(), *root.itersiblings()]
+    found = [
+        *root.itersiblings(etree.PI, preceding=True),
+        *root.iter(etree.PI),
+        *root.itersiblings(etree.PI),
+    ]
     return [
         Defect(
             "processing-instruction",
@@ -291,11 +308,12 @@ def _local_name(element: etree._Element) -> str:
 
 def _check_enumerations(root: etree._Element, scan: TreeScan) -> None:
     fields = schema_facts().enum_fields
-    for element in root.iter(etree.Element):
+    # lxml filters by tag in C: only the elements that hold an enumeration come back.
+    for element in root.iter(*(f"{_NS}{name}" for name in fields)):
         name = _local_name(element)
-        spec = fields.get(name)
+        spec = fields[name]
         raw = element.text
-        if spec is None or raw is None or raw in spec.values or len(element):
+        if raw is None or raw in spec.values or len(element):
             continue
         line = element.sourceline or 0
         stripped = raw.strip(" \t\r\n")

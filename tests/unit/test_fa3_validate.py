@@ -387,3 +387,21 @@ def test_utf16_without_a_bom_is_not_utf8() -> None:
     for encoding in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
         data = SAMPLE_1.decode("utf-8").encode(encoding)
         assert [d.code for d in validate(data, today=TODAY)] == ["not-utf8"], encoding
+
+
+def test_the_utf8_byte_pattern_matches_exactly_the_forbidden_characters() -> None:
+    """The fast byte-level scan and the character-level definition agree on every code
+    point (surrogates cannot occur in valid UTF-8)."""
+    from ksef_desktop.fa3.preflight import _FORBIDDEN, _FORBIDDEN_UTF8
+
+    disagree = [
+        code
+        for code in range(0x110000)
+        if not 0xD800 <= code <= 0xDFFF
+        and bool(_FORBIDDEN_UTF8.search(chr(code).encode()))
+        != bool(_FORBIDDEN.fullmatch(chr(code)))
+    ]
+    assert disagree == []
+    assert (
+        len([c for c in range(0x110000) if _FORBIDDEN.fullmatch(chr(c))]) == 6 + 26 + 32 + 32
+    )  # 7F-84, 86-9F, FDD0-FDEF, 16 planes x 2
