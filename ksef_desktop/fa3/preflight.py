@@ -127,12 +127,12 @@ def scan_bytes(data: bytes) -> ByteScan:
         _check_forbidden(data, defects)
         return scan
     _check_forbidden(data, defects)
-    text = _check_declaration(text, defects)
-    doctype_line = _doctype_line(text)
+    declared_utf8 = _check_declaration(text, defects)
+    doctype_line = _doctype_line(declared_utf8)
     if doctype_line is not None:
         defects.append(dtd_defect(doctype_line))
         return scan
-    scan.parse_bytes = text.encode("utf-8")
+    scan.parse_bytes = data if declared_utf8 is text else declared_utf8.encode("utf-8")
     return scan
 
 

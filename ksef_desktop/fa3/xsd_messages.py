@@ -160,6 +160,8 @@ def xsd_defect(message: str, line: int | None) -> Defect:
         return _facet_defect(make, facet.group("facet"), rest[facet.end() :])
     atomic = _ATOMIC.match(rest)
     if atomic is not None:
+        if not atomic.group("value").strip():
+            return make(N_("Element {element} is empty."))
         kind = _type_kind(atomic.group("type") or "", element)
         return make(
             _TYPE_MESSAGES.get(
@@ -196,6 +198,8 @@ def _attribute_defect(make: _Make, rest: str, attribute: str) -> Defect:
 def _facet_defect(make: _Make, facet: str, rest: str) -> Defect:
     value_match = _FIRST_VALUE.match(rest)
     value = _short(value_match.group("value")) if value_match else ""
+    if facet in ("pattern", "enumeration") and value_match and not value.strip():
+        return make(N_("Element {element} is empty."))
     if facet == "pattern":
         return make(N_("The value '{value}' of {element} has the wrong format."), value=value)
     if facet == "enumeration":

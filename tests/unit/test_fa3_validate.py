@@ -405,3 +405,18 @@ def test_the_utf8_byte_pattern_matches_exactly_the_forbidden_characters() -> Non
     assert (
         len([c for c in range(0x110000) if _FORBIDDEN.fullmatch(chr(c))]) == 6 + 26 + 32 + 32
     )  # 7F-84, 86-9F, FDD0-FDEF, 16 planes x 2
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "element"),
+    [
+        (b"<P_1>2026-02-15</P_1>", b"<P_1></P_1>", "P_1"),
+        (b"<NIP>9999999999</NIP>", b"<NIP> </NIP>", "NIP"),
+        (b"<P_12>5</P_12>", b"<P_12></P_12>", "P_12"),
+        (b"<P_15>2051</P_15>", b"<P_15/>", "P_15"),
+    ],
+)
+def test_an_empty_value_is_called_empty(old: bytes, new: bytes, element: str) -> None:
+    (defect,) = validate(_changed(old, new), today=TODAY)
+    assert defect.text("en").endswith(f": Element {element} is empty.")
+    assert defect.text("pl").endswith(f": Element {element} jest pusty.")
