@@ -66,7 +66,10 @@ def _instant(moment: datetime) -> datetime:
 class Announcement:
     """One announced event (Latarnia: the start and end messages of one ``eventId``).
 
-    ``end`` is ``None`` while the event goes on (no end has been announced yet).
+    ``end`` is ``None`` while the event goes on (no end has been announced yet). Pass one
+    ``Announcement`` per event: when Latarnia publishes a newer version of an event (say,
+    with its end), it replaces the older one. ``kind`` may be given as Latarnia's category
+    string (``"FAILURE"``); it is stored as an ``EventKind``.
     """
 
     kind: EventKind
@@ -75,6 +78,7 @@ class Announcement:
     event_id: str | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", EventKind(self.kind))
         _require_aware("start", self.start)
         if self.end is not None:
             _require_aware("end", self.end)
@@ -244,7 +248,13 @@ def invoice_deadline(
             for a in announcements
             if delivered_at is None or _instant(a.start) <= _instant(delivered_at)
         ),
-        key=lambda a: (_instant(a.start), a.end is None, _instant(a.end or a.start)),
+        key=lambda a: (
+            _instant(a.start),
+            a.end is None,
+            _instant(a.end or a.start),
+            a.kind.value,
+            a.event_id or "",
+        ),
     )
     if mode is OfflineMode.AWARIA_CALKOWITA:
         return NO_OBLIGATION

@@ -6,7 +6,7 @@ client maps its response onto it, so this module never touches the network.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from ksef_desktop.domain.offline import Deadline, DeadlineState, OfflineMode
@@ -63,6 +63,23 @@ def classify(deadline: Deadline, now: datetime) -> Urgency:
     if remaining < URGENT_WITHIN:
         return Urgency.LESS_THAN_24H
     return Urgency.MORE_THAN_24H
+
+
+def next_change(deadline: Deadline, now: datetime) -> datetime | None:
+    """The next moment after ``now`` at which ``classify`` gives another answer.
+
+    That is just past 24 hours before the due moment, then just past the due moment;
+    ``None`` once overdue or when there is no due moment (only new announcements change
+    those). A countdown panel can arm its timer for this instead of polling. The result is
+    in the due moment's time zone, computed in real (UTC) time across DST changes.
+    """
+    remaining = deadline.remaining(now)
+    if remaining is None or deadline.due is None or remaining < timedelta(0):
+        return None
+    tick = timedelta(microseconds=1)
+    due = deadline.due.astimezone(UTC)
+    change = due - URGENT_WITHIN + tick if remaining >= URGENT_WITHIN else due + tick
+    return change.astimezone(deadline.due.tzinfo)
 
 
 _MODE_LABELS = {

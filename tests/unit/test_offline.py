@@ -312,6 +312,14 @@ def test_base_event_is_the_latest_of_the_mode_kind_going_on_that_day() -> None:
 # -- validation ---------------------------------------------------------------------------
 
 
+def test_announcement_kind_may_be_latarnia_category_text() -> None:
+    parsed = Announcement("FAILURE", at("2025-07-09"), at("2025-07-12"), event_id="42")  # type: ignore[arg-type]
+    assert parsed.kind is EventKind.FAILURE
+    assert invoice_deadline(OfflineMode.AWARIA, date(2025, 7, 9), [parsed]).due == due("2025-07-22")
+    with pytest.raises(ValueError, match="CRASH"):
+        Announcement("CRASH", at("2025-07-09"))  # type: ignore[arg-type]
+
+
 def test_announcements_need_aware_times_and_an_end_after_the_start() -> None:
     with pytest.raises(ValueError, match="aware"):
         Announcement(FAILURE, datetime(2025, 7, 9, 10, 0))

@@ -17,6 +17,7 @@ from ksef_desktop.domain.offline_watch import (
     classify,
     describe_remaining,
     mode_label,
+    next_change,
     suggest_mode,
     urgency_label,
 )
@@ -146,3 +147,37 @@ def test_labels_are_translated() -> None:
     english = {urgency_label(u) for u in Urgency} | {mode_label(m) for m in OfflineMode}
     assert len(polish) == len(english) == len(Urgency) + len(OfflineMode)
     assert polish.isdisjoint(english)
+
+
+@given(st.integers(min_value=-3 * 86400, max_value=5 * 86400))
+def test_next_change_is_where_the_class_changes(seconds_left: int) -> None:
+    now = DUE_AT - timedelta(seconds=seconds_left)
+    change = next_change(DUE, now)
+    if change is None:
+        assert classify(DUE, now) is Urgency.OVERDUE
+        return
+    assert change > now
+    before = change - timedelta(microseconds=1)
+    assert classify(DUE, before) is classify(DUE, now)
+    assert classify(DUE, change) is not classify(DUE, now)
+
+
+def test_next_change_of_deadlines_without_a_due_moment_is_none() -> None:
+    now = datetime(2025, 7, 10, 9, 0, tzinfo=PL)
+    assert next_change(Deadline(DeadlineState.WAITING_FOR_EVENT_END), now) is None
+    assert next_change(Deadline(DeadlineState.NO_OBLIGATION), now) is None
+    tick = timedelta(microseconds=1)
+    assert next_change(DUE, DUE_AT - timedelta(days=2)) == DUE_AT - timedelta(days=1) + tick
+
+
+def test_next_change_counts_real_hours_across_dst() -> None:
+    # The clocks go back at 03:00 on Sunday 2025-10-26: 24 real hours before 23:59:59 that
+    # day is 00:59:59, not 23:59:59 the evening before.
+    autumn = Deadline.on(date(2025, 10, 26))
+    change = next_change(autumn, datetime(2025, 10, 24, 12, 0, tzinfo=PL))
+    assert change == datetime(2025, 10, 26, 0, 59, 59, 1, tzinfo=PL)
+    assert autumn.remaining(change) == timedelta(hours=24) - timedelta(microseconds=1)
+    # They go forward at 02:00 on Sunday 2025-03-30: 24 real hours before is 22:59:59.
+    spring = Deadline.on(date(2025, 3, 30))
+    change = next_change(spring, datetime(2025, 3, 28, 12, 0, tzinfo=PL))
+    assert change == datetime(2025, 3, 29, 22, 59, 59, 1, tzinfo=PL)
