@@ -47,6 +47,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "deadline",
         help="the day an offline invoice must reach KSeF",
+        usage=(
+            "ksef-desktop deadline --mode offline24 --issued DATE\n"
+            "       ksef-desktop deadline --mode offline|awaria --ended DATE\n"
+            "       ksef-desktop deadline --mode awaria-calkowita"
+        ),
         description=(
             "Print the day (YYYY-MM-DD) by whose end, 23:59:59 Europe/Warsaw, an invoice "
             "issued in an offline mode must reach KSeF, or 'none' when there is no such "

@@ -82,6 +82,14 @@ def test_bad_input_gets_a_message_and_exit_2(args: list[str], polish: str, engli
         assert "Traceback" not in out.stderr
 
 
+def test_an_option_without_its_value_is_refused_by_argparse_with_exit_2() -> None:
+    out = ksef_desktop("deadline", "--mode", "offline24", "--issued")
+    assert out.returncode == 2
+    assert out.stdout == ""
+    assert "--issued" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
 def test_help_documents_the_modes() -> None:
     out = ksef_desktop("deadline", "--help")
     assert out.returncode == 0
