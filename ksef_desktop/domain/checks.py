@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -50,7 +51,7 @@ _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufdd0-\uf
 class Problem:
     field: str
     msgid: str
-    params: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, str] = dc_field(default_factory=dict)
 
     def text(self, lang: str | None = None) -> str:
         return i18n.translations(lang).gettext(self.msgid).format(**self.params)
