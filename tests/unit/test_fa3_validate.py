@@ -420,3 +420,34 @@ def test_an_empty_value_is_called_empty(old: bytes, new: bytes, element: str) ->
     (defect,) = validate(_changed(old, new), today=TODAY)
     assert defect.text("en").endswith(f": Element {element} is empty.")
     assert defect.text("pl").endswith(f": Element {element} jest pusty.")
+
+
+def test_a_fixed_value_names_the_required_one() -> None:
+    sample = (DATA / "fa3-official" / "FA_3_Przykład_22.xml").read_bytes()
+    data = _changed(b"<PrefiksPodatnika>PL<", b"<PrefiksPodatnika>DE<", sample)
+    (defect,) = validate(data, today=TODAY)
+    assert defect.text("en") == "line 11: The value 'DE' of PrefiksPodatnika must be 'PL'."
+    assert (
+        defect.text("pl") == "linia 11: Wartość 'DE' elementu PrefiksPodatnika musi wynosić 'PL'."
+    )
+
+
+def test_an_unknown_libxml2_error_still_names_the_element_and_line() -> None:
+    from ksef_desktop.fa3.xsd_messages import xsd_defect
+
+    message = (
+        "Element '{http://crd.gov.pl/wzor/2025/06/25/13775/}Zalacznik': Some future complaint "
+        "about '{http://crd.gov.pl/wzor/2025/06/25/13775/}BlokDanych'."
+    )
+    defect = xsd_defect(message, 7)
+    assert defect.code == "xsd"
+    assert defect.text("en") == (
+        "line 7: Element Zalacznik does not match the FA(3) schema (Some future complaint "
+        "about 'BlokDanych'.)."
+    )
+    assert defect.text("pl").startswith("linia 7: Element Zalacznik jest niezgodny ze schematem")
+    anonymous = xsd_defect("Something odd about '{urn:x}Y'.", None)
+    assert (
+        anonymous.text("en")
+        == "The invoice does not match the FA(3) schema: Something odd about 'Y'."
+    )
