@@ -52,6 +52,7 @@ _FORBIDDEN_UTF8 = re.compile(
 # A character reference (&#128; &#x80;) may name one of them too.
 _CHAR_REFERENCE = re.compile(rb"&#(?:x(?P<hex>[0-9A-Fa-f]{1,8})|(?P<dec>[0-9]{1,10}));")
 _XML_DECL = re.compile(r"<\?xml[ \t\r\n][^>]*?\?>")
+_VERSION = re.compile(r"[ \t\r\n]version[ \t\r\n]*=[ \t\r\n]*([\"'])(?P<value>[^\"'<>]*)\1")
 _ENCODING = re.compile(r"[ \t\r\n]encoding[ \t\r\n]*=[ \t\r\n]*([\"'])(?P<value>[^\"'<>]*)\1")
 _ATTACHMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Zalacznik[\s/>]")
 _XML_SPACE = re.compile(r"[ \t\r\n]+")
@@ -204,26 +205,42 @@ def _check_forbidden(data: bytes, defects: list[Defect]) -> None:
 
 
 def _check_declaration(text: str, defects: list[Defect]) -> str:
-    """Report a declaration naming another encoding; return the text declaring UTF-8."""
+    """Report a declaration naming another XML version or encoding; return the text with
+    the declaration KSeF requires (version 1.0, UTF-8), so the parser reads the rest as
+    KSeF would and reports nothing twice."""
     decl = _XML_DECL.match(text)
     if decl is None:
         return text
-    enc = _ENCODING.search(decl.group())
-    if enc is None or enc.group("value").upper() == "UTF-8":
-        return text
-    defects.append(
-        Defect(
-            "encoding",
-            N_(
-                "The XML declaration names the encoding {encoding}; KSeF accepts only "
-                'UTF-8 (encoding="UTF-8").'
-            ),
-            {"encoding": enc.group("value")},
-            line=1,
+    version = _VERSION.search(decl.group())
+    encoding = _ENCODING.search(decl.group())
+    fixes: list[tuple[re.Match[str], str]] = []
+    if version is not None and version.group("value") != "1.0":
+        defects.append(
+            Defect(
+                "xml-version",
+                N_("The XML declaration names version {version}; KSeF accepts XML 1.0."),
+                {"version": version.group("value")},
+                line=1,
+            )
         )
-    )
-    start, end = enc.span("value")
-    return text[:start] + "UTF-8" + text[end:]
+        fixes.append((version, "1.0"))
+    if encoding is not None and encoding.group("value").upper() != "UTF-8":
+        defects.append(
+            Defect(
+                "encoding",
+                N_(
+                    "The XML declaration names the encoding {encoding}; KSeF accepts only "
+                    'UTF-8 (encoding="UTF-8").'
+                ),
+                {"encoding": encoding.group("value")},
+                line=1,
+            )
+        )
+        fixes.append((encoding, "UTF-8"))
+    for match, value in sorted(fixes, key=lambda fix: -fix[0].start("value")):
+        start, end = match.span("value")
+        text = text[:start] + value + text[end:]
+    return text
 
 
 def _doctype_line(text: str) -> int | None:

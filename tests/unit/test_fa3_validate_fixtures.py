@@ -44,6 +44,12 @@ EXPECTED: dict[str, tuple[str, int | None, str, str]] = {
         "linia 1: Deklaracja XML podaje kodowanie ISO-8859-2; KSeF przyjmuje wyłącznie UTF-8 "
         '(encoding="UTF-8").',
     ),
+    "xml-version.xml": (
+        "xml-version",
+        1,
+        "line 1: The XML declaration names version 1.1; KSeF accepts XML 1.0.",
+        "linia 1: Deklaracja XML podaje wersję 1.1; KSeF przyjmuje XML 1.0.",
+    ),
     "processing-instruction.xml": (
         "processing-instruction",
         2,
@@ -150,6 +156,7 @@ PREFLIGHT_CODES = {
     "bom",
     "not-utf8",
     "encoding",
+    "xml-version",
     "processing-instruction",
     "forbidden-char",
     "too-large",

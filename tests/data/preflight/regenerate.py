@@ -72,6 +72,12 @@ FIXTURES = (
         replace_once(b'encoding="UTF-8"', b'encoding="ISO-8859-2"'),
     ),
     Fixture(
+        "xml-version.xml",
+        S1,
+        'declaration `version="1.0"` changed to `version="1.1"`',
+        replace_once(b'version="1.0"', b'version="1.1"'),
+    ),
+    Fixture(
         "processing-instruction.xml",
         S1,
         '`<?xml-stylesheet type="text/xsl" href="faktura.xsl"?>` inserted at the start of line 2',
