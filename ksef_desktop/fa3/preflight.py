@@ -85,9 +85,10 @@ def _line_of(text: str, index: int) -> int:
     return text.count("\n", 0, index) + 1
 
 
-def _show(value: str) -> str:
-    """A value as it appears in the file, with tabs and line breaks made visible."""
-    return value.replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")
+def _show(value: str, limit: int = 60) -> str:
+    """A value as it appears in the file, tabs and line breaks made visible, cut short."""
+    value = value.replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")
+    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 def scan_bytes(data: bytes) -> ByteScan:

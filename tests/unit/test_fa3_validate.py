@@ -451,3 +451,10 @@ def test_an_unknown_libxml2_error_still_names_the_element_and_line() -> None:
         anonymous.text("en")
         == "The invoice does not match the FA(3) schema: Something odd about 'Y'."
     )
+
+
+def test_a_long_padded_value_is_shown_cut_short() -> None:
+    data = _changed(b"<P_12>23</P_12>", b"<P_12>23" + b" " * 5000 + b"</P_12>")
+    (defect,) = validate(data, today=TODAY)
+    assert defect.code == "enum-whitespace"
+    assert len(defect.text("en")) < 200
