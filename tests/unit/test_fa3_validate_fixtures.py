@@ -112,8 +112,8 @@ EXPECTED: dict[str, tuple[str, int | None, str, str]] = {
         45,
         "line 45: The issue date P_1 (2049-12-31) is later than today (2026-11-24); KSeF "
         "refuses invoices dated in the future.",
-        "linia 45: Data wystawienia P_1 (2049-12-31) jest późniejsza niż dzisiejsza "
-        "(2026-11-24); KSeF odrzuca faktury z datą z przyszłości.",
+        "linia 45: Data wystawienia P_1 (2049-12-31) jest późniejsza niż dzisiejsza data "
+        "(2026-11-24); KSeF odrzuca faktury z datą wystawienia z przyszłości.",
     ),
     "dtd.xml": (
         "dtd",
@@ -147,8 +147,7 @@ EXPECTED: dict[str, tuple[str, int | None, str, str]] = {
         "not-xml",
         73,
         "line 73: The file ends before element <Klucz> is closed (is it cut short?).",
-        "linia 73: Plik kończy się, zanim element <Klucz> zostaje zamknięty (czy nie jest "
-        "ucięty?).",
+        "linia 73: Plik kończy się przed zamknięciem elementu <Klucz> (czy nie jest ucięty?).",
     ),
 }
 
