@@ -127,3 +127,26 @@ def test_a_doctype_never_reaches_the_xml_parser() -> None:
     assert scan_bytes(data).parse_bytes is None  # the prolog scan stops it first
     (defect,) = validate(data, today=TODAY)
     assert defect.code == "dtd"
+
+
+def test_schema_location_hints_and_xinclude_are_never_followed(
+    server: str, secret_file: str
+) -> None:
+    """No DOCTYPE, but still pointers outward: an xsi:schemaLocation hint and an
+    XInclude. Neither is fetched or read; the XSD simply refuses the foreign element."""
+    data = SAMPLE.replace(
+        b"<Faktura ",
+        f'<Faktura xsi:schemaLocation="http://crd.gov.pl/wzor/2025/06/25/13775/ '
+        f'{server}/evil.xsd" '.encode(),
+        1,
+    ).replace(
+        b"<P_1M>Warszawa</P_1M>",
+        f'<P_1M>Warszawa</P_1M><xi:include xmlns:xi="http://www.w3.org/2001/XInclude" '
+        f'href="{secret_file}" parse="text"/>'.encode(),
+        1,
+    )
+    defects = validate(data, today=TODAY)
+    assert [d.code for d in defects] == ["xsd"]
+    assert "include" in defects[0].text("en")
+    assert MARKER not in defects[0].text("en")
+    assert _Recorder.hits == []
