@@ -458,3 +458,16 @@ def test_a_long_padded_value_is_shown_cut_short() -> None:
     (defect,) = validate(data, today=TODAY)
     assert defect.code == "enum-whitespace"
     assert len(defect.text("en")) < 200
+
+
+def test_what_build_makes_from_the_samples_passes_every_check() -> None:
+    """fa3.build's canonical XML meets KSeF's pre-flight checks, not only the XSD."""
+    from ksef_desktop.domain.invoice import ISSUABLE_KINDS
+    from ksef_desktop.fa3.build import build
+    from ksef_desktop.fa3.parse import parse
+
+    invoices = [parse(p.read_bytes()) for p in OFFICIAL_SAMPLES]
+    issuable = [inv for inv in invoices if inv.kind in ISSUABLE_KINDS]
+    assert issuable
+    for invoice in issuable:
+        assert validate(build(invoice), today=TODAY) == []
