@@ -1,7 +1,8 @@
 """The published rate limits (KSEF-PROTOCOL.md §9), per (group, context, client IP).
 
-Sliding windows of 1 s, 60 s and 1 h, all three at once; public endpoints count per IP
-(60 req/s). A request over a limit gets 429 with ``Retry-After``; repeated attempts while
+Sliding windows of 1 s, 60 s and 1 h, all three at once. Public endpoints (60 req/s) and
+the "other" group count per endpoint and IP; the named groups per group, context and IP.
+A request over a limit gets 429 with ``Retry-After``; repeated attempts while
 blocked double the penalty (capped at one hour). ``scale`` multiplies every limit (at
 least 1 per window); None or 0 switches limits off. Time is the monotonic clock, so a
 test clock that stands still does not freeze the windows.

@@ -53,7 +53,8 @@ def _run_route(
             raise forbidden_permissions(list(route.permissions), token.permissions)
     if api and route.limit_group is not None:
         context = req.context_nip or ""
-        counter = route.limit_group if route.limit_group != "other" else route.template
+        per_endpoint = route.limit_group in ("other", "public")
+        counter = route.template if per_endpoint else route.limit_group
         core.limiter.check(route.limit_group, counter, context, req.client_ip)
     response = route.handler(core, req)
     return response, api and core.faults.take_drop(req.method, req.path)
