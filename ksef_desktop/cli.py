@@ -20,6 +20,7 @@ from ksef_desktop import __version__, i18n
 COMMAND_MODULES: tuple[str, ...] = (
     "validate",
     "deadline",
+    "sandbox",
 )
 
 
