@@ -17,7 +17,7 @@ from pathlib import Path
 from ksef_desktop import __version__, i18n
 
 # Order is the order in --help.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("qr",)
 
 
 def build_parser() -> argparse.ArgumentParser:
