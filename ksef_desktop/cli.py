@@ -17,7 +17,10 @@ from pathlib import Path
 from ksef_desktop import __version__, i18n
 
 # Order is the order in --help.
-COMMAND_MODULES: tuple[str, ...] = ("qr",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "qr",
+    "pdf",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
