@@ -74,6 +74,8 @@ def render_pdf(
         creator=f"KSeF Desktop {__version__}",
         invariant=1,
     )
-    canvas = numbered_canvas(f"{labels('generated')} KSeF Desktop {__version__}", labels.page_of)
+    canvas = numbered_canvas(
+        f"{invoice.number} · {labels('generated')} KSeF Desktop {__version__}", labels.page_of
+    )
     doc.build(story(context), canvasmaker=canvas)
     return buf.getvalue()

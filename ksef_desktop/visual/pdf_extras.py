@@ -67,6 +67,7 @@ class Extras:
     advance_invoices: tuple[str, ...] = ()  # KSeF numbers or numbers of settled advances
     order_value: Decimal | None = None  # WartoscZamowienia
     attachment: tuple[AttachmentBlock, ...] = field(default=())
+    line_numbers: tuple[str, ...] = ()  # NrWierszaFa / NrWierszaZam, in document order
 
     @property
     def has_attachment(self) -> bool:
@@ -170,7 +171,13 @@ def read_extras(xml: bytes) -> Extras:
             except InvalidOperation:
                 order_value = None
     attachment = root.find("f:Zalacznik", _NS)
+    numbers: tuple[str, ...] = ()
+    if fa is not None:
+        numbers = _texts(fa, "f:FaWiersz/f:NrWierszaFa") or _texts(
+            fa, "f:Zamowienie/f:ZamowienieWiersz/f:NrWierszaZam"
+        )
     return Extras(
+        line_numbers=numbers,
         third_parties=tuple(_third_party(p) for p in root.findall("f:Podmiot3", _NS)),
         margin=margin,
         reverse_charge=_text(annotations, "f:P_18") == "1",

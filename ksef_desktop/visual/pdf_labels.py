@@ -52,6 +52,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "col_price_gross": ("Cena jedn. brutto", "Unit price gross"),
     "col_discount": ("Rabat", "Discount"),
     "col_rate": ("Stawka", "VAT rate"),
+    "col_fx": ("Kurs waluty", "Exchange rate"),
     "col_value_net": ("Wartość netto", "Net value"),
     "col_value_gross": ("Wartość brutto", "Gross value"),
     "before": ("przed korektą", "before correction"),

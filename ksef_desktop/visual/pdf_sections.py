@@ -2,8 +2,8 @@
 
 Order and wording follow KSeF's own visualisation (KSEF-PROTOCOL.md §6): header,
 seller and buyer, details, the lines, the amount due (also in Polish words), the VAT
-summary per rate, annotations, payment, additional information, attachment, and the
-verification codes at the end.
+summary per rate, annotations, payment, additional information, the verification
+codes, and last the attachment (which may run over pages of its own).
 """
 
 from __future__ import annotations
@@ -136,7 +136,9 @@ def _correction(c: Context) -> list[Flowable]:
     return out
 
 
-def _line_cells(index: int, line: Line, c: Context, with_discount: bool) -> list[Any]:
+def _line_cells(
+    index: str, line: Line, c: Context, with_discount: bool, with_fx: bool
+) -> list[Any]:
     s, lab = c.styles, c.labels
     name = line.name
     if line.before_correction:
@@ -145,7 +147,7 @@ def _line_cells(index: int, line: Line, c: Context, with_discount: bool) -> list
         name = f"{name} ({lab('after')})"
     value = line.amount if line.has_amount else None
     cells: list[Any] = [
-        para(str(index), s.cell),
+        para(index, s.cell),
         para(name, s.cell),
         para(number(line.quantity) if line.quantity is not None else "", s.cell_right),
         para(line.unit or "", s.cell),
@@ -157,6 +159,9 @@ def _line_cells(index: int, line: Line, c: Context, with_discount: bool) -> list
     if with_discount:
         cells.append(para(amount(line.discount) if line.discount else "", s.cell_right))
     cells.append(para(rate(line.rate, lab), s.cell))
+    if with_fx:
+        fx = line.exchange_rate
+        cells.append(para(number(fx, min_places=4) if fx is not None else "", s.cell_right))
     cells.append(para(amount(value) if value is not None else "", s.cell_right))
     return cells
 
@@ -183,17 +188,28 @@ def lines(c: Context) -> list[Flowable]:
     if with_discount:
         head.append(lab("col_discount"))
         widths.append(18 * mm)
-    head += [lab("col_rate"), lab("col_value_gross" if gross else "col_value_net")]
-    widths += [17 * mm, 25 * mm]
+    head.append(lab("col_rate"))
+    widths.append(17 * mm)
+    with_fx = any(line.exchange_rate is not None for line in inv.lines)
+    if with_fx:
+        head.append(lab("col_fx"))
+        widths.append(17 * mm)
+    head.append(lab("col_value_gross" if gross else "col_value_net"))
+    widths.append(25 * mm)
     widths[1] = WIDTH - sum(widths)
     right = {2, 4, len(head) - 1} | ({5} if with_discount else set())
+    if with_fx:
+        right.add(len(head) - 2)
     header_row = [
         para(h, s.head_cell_right if i in right else s.head_cell) for i, h in enumerate(head)
     ]
     rows: list[list[Any]] = [header_row]
     shaded = []
+    numbers = c.extras.line_numbers
+    if len(numbers) != len(inv.lines):
+        numbers = tuple(str(i) for i in range(1, len(inv.lines) + 1))
     for index, line in enumerate(inv.lines, start=1):
-        rows.append(_line_cells(index, line, c, with_discount))
+        rows.append(_line_cells(numbers[index - 1], line, c, with_discount, with_fx))
         if line.before_correction:
             shaded.append(("BACKGROUND", (0, index), (-1, index), SHADE))
     out: list[Flowable] = [para(lab("order_lines" if is_order else "lines"), s.section)]
@@ -263,7 +279,7 @@ def vat_summary(c: Context) -> list[Flowable]:
     first = 30 * mm
     rest = (WIDTH - first) / (len(head) - 1)
     table = grid(rows, [first] + [rest] * (len(head) - 1))
-    return [KeepTogether([para(lab("vat_summary"), s.section), table])]
+    return [para(lab("vat_summary"), s.section), table]
 
 
 def annotation_notes(c: Context) -> list[Flowable]:
@@ -372,26 +388,25 @@ def verification(c: Context) -> list[Flowable]:
     table = plain([cells], [WIDTH / 2] * len(cells))
     table.hAlign = "CENTER"
     table.setStyle([("ALIGN", (0, 0), (-1, -1), "CENTER")])
-    return [KeepTogether([para(lab("verification"), s.section), table])]
+    return [para(lab("verification"), s.section), table]
 
 
-SECTIONS = (
-    header,
-    parties,
-    details,
-    lines,
-    amount_due,
-    vat_summary,
-    annotation_notes,
-    payment,
-    notes,
-    attachment,
-    verification,
-)
+#: Sections before the totals; a long line table continues over pages here.
+BODY = (header, parties, details, lines)
+#: The totals through the codes: kept together so that they end on one (the last) page.
+CLOSING = (amount_due, vat_summary, annotation_notes, payment, notes, verification)
+#: After the codes: the attachment, which may run over several pages by itself.
+APPENDIX = (attachment,)
 
 
 def story(c: Context) -> list[Flowable]:
     out: list[Flowable] = []
-    for section in SECTIONS:
+    for section in BODY:
+        out.extend(section(c))
+    closing: list[Flowable] = []
+    for section in CLOSING:
+        closing.extend(section(c))
+    out.append(KeepTogether(closing))
+    for section in APPENDIX:
         out.extend(section(c))
     return out

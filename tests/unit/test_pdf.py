@@ -149,5 +149,6 @@ def test_official_sample_renders_and_reads_back(sample: Path, lang: str, tmp_pat
     if invoice.correction is not None:
         for corrected in invoice.correction.corrected:
             assert corrected.number in text
-    if invoice.is_foreign_currency and invoice.exchange_rate is not None:
+    rates = {invoice.exchange_rate, *(line.exchange_rate for line in invoice.lines)} - {None}
+    if invoice.is_foreign_currency and rates:
         assert re.search(r"(Kurs waluty|Exchange rate)", text)
