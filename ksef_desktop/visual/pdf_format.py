@@ -74,3 +74,16 @@ def address_lines(address: Address | None) -> list[str]:
     if address.country and address.country != "PL":
         lines.append(address.country)
     return [line for line in lines if line]
+
+
+def bank_account(text: str) -> str:
+    """An account number in groups of four, as banks print it: "61 1090 1014 ..." (NRB)
+    or "PL61 1090 ..." (IBAN); anything else is left as written."""
+    compact = "".join(text.split())
+    if not compact.isalnum():
+        return text
+    if len(compact) == 26 and compact.isdigit():
+        return " ".join([compact[:2], *(compact[i : i + 4] for i in range(2, 26, 4))])
+    if compact[:2].isalpha() and compact[2:4].isdigit():
+        return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+    return text

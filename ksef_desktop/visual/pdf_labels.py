@@ -16,10 +16,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "title": ("Krajowy System e-Faktur", "National e-Invoicing System"),
     "number": ("Numer faktury", "Invoice number"),
     "ksef_number": ("Numer KSeF", "KSeF number"),
-    "offline_note": (
-        "Faktura wystawiona w trybie offline",
-        "Invoice issued in offline mode",
-    ),
+    "offline_note": ("Wystawiona w trybie offline", "Issued in offline mode"),
     "seller": ("Sprzedawca", "Seller"),
     "buyer": ("Nabywca", "Buyer"),
     "third_party": ("Podmiot trzeci", "Third party"),

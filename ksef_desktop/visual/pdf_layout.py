@@ -146,14 +146,17 @@ class QrCode(Flowable):
         canvas.setFillColor(colors.white)
         canvas.rect(0, 0, self.size, self.size, stroke=0, fill=1)
         canvas.setFillColor(colors.black)
-        path = canvas.beginPath()
-        top = self.size
-        for row, col, run in dark_runs(self.data):
-            x = (col + QUIET_ZONE) * unit
-            y = top - (row + QUIET_ZONE + 1) * unit
-            # A hair of overlap hides the seams some viewers show between modules.
-            path.rect(x, y, run * unit + 0.02, unit + 0.02)
-        canvas.drawPath(path, stroke=0, fill=1)
+        # One module = one unit, rows counted downwards from the top: every rectangle
+        # is then four small integers, written as raw "re" operators into one path that
+        # is filled once (no seams between modules, and far fewer bytes and float
+        # formatting calls than reportlab's path API).
+        canvas.translate(0, self.size)
+        canvas.scale(unit, -unit)
+        ops = [
+            f"{col + QUIET_ZONE} {row + QUIET_ZONE} {run} 1 re"
+            for row, col, run in dark_runs(self.data)
+        ]
+        canvas.addLiteral("\n".join(ops) + "\nf")
         canvas.restoreState()
 
 

@@ -20,7 +20,15 @@ from ksef_desktop.domain.totals import line_gross
 from ksef_desktop.visual.amount_words import amount_in_words
 from ksef_desktop.visual.codes import InvoiceCodes
 from ksef_desktop.visual.pdf_extras import Extras
-from ksef_desktop.visual.pdf_format import address_lines, amount, day, number, rate, tax_id
+from ksef_desktop.visual.pdf_format import (
+    address_lines,
+    amount,
+    bank_account,
+    day,
+    number,
+    rate,
+    tax_id,
+)
 from ksef_desktop.visual.pdf_labels import Labels
 from ksef_desktop.visual.pdf_layout import (
     SHADE,
@@ -60,7 +68,7 @@ def header(c: Context) -> list[Flowable]:
         right.append(para(f"{lab('ksef_number')}: {c.ksef_number}", s.right))
     elif c.codes.kod2 is not None:
         right.append(para(lab("offline_note"), s.right))
-    return [plain([[left, right]], [WIDTH * 0.45, WIDTH * 0.55]), Spacer(1, 4 * mm)]
+    return [plain([[left, right]], [WIDTH * 0.35, WIDTH * 0.65]), Spacer(1, 4 * mm)]
 
 
 def _party_cell(party: Party, heading: str, c: Context) -> list[Flowable]:
@@ -313,7 +321,7 @@ def payment(c: Context) -> list[Flowable]:
     if pay.due_date is not None:
         items.append((lab("due_date"), day(pay.due_date, lang)))
     if pay.bank_account:
-        items.append((lab("bank_account"), pay.bank_account))
+        items.append((lab("bank_account"), bank_account(pay.bank_account)))
     if pay.bank_name:
         items.append((lab("bank_name"), pay.bank_name))
     if pay.paid:

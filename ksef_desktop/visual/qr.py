@@ -186,14 +186,10 @@ def split_kod2_url(url: str) -> tuple[str, bytes]:
 
 @lru_cache(maxsize=64)
 def qr_matrix(data: str) -> tuple[tuple[bool, ...], ...]:
-    """The symbol's modules (True = dark), without the quiet zone."""
-    import qrcode
-    from qrcode.constants import ERROR_CORRECT_M
+    """The symbol's modules (True = dark), without the quiet zone (error correction M)."""
+    from ksef_desktop.visual.qr_symbol import make_matrix
 
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
-    code.add_data(data.encode("utf-8"))
-    code.make(fit=True)
-    return tuple(tuple(bool(m) for m in row) for row in code.get_matrix())
+    return tuple(tuple(row) for row in make_matrix(data.encode("utf-8")))
 
 
 QUIET_ZONE = 4  # modules, as ISO/IEC 18004 requires around a symbol

@@ -34,6 +34,7 @@ QR_BASE = qr.QR_BASES["test"]
 class Rendered:
     pages: list[str]  # pdftotext output per page
     codes: list[str]  # every QR symbol decoded from every page
+    upright: bool  # every symbol printed the right way up (finder patterns TL, TR, BL)
 
     @property
     def text(self) -> str:
@@ -51,10 +52,13 @@ def read_back(pdf: bytes, folder: Path) -> Rendered:
         pages = pages[:-1]
     subprocess.run(["pdftoppm", "-r", "150", "-png", str(path), str(folder / "page")], check=True)
     codes: list[str] = []
+    upright = True
     for png in sorted(folder.glob("page*.png")):
         with Image.open(png) as image:
-            codes.extend(r.text for r in zxingcpp.read_barcodes(image.convert("L")))
-    return Rendered(pages, codes)
+            for found in zxingcpp.read_barcodes(image.convert("L")):
+                codes.append(found.text)
+                upright = upright and found.orientation == 0
+    return Rendered(pages, codes, upright)
 
 
 def signing(kind: str) -> OfflineSigning:
@@ -115,6 +119,7 @@ def test_official_sample_renders_and_reads_back(sample: Path, lang: str, tmp_pat
     assert invoice.currency in text
     kod1 = qr.kod1_url(QR_BASE, invoice.seller_nip, invoice.issue_date, qr.invoice_hash(xml))
     assert kod1 in out.codes
+    assert out.upright
     if ksef_number is not None:
         assert ksef_number in text
         assert "OFFLINE" not in text
