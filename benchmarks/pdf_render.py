@@ -19,20 +19,25 @@ from datetime import timedelta
 from importlib import metadata
 from io import BytesIO
 
+import qrcode
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
+from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.pagesizes import A4
 from reportlab.platypus import Paragraph, SimpleDocTemplate
 
 from benchmarks.pdf_renderings import CREATED, demo_invoice
 from ksef_desktop.fa3.build import build
+from ksef_desktop.fa3.parse import parse
 from ksef_desktop.visual.certificates import OfflineSigning, read_certificate
+from ksef_desktop.visual.codes import invoice_codes
 from ksef_desktop.visual.pdf import render_pdf
 from ksef_desktop.visual.pdf_layout import Styles, register_fonts
 from ksef_desktop.visual.qr import QR_BASES, qr_matrix
+from ksef_desktop.visual.qr_symbol import make_matrix
 
 QR_BASE = QR_BASES["test"]
 
@@ -106,6 +111,32 @@ def main() -> None:
     for name, fn in cases:
         ms = _median_ms(fn)
         print(f"| {name} | {ms:.1f} | {ms / baseline:.1f} |")
+    _symbols(ec_signing, xml)
+
+
+def _symbols(signing: OfflineSigning, xml: bytes) -> None:
+    """The QR symbol alone: qrcode's own make() against our mask choice (same symbol)."""
+    invoice = parse(xml)
+    link = invoice_codes(xml, invoice, qr_base=QR_BASE, offline=signing).kod2
+    assert link is not None
+    for name, url in (
+        ("KOD I", invoice_codes(xml, invoice, qr_base=QR_BASE).kod1.url),
+        ("KOD II", link.url),
+    ):
+        data = url.encode()
+
+        def reference(data: bytes = data) -> object:
+            code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
+            code.add_data(data)
+            code.make(fit=True)
+            return code.get_matrix()
+
+        ours = _median_ms(lambda data=data: make_matrix(data))  # type: ignore[misc]
+        theirs = _median_ms(reference)
+        print(
+            f"| {name} symbol ({len(url)} chars) | qrcode make(): {theirs:.1f} ms | "
+            f"make_matrix(): {ours:.1f} ms | {theirs / ours:.1f}x |"
+        )
 
 
 if __name__ == "__main__":
