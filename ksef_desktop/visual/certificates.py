@@ -296,6 +296,11 @@ def import_offline_certificate(
     return cert
 
 
+def forget_offline_key(store: SecretStore, *, environment: str, nip: str, serial: str) -> bool:
+    """Remove an imported certificate's private key from the keyring (False: none there)."""
+    return store.delete(offline_key_entry(environment, nip, serial))
+
+
 def load_offline_key(store: SecretStore, *, environment: str, nip: str, serial: str) -> PrivateKey:
     """The private key of an imported certificate, from the keyring."""
     pem = store.get(offline_key_entry(environment, nip, serial))

@@ -68,6 +68,7 @@ class Extras:
     order_value: Decimal | None = None  # WartoscZamowienia
     attachment: tuple[AttachmentBlock, ...] = field(default=())
     line_numbers: tuple[str, ...] = ()  # NrWierszaFa / NrWierszaZam, in document order
+    corrected_buyers: tuple[ThirdParty, ...] = ()  # Podmiot2K: the buyer as first invoiced
 
     @property
     def has_attachment(self) -> bool:
@@ -177,6 +178,9 @@ def read_extras(xml: bytes) -> Extras:
             fa, "f:Zamowienie/f:ZamowienieWiersz/f:NrWierszaZam"
         )
     return Extras(
+        corrected_buyers=tuple(_third_party(p) for p in fa.findall("f:Podmiot2K", _NS))
+        if fa is not None
+        else (),
         line_numbers=numbers,
         third_parties=tuple(_third_party(p) for p in root.findall("f:Podmiot3", _NS)),
         margin=margin,

@@ -84,6 +84,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "corrected_ksef": ("Numer KSeF faktury korygowanej", "KSeF number of corrected invoice"),
     "outside_ksef": ("wystawiona poza KSeF", "issued outside KSeF"),
     "correction_reason": ("Przyczyna korekty", "Reason for correction"),
+    "corrected_buyer": (
+        "Nabywca na fakturze korygowanej",
+        "Buyer on the corrected invoice",
+    ),
     "correction_effect": ("Typ skutku korekty", "Correction effect"),
     "advance_invoices": ("Faktury zaliczkowe", "Advance invoices"),
     "notes": ("Dodatkowe informacje", "Additional information"),

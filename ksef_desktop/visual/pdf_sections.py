@@ -137,6 +137,9 @@ def _correction(c: Context) -> list[Flowable]:
                 s.body,
             )
         )
+    for buyer in c.extras.corrected_buyers:
+        text = ", ".join(v for v in (buyer.identifier, buyer.name, *buyer.address) if v)
+        out.append(labelled(lab("corrected_buyer"), text, s.body))
     if corr.reason:
         out.append(labelled(lab("correction_reason"), corr.reason, s.body))
     if corr.effect is not None:

@@ -24,6 +24,7 @@ from ksef_desktop.visual.certificates import (
     OfflineCertificate,
     PasswordNeeded,
     check_offline_certificate,
+    forget_offline_key,
     import_offline_certificate,
     load_credentials,
     load_offline_key,
@@ -155,7 +156,10 @@ def test_good_certificate_imports_and_key_lives_in_the_keyring(
     signing = offline_signing(store, environment="test", nip=NIP, cert_der=cert.der, now=NOW)
     assert signing.certificate.serial == cert.serial
     assert "PRIVATE" not in repr(signing)
-    store.delete(offline_key_entry("test", NIP, cert.serial))
+    assert forget_offline_key(store, environment="test", nip=NIP, serial=cert.serial)
+    assert store.get(offline_key_entry("test", NIP, cert.serial)) is None
+    with pytest.raises(CertificateError, match=cert.serial):
+        offline_signing(store, environment="test", nip=NIP, cert_der=cert.der, now=NOW)
 
 
 def test_encrypted_key_needs_its_password(tmp_path: Path) -> None:

@@ -154,6 +154,11 @@ def test_official_sample_renders_and_reads_back(sample: Path, lang: str, tmp_pat
     if invoice.correction is not None:
         for corrected in invoice.correction.corrected:
             assert corrected.number in text
+            if corrected.ksef_number:
+                assert corrected.ksef_number in text
+        assert re.search(r"(Dane faktury korygowanej|Corrected invoice)", text)
+    if invoice.lines and any(line.before_correction for line in invoice.lines):
+        assert re.search(r"(przed korektą|before correction)", text)
     rates = {invoice.exchange_rate, *(line.exchange_rate for line in invoice.lines)} - {None}
     if invoice.is_foreign_currency and rates:
         assert re.search(r"(Kurs waluty|Exchange rate)", text)
