@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -120,7 +121,7 @@ def read_certificate(data: bytes) -> OfflineCertificate:
             key_usage=key_usage,
             public_key=_public_key(cert.public_key()),
         )
-    except ValueError as exc:
+    except (ValueError, UnsupportedAlgorithm) as exc:
         if isinstance(exc, CertificateError):
             raise
         # cryptography refuses some KSeF test CA certificates (see der.py): read what
@@ -128,7 +129,7 @@ def read_certificate(data: bytes) -> OfflineCertificate:
         try:
             tbs = read_tbs(der)
             public_key = serialization.load_der_public_key(tbs.spki_der)
-        except (DerError, ValueError, IndexError, UnicodeDecodeError):
+        except (DerError, ValueError, IndexError, UnicodeDecodeError, UnsupportedAlgorithm):
             raise CertificateError(_("This is not an X.509 certificate (PEM or DER).")) from None
         return OfflineCertificate(
             der=der,
@@ -163,36 +164,40 @@ def _private_key(key: object) -> PrivateKey:
 
 def read_private_key(data: bytes, password: str | None = None) -> PrivateKey:
     """A PEM or DER private key (PKCS#8, PKCS#1 or SEC1), encrypted or not."""
-    secret = password.encode("utf-8") if password else None
-    loaders = (
-        (serialization.load_pem_private_key,)
+    loader = (
+        serialization.load_pem_private_key
         if b"-----BEGIN" in data
-        else (serialization.load_der_private_key,)
+        else serialization.load_der_private_key
     )
-    for loader in loaders:
+    secret = password.encode("utf-8") if password else None
+    try:
         try:
-            return _private_key(loader(data, password=secret))
+            key = loader(data, password=secret)
         except TypeError:
-            # Encrypted without a password, or a password for an unencrypted key.
+            # Encrypted without a password, or a password given for an unencrypted key.
             if secret is None:
                 raise PasswordNeeded(
                     _("The private key is encrypted: give its password.")
                 ) from None
-            return _private_key(loader(data, password=None))
-        except ValueError as exc:
-            if isinstance(exc, CertificateError):
-                raise
-            raise CertificateError(
-                _("Cannot read the private key: wrong password or not a PEM/DER key.")
-            ) from None
-    raise AssertionError("unreachable")  # pragma: no cover
+            key = loader(data, password=None)
+    except UnsupportedAlgorithm:
+        raise CertificateError(
+            _("Unsupported key type: KOD II needs an RSA or an EC P-256 key.")
+        ) from None
+    except (ValueError, TypeError) as exc:
+        if isinstance(exc, CertificateError):
+            raise
+        raise CertificateError(
+            _("Cannot read the private key: wrong password or not a PEM/DER key.")
+        ) from None
+    return _private_key(key)
 
 
 def read_pkcs12(data: bytes, password: str | None) -> tuple[OfflineCertificate, PrivateKey]:
     secret = password.encode("utf-8") if password else None
     try:
         key, cert, _extra = pkcs12.load_key_and_certificates(data, secret)
-    except ValueError:
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         raise PasswordNeeded(
             _("Cannot open the PKCS#12 file: wrong password or a damaged file.")
         ) from None

@@ -16,6 +16,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ksef_desktop import i18n
 from ksef_desktop.secrets import SecretStore, offline_key_entry
@@ -30,6 +32,8 @@ from ksef_desktop.visual.certificates import (
     load_offline_key,
     offline_signing,
     read_certificate,
+    read_pkcs12,
+    read_private_key,
 )
 from tests.conftest import DATA
 
@@ -269,3 +273,60 @@ def test_garbage_is_not_a_certificate(garbage: bytes) -> None:
 def test_missing_files_are_reported(tmp_path: Path) -> None:
     with pytest.raises(CertificateError, match=r"nope\.crt"):
         load_credentials(tmp_path / "nope.crt", tmp_path / "nope.key")
+
+
+_VECTOR_CERT = (DATA / "vectors" / "kod2-example-cert-01F20A5D352AE590.der").read_bytes()
+
+
+@given(st.binary(max_size=600))
+def test_random_bytes_are_refused_with_a_message(blob: bytes) -> None:
+    with pytest.raises(CertificateError):
+        read_certificate(blob)
+    with pytest.raises(CertificateError):
+        read_private_key(blob)
+    with pytest.raises(CertificateError):
+        read_pkcs12(blob, "hasło")
+
+
+@given(st.integers(min_value=0, max_value=len(_VECTOR_CERT) - 1), st.integers(0, 255))
+def test_damaged_ksef_certificate_is_refused_or_read(position: int, value: int) -> None:
+    """One changed byte: either still readable (e.g. inside a name) or a clean refusal."""
+    damaged = bytearray(_VECTOR_CERT)
+    damaged[position] = value
+    try:
+        cert = read_certificate(bytes(damaged))
+    except CertificateError:
+        return
+    assert len(cert.serial) == 16
+
+
+def test_cli_refuses_a_garbage_certificate(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    cert_path = tmp_path / "bad.crt"
+    cert_path.write_bytes(b"-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n")
+    key_path = tmp_path / "bad.key"
+    key_path.write_bytes(b"not a key")
+    sample = DATA / "fa3-official" / "FA_3_Przykład_1.xml"
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ksef_desktop",
+            "qr",
+            str(sample),
+            "--env",
+            "test",
+            "--cert",
+            str(cert_path),
+            "--key",
+            str(key_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 1
+    assert "X.509" in out.stderr
+    assert "Traceback" not in out.stderr
