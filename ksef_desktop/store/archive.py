@@ -154,7 +154,8 @@ class Archive:
         for invoice_id, issue_date, xml, hexd in conn.execute(
             "SELECT id, issue_date, xml, sha256_hex FROM invoices WHERE xml IS NOT NULL ORDER BY id"
         ):
-            if hashlib.sha256(xml).hexdigest() != hexd:
+            data = xml if isinstance(xml, bytes) else str(xml).encode("utf-8")
+            if hashlib.sha256(data).hexdigest() != hexd:
                 changed_in_db.append(int(invoice_id))
             relpath = self.invoice_relpath(date.fromisoformat(issue_date), hexd)
             if relpath not in known:
