@@ -7,7 +7,7 @@ suites (PDF, store, sandbox) reuse ``invoices()``.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from hypothesis import strategies as st
 
@@ -34,6 +34,7 @@ from ksef_desktop.domain.invoice import (
     TaxId,
     VatRate,
 )
+from ksef_desktop.domain.totals import order_value
 
 _WORD_ALPHABET = (
     "abcdefghijklmnoprstuwyząćęłńóśźżABCDEFGHIJKLMNOPRSTUWYZĄĆĘŁŃÓŚŹŻ0123456789.,-/&<>'\"()"
@@ -71,11 +72,21 @@ addresses = st.builds(
 )
 
 _eu_countries = sorted(c for c in EU_VAT_FORMATS if c != "PL")
-eu_vat_numbers = st.builds(
-    EuVatNumber,
-    country=st.sampled_from(_eu_countries),
-    number=st.from_regex(r"[0-9A-Z]{4,12}", fullmatch=True),
+eu_vat_numbers = st.sampled_from(_eu_countries).flatmap(
+    lambda country: (
+        st.from_regex(EU_VAT_FORMATS[country], fullmatch=True)
+        .filter(lambda n: n.isascii() and len(n) <= 12)
+        .map(lambda number: EuVatNumber(country=country, number=number))
+    )
 )
+
+
+def _iban(digits: str) -> str:
+    check = 98 - int(digits + "252100") % 97  # "PL" = 25 21, then "00"
+    return f"PL{check:02d}{digits}"
+
+
+ibans = st.from_regex(r"[0-9]{24}", fullmatch=True).map(_iban)
 
 buyer_tax_ids: st.SearchStrategy[TaxId] = st.one_of(
     valid_nips.map(PolishNip),
@@ -109,8 +120,8 @@ buyers = st.builds(
     phone=st.none() | phones,
 )
 
-quantities = st.decimals(min_value=Decimal("0.001"), max_value=Decimal("10000"), places=3)
-prices = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("100000"), places=2)
+quantities = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("10000"), places=3)
+prices = st.decimals(min_value=Decimal("1"), max_value=Decimal("100000"), places=2)
 exchange_rates = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("20"), places=4)
 issue_dates = st.dates(date(2024, 1, 1), date(2030, 12, 31))
 created_ats = st.datetimes(
@@ -119,16 +130,22 @@ created_ats = st.datetimes(
 
 
 @st.composite
-def lines(draw: st.DrawFn, *, allow_discount: bool = True, allow_before: bool = False) -> Line:
+def lines(
+    draw: st.DrawFn,
+    *,
+    allow_discount: bool = True,
+    allow_before: bool = False,
+    rates: tuple[VatRate, ...] = ISSUABLE_RATES,
+) -> Line:
     quantity = draw(quantities)
     unit_price = draw(prices)
     discount = Decimal(0)
-    gross_value = (quantity * unit_price).quantize(Decimal("0.01"))
+    gross_value = (quantity * unit_price).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
     if allow_discount and gross_value >= Decimal("0.02") and draw(st.booleans()):
         discount = draw(st.decimals(min_value=Decimal("0.01"), max_value=gross_value, places=2))
     return Line(
         name=draw(tokens(5)),
-        rate=draw(st.sampled_from(ISSUABLE_RATES)),
+        rate=draw(st.sampled_from(rates)),
         quantity=quantity,
         unit_price=unit_price,
         unit=draw(st.none() | st.sampled_from(["szt.", "godz.", "kg", "usł.", "m2"])),
@@ -139,16 +156,17 @@ def lines(draw: st.DrawFn, *, allow_discount: bool = True, allow_before: bool = 
 
 
 @st.composite
-def payments(draw: st.DrawFn) -> Payment:
-    account = draw(st.none() | st.from_regex(r"PL[0-9]{26}", fullmatch=True))
+def payments(draw: st.DrawFn, issue_date: date = date(2026, 1, 1)) -> Payment:
+    account = draw(st.none() | ibans)
     paid = draw(st.booleans())
+    later = st.dates(issue_date, date(2049, 12, 31))
     return Payment(
         method=draw(st.none() | st.sampled_from(list(PaymentMethod))),
-        due_date=draw(st.none() | issue_dates),
+        due_date=draw(st.none() | later),
         bank_account=account,
         bank_name=draw(st.none() | tokens(3)) if account else None,
         paid=paid,
-        paid_date=draw(issue_dates) if paid else None,
+        paid_date=draw(later) if paid else None,
         payment_link=draw(
             st.none()
             | st.from_regex(
@@ -173,9 +191,16 @@ def invoices(
     kind = draw(st.sampled_from(kinds))
     is_advance = kind is InvoiceKind.ZAL
     is_correction = kind is InvoiceKind.KOR
+    buyer = draw(buyers)
+    allowed = tuple(
+        r
+        for r in ISSUABLE_RATES
+        if (r is not VatRate.R0_WDT or isinstance(buyer.tax_id, EuVatNumber))
+        and (r is not VatRate.OO or isinstance(buyer.tax_id, PolishNip))
+    )
     invoice_lines = draw(
         st.lists(
-            lines(allow_discount=not is_advance, allow_before=is_correction),
+            lines(allow_discount=not is_advance, allow_before=is_correction, rates=allowed),
             min_size=1,
             max_size=6,
         )
@@ -183,6 +208,7 @@ def invoices(
     currency = draw(st.sampled_from(["PLN", "PLN", "EUR", "USD", "CZK"]))
     foreign = currency != "PLN"
     issue_date = draw(issue_dates)
+    earlier = st.dates(date(2020, 1, 1), issue_date)
     correction = None
     if is_correction:
         correction = Correction(
@@ -191,7 +217,7 @@ def invoices(
                     st.lists(
                         st.builds(
                             CorrectedInvoice,
-                            issue_date=issue_dates,
+                            issue_date=earlier,
                             number=tokens(2),
                             ksef_number=st.none() | st.just("5265877635-20250826-0100001AF629-AF"),
                         ),
@@ -210,12 +236,25 @@ def invoices(
         )
     sale = draw(st.sampled_from(["none", "date", "period"]))
     period_start = draw(issue_dates)
+    advance = None
+    if is_advance:
+        probe = Invoice(
+            kind=kind,
+            number="x",
+            issue_date=issue_date,
+            seller=buyer,
+            buyer=buyer,
+            lines=tuple(invoice_lines),
+            created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+        ceiling = max(order_value(probe), Decimal("0.01"))
+        advance = draw(st.decimals(min_value=Decimal("0.01"), max_value=ceiling, places=2))
     return Invoice(
         kind=kind,
         number=draw(tokens(2)),
         issue_date=issue_date,
         seller=draw(sellers),
-        buyer=draw(buyers),
+        buyer=buyer,
         lines=tuple(invoice_lines),
         created_at=draw(created_ats),
         issue_place=draw(st.none() | tokens(2)),
@@ -223,15 +262,11 @@ def invoices(
         sale_period=(period_start, period_start) if sale == "period" else None,
         currency=currency,
         exchange_rate=draw(exchange_rates) if foreign else None,
-        exchange_rate_date=draw(st.none() | issue_dates) if foreign else None,
+        exchange_rate_date=draw(st.none() | earlier) if foreign else None,
         prices_gross=False if is_advance else draw(st.booleans()),
-        payment=draw(st.none() | payments()),
+        payment=draw(st.none() | payments(issue_date)),
         correction=correction,
-        advance_received=(
-            draw(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("500000"), places=2))
-            if is_advance
-            else None
-        ),
+        advance_received=advance,
         exemption=exemption,
         split_payment=draw(st.booleans()),
         cash_accounting=draw(st.booleans()),
