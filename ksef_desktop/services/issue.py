@@ -75,6 +75,8 @@ def _check_mode(mode: OfflineMode | str | None, deadline: datetime | None) -> No
         raise IssueError(_("The deadline must carry a time zone."))
     if mode is None and deadline is not None:
         raise IssueError(_("An invoice sent online has no offline deadline."))
+    if mode == OfflineMode.AWARIA_CALKOWITA and deadline is not None:
+        raise IssueError(_("An invoice issued during a total failure has no deadline."))
 
 
 def issue_invoice(
@@ -141,8 +143,7 @@ def issue_invoice(
         transition(conn, draft_id, InvoiceState.ISSUED, at=moment, detail=detail, columns=columns)
         if send:
             enqueue(conn, draft_id, at=moment)
-    with db.transaction() as conn:
-        return get_invoice(conn, draft_id)
+    return get_invoice(db.connection(), draft_id)
 
 
 def update_deadline(

@@ -162,6 +162,7 @@ def test_issue_without_sending_then_queue(tmp_path: Path) -> None:
         ("offline24", datetime(2026, 3, 3, 23, 59), True),
         (None, datetime(2026, 3, 3, 23, 59, tzinfo=UTC), True),
         ("offline24", None, False),
+        ("awaria-calkowita", datetime(2026, 3, 3, 23, 59, tzinfo=UTC), True),
     ],
 )
 def test_bad_issue_requests_are_refused(
