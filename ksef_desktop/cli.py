@@ -18,6 +18,7 @@ from ksef_desktop import __version__, i18n
 
 # Order is the order in --help.
 COMMAND_MODULES: tuple[str, ...] = (
+    "sandbox",
     "send",
     "sessions",
     "token",
