@@ -87,7 +87,6 @@ def dispatch(core: SandboxCore, server: SandboxHTTPServer, req: Request) -> tupl
 
 class SandboxRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stall
     server: SandboxHTTPServer
     server_version = "KSeF-Sandbox"
     sys_version = ""
