@@ -109,3 +109,19 @@ def test_cli_send_and_sessions(tmp_path: Path) -> None:
         assert "Traceback" not in out.stderr
         assert token not in out.stdout + out.stderr
     SEEN_SECRETS.add(token)
+
+
+def test_cli_send_refuses_an_invalid_file_before_sending(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(invoice_bytes(NIP, "CLI/LOCAL").replace(b"<P_2>", b"<P_2X>", 1))
+    with running_sandbox(rate_limit_scale=None) as sb:
+        token = sb.tokens[NIP]
+        SEEN_SECRETS.add(token)
+        done = _cli("send", str(broken), "--base-url", sb.base_url, "--nip", NIP, token=token)
+        state = sb.accepted_state()
+    assert done.returncode == 1
+    (line,) = done.stdout.splitlines()
+    assert line.startswith(f"{broken} REJECTED ")
+    code = line.split(" ")[2]
+    assert not code.isdigit()  # a pre-flight defect code, not KSeF's
+    assert state["sessions"] == {}  # nothing reached the sandbox
