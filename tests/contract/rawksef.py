@@ -160,10 +160,17 @@ class OnlineSession:
         assert response.status_code == 202, response.text
         return str(response.json()["referenceNumber"])
 
+    def _get(self, path: str) -> httpx.Response:
+        """GET that honours 429 + Retry-After, as every client must."""
+        for _ in range(5):
+            response = self.client.get(path, headers=bearer(self.access))
+            if response.status_code != 429:
+                return response
+            time.sleep(int(response.headers["Retry-After"]))
+        return response
+
     def status(self, invoice_ref: str) -> dict[str, Any]:
-        response = self.client.get(
-            f"/sessions/{self.reference}/invoices/{invoice_ref}", headers=bearer(self.access)
-        )
+        response = self._get(f"/sessions/{self.reference}/invoices/{invoice_ref}")
         assert response.status_code == 200, response.text
         return dict(response.json())
 
@@ -172,7 +179,7 @@ class OnlineSession:
             status = self.status(invoice_ref)
             if status["status"]["code"] not in (100, 150):
                 return status
-            time.sleep(0.01)
+            time.sleep(0.04)
         raise AssertionError("the invoice stayed in processing")
 
     def close(self) -> httpx.Response:
@@ -181,7 +188,7 @@ class OnlineSession:
         )
 
     def session_status(self) -> dict[str, Any]:
-        response = self.client.get(f"/sessions/{self.reference}", headers=bearer(self.access))
+        response = self._get(f"/sessions/{self.reference}")
         assert response.status_code == 200, response.text
         return dict(response.json())
 
@@ -190,7 +197,7 @@ class OnlineSession:
             status = self.session_status()
             if status["status"]["code"] not in (100, 150, 170):
                 return status
-            time.sleep(0.01)
+            time.sleep(0.04)
         raise AssertionError("the session stayed open")
 
 

@@ -307,7 +307,7 @@ def test_statuses_pass_100_150_200(sandbox_factory: Callable[..., Sandbox]) -> N
                 seen.append(code)
             if code == 200:
                 break
-            time.sleep(0.02)
+            time.sleep(0.05)
         assert seen == [100, 150, 200]
 
 
