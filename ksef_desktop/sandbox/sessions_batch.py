@@ -45,7 +45,6 @@ from ksef_desktop.sandbox.util import (
 MAX_PARTS = 50
 MAX_PART_PLAIN = 100_000_000
 MAX_FILE = 5_000_000_000
-MAX_INVOICES = 10_000
 PART_TIME = timedelta(minutes=20)
 BATCH_WRITE = ("InvoiceWrite", "EnforcementOperations")
 
@@ -206,7 +205,7 @@ def close_batch(core: SandboxCore, req: Request) -> Response:
     return Response(204)
 
 
-def _unpack(archive: bytes, compression: str) -> list[tuple[str, bytes]]:
+def _unpack(archive: bytes, compression: str, most: int) -> list[tuple[str, bytes]]:
     """(file name, bytes) of every file; a file over the size limit is cut at limit + 1."""
     limit = MAX_INVOICE_WITH_ATTACHMENT_SIZE + 1
     files: list[tuple[str, bytes]] = []
@@ -217,7 +216,7 @@ def _unpack(archive: bytes, compression: str) -> list[tuple[str, bytes]]:
                     handle = tar.extractfile(member)
                     if handle is not None:
                         files.append((member.name, handle.read(limit)))
-                if len(files) > MAX_INVOICES:
+                if len(files) > most:
                     break
         return files
     with zipfile.ZipFile(io.BytesIO(archive)) as zf:
@@ -226,7 +225,7 @@ def _unpack(archive: bytes, compression: str) -> list[tuple[str, bytes]]:
                 continue
             with zf.open(info) as handle:
                 files.append((info.filename, handle.read(limit)))
-            if len(files) > MAX_INVOICES:
+            if len(files) > most:
                 break
     return files
 
@@ -263,11 +262,12 @@ def process_batch(core: SandboxCore, reference: str) -> None:
         _fail(core, session, 405, "Rozmiar lub skrót paczki nie zgadza się z deklaracją.")
         return
     try:
-        files = _unpack(archive, declared["compressionType"])
+        limit = core.config.max_invoices_per_session
+        files = _unpack(archive, declared["compressionType"], limit)
     except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError, ValueError):
         _fail(core, session, 430)
         return
-    if len(files) > MAX_INVOICES:
+    if len(files) > limit:
         _fail(core, session, 420)
         return
     if not files:

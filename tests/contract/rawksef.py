@@ -313,3 +313,15 @@ def open_batch(
     return response, BatchUpload(
         client, access, payload["referenceNumber"], encrypted, payload["partUploadRequests"]
     )
+
+
+def sample_body_keys() -> set[str]:
+    """The fields of SendInvoiceRequest this client fills."""
+    return {
+        "invoiceHash",
+        "invoiceSize",
+        "encryptedInvoiceHash",
+        "encryptedInvoiceSize",
+        "encryptedInvoiceContent",
+        "offlineMode",
+    }

@@ -243,3 +243,20 @@ def test_batch_example_of_open_api(world: Batch) -> None:
     assert status["status"]["code"] == 445
     (invoice,) = world.invoices(batch)
     assert invoice["status"]["code"] == 430
+
+
+def test_too_many_invoices_is_420(sandbox_factory: Callable[..., Sandbox]) -> None:
+    sb = sandbox_factory(max_invoices_per_session=2, rate_limit_scale=0)
+    with api_for(sb) as client:
+        world = Batch(sb, client)
+        batch = world.open(make_zip(FILES))
+        batch.put_all()
+        batch.close()
+        assert world.status(batch)["status"]["code"] == 420
+
+
+def test_attachment_is_fine_in_a_batch(world: Batch) -> None:
+    batch = world.open(make_zip({"z.xml": sample(24)}))
+    batch.put_all()
+    batch.close()
+    assert world.status(batch)["status"]["code"] == 200
