@@ -24,6 +24,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "deadline",
     "sandbox",
     "verify",
+    "send",
+    "sessions",
+    "token",
 )
 
 
