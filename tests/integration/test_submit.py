@@ -8,11 +8,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 
 from ksef_desktop.domain.offline import OfflineMode, invoice_deadline
 from ksef_desktop.sandbox import Sandbox
+from ksef_desktop.services.issue import IssueError, issue_invoice, start_technical_correction
 from ksef_desktop.store import open_store
-from ksef_desktop.store.invoices import get_invoice
+from ksef_desktop.store.invoices import get_invoice, update_draft
 from ksef_desktop.store.sessions import upos
 from ksef_desktop.store.states import InvoiceState
 from tests.integration.submit_support import SELLER, drain_until_done, issue_many, submitter
@@ -119,3 +121,34 @@ def test_lost_response_ends_in_one_acceptance(sandbox: Sandbox, tmp_path: Path) 
     hashes = [e["invoiceHash"] for e in accepted]
     assert sorted(hashes) == sorted(ours)  # each exactly once
     assert {e["invoiceHash"]: e["ksefNumber"] for e in accepted} == ours
+
+
+def test_technical_correction_of_a_rejected_offline_invoice(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    store = open_store(tmp_path / "data")
+    today = datetime.now(WARSAW).date()
+    bad = replace(sample_invoice(), issue_date=today + timedelta(days=400))
+    (rejected_id,) = issue_many(store, 1, now=_now, invoice=bad, mode="offline24")
+    sender = submitter(store, sandbox.base_url, sandbox.tokens[SELLER], _now)
+    assert sender.drain().rejected == [rejected_id]
+    conn = store.db.connection()
+    rejected = get_invoice(conn, rejected_id)
+
+    draft = start_technical_correction(store.db, rejected_id, now=_now)
+    fixed = replace(get_invoice(conn, draft).invoice, issue_date=today)
+    with store.db.transaction() as tx:
+        update_draft(tx, draft, fixed, now=_now())
+    corrected = issue_invoice(
+        store.db, store.archive, draft, now=_now, series_id=None, mode="offline24", deadline=None
+    )
+    assert corrected.number == rejected.number
+    report = sender.drain()
+    assert report.accepted == [corrected.id]
+    # The sandbox linked the correction to the rejected file by its hash.
+    accepted = {e["invoiceHash"]: e for e in _accepted_in_sandbox(sandbox)}
+    entry = accepted[str(get_invoice(conn, corrected.id).sha256_b64)]
+    assert sandbox.core.state.corrections[str(rejected.sha256_b64)] == entry["referenceNumber"]
+    # A second correction of the same original is refused before anything is sent.
+    with pytest.raises(IssueError):
+        start_technical_correction(store.db, rejected_id, now=_now)
