@@ -15,7 +15,7 @@ from datetime import date
 _NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
 # The shape KSeF itself accepts (OpenAPI `Nip` pattern): no leading zero, and the
 # second/third digit are not both zero.
-_NIP_SHAPE = re.compile(r"[1-9]((\d[1-9])|([1-9]\d))\d{7}")
+_NIP_SHAPE = re.compile(r"[1-9]((\d[1-9])|([1-9]\d))\d{7}", re.ASCII)
 
 
 def normalize_nip(text: str) -> str:
@@ -64,7 +64,8 @@ def crc8(data: bytes) -> int:
 
 KSEF_NUMBER_LENGTH = 35
 _KSEF_NUMBER = re.compile(
-    r"(?P<nip>[1-9]((\d[1-9])|([1-9]\d))\d{7})-(?P<date>\d{8})-(?P<tech>[0-9A-F]{12})-(?P<crc>[0-9A-F]{2})"
+    r"(?P<nip>[1-9]((\d[1-9])|([1-9]\d))\d{7})-(?P<date>\d{8})-(?P<tech>[0-9A-F]{12})-(?P<crc>[0-9A-F]{2})",
+    re.ASCII,
 )
 
 
@@ -99,7 +100,7 @@ def ksef_number_is_valid(number: str) -> bool:
 
 def internal_id_is_valid(value: str) -> bool:
     """``{NIP}-{5 digits}``; the last digit is Σ(first 14 digits × 1,3,1,3…) mod 10."""
-    if not re.fullmatch(r"\d{10}-\d{5}", value):
+    if not re.fullmatch(r"\d{10}-\d{5}", value, re.ASCII):
         return False
     digits = [int(c) for c in value if c.isdigit()]
     total = sum(d * (1 if i % 2 == 0 else 3) for i, d in enumerate(digits[:14]))
@@ -156,7 +157,7 @@ def normalize_eu_vat(country: str, number: str) -> tuple[str, str]:
 def eu_vat_is_valid(country: str, number: str) -> bool:
     """True when ``number`` has the shape of ``country``'s VAT number (no VIES lookup)."""
     pattern = EU_VAT_FORMATS.get(country)
-    return pattern is not None and re.fullmatch(pattern, number) is not None
+    return pattern is not None and re.fullmatch(pattern, number, re.ASCII) is not None
 
 
 # --- IBAN / Polish NRB -----------------------------------------------------------------
@@ -171,9 +172,9 @@ def normalize_account(text: str) -> str:
 
 def iban_is_valid(account: str) -> bool:
     """ISO 13616 mod-97 check. A 26-digit Polish NRB is checked as ``PL`` + NRB."""
-    if re.fullmatch(r"\d{26}", account):
+    if re.fullmatch(r"\d{26}", account, re.ASCII):
         account = "PL" + account
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", account):
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", account, re.ASCII):
         return False
     expected = _IBAN_LENGTHS.get(account[:2])
     if expected is not None and len(account) != expected:

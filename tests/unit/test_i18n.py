@@ -34,7 +34,8 @@ def _polish_catalog() -> dict[str | tuple[str, ...], object]:
             with entry.open("rb") as fh:
                 for message in read_po(fh, locale="pl"):
                     if message.id:
-                        merged[message.id if isinstance(message.id, str) else tuple(message.id)] = (
+                        # A plural entry is looked up by its singular id, as below.
+                        merged[message.id if isinstance(message.id, str) else message.id[0]] = (
                             message
                         )
     return merged

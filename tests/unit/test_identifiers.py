@@ -111,3 +111,17 @@ def test_eu_vat_normalization() -> None:
 )
 def test_iban(account: str, ok: bool) -> None:
     assert ids.iban_is_valid(account) is ok
+
+
+@given(st.text(min_size=0, max_size=40))
+def test_any_text_is_judged_without_crashing(text: str) -> None:
+    # Unicode digits (e.g. "߀", "６") must not pass for ASCII ones.
+    assert isinstance(ids.ksef_number_is_valid(text), bool)
+    assert isinstance(ids.nip_is_valid(text), bool)
+    assert isinstance(ids.internal_id_is_valid(text), bool)
+    assert isinstance(ids.iban_is_valid(text), bool)
+
+
+def test_non_ascii_digits_are_not_digits() -> None:
+    assert not ids.ksef_number_is_valid("5265877635-2025082６-0100001AF629-AF")
+    assert not ids.nip_is_valid("11100000߀7")
