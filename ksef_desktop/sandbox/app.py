@@ -7,7 +7,15 @@ import threading
 from types import TracebackType
 from typing import Any
 
-from ksef_desktop.sandbox import auth, control, latarnia, queries, sessions_online, storage
+from ksef_desktop.sandbox import (
+    auth,
+    auth_sessions,
+    control,
+    latarnia,
+    queries,
+    sessions_online,
+    storage,
+)
 from ksef_desktop.sandbox.config import SandboxConfig
 from ksef_desktop.sandbox.control import accepted_state
 from ksef_desktop.sandbox.core import SandboxCore
@@ -22,6 +30,7 @@ def api_routes() -> list[Route]:
 
     return [
         *auth.ROUTES,
+        *auth_sessions.ROUTES,
         *sessions_online.ROUTES,
         *sessions_batch.ROUTES,
         *queries.ROUTES,
