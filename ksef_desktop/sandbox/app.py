@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import threading
 from types import TracebackType
@@ -69,6 +70,8 @@ class Sandbox:
             return self
         from ksef_desktop.sandbox.persist import Persister
 
+        if not ipaddress.ip_address(self.config.host).is_loopback:
+            raise ValueError("the sandbox listens on a loopback address only (127.0.0.1)")
         core = self.core
         self._persister = Persister(core, self.config.state_file)
         self._persister.load()

@@ -112,6 +112,16 @@ def authenticate_access(core: SandboxCore, req: Request) -> IssuedToken:
     return record
 
 
+def _forget_old(core: SandboxCore) -> None:
+    """Drop challenges and tokens nobody can use any more (the state lock is held)."""
+    horizon = core.now() - timedelta(days=1)
+    state = core.state
+    for value in [v for v, c in state.challenges.items() if c.timestamp < horizon]:
+        del state.challenges[value]
+    for jti in [j for j, t in state.issued.items() if t.expires < horizon]:
+        del state.issued[jti]
+
+
 # --- endpoints ------------------------------------------------------------------------
 
 
@@ -124,6 +134,7 @@ def challenge(core: SandboxCore, req: Request) -> Response:
     value = reference_number("CR", now)
     record = ChallengeRecord(value, now, int(now.timestamp() * 1000), req.client_ip)
     with core.state.lock:
+        _forget_old(core)
         core.state.challenges[value] = record
         core.state.touch()
     return json_response(
