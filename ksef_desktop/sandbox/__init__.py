@@ -60,8 +60,10 @@ Control endpoints (JSON, no auth; under the server root, not /v2)::
                                 {"latencyMs": 200}        added to every /v2 answer
                                 {"dropResponses": 2, "dropMethod": "POST",
                                  "dropPathContains": "/invoices"}
-                                   the next N matching /v2 answers are dropped AFTER the
-                                   request was processed (connection closed, no answer)
+                                   the next N matching successful /v2 answers are
+                                   dropped AFTER the request was processed (the
+                                   connection is closed without an answer); the method
+                                   and path filters are optional
     POST /_sandbox/faults/reset clears all of the above and ends every announcement
     POST /_sandbox/maintenance  {"start"?: iso, "end"?: iso}  planned unavailability:
                                 every /v2 path answers 503 inside the window; Latarnia
