@@ -38,12 +38,15 @@ Served paths (field names, status codes and error bodies as in open-api.json 2.7
   (+ ``/{ref}/close``) with part uploads to pre-signed ``/storage/...`` URLs.
 - ``/v2/sessions`` (list), ``/v2/sessions/{ref}``, ``.../invoices``, ``.../invoices/failed``,
   ``.../invoices/{invoiceRef}``, invoice and session UPO (v4-3, header ``x-ms-meta-hash``).
-- ``/v2/invoices/ksef/{ksefNumber}``, ``/v2/invoices/query/metadata``.
+- ``/v2/invoices/ksef/{ksefNumber}``, ``/v2/invoices/query/metadata``,
+  ``/v2/invoices/exports`` (+ ``/{ref}``): an encrypted ZIP/tar.gz package of the
+  invoices and ``_metadata.json``, parts downloaded from pre-signed URLs (in memory only).
 - ``/v2/rate-limits``, ``/v2/limits/context``.
 - ``/latarnia/status``, ``/latarnia/messages``: availability and announcements.
 - ``/qr/invoice/{nip}/{DD-MM-YYYY}/{hash}``: an HTML page telling whether that invoice
   is in the sandbox (the page behind KOD I).
-- ``/storage/...``: pre-signed downloads (UPO) and uploads (batch parts); no bearer token.
+- ``/storage/...``: pre-signed downloads (UPO, export parts) and uploads (batch parts);
+  no bearer token, not rate-limited, not affected by faults.
 
 Invoices are verified asynchronously by one worker in order of arrival: the FA(3) XSD,
 UTF-8 without BOM, no processing instructions, seller NIP = context NIP (else 410), P_1
