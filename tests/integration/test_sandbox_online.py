@@ -297,7 +297,7 @@ def test_technical_correction(online: OnlineSession) -> None:
 
 
 def test_statuses_pass_100_150_200(sandbox_factory: Callable[..., Sandbox]) -> None:
-    sb = sandbox_factory(processing_delay=0.4)
+    sb = sandbox_factory(processing_delay=0.6)
     with api_for(sb) as client:
         session = _session(sb, client)
         ref = session.send(sample(1))
