@@ -17,7 +17,12 @@ from pathlib import Path
 from ksef_desktop import __version__, i18n
 
 # Order is the order in --help.
-COMMAND_MODULES: tuple[str, ...] = ("deadline",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "deadline",
+    "send",
+    "sessions",
+    "token",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
