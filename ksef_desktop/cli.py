@@ -19,6 +19,7 @@ from ksef_desktop import __version__, i18n
 # Order is the order in --help.
 COMMAND_MODULES: tuple[str, ...] = (
     "deadline",
+    "sandbox",
     "send",
     "sessions",
     "token",

@@ -1,1 +1,89 @@
-"""A local KSeF API 2.0 server on 127.0.0.1 speaking the official wire format."""
+"""A local KSeF API 2.0 server on 127.0.0.1 speaking the official wire format.
+
+Stable Python API (the app and the tests build on it)::
+
+    from ksef_desktop.sandbox import Sandbox, SandboxConfig
+
+    cfg = SandboxConfig(
+        nips=("5265877635",),    # taxpayers it knows; each gets one ready KSeF token
+        port=0,                  # 0 = a free port
+        rate_limit_scale=1.0,    # multiplies every published limit (1.0 = production,
+                                 # 0.1 = ten times stricter, at least 1 per window);
+                                 # 0 or None = no limits
+        state_file=None,         # a JSON file: load at start, write atomically on change
+        processing_delay=0.0,    # seconds an invoice stays in 100 and then in 150
+        faults=FaultConfig(),    # faults switched on at start (same as the CLI flags)
+        clock=None,              # an aware-datetime source; tests move time with it
+    )
+    with Sandbox(cfg) as sb:     # serves in a background thread; stop() on exit
+        sb.base_url              # "http://127.0.0.1:PORT/v2"
+        sb.qr_base               # "http://127.0.0.1:PORT/qr"
+        sb.latarnia_url          # "http://127.0.0.1:PORT/latarnia"
+        sb.tokens                # {nip: ready KSeF token}
+        sb.server_url            # "http://127.0.0.1:PORT" (control endpoints live here)
+        sb.wait_idle()           # block until every invoice sent so far has a verdict
+        sb.accepted_state()      # the same dict as GET /_sandbox/state
+
+Served paths (field names, status codes and error bodies as in open-api.json 2.7.0):
+
+- ``/v2/security/public-key-certificates``: two self-signed "Ministerstwo Finansów" RSA
+  2048 certificates (KsefTokenEncryption, SymmetricKeyEncryption) whose private keys the
+  sandbox holds.
+- ``/v2/auth/challenge``, ``/v2/auth/ksef-token``, ``/v2/auth/{ref}``,
+  ``/v2/auth/token/redeem`` (one-shot), ``/v2/auth/token/refresh``; access tokens live
+  15 minutes, refresh tokens 7 days.
+- ``/v2/tokens`` (list, create), ``/v2/tokens/{ref}`` (get, revoke).
+- ``/v2/sessions/online`` (+ ``/{ref}/invoices``, ``/{ref}/close``), ``/v2/sessions/batch``
+  (+ ``/{ref}/close``) with part uploads to pre-signed ``/storage/...`` URLs.
+- ``/v2/sessions`` (list), ``/v2/sessions/{ref}``, ``.../invoices``, ``.../invoices/failed``,
+  ``.../invoices/{invoiceRef}``, invoice and session UPO (v4-3, header ``x-ms-meta-hash``).
+- ``/v2/invoices/ksef/{ksefNumber}``, ``/v2/invoices/query/metadata``.
+- ``/v2/rate-limits``, ``/v2/limits/context``.
+- ``/latarnia/status``, ``/latarnia/messages``: availability and announcements.
+- ``/qr/invoice/{nip}/{DD-MM-YYYY}/{hash}``: an HTML page telling whether that invoice
+  is in the sandbox (the page behind KOD I).
+- ``/storage/...``: pre-signed downloads (UPO) and uploads (batch parts); no bearer token.
+
+Invoices are verified asynchronously by one worker in order of arrival: the FA(3) XSD,
+UTF-8 without BOM, no processing instructions, seller NIP = context NIP (else 410), P_1
+not later than the day of acceptance (else 450), duplicates of (Podmiot1 NIP,
+RodzajFaktury, P_2) -> 440 with the original KSeF number; P_1 earlier than the day of
+acceptance -> invoicingMode Offline.
+
+Control endpoints (JSON, no auth; under the server root, not /v2)::
+
+    GET  /_sandbox/state        accepted invoices per NIP (ksefNumber, invoiceHash,
+                                invoiceNumber, session...), rejected ones, sessions, faults
+    GET  /_sandbox/faults       the current random faults and why the API is blocked
+    POST /_sandbox/faults       {"errorRate": 0.3}        share of /v2 answers that are 500
+                                {"latencyMs": 200}        added to every /v2 answer
+                                {"dropResponses": 2, "dropMethod": "POST",
+                                 "dropPathContains": "/invoices"}
+                                   the next N matching /v2 answers are dropped AFTER the
+                                   request was processed (connection closed, no answer)
+    POST /_sandbox/faults/reset clears all of the above and ends every announcement
+    POST /_sandbox/maintenance  {"start"?: iso, "end"?: iso}  planned unavailability:
+                                every /v2 path answers 503 inside the window; Latarnia
+                                shows MAINTENANCE and a MAINTENANCE_ANNOUNCEMENT message
+    POST /_sandbox/maintenance/end   ends it now
+    POST /_sandbox/failure      {"start"?, "end"?, "total"?: bool}  an announced failure
+                                (FAILURE_START message; 503 inside the window)
+    POST /_sandbox/total-failure {"start"?, "end"?}   the same with TOTAL_FAILURE
+    POST /_sandbox/failure/end  ends every (total) failure now (FAILURE_END message)
+    POST /_sandbox/expire-access-tokens   every access token issued so far expires now
+    POST /_sandbox/sessions/{ref}/expire  the session reaches validUntil now (online:
+                                closed -> 170 -> 200/440/445; batch: 440)
+    POST /_sandbox/tokens/{ref}/status    {"status": "Pending"|"Active"|"Revoked"|...}
+    POST /_sandbox/wait-idle    waits until every invoice sent so far has a verdict
+
+The same faults can be switched on at start with ``ksef-desktop sandbox`` flags:
+``--unavailable``, ``--failure``, ``--total-failure``, ``--error-rate R``,
+``--latency-ms N``, ``--drop-responses N``.
+"""
+
+from __future__ import annotations
+
+from ksef_desktop.sandbox.app import Sandbox
+from ksef_desktop.sandbox.config import FaultConfig, SandboxConfig
+
+__all__ = ["FaultConfig", "Sandbox", "SandboxConfig"]

@@ -1,0 +1,157 @@
+"""The ``Sandbox`` object: builds the core, binds the server, runs it in a thread."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from types import TracebackType
+from typing import Any
+
+from ksef_desktop.sandbox import auth, control, latarnia, queries, sessions_online, storage
+from ksef_desktop.sandbox.config import SandboxConfig
+from ksef_desktop.sandbox.control import accepted_state
+from ksef_desktop.sandbox.core import SandboxCore
+from ksef_desktop.sandbox.routing import Route, Router
+from ksef_desktop.sandbox.server import API_PREFIX, SandboxHTTPServer
+
+log = logging.getLogger("ksef_desktop.sandbox")
+
+
+def api_routes() -> list[Route]:
+    from ksef_desktop.sandbox import extra_api, invoices, sessions_batch, tokens
+
+    return [
+        *auth.ROUTES,
+        *sessions_online.ROUTES,
+        *sessions_batch.ROUTES,
+        *queries.ROUTES,
+        *invoices.ROUTES,
+        *tokens.ROUTES,
+        *extra_api.ROUTES,
+    ]
+
+
+def other_routes() -> list[Route]:
+    from ksef_desktop.sandbox import qrpage, sessions_batch
+
+    return [
+        *storage.ROUTES,
+        *sessions_batch.STORAGE_ROUTES,
+        *latarnia.ROUTES,
+        *control.ROUTES,
+        *qrpage.ROUTES,
+    ]
+
+
+class Sandbox:
+    """A local KSeF API 2.0 server; see the package docstring for the whole contract."""
+
+    def __init__(self, config: SandboxConfig | None = None) -> None:
+        self.config = config or SandboxConfig()
+        self.core = SandboxCore(self.config)
+        self._server: SandboxHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._persister: Any = None
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> Sandbox:
+        if self._server is not None:
+            return self
+        from ksef_desktop.sandbox.persist import Persister
+
+        core = self.core
+        self._persister = Persister(core, self.config.state_file)
+        self._persister.load()
+        core.ensure_keys()
+        core.ensure_ready_tokens()
+        server = SandboxHTTPServer(
+            (self.config.host, self.config.port),
+            core,
+            Router(api_routes()),
+            Router(other_routes()),
+        )
+        self._server = server
+        host, port = server.server_address[:2]
+        core.server_url = f"http://{host!s}:{port}"
+        core.faults.apply_start_flags()
+        core.worker.start()
+        self._persister.start()
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="sandbox-http",
+            daemon=True,
+        )
+        self._thread.start()
+        log.info("KSeF sandbox listening on %s", self.base_url)
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.core.worker.stop()
+        if self._persister is not None:
+            self._persister.stop()
+        log.info("KSeF sandbox stopped")
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # --- what clients need -------------------------------------------------------------
+
+    @property
+    def server_url(self) -> str:
+        return self.core.server_url
+
+    @property
+    def base_url(self) -> str:
+        return self.core.server_url + API_PREFIX
+
+    @property
+    def qr_base(self) -> str:
+        return self.core.server_url + "/qr"
+
+    @property
+    def latarnia_url(self) -> str:
+        return self.core.server_url + "/latarnia"
+
+    @property
+    def tokens(self) -> dict[str, str]:
+        """{nip: a ready, active KSeF token} for every configured NIP."""
+        out = {}
+        for nip in self.config.nips:
+            token = self.core.ready_token(nip)
+            if token is not None:
+                out[nip] = token
+        return out
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Block until every invoice sent so far has its verdict."""
+        return self.core.worker.wait_idle(timeout)
+
+    def accepted_state(self) -> dict[str, Any]:
+        """The same view as GET /_sandbox/state."""
+        return accepted_state(self.core)
+
+    def describe(self) -> dict[str, Any]:
+        """The JSON object the CLI prints as its first line."""
+        return {
+            "base_url": self.base_url,
+            "qr_base": self.qr_base,
+            "latarnia_url": self.latarnia_url,
+            "tokens": self.tokens,
+        }

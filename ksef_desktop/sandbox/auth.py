@@ -1,0 +1,323 @@
+"""Authentication with a KSeF token: challenge, /auth/ksef-token, status, redeem, refresh;
+and the bearer-token checks every protected endpoint uses.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from ksef_desktop.sandbox.core import SandboxCore
+from ksef_desktop.sandbox.crypto import DecryptionError
+from ksef_desktop.sandbox.errors import ApiError, gone, unauthorized
+from ksef_desktop.sandbox.routing import AUTH_CUSTOM, AUTH_NONE, Route
+from ksef_desktop.sandbox.state import AuthOperation, ChallengeRecord, IssuedToken
+from ksef_desktop.sandbox.util import (
+    Request,
+    Response,
+    b64decode_strict,
+    iso,
+    json_response,
+    reference_number,
+)
+
+CHALLENGE_LIFETIME = timedelta(minutes=10)
+OPERATION_TOKEN_LIFETIME = timedelta(minutes=45)
+ACCESS_TOKEN_LIFETIME = timedelta(minutes=15)
+REFRESH_TOKEN_LIFETIME = timedelta(days=7)
+STATUS_RETENTION = timedelta(days=7)
+CHALLENGE_PATTERN = re.compile(r"\d{8}-CR-[A-F0-9]{10}-[A-F0-9]{10}-[A-F0-9]{2}")
+NIP_PATTERN = re.compile(r"[1-9]((\d[1-9])|([1-9]\d))\d{7}")
+
+IN_PROGRESS = (100, "Uwierzytelnianie w toku")
+SUCCESS = (200, "Uwierzytelnianie zakończone sukcesem")
+BAD_TOKEN = "Uwierzytelnianie zakończone niepowodzeniem z powodu błędnego tokenu"  # noqa: S105
+BAD_CHALLENGE_DETAIL = "Nieprawidłowe wyzwanie autoryzacyjne"
+
+
+def parse_json_object(req: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(req.body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ApiError(21405, f"Nieprawidłowy JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise ApiError(21405, "Treść żądania musi być obiektem JSON.")
+    return body
+
+
+def require_str(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value:
+        raise ApiError(21405, f"Pole '{name}' jest wymagane.")
+    return value
+
+
+def issue_token(
+    core: SandboxCore,
+    kind: str,
+    nip: str,
+    auth_reference: str,
+    lifetime: timedelta,
+    permissions: list[str],
+) -> tuple[str, IssuedToken]:
+    now = core.now()
+    jti = secrets.token_hex(16)
+    record = IssuedToken(jti, kind, nip, auth_reference, now + lifetime, list(permissions))
+    token_type = {"operation": "OperationToken", "access": "ContextToken"}.get(kind, "RefreshToken")
+    claims = {
+        "token-type": token_type,
+        "context-identifier-type": "Nip",
+        "context-identifier-value": nip,
+        "authentication-method": "Token",
+        "operation-reference-number": auth_reference,
+        "jti": jti,
+        "iat": int(now.timestamp()),
+        "exp": int(record.expires.timestamp()),
+        "iss": "ksef-sandbox",
+        "aud": "ksef-sandbox",
+    }
+    with core.state.lock:
+        core.state.issued[jti] = record
+        core.state.touch()
+    return core.jwt.make(claims), record
+
+
+def check_bearer(core: SandboxCore, req: Request, kind: str) -> IssuedToken:
+    token = req.bearer()
+    if token is None:
+        raise unauthorized("Brak tokenu w nagłówku Authorization.")
+    claims = core.jwt.verify(token)
+    jti = claims.get("jti") if claims else None
+    with core.state.lock:
+        record = core.state.issued.get(jti) if isinstance(jti, str) else None
+    if record is None or record.kind != kind:
+        raise unauthorized("Nieprawidłowy token.")
+    if core.now() >= record.expires:
+        raise unauthorized("Token wygasł.")
+    return record
+
+
+def authenticate_access(core: SandboxCore, req: Request) -> IssuedToken:
+    record = check_bearer(core, req, "access")
+    req.context_nip = record.nip
+    req.principal = record
+    return record
+
+
+# --- endpoints ------------------------------------------------------------------------
+
+
+def public_key_certificates(core: SandboxCore, req: Request) -> Response:
+    return json_response(200, [key.public_entry() for key in core.keys.values()])
+
+
+def challenge(core: SandboxCore, req: Request) -> Response:
+    now = core.now()
+    value = reference_number("CR", now)
+    record = ChallengeRecord(value, now, int(now.timestamp() * 1000), req.client_ip)
+    with core.state.lock:
+        core.state.challenges[value] = record
+        core.state.touch()
+    return json_response(
+        200,
+        {
+            "challenge": value,
+            "timestamp": iso(now),
+            "timestampMs": record.timestamp_ms,
+            "clientIp": req.client_ip,
+        },
+    )
+
+
+def _verdict(
+    core: SandboxCore, ch: ChallengeRecord, nip: str, encrypted: str
+) -> tuple[int, str, list[str], str | None]:
+    """(code, description, details, KSeF token reference) of one authentication."""
+    now = core.now()
+    if ch.used or now - ch.timestamp > CHALLENGE_LIFETIME:
+        return 450, BAD_TOKEN, [BAD_CHALLENGE_DETAIL], None
+    try:
+        ciphertext = b64decode_strict(encrypted)
+    except ValueError:
+        return 450, BAD_TOKEN, ["Nieprawidłowe kodowanie tokena"], None
+    try:
+        plain = core.token_key.decrypt_oaep_sha256(ciphertext)
+    except DecryptionError:
+        return 450, BAD_TOKEN, ["Nieprawidłowe szyfrowanie tokena"], None
+    try:
+        text = plain.decode("utf-8")
+    except UnicodeDecodeError:
+        return 450, BAD_TOKEN, ["Nieprawidłowe kodowanie tokena"], None
+    token, sep, stamp = text.rpartition("|")
+    if not sep or not stamp.isdigit():
+        return 450, BAD_TOKEN, ["Nieprawidłowe kodowanie tokena"], None
+    if int(stamp) != ch.timestamp_ms:
+        return 450, BAD_TOKEN, ["Nieprawidłowy czas tokena"], None
+    with core.state.lock:
+        record = next((t for t in core.state.tokens.values() if t.token == token), None)
+        if record is None:
+            return 450, BAD_TOKEN, ["Nieprawidłowy token"], None
+        if record.status in ("Revoked", "Revoking"):
+            return 450, BAD_TOKEN, ["Token unieważniony"], record.reference_number
+        if record.status != "Active":
+            return 450, BAD_TOKEN, ["Token nieaktywny"], record.reference_number
+        if record.nip != nip:
+            detail = f"Token nie może być użyty w kontekście Nip:{nip}"
+            return 450, BAD_TOKEN, [detail], record.reference_number
+        record.last_use_date = now
+    return SUCCESS[0], SUCCESS[1], [], record.reference_number
+
+
+def ksef_token(core: SandboxCore, req: Request) -> Response:
+    body = parse_json_object(req)
+    value = require_str(body, "challenge")
+    encrypted = require_str(body, "encryptedToken")
+    context = body.get("contextIdentifier")
+    if not isinstance(context, dict) or context.get("type") != "Nip":
+        raise ApiError(21405, "Obsługiwany jest tylko kontekst typu Nip.")
+    nip = context.get("value")
+    if not isinstance(nip, str) or not NIP_PATTERN.fullmatch(nip):
+        raise ApiError(21405, "Nieprawidłowy identyfikator kontekstu.")
+    key_id = body.get("publicKeyId")
+    if key_id is not None and key_id != core.token_key.public_key_id:
+        raise ApiError(21470, f"Klucz o identyfikatorze {key_id} nie jest wspierany.")
+    with core.state.lock:
+        ch = core.state.challenges.get(value) if CHALLENGE_PATTERN.fullmatch(value) else None
+        if ch is None:
+            raise ApiError(21111)
+        code, description, details, token_ref = _verdict(core, ch, nip, encrypted)
+        ch.used = True
+        now = core.now()
+        ref = reference_number("AU", now)
+        ready = now + timedelta(seconds=core.config.processing_delay)
+        core.state.auth_operations[ref] = AuthOperation(
+            ref, nip, now, ready, code, description, details, token_ref
+        )
+        core.state.touch()
+    token, record = issue_token(core, "operation", nip, ref, OPERATION_TOKEN_LIFETIME, [])
+    return json_response(
+        202,
+        {
+            "referenceNumber": ref,
+            "authenticationToken": {"token": token, "validUntil": iso(record.expires)},
+        },
+    )
+
+
+def _operation_for(core: SandboxCore, req: Request, bearer_kind: str) -> AuthOperation:
+    record = check_bearer(core, req, bearer_kind)
+    wanted = req.params.get("referenceNumber", record.auth_reference)
+    with core.state.lock:
+        op = core.state.auth_operations.get(wanted)
+    if op is None:
+        raise ApiError(
+            21304,
+            f"Operacja uwierzytelniania o numerze referencyjnym {wanted} nie została znaleziona.",
+        )
+    if record.auth_reference != op.reference_number:
+        raise unauthorized("Token nie dotyczy tej operacji uwierzytelniania.")
+    return op
+
+
+def _visible_status(core: SandboxCore, op: AuthOperation) -> tuple[int, str, list[str]]:
+    if core.now() < op.ready_at:
+        return IN_PROGRESS[0], IN_PROGRESS[1], []
+    return op.status_code, op.status_description, op.status_details
+
+
+def auth_status(core: SandboxCore, req: Request) -> Response:
+    op = _operation_for(core, req, "operation")
+    if core.now() - op.start > STATUS_RETENTION:
+        raise gone()
+    code, description, details = _visible_status(core, op)
+    status: dict[str, Any] = {"code": code, "description": description}
+    if details:
+        status["details"] = details
+    return json_response(
+        200,
+        {
+            "startDate": iso(op.start),
+            "authenticationMethod": "Token",
+            "authenticationMethodInfo": {
+                "category": "Token",
+                "code": "token",
+                "displayName": "Token KSeF",
+            },
+            "status": status,
+            "isTokenRedeemed": op.redeemed,
+            "lastTokenRefreshDate": iso(op.last_refresh) if op.last_refresh else None,
+            "refreshTokenValidUntil": (
+                iso(op.refresh_valid_until) if op.refresh_valid_until else None
+            ),
+        },
+    )
+
+
+def _token_still_valid(core: SandboxCore, op: AuthOperation) -> bool:
+    with core.state.lock:
+        record = core.state.tokens.get(op.token_reference or "")
+        return record is not None and record.status == "Active"
+
+
+def redeem(core: SandboxCore, req: Request) -> Response:
+    op = _operation_for(core, req, "operation")
+    with core.state.lock:
+        code, _, _ = _visible_status(core, op)
+        if op.redeemed:
+            raise ApiError(
+                21301,
+                f"Tokeny dla operacji uwierzytelniania {op.reference_number} zostały już pobrane.",
+            )
+        if code != 200:
+            raise ApiError(
+                21301, f"Status uwierzytelniania ({code}) nie pozwala na pobranie tokenów."
+            )
+        if not _token_still_valid(core, op):
+            raise ApiError(21301, "Token KSeF został unieważniony.")
+        op.redeemed = True
+        permissions = core.state.tokens[op.token_reference or ""].permissions
+    access, access_rec = issue_token(
+        core, "access", op.nip, op.reference_number, ACCESS_TOKEN_LIFETIME, permissions
+    )
+    refresh_token, refresh_rec = issue_token(
+        core, "refresh", op.nip, op.reference_number, REFRESH_TOKEN_LIFETIME, permissions
+    )
+    with core.state.lock:
+        op.refresh_valid_until = refresh_rec.expires
+        core.state.touch()
+    return json_response(
+        200,
+        {
+            "accessToken": {"token": access, "validUntil": iso(access_rec.expires)},
+            "refreshToken": {"token": refresh_token, "validUntil": iso(refresh_rec.expires)},
+        },
+    )
+
+
+def refresh(core: SandboxCore, req: Request) -> Response:
+    op = _operation_for(core, req, "refresh")
+    if not _token_still_valid(core, op):
+        raise ApiError(21301, "Token KSeF został unieważniony.")
+    record = check_bearer(core, req, "refresh")
+    access, access_rec = issue_token(
+        core, "access", op.nip, op.reference_number, ACCESS_TOKEN_LIFETIME, record.permissions
+    )
+    with core.state.lock:
+        op.last_refresh = core.now()
+        core.state.touch()
+    return json_response(
+        200, {"accessToken": {"token": access, "validUntil": iso(access_rec.expires)}}
+    )
+
+
+ROUTES = [
+    Route("GET", "/security/public-key-certificates", public_key_certificates, "public", AUTH_NONE),
+    Route("POST", "/auth/challenge", challenge, "public", AUTH_NONE),
+    Route("POST", "/auth/ksef-token", ksef_token, "public", AUTH_NONE),
+    Route("POST", "/auth/token/redeem", redeem, "public", AUTH_CUSTOM),
+    Route("POST", "/auth/token/refresh", refresh, "public", AUTH_CUSTOM),
+    Route("GET", "/auth/{referenceNumber}", auth_status, "public", AUTH_CUSTOM),
+]

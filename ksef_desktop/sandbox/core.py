@@ -1,0 +1,137 @@
+"""The shared heart of one sandbox: configuration, clock, keys, state, helpers."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+from ksef_desktop.sandbox.config import SandboxConfig
+from ksef_desktop.sandbox.crypto import (
+    KSEF_TOKEN_ENCRYPTION,
+    SYMMETRIC_KEY_ENCRYPTION,
+    USAGES,
+    JwtSigner,
+    ServerKey,
+    generate_key,
+)
+from ksef_desktop.sandbox.faults import Faults
+from ksef_desktop.sandbox.processing import Worker
+from ksef_desktop.sandbox.ratelimit import RateLimiter
+from ksef_desktop.sandbox.state import KsefTokenRecord, State
+from ksef_desktop.sandbox.util import reference_number
+
+READY_TOKEN_DESCRIPTION = "Sandbox: ready token"  # noqa: S105 - a label
+DEFAULT_PERMISSIONS = [
+    "InvoiceWrite",
+    "InvoiceRead",
+    "CredentialsManage",
+    "CredentialsRead",
+    "Introspection",
+]
+PRESIGNED_LIFETIME = timedelta(hours=1)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SandboxCore:
+    """Owns everything a request handler needs; one per running sandbox."""
+
+    def __init__(self, config: SandboxConfig) -> None:
+        self.config = config
+        self._clock = config.clock or _utc_now
+        self.state = State()
+        self.keys: dict[str, ServerKey] = {}
+        self.jwt = JwtSigner()
+        self.faults = Faults(self)
+        self.limiter = RateLimiter(config.rate_limit_scale)
+        self.worker = Worker(self)
+        self.server_url = ""  # http://127.0.0.1:PORT once bound
+        # Batch parts as uploaded (not persisted: an unfinished upload is lost on restart).
+        self.batch_parts: dict[str, dict[int, bytes]] = {}
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    # --- keys and ready tokens -------------------------------------------------------
+
+    def ensure_keys(self) -> None:
+        now = self.now()
+        for usage in USAGES:
+            if usage not in self.keys:
+                self.keys[usage] = generate_key(usage, now)
+
+    @property
+    def token_key(self) -> ServerKey:
+        return self.keys[KSEF_TOKEN_ENCRYPTION]
+
+    @property
+    def symmetric_key(self) -> ServerKey:
+        return self.keys[SYMMETRIC_KEY_ENCRYPTION]
+
+    def new_ksef_token(
+        self, nip: str, description: str, permissions: list[str], status: str = "Active"
+    ) -> KsefTokenRecord:
+        now = self.now()
+        ref = reference_number("EC", now)
+        value = f"{ref}|nip-{nip}|{secrets.token_hex(32)}"
+        record = KsefTokenRecord(ref, value, nip, description, list(permissions), status, now)
+        with self.state.lock:
+            self.state.tokens[ref] = record
+            self.state.touch()
+        return record
+
+    def ensure_ready_tokens(self) -> None:
+        for nip in self.config.nips:
+            if self.ready_token(nip) is None:
+                self.new_ksef_token(nip, READY_TOKEN_DESCRIPTION, DEFAULT_PERMISSIONS)
+
+    def ready_token(self, nip: str) -> str | None:
+        with self.state.lock:
+            for record in self.state.tokens.values():
+                if (
+                    record.nip == nip
+                    and record.description == READY_TOKEN_DESCRIPTION
+                    and record.status == "Active"
+                ):
+                    return record.token
+        return None
+
+    # --- URLs ------------------------------------------------------------------------
+
+    def presign(self, path: str, lifetime: timedelta = PRESIGNED_LIFETIME) -> tuple[str, datetime]:
+        """A pre-signed URL on this server (no bearer needed) and its expiry."""
+        expires_at = self.now() + lifetime
+        expires = int(expires_at.timestamp())
+        query = urlencode({"se": expires, "sig": self.jwt.sign_url(path, expires)})
+        return f"{self.server_url}{path}?{query}", expires_at
+
+    def check_presigned(self, path: str, expires: str | None, signature: str | None) -> bool:
+        if not expires or not signature or not expires.isdigit():
+            return False
+        if int(expires) < self.now().timestamp():
+            return False
+        return self.jwt.check_url(path, int(expires), signature)
+
+    # --- sessions ----------------------------------------------------------------------
+
+    def expire_sessions(self) -> None:
+        """Close online sessions past validUntil; cancel batch sessions never closed."""
+        from ksef_desktop.sandbox.processing import set_session_status
+
+        now = self.now()
+        with self.state.lock:
+            for session in self.state.sessions.values():
+                if session.status_code != 100 or now < session.valid_until:
+                    continue
+                session.updated = now
+                if session.kind == "Online":
+                    session.closed = now
+                    set_session_status(session, 170)
+                    self.worker.submit("finalize", session.reference_number)
+                else:
+                    set_session_status(session, 440, ["Przekroczono czas wysyłki"])
+                    self.batch_parts.pop(session.reference_number, None)
+                self.state.touch()

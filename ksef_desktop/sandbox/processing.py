@@ -1,0 +1,259 @@
+"""Asynchronous verification: one worker thread takes invoices and session closings in
+order of arrival, so duplicates are decided exactly in the order KSeF received them.
+
+Invoice: 100 (accepted for processing) -> 150 (processing) -> 200 | 405 | 410 | 430 |
+435 | 440 | 450. Session: 170 (closed) -> 200 | 440 | 445 (online); 150 -> ... (batch).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import secrets
+import threading
+import time
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from ksef_desktop.domain.identifiers import make_ksef_number
+from ksef_desktop.sandbox.documents import INVOICE_TYPES, InvalidDocument, check_invoice
+from ksef_desktop.sandbox.state import InvoiceRecord, SessionRecord, duplicate_key
+from ksef_desktop.sandbox.util import WARSAW, reference_number
+
+if TYPE_CHECKING:
+    from ksef_desktop.sandbox.core import SandboxCore
+
+log = logging.getLogger("ksef_desktop.sandbox")
+
+INVOICE_STATUS = {
+    100: "Faktura przyjęta do dalszego przetwarzania",
+    150: "Trwa przetwarzanie",
+    200: "Sukces",
+    405: "Przetwarzanie anulowane z powodu błędu sesji",
+    410: "Nieprawidłowy zakres uprawnień",
+    415: "Brak możliwości wysyłania faktury z załącznikiem",
+    430: "Błąd weryfikacji pliku faktury",
+    435: "Błąd odszyfrowania pliku",
+    440: "Duplikat faktury",
+    450: "Błąd weryfikacji semantyki dokumentu faktury",
+    500: "Nieznany błąd (500)",
+}
+ONLINE_STATUS = {
+    100: "Sesja interaktywna otwarta",
+    170: "Sesja interaktywna zamknięta",
+    200: "Sesja interaktywna przetworzona pomyślnie",
+    415: "Błąd odszyfrowania dostarczonego klucza",
+    440: "Sesja anulowana",
+    445: "Błąd weryfikacji, brak poprawnych faktur",
+}
+BATCH_STATUS = {
+    100: "Sesja wsadowa rozpoczęta",
+    150: "Trwa przetwarzanie",
+    200: "Sesja wsadowa przetworzona pomyślnie",
+    405: "Błąd weryfikacji poprawności dostarczonych elementów paczki",
+    415: "Błąd odszyfrowania dostarczonego klucza",
+    420: "Przekroczony limit faktur w sesji",
+    430: "Błąd dekompresji pierwotnego archiwum",
+    435: "Błąd odszyfrowania zaszyfrowanych części archiwum",
+    440: "Sesja anulowana",
+    445: "Błąd weryfikacji, brak poprawnych faktur",
+    500: "Nieznany błąd (500)",
+}
+UPO_PAGE_SIZE = 10_000
+
+
+def set_invoice_status(
+    invoice: InvoiceRecord,
+    code: int,
+    details: list[str] | None = None,
+    extensions: dict[str, str] | None = None,
+) -> None:
+    invoice.status_code = code
+    invoice.status_description = INVOICE_STATUS[code]
+    invoice.status_details = list(details or [])
+    invoice.extensions = extensions
+
+
+def set_session_status(session: SessionRecord, code: int, details: list[str] | None = None) -> None:
+    table = ONLINE_STATUS if session.kind == "Online" else BATCH_STATUS
+    session.status_code = code
+    session.status_description = table[code]
+    session.status_details = list(details or [])
+
+
+def acceptance_day(moment: datetime) -> date:
+    return moment.astimezone(WARSAW).date()
+
+
+def verify_invoice(core: SandboxCore, invoice: InvoiceRecord, session: SessionRecord) -> None:
+    """Decide one invoice (the state lock is held by the caller)."""
+    if not invoice.content:
+        set_invoice_status(invoice, 435, ["Nie udało się odszyfrować pliku faktury."])
+        return
+    try:
+        facts = check_invoice(invoice.content, session.form_code)
+    except InvalidDocument as exc:
+        set_invoice_status(invoice, 430, exc.details)
+        return
+    invoice.invoice_number = facts.number
+    invoice.issue_date = facts.issue_date
+    if facts.seller_nip != invoice.nip:
+        set_invoice_status(
+            invoice,
+            410,
+            [f"Brak uprawnień do wystawiania faktur w imieniu podmiotu {facts.seller_nip}."],
+        )
+        return
+    if facts.has_attachment and session.kind == "Online" and not invoice.hash_of_corrected:
+        set_invoice_status(invoice, 415, ["Faktury z załącznikiem wysyła się w sesji wsadowej."])
+        return
+    accepted_on = acceptance_day(invoice.invoicing_date)
+    issued_on = date.fromisoformat(facts.issue_date)
+    if issued_on > accepted_on:
+        set_invoice_status(
+            invoice,
+            450,
+            [
+                f"Data wystawienia faktury (P_1: {facts.issue_date}) jest późniejsza niż "
+                f"data przyjęcia faktury w KSeF ({accepted_on.isoformat()})."
+            ],
+        )
+        return
+    key = duplicate_key(facts.seller_nip, facts.kind, facts.number)
+    state = core.state
+    original_ref = state.accepted_keys.get(key)
+    if original_ref is not None:
+        original = state.invoices[original_ref]
+        set_invoice_status(
+            invoice,
+            440,
+            [
+                f"Duplikat faktury. Faktura o numerze KSeF: {original.ksef_number} została już "
+                f"prawidłowo przesłana do systemu w sesji: {original.session_reference}"
+            ],
+            {
+                "originalSessionReferenceNumber": original.session_reference,
+                "originalKsefNumber": original.ksef_number or "",
+            },
+        )
+        return
+    now = core.now()
+    number = make_ksef_number(facts.seller_nip, accepted_on, secrets.token_hex(6).upper())
+    while number in state.by_ksef_number:
+        number = make_ksef_number(facts.seller_nip, accepted_on, secrets.token_hex(6).upper())
+    invoice.ksef_number = number
+    invoice.acquisition_date = max(now, invoice.invoicing_date)
+    invoice.permanent_storage_date = invoice.acquisition_date + timedelta(milliseconds=1)
+    offline = invoice.offline_mode or issued_on < accepted_on
+    invoice.invoicing_mode = "Offline" if offline else "Online"
+    invoice.meta = {
+        "duplicateKey": key,
+        "sellerName": facts.seller_name,
+        "invoiceType": INVOICE_TYPES.get(facts.kind, "Vat"),
+        "currency": facts.currency,
+        "gross": facts.gross,
+        "net": facts.net,
+        "vat": facts.vat,
+        "buyer": facts.buyer,
+        "hasAttachment": facts.has_attachment,
+        "selfInvoicing": facts.self_invoicing,
+        "thirdSubjects": facts.third_subjects,
+    }
+    set_invoice_status(invoice, 200)
+    state.add_accepted(invoice, key)
+
+
+def finalize_session(core: SandboxCore, session: SessionRecord) -> None:
+    """Closed session -> final status and UPO pages (the state lock is held)."""
+    invoices = [core.state.invoices[r] for r in session.invoice_refs]
+    good = [i for i in invoices if i.status_code == 200]
+    session.updated = core.now()
+    if not invoices:
+        set_session_status(session, 440, ["Nie przesłano faktur"])
+        return
+    if not good:
+        set_session_status(session, 445)
+        return
+    pages = (len(good) + UPO_PAGE_SIZE - 1) // UPO_PAGE_SIZE
+    session.upo_pages = [reference_number("EU", session.updated) for _ in range(pages)]
+    for index, page in enumerate(session.upo_pages):
+        core.state.upo_pages[page] = (session.reference_number, index)
+    set_session_status(session, 200)
+
+
+class Worker:
+    """The single verification thread."""
+
+    def __init__(self, core: SandboxCore) -> None:
+        self.core = core
+        self.jobs: queue.Queue[tuple[str, str] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="sandbox-verify", daemon=True)
+        self._idle = threading.Condition()
+        self._pending = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.jobs.put(None)
+        self._thread.join(timeout=10)
+
+    def submit(self, kind: str, reference: str) -> None:
+        with self._idle:
+            self._pending += 1
+        self.jobs.put((kind, reference))
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Block until every submitted job is done (used by tests and benchmarks)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+    def _run(self) -> None:
+        while True:
+            try:
+                job = self.jobs.get(timeout=1.0)
+            except queue.Empty:
+                self.core.expire_sessions()
+                continue
+            if job is None:
+                return
+            try:
+                self._do(*job)
+            except Exception:  # a bug in verification must not kill the worker
+                log.exception("sandbox verification failed for %s %s", *job)
+            finally:
+                with self._idle:
+                    self._pending -= 1
+                    self._idle.notify_all()
+
+    def _do(self, kind: str, reference: str) -> None:
+        core = self.core
+        delay = core.config.processing_delay
+        state = core.state
+        if kind == "invoice":
+            if delay:
+                time.sleep(delay)
+            with state.lock:
+                invoice = state.invoices[reference]
+                set_invoice_status(invoice, 150)
+                state.touch()
+            if delay:
+                time.sleep(delay)
+            with state.lock:
+                session = state.sessions[invoice.session_reference]
+                try:
+                    verify_invoice(core, invoice, session)
+                except Exception:
+                    set_invoice_status(invoice, 500)
+                    raise
+                finally:
+                    session.updated = core.now()
+                    state.touch()
+        elif kind == "finalize":
+            with state.lock:
+                finalize_session(core, state.sessions[reference])
+                state.touch()
+        elif kind == "batch":
+            from ksef_desktop.sandbox.sessions_batch import process_batch
+
+            process_batch(core, reference)

@@ -1,0 +1,145 @@
+"""The HTTP layer: a ThreadingHTTPServer on 127.0.0.1 and the request dispatcher.
+
+Order of work for a /v2 request: announced outage (503) -> added latency -> random 5xx ->
+route -> bearer token (401/403) -> rate limit (429) -> handler -> maybe drop the answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from ksef_desktop.sandbox.auth import authenticate_access
+from ksef_desktop.sandbox.core import SandboxCore
+from ksef_desktop.sandbox.errors import ProblemError, SandboxHttpError, forbidden_permissions
+from ksef_desktop.sandbox.routing import AUTH_ACCESS, Router
+from ksef_desktop.sandbox.util import Request, Response
+
+log = logging.getLogger("ksef_desktop.sandbox")
+
+API_PREFIX = "/v2"
+MAX_BODY = 120_000_000  # a batch part is at most 100 MB before encryption
+
+
+class SandboxHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(
+        self, address: tuple[str, int], core: SandboxCore, api: Router, other: Router
+    ) -> None:
+        self.core = core
+        self.api = api
+        self.other = other
+        super().__init__(address, SandboxRequestHandler)
+
+
+def _run_route(
+    core: SandboxCore, router: Router, req: Request, *, api: bool
+) -> tuple[Response, bool]:
+    """Answer one request; the flag says whether to drop the answer (API only)."""
+    route, params, path_known = router.match(req.method, req.path)
+    if route is None:
+        raise ProblemError(405 if path_known else 404, f"{req.method} {req.path}")
+    req.params = params
+    if route.auth == AUTH_ACCESS:
+        token = authenticate_access(core, req)
+        if route.permissions and not set(route.permissions) & set(token.permissions):
+            raise forbidden_permissions(list(route.permissions), token.permissions)
+    if api and route.limit_group is not None:
+        context = req.context_nip or ""
+        per_endpoint = route.limit_group in ("other", "public")
+        counter = route.template if per_endpoint else route.limit_group
+        core.limiter.check(route.limit_group, counter, context, req.client_ip)
+    response = route.handler(core, req)
+    return response, api and core.faults.take_drop(req.method, req.path)
+
+
+def dispatch(core: SandboxCore, server: SandboxHTTPServer, req: Request) -> tuple[Response, bool]:
+    api = req.path == API_PREFIX or req.path.startswith(API_PREFIX + "/")
+    instance = req.path
+    try:
+        if api:
+            req.path = req.path[len(API_PREFIX) :] or "/"
+            reason = core.faults.blocking_reason()
+            if reason is not None:
+                raise ProblemError(503, reason)
+            latency = core.faults.latency_ms
+            if latency > 0:
+                time.sleep(latency / 1000)
+            if core.faults.roll_error():
+                raise ProblemError(500, "Wewnętrzny błąd serwera (Sandbox: wstrzyknięty błąd).")
+            return _run_route(core, server.api, req, api=True)
+        return _run_route(core, server.other, req, api=False)
+    except SandboxHttpError as exc:
+        response = exc.render(instance=instance, problem=req.wants_problem, now=core.now())
+        return response, False
+    except Exception:  # our own bug: answer 500 and keep the trace in the log
+        log.exception("sandbox bug while answering %s %s", req.method, instance)
+        error = ProblemError(500, "Nieoczekiwany błąd Sandboksa.")
+        return error.render(instance=instance, problem=True, now=core.now()), False
+
+
+class SandboxRequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: SandboxHTTPServer
+    server_version = "KSeF-Sandbox"
+    sys_version = ""
+
+    def _handle(self) -> None:
+        core = self.server.core
+        parts = urlsplit(self.path)
+        length_text = self.headers.get("Content-Length") or "0"
+        try:
+            length = int(length_text)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY:
+            self._write(Response(413, b"", None), close=True)
+            return
+        body = self.rfile.read(length) if length else b""
+        req = Request(
+            method=self.command,
+            path=unquote(parts.path),
+            query=parse_qs(parts.query, keep_blank_values=True),
+            headers=self.headers,  # type: ignore[arg-type]
+            body=body,
+            client_ip=self.client_address[0],
+        )
+        response, drop = dispatch(core, self.server, req)
+        # Method, path and status only: never a token, never invoice content.
+        log.info("%s %s -> %s%s", self.command, parts.path, response.status, " (dropped)" * drop)
+        if drop:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self._write(response)
+
+    def _write(self, response: Response, *, close: bool = False) -> None:
+        self.send_response(response.status)
+        if response.content_type:
+            self.send_header("Content-Type", response.content_type)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        if close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if self.command != "HEAD" and response.body:
+            self.wfile.write(response.body)
+
+    do_GET = _handle
+    do_POST = _handle
+    do_PUT = _handle
+    do_DELETE = _handle
+    do_PATCH = _handle
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence http.server's own stderr lines; _handle logs each request."""

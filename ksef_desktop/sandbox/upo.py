@@ -1,0 +1,69 @@
+"""UPO v4-3 (Urzędowe Poświadczenie Odbioru) documents for invoices and sessions.
+
+Valid against upo-v4-3.xsd except NazwaPodmiotuPrzyjmujacego, which carries the
+environment suffix the way the test environments do ("... - środowisko testowe (TE)").
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from ksef_desktop.fa3.schema import UPO_NAMESPACE
+from ksef_desktop.sandbox.state import InvoiceRecord, SessionRecord
+from ksef_desktop.sandbox.util import iso_warsaw
+
+STRUCTURE_NAME = "Schemat_FA(3)_v1-0E.xsd"
+
+
+def receiver_name(suffix: str) -> str:
+    return f"Ministerstwo Finansów - środowisko testowe ({suffix})"
+
+
+def _sub(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
+    node = etree.SubElement(parent, f"{{{UPO_NAMESPACE}}}{name}")
+    if text is not None:
+        node.text = text
+    return node
+
+
+def build_upo(
+    session: SessionRecord,
+    invoices: list[InvoiceRecord],
+    suffix: str,
+    page: tuple[int, int, int, int, int] | None = None,
+) -> bytes:
+    """UPO for ``invoices`` (all accepted); ``page`` = (page, pages, from, to, total)."""
+    root = etree.Element(f"{{{UPO_NAMESPACE}}}Potwierdzenie", nsmap={None: UPO_NAMESPACE})
+    _sub(root, "NazwaPodmiotuPrzyjmujacego", receiver_name(suffix))
+    _sub(root, "NumerReferencyjnySesji", session.reference_number)
+    auth = _sub(root, "Uwierzytelnienie")
+    context = _sub(auth, "IdKontekstu")
+    _sub(context, "Nip", session.nip)
+    if session.token_reference:
+        _sub(auth, "NumerReferencyjnyTokenaKSeF", session.token_reference)
+    else:
+        _sub(auth, "NumerReferencyjnyTokenaKSeF", session.auth_reference)
+    if page is not None:
+        desc = _sub(root, "OpisPotwierdzenia")
+        for name, value in zip(
+            ("Strona", "LiczbaStron", "ZakresDokumentowOd", "ZakresDokumentowDo"),
+            page,
+            strict=False,
+        ):
+            _sub(desc, name, str(value))
+        _sub(desc, "CalkowitaLiczbaDokumentow", str(page[4]))
+    _sub(root, "NazwaStrukturyLogicznej", STRUCTURE_NAME)
+    _sub(root, "KodFormularza", session.form_code["systemCode"])
+    for invoice in invoices:
+        assert invoice.ksef_number
+        assert invoice.acquisition_date
+        doc = _sub(root, "Dokument")
+        _sub(doc, "NipSprzedawcy", invoice.nip)
+        _sub(doc, "NumerKSeFDokumentu", invoice.ksef_number)
+        _sub(doc, "NumerFaktury", invoice.invoice_number or "")
+        _sub(doc, "DataWystawieniaFaktury", invoice.issue_date or "")
+        _sub(doc, "DataPrzeslaniaDokumentu", iso_warsaw(invoice.invoicing_date))
+        _sub(doc, "DataNadaniaNumeruKSeF", iso_warsaw(invoice.acquisition_date))
+        _sub(doc, "SkrotDokumentu", invoice.invoice_hash)
+        _sub(doc, "TrybWysylki", invoice.invoicing_mode or "Online")
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")

@@ -1,0 +1,78 @@
+"""`ksef-desktop sandbox` as a real process: first line JSON, clean stop on signals."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.contract.rawksef import authenticate
+
+
+@contextmanager
+def running(*args: str) -> Iterator[tuple[subprocess.Popen[str], dict[str, Any]]]:
+    with subprocess.Popen(
+        [sys.executable, "-m", "ksef_desktop", "sandbox", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            first = proc.stdout.readline()
+            yield proc, json.loads(first)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_first_line_and_clean_stop(signum: int) -> None:
+    with running("--nip", "9999999999", "--nip", "526-587-76-35") as (proc, info):
+        assert set(info) == {"base_url", "qr_base", "latarnia_url", "tokens"}
+        assert info["base_url"].startswith("http://127.0.0.1:")
+        assert info["base_url"].endswith("/v2")
+        assert set(info["tokens"]) == {"9999999999", "5265877635"}
+        with httpx.Client(base_url=info["base_url"]) as client:
+            tokens = authenticate(client, "9999999999", info["tokens"]["9999999999"])
+            assert tokens["accessToken"]["token"]
+        status = httpx.get(info["latarnia_url"] + "/status").json()
+        assert status["status"] == "AVAILABLE"
+        proc.send_signal(signum)
+        assert proc.wait(timeout=10) == 0
+        assert proc.stderr is not None
+        log = proc.stderr.read()
+        assert "POST /v2/auth/ksef-token -> 202" in log
+        for token in info["tokens"].values():
+            assert token not in log  # never a token in the log
+
+
+def test_fault_flags_at_start(tmp_path: Path) -> None:
+    with running("--unavailable", "--state-file", str(tmp_path / "s.json")) as (proc, info):
+        response = httpx.get(info["base_url"] + "/security/public-key-certificates")
+        assert response.status_code == 503
+        assert httpx.get(info["latarnia_url"] + "/status").json()["status"] == "MAINTENANCE"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    assert (tmp_path / "s.json").exists()
+
+
+def test_bad_nip_is_a_clear_message() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "ksef_desktop", "sandbox", "--nip", "1234567890"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert out.returncode == 2
+    assert "Nieprawidłowy NIP: 1234567890" in out.stderr
+    assert "Traceback" not in out.stderr
