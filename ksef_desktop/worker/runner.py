@@ -132,10 +132,14 @@ class Runner(QObject):
             job.cancel()
 
     def stop(self, timeout_ms: int = 10_000) -> bool:
-        """Cancel everything, let the running operation return, end the thread."""
+        """Cancel everything, let the running operation return, end the thread.
+
+        Callbacks of operations that had not reported back by then are never called.
+        """
         self.cancel_all()
         self._thread.quit()
         done = bool(self._thread.wait(timeout_ms))
+        self._pending.clear()  # results still in the event queue are dropped, not delivered
         if not done:
             log.error("the worker thread did not stop within %d ms", timeout_ms)
         return done
@@ -157,7 +161,8 @@ class Runner(QObject):
 
     @Slot(object, object, object)
     def _on_finished(self, job: Job[Any], result: object, error: BaseException | None) -> None:
-        self._pending.pop(job.id, None)
+        if self._pending.pop(job.id, None) is None:
+            return  # the runner was stopped meanwhile: nobody waits for this any more
         try:
             if error is None:
                 if job.on_success is not None:

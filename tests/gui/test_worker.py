@@ -140,3 +140,15 @@ def test_stop_ends_the_thread_and_refuses_new_work(qapp) -> None:
     assert r.stop()
     with pytest.raises(RuntimeError, match="stopped"):
         r.submit(lambda ctx: None)
+
+
+def test_results_arriving_after_stop_are_dropped(qtbot, qapp) -> None:
+    r = Runner()
+    called: list[object] = []
+    gate = threading.Event()
+    r.submit(lambda ctx: gate.wait(5), called.append, lambda f: called.append(f))
+    gate.set()
+    assert r.stop()
+    qapp.processEvents()
+    assert called == []
+    assert r.is_idle()

@@ -1,0 +1,170 @@
+"""Keeps what the window shows up to date, through the worker only.
+
+Every few minutes (a setting) it asks KSeF's state; it reloads the offline rows and
+the outbox counts; it decides the mode new invoices get; when KSeF is back and invoices
+are waiting it sends them. Panels listen to its signals; nothing here touches a widget.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from ksef_desktop.i18n import _, ngettext
+from ksef_desktop.ui.context import AppContext
+from ksef_desktop.ui.ksef_state import KsefState, check_ksef, decide_mode
+from ksef_desktop.ui.ledger import OutboxCounts, SendReport
+from ksef_desktop.worker import Failure, JobContext
+from ksef_desktop.worker.runner import Runner
+
+log = logging.getLogger(__name__)
+
+
+class Controller(QObject):
+    ksef_changed = Signal(object)  # KsefState
+    mode_changed = Signal(object)  # ModeDecision
+    rows_changed = Signal(object)  # list[OfflineRow]
+    outbox_changed = Signal(object)  # OutboxCounts
+    identity_changed = Signal(str, str, bool)  # environment, NIP, token stored
+    message = Signal(str)  # a passing note for the status bar
+
+    def __init__(self, ctx: AppContext, runner: Runner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.runner = runner
+        self.state = KsefState()
+        self.decision = decide_mode(self.state, bool(ctx.settings["declared_offline24"]))
+        self.rows: list = []
+        self.counts = OutboxCounts()
+        self.token_stored = False
+        self._sending = False
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.check_now)
+        self.apply_settings()
+
+    # --- settings ---------------------------------------------------------------------
+
+    def apply_settings(self) -> None:
+        minutes = max(1, int(self.ctx.settings["availability_minutes"]))
+        self._timer.start(minutes * 60_000)
+        self._decide()
+
+    def declare_offline24(self, on: bool) -> None:
+        self.ctx.settings["declared_offline24"] = on
+        self.runner.submit(lambda job: self.ctx.settings.save(), on_error=self._note)
+        self._decide()
+
+    # --- start-up -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Bring up the sandbox (if chosen), then check KSeF and load the rows."""
+        ctx = self.ctx
+        if ctx.env_name == "sandbox":
+
+            def failed(failure: Failure) -> None:
+                self._note(failure)
+                self._after_identity()
+
+            self.runner.submit(
+                lambda job: ctx.ensure_sandbox_token(),
+                lambda ok: self._after_identity(),
+                failed,
+                name="sandbox",
+            )
+        else:
+            self._after_identity()
+
+    def _after_identity(self) -> None:
+        ctx = self.ctx
+        self.runner.submit(
+            lambda job: ctx.token_stored(),
+            self._identity,
+            self._note,
+            name="token",
+        )
+        self.check_now()
+        self.reload()
+
+    def _identity(self, stored: bool) -> None:
+        self.token_stored = bool(stored)
+        self.identity_changed.emit(self.ctx.env_name, self.ctx.nip, self.token_stored)
+
+    def replay(self) -> None:
+        """Emit everything known again (a new window was built)."""
+        self.identity_changed.emit(self.ctx.env_name, self.ctx.nip, self.token_stored)
+        self.ksef_changed.emit(self.state)
+        self.mode_changed.emit(self.decision)
+        self.rows_changed.emit(self.rows)
+        self.outbox_changed.emit(self.counts)
+
+    # --- KSeF's state -------------------------------------------------------------------
+
+    def check_now(self) -> None:
+        ctx = self.ctx
+
+        def check(job: JobContext) -> KsefState:
+            env = ctx.environment()
+            if env is None:
+                return KsefState(ctx.now(), None, False, (), _("The Sandbox is not running."))
+            return check_ksef(env, ctx.http(), ctx.now)
+
+        self.runner.submit(check, self._checked, self._note, name="check")
+
+    def _checked(self, state: KsefState) -> None:
+        was_reachable = self.state.reachable
+        self.state = state
+        self.ksef_changed.emit(state)
+        self._decide()
+        if state.reachable and self.decision.mode is None and was_reachable is not True:
+            self.send_pending(automatic=True)
+
+    def _decide(self) -> None:
+        decision = decide_mode(self.state, bool(self.ctx.settings["declared_offline24"]))
+        if decision != self.decision:
+            self.decision = decision
+        self.mode_changed.emit(decision)
+
+    # --- rows and the outbox -------------------------------------------------------------
+
+    def reload(self) -> None:
+        ledger = self.ctx.ledger
+        self.runner.submit(
+            lambda job: (ledger.offline_rows(), ledger.outbox_counts()),
+            self._loaded,
+            self._note,
+            name="reload",
+        )
+
+    def _loaded(self, result: tuple) -> None:
+        self.rows, self.counts = result
+        self.rows_changed.emit(self.rows)
+        self.outbox_changed.emit(self.counts)
+
+    def send_pending(self, ids: Sequence[int] | None = None, automatic: bool = False) -> None:
+        """Send the given invoices (None: every one waiting) now, through the worker."""
+        if self._sending or (automatic and not self.rows):
+            return
+        self._sending = True
+        ledger = self.ctx.ledger
+
+        def done(report: SendReport) -> None:
+            self._sending = False
+            self.message.emit(
+                ngettext(
+                    "{n} invoice sent to KSeF.", "{n} invoices sent to KSeF.", report.sent
+                ).format(n=report.sent)
+            )
+            self.reload()
+
+        def failed(failure: Failure) -> None:
+            self._sending = False
+            self._note(failure)
+            self.reload()
+
+        self.runner.submit(lambda job: ledger.send_pending(job, ids), done, failed, name="send")
+
+    def _note(self, failure: Failure) -> None:
+        if not failure.cancelled:
+            self.message.emit(failure.message)
