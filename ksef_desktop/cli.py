@@ -18,6 +18,7 @@ from ksef_desktop import __version__, i18n
 
 # Order is the order in --help.
 COMMAND_MODULES: tuple[str, ...] = (
+    "validate",
     "deadline",
     "sandbox",
     "send",
@@ -26,7 +27,16 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+def _localize_argparse() -> None:
+    """argparse looks up its module-level ``_``/``ngettext`` at call time (that is how it
+    is meant to be translated); point them at our catalogs so its own refusals, like
+    "unrecognized arguments", are Polish too (resources/locale/pl/argparse.po)."""
+    argparse._ = i18n._  # type: ignore[attr-defined]
+    argparse.ngettext = i18n.ngettext  # type: ignore[attr-defined]
+
+
 def build_parser() -> argparse.ArgumentParser:
+    _localize_argparse()
     parser = argparse.ArgumentParser(
         prog="ksef-desktop",
         description="KSeF Desktop: offline-first FA(3) invoicing through KSeF API 2.0.",
@@ -51,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # The language must be known before argparse speaks, so --lang is read first.
+    lang = _early_lang(argv)
+    if lang:
+        i18n.set_language(lang)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.lang:
@@ -59,6 +74,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _open_window(args)
     result: int = args.func(args)
     return result
+
+
+def _early_lang(argv: list[str]) -> str | None:
+    for i, arg in enumerate(argv):
+        value = None
+        if arg == "--lang" and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith("--lang="):
+            value = arg.split("=", 1)[1]
+        if value in i18n.LANGUAGES:
+            return value
+    return None
 
 
 def _open_window(args: argparse.Namespace) -> int:

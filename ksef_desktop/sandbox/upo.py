@@ -20,7 +20,7 @@ def receiver_name(suffix: str) -> str:
 
 
 def _sub(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
-    node = etree.SubElement(parent, f"{{{UPO_NAMESPACE}}}{name}")
+    node: etree._Element = etree.SubElement(parent, f"{{{UPO_NAMESPACE}}}{name}")
     if text is not None:
         node.text = text
     return node

@@ -24,13 +24,13 @@ from ksef_desktop.store.invoices import (
     NotADraft,
     StoredInvoice,
     create_draft,
+    freeze_document,
     get_invoice,
     sha256_pair,
     summary_columns,
 )
 from ksef_desktop.store.numbering import next_number
 from ksef_desktop.store.outbox import enqueue
-from ksef_desktop.store.serialize import invoice_to_json
 from ksef_desktop.store.states import IllegalTransition, InvoiceState, transition
 from ksef_desktop.store.timefmt import opt_to_db, to_db
 
@@ -112,9 +112,7 @@ def issue_invoice(
         columns: dict[str, object] = summary_columns(invoice)
         columns.update(numbering)
         columns.update(
-            data_json=invoice_to_json(invoice),
             number=number,
-            xml=xml,
             sha256_b64=b64,
             sha256_hex=hexd,
             mode=mode,
@@ -124,6 +122,7 @@ def issue_invoice(
         detail = f"{number}; mode {mode or 'online'}"
         if deadline is not None:
             detail += f"; deadline {deadline.isoformat()}"
+        freeze_document(conn, draft_id, invoice, xml)
         transition(conn, draft_id, InvoiceState.ISSUED, at=moment, detail=detail, columns=columns)
         if send:
             enqueue(conn, draft_id, at=moment)

@@ -152,9 +152,11 @@ class Archive:
         changed_in_db: list[int] = []
         unarchived: list[int] = []
         for invoice_id, issue_date, xml, hexd in conn.execute(
-            "SELECT id, issue_date, xml, sha256_hex FROM invoices WHERE xml IS NOT NULL ORDER BY id"
+            "SELECT i.id, i.issue_date, d.xml, i.sha256_hex FROM invoices i "
+            "JOIN invoice_documents d ON d.invoice_id = i.id "
+            "WHERE i.sha256_hex IS NOT NULL ORDER BY i.id"
         ):
-            data = xml if isinstance(xml, bytes) else str(xml).encode("utf-8")
+            data = xml if isinstance(xml, bytes) else str(xml or "").encode("utf-8")
             if hashlib.sha256(data).hexdigest() != hexd:
                 changed_in_db.append(int(invoice_id))
             relpath = self.invoice_relpath(date.fromisoformat(issue_date), hexd)

@@ -98,7 +98,6 @@ def create_draft(
 ) -> int:
     columns = summary_columns(invoice)
     columns.update(
-        data_json=invoice_to_json(invoice),
         corrects_id=corrects_id,
         created_at=to_db(now),
         updated_at=to_db(now),
@@ -110,6 +109,10 @@ def create_draft(
         tuple(columns.values()),
     )
     assert cur.lastrowid is not None
+    conn.execute(
+        "INSERT INTO invoice_documents (invoice_id, data_json) VALUES (?, ?)",
+        (cur.lastrowid, invoice_to_json(invoice)),
+    )
     log_event(conn, cur.lastrowid, now, None, InvoiceState.DRAFT, "created")
     return cur.lastrowid
 
@@ -127,11 +130,15 @@ def update_draft(
 ) -> None:
     _require_draft(conn, invoice_id)
     columns = summary_columns(invoice)
-    columns.update(data_json=invoice_to_json(invoice), updated_at=to_db(now))
+    columns.update(updated_at=to_db(now))
     assignments = ", ".join(f"{name} = ?" for name in columns)
     conn.execute(
         f"UPDATE invoices SET {assignments} WHERE id = ? AND state = 'draft'",  # noqa: S608
         (*columns.values(), invoice_id),
+    )
+    conn.execute(
+        "UPDATE invoice_documents SET data_json = ? WHERE invoice_id = ?",
+        (invoice_to_json(invoice), invoice_id),
     )
 
 
@@ -141,9 +148,10 @@ def delete_draft(conn: sqlite3.Connection, invoice_id: int) -> None:
 
 
 _SELECT = (
-    "SELECT id, state, data_json, number, xml, sha256_b64, sha256_hex, mode, deadline, "
-    "ksef_number, rejection_code, rejection_details, corrects_id, issued_at, accepted_at, "
-    "gross_minor, series_id FROM invoices"
+    "SELECT i.id, i.state, d.data_json, i.number, d.xml, i.sha256_b64, i.sha256_hex, i.mode, "
+    "i.deadline, i.ksef_number, i.rejection_code, i.rejection_details, i.corrects_id, "
+    "i.issued_at, i.accepted_at, i.gross_minor, i.series_id "
+    "FROM invoices i JOIN invoice_documents d ON d.invoice_id = i.id"
 )
 
 
@@ -172,14 +180,14 @@ def _stored(row: Any) -> StoredInvoice:
 
 
 def get_invoice(conn: sqlite3.Connection, invoice_id: int) -> StoredInvoice:
-    row = conn.execute(f"{_SELECT} WHERE id = ?", (invoice_id,)).fetchone()
+    row = conn.execute(f"{_SELECT} WHERE i.id = ?", (invoice_id,)).fetchone()
     if row is None:
         raise UnknownInvoice(invoice_id)
     return _stored(row)
 
 
 def find_by_hash(conn: sqlite3.Connection, sha256_b64: str) -> StoredInvoice | None:
-    row = conn.execute(f"{_SELECT} WHERE sha256_b64 = ?", (sha256_b64,)).fetchone()
+    row = conn.execute(f"{_SELECT} WHERE i.sha256_b64 = ?", (sha256_b64,)).fetchone()
     return None if row is None else _stored(row)
 
 
@@ -196,3 +204,13 @@ def issue_day(conn: sqlite3.Connection, invoice_id: int) -> date:
     if row is None:
         raise UnknownInvoice(invoice_id)
     return date.fromisoformat(row[0])
+
+
+def freeze_document(
+    conn: sqlite3.Connection, invoice_id: int, invoice: Invoice, xml: bytes
+) -> None:
+    """Store the issued invoice's data and XML bytes (once: a trigger refuses a second time)."""
+    conn.execute(
+        "UPDATE invoice_documents SET data_json = ?, xml = ? WHERE invoice_id = ?",
+        (invoice_to_json(invoice), xml, invoice_id),
+    )

@@ -81,9 +81,10 @@ class OutboxItem:
 
 
 _ITEM_SELECT = (
-    "SELECT i.id, i.number, i.xml, i.sha256_b64, i.mode, i.deadline, o.attempts, "
+    "SELECT i.id, i.number, d.xml, i.sha256_b64, i.mode, i.deadline, o.attempts, "
     "o.next_attempt_at, o.last_error, c.sha256_b64, o.session_ref, o.invoice_ref "
     "FROM outbox o JOIN invoices i ON i.id = o.invoice_id "
+    "JOIN invoice_documents d ON d.invoice_id = i.id "
     "LEFT JOIN invoices c ON c.id = i.corrects_id"
 )
 _ORDER = " ORDER BY i.deadline IS NULL, i.deadline, o.next_attempt_at, i.id"

@@ -37,7 +37,6 @@ CREATE TABLE invoices (
     state              TEXT NOT NULL DEFAULT 'draft'
                        CHECK (state IN ('draft','issued','queued','sent','accepted','rejected')),
     kind               TEXT NOT NULL,
-    data_json          TEXT NOT NULL,
     number             TEXT,
     series_id          INTEGER REFERENCES series(id),
     period             TEXT,
@@ -49,7 +48,6 @@ CREATE TABLE invoices (
     buyer_search       TEXT NOT NULL,
     gross_minor        INTEGER NOT NULL,
     currency           TEXT NOT NULL,
-    xml                BLOB,
     sha256_b64         TEXT,
     sha256_hex         TEXT,
     mode               TEXT CHECK (mode IS NULL OR
@@ -64,31 +62,70 @@ CREATE TABLE invoices (
     issued_at          TEXT,
     accepted_at        TEXT,
     UNIQUE (series_id, period, seq),
-    CHECK ((state = 'draft') = (xml IS NULL)),
+    CHECK ((state = 'draft') = (sha256_b64 IS NULL)),
     CHECK (state = 'draft' OR (sha256_b64 IS NOT NULL AND sha256_hex IS NOT NULL
                                AND number IS NOT NULL AND issued_at IS NOT NULL)),
     CHECK (state <> 'accepted' OR ksef_number IS NOT NULL)
 );
 
-CREATE INDEX invoices_by_date ON invoices (issue_date DESC, id DESC);
-CREATE INDEX invoices_by_state_date ON invoices (state, issue_date DESC, id DESC);
+-- One index per sort key of the list (keyset paging on (key, id)).
+CREATE INDEX invoices_by_date ON invoices (issue_date, id);
+CREATE INDEX invoices_by_state_date ON invoices (state, issue_date, id);
+CREATE INDEX invoices_by_number ON invoices (IFNULL(number, ''), id);
+CREATE INDEX invoices_by_buyer ON invoices (buyer_search, id);
 CREATE INDEX invoices_by_gross ON invoices (gross_minor, id);
-CREATE INDEX invoices_by_number ON invoices (number, id);
+-- Invoices that still have to reach KSeF, by deadline (the "due soon" count).
 CREATE INDEX invoices_open_deadline ON invoices (deadline)
-    WHERE deadline IS NOT NULL AND state IN ('issued','queued','sent');
+    WHERE deadline IS NOT NULL AND state IN ('issued','queued','sent','rejected');
+-- Every buyer search text ever stored: a substring search runs over these few hundred
+-- rows, then finds the invoices through invoices_by_buyer.
+CREATE TABLE buyers (
+    search  TEXT PRIMARY KEY
+) WITHOUT ROWID;
+
+CREATE TRIGGER invoices_buyer_insert AFTER INSERT ON invoices
+BEGIN
+    INSERT OR IGNORE INTO buyers (search) VALUES (NEW.buyer_search);
+END;
+
+CREATE TRIGGER invoices_buyer_update AFTER UPDATE OF buyer_search ON invoices
+BEGIN
+    INSERT OR IGNORE INTO buyers (search) VALUES (NEW.buyer_search);
+END;
+
 CREATE INDEX invoices_by_hash ON invoices (sha256_b64) WHERE sha256_b64 IS NOT NULL;
 CREATE INDEX invoices_corrects ON invoices (corrects_id) WHERE corrects_id IS NOT NULL;
 
+-- The big values of an invoice in their own table, so that the rows the list scans stay
+-- small (a few hundred bytes instead of several kB with overflow pages).
+CREATE TABLE invoice_documents (
+    invoice_id  INTEGER PRIMARY KEY REFERENCES invoices(id) ON DELETE CASCADE,
+    data_json   TEXT NOT NULL,
+    xml         BLOB
+);
+
 -- An issued invoice is frozen: its XML, hash, number and data never change again
 -- (DESIGN.md §3: never rebuild the XML of an issued invoice).
+CREATE TRIGGER documents_frozen BEFORE UPDATE ON invoice_documents
+WHEN OLD.xml IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'issued invoice is immutable');
+END;
+
+CREATE TRIGGER documents_no_delete_issued BEFORE DELETE ON invoice_documents
+WHEN OLD.xml IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'issued invoice is immutable');
+END;
+
 CREATE TRIGGER invoices_frozen BEFORE UPDATE OF
-    xml, sha256_b64, sha256_hex, number, data_json, kind, issue_date, series_id, period, seq,
+    sha256_b64, sha256_hex, number, kind, issue_date, series_id, period, seq,
     seller_nip, buyer_id, buyer_name, gross_minor, currency, corrects_id
 ON invoices
-WHEN OLD.xml IS NOT NULL AND (
-       NEW.xml IS NOT OLD.xml OR NEW.sha256_b64 IS NOT OLD.sha256_b64
+WHEN OLD.sha256_b64 IS NOT NULL AND (
+       NEW.sha256_b64 IS NOT OLD.sha256_b64
     OR NEW.sha256_hex IS NOT OLD.sha256_hex OR NEW.number IS NOT OLD.number
-    OR NEW.data_json IS NOT OLD.data_json OR NEW.kind IS NOT OLD.kind
+    OR NEW.kind IS NOT OLD.kind
     OR NEW.issue_date IS NOT OLD.issue_date OR NEW.series_id IS NOT OLD.series_id
     OR NEW.period IS NOT OLD.period OR NEW.seq IS NOT OLD.seq
     OR NEW.seller_nip IS NOT OLD.seller_nip OR NEW.buyer_id IS NOT OLD.buyer_id

@@ -96,11 +96,12 @@ def test_issued_invoice_is_immutable(tmp_path: Path) -> None:
     )
     conn = store.db.connection()
     for sql, args in [
-        ("UPDATE invoices SET xml = ? WHERE id = ?", (b"<other/>", draft)),
+        ("UPDATE invoice_documents SET xml = ? WHERE invoice_id = ?", (b"<other/>", draft)),
         ("UPDATE invoices SET sha256_b64 = 'x' WHERE id = ?", (draft,)),
         ("UPDATE invoices SET number = 'FV/9' WHERE id = ?", (draft,)),
-        ("UPDATE invoices SET data_json = '{}' WHERE id = ?", (draft,)),
+        ("UPDATE invoice_documents SET data_json = '{}' WHERE invoice_id = ?", (draft,)),
         ("DELETE FROM invoices WHERE id = ?", (draft,)),
+        ("DELETE FROM invoice_documents WHERE invoice_id = ?", (draft,)),
     ]:
         with pytest.raises(sqlite3.IntegrityError, match="immutable"):
             conn.execute(sql, args)
@@ -218,7 +219,7 @@ def test_issued_xml_parses_back_to_the_draft(invoice: Invoice) -> None:
     assert parse(issued.xml) == expected
     row = (
         store.db.connection()
-        .execute("SELECT data_json FROM invoices WHERE id = ?", (draft,))
+        .execute("SELECT data_json FROM invoice_documents WHERE invoice_id = ?", (draft,))
         .fetchone()
     )
     assert invoice_from_json(row[0]) == expected

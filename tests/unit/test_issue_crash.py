@@ -92,8 +92,9 @@ def _check_integrity(folder: Path) -> tuple[int, int]:
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         archive = Archive(archive_dir(folder))
         issued = conn.execute(
-            "SELECT i.id, i.state, i.number, i.xml, i.sha256_hex, i.series_id, i.period, i.seq, "
+            "SELECT i.id, i.state, i.number, d.xml, i.sha256_hex, i.series_id, i.period, i.seq, "
             "i.issue_date, o.state FROM invoices i LEFT JOIN outbox o ON o.invoice_id = i.id "
+            "JOIN invoice_documents d ON d.invoice_id = i.id "
             "WHERE i.state <> 'draft' ORDER BY i.id"
         ).fetchall()
         expected_outbox = {

@@ -77,8 +77,11 @@ def test_verify_reports_xml_changed_inside_the_database(world: World) -> None:
     invoice = world.issue()
     conn = world.store.db.connection()
     # Only someone going around the program can do this: drop the guard first.
-    conn.execute("DROP TRIGGER invoices_frozen")
-    conn.execute("UPDATE invoices SET xml = CAST(xml || x'20' AS BLOB) WHERE id = ?", (invoice,))
+    conn.execute("DROP TRIGGER documents_frozen")
+    conn.execute(
+        "UPDATE invoice_documents SET xml = CAST(xml || x'20' AS BLOB) WHERE invoice_id = ?",
+        (invoice,),
+    )
     conn.execute("DELETE FROM archive_files")
     report = verify_archive(world.store)
     assert report.changed_in_db == [invoice]

@@ -1,0 +1,62 @@
+"""``ksef-desktop validate FILE...``: FA(3) schema and KSeF pre-flight checks (DESIGN §9).
+
+Exit 0 when every file is a valid FA(3) invoice that passes the checks; otherwise exit 1
+with one ``FILE: message`` line per defect on standard output, in the current language.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ksef_desktop.i18n import N_, _
+
+_READ_ERRORS = (
+    (FileNotFoundError, N_("the file does not exist.")),
+    (IsADirectoryError, N_("this is a folder, not a file.")),
+    (PermissionError, N_("no permission to read the file.")),
+)
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "validate",
+        help="check FA(3) invoice files against the schema and KSeF's pre-flight checks",
+        description="Exit 0 when every FILE is a valid FA(3) invoice that KSeF would "
+        "accept; otherwise print 'FILE: message' lines and exit 1.",
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help="an FA(3) invoice (XML)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+    from datetime import datetime
+    from pathlib import Path
+    from zoneinfo import ZoneInfo
+
+    from ksef_desktop.fa3.validate import validate
+
+    # KSeF compares P_1 with the day of acceptance, a Polish calendar day.
+    today = datetime.now(ZoneInfo("Europe/Warsaw")).date()
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
+    ok = True
+    for name in args.files:
+        try:
+            data = Path(name).read_bytes()
+        except OSError as exc:
+            ok = False
+            print(f"{name}: {_read_error(exc)}")
+            continue
+        for defect in validate(data, today=today):
+            ok = False
+            print(f"{name}: {defect.text()}")
+    return 0 if ok else 1
+
+
+def _read_error(exc: OSError) -> str:
+    for kind, msgid in _READ_ERRORS:
+        if isinstance(exc, kind):
+            return _("The file cannot be read: {reason}").format(reason=_(msgid))
+    return _("The file cannot be read: {reason}").format(reason=exc.strerror or type(exc).__name__)
