@@ -1,8 +1,9 @@
 """``ksef-desktop send FILE... --env ENV|--base-url URL --nip NIP [--offline]``.
 
 Prints ``FILE KSEF-NUMBER`` for each accepted invoice and ``FILE REJECTED CODE message``
-for each refused one (code ``LOCAL`` when our own pre-flight validation refused it before
-sending). Exit 0 when all were accepted, 1 when any was rejected, 2 for bad usage or a
+for each refused one (KSeF's numeric code, or the defect code of our own pre-flight
+validation, ``ksef_desktop.fa3.validate``, which refuses a file before anything is
+sent). Exit 0 when all were accepted, 1 when any was rejected, 2 for bad usage or a
 missing token, 3 when KSeF could not be reached (nothing is lost: send again later).
 """
 
@@ -12,8 +13,10 @@ import argparse
 import importlib
 import importlib.util
 import logging
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ksef_desktop.commands._ksef import (
     EXIT_OK,
@@ -40,26 +43,13 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def local_problems(content: bytes) -> list[str]:
-    """Pre-flight problems from ``ksef_desktop.fa3.validate`` when that module exists."""
+def local_problems(content: bytes) -> list[tuple[str, str]]:
+    """(code, message) of each pre-flight defect from ``ksef_desktop.fa3.validate``."""
     if importlib.util.find_spec("ksef_desktop.fa3.validate") is None:
         return []
-    module = importlib.import_module("ksef_desktop.fa3.validate")
-    for name in ("validate_bytes", "validate"):
-        check = getattr(module, name, None)
-        if callable(check):
-            result = check(content)
-            if result is None or result is True:
-                return []
-            if isinstance(result, list | tuple):
-                return [str(p) for p in result]
-            problems = getattr(result, "problems", None) or getattr(result, "errors", None)
-            if problems is not None:
-                return [str(p) for p in problems]
-            return (
-                [] if bool(getattr(result, "ok", getattr(result, "valid", True))) else [str(result)]
-            )
-    return []
+    module: Any = importlib.import_module("ksef_desktop.fa3.validate")
+    today = datetime.now(ZoneInfo("Europe/Warsaw")).date()
+    return [(str(d.code), str(d)) for d in module.validate(content, today=today)]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         problems = local_problems(content)
         if problems:
-            print(f"{path} REJECTED LOCAL {problems[0]}")
+            code, message = problems[0]
+            print(f"{path} REJECTED {code} {message}")
             rejected_locally = True
             continue
         invoices.append(InvoiceToSend(str(path), content, offline=args.offline))
@@ -105,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         any_rejected = True
         rejection = result.rejection()
-        code = rejection.code if rejection else 0
+        status = rejection.code if rejection else 0
         sentence = describe(rejection) if rejection else _("No result from KSeF.")
-        print(f"{result.name} REJECTED {code} {sentence}")
+        print(f"{result.name} REJECTED {status} {sentence}")
     return EXIT_REJECTED if any_rejected else EXIT_OK

@@ -10,7 +10,8 @@ with ``originalKsefNumber``; when the original's hash equals ours, that number i
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ksef_desktop.ksef import api_status
@@ -34,6 +35,7 @@ DUPLICATE = 440
 IN_PROGRESS = {ONLINE: frozenset({100, 170}), BATCH: frozenset({100, 150})}
 # Final statuses after which per-invoice results exist.
 PROCESSED = frozenset({200, 445})
+UPO_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,7 @@ class ResultCollector:
         self._t = t
         self._fetch_upo = fetch_upo
         self._by_session: dict[str, dict[str, str]] = {}  # session -> ksefNumber -> hash
+        self._upo_jobs: list[tuple[InvoiceResult, Callable[[], Upo]]] = []
 
     def _hash_of(self, session: str, ksef_number: str) -> str | None:
         if session not in self._by_session:
@@ -157,7 +160,15 @@ class ResultCollector:
             if entry.ksef_number:
                 numbers[entry.ksef_number] = entry.invoice_hash
         self._by_session[session] = numbers
-        return [self._one(session, inv, entries.get(inv.sha256, []), refs) for inv in invoices]
+        self._upo_jobs = []
+        results = [self._one(session, inv, entries.get(inv.sha256, []), refs) for inv in invoices]
+        if self._upo_jobs:
+            # Pre-signed UPO links are not rate limited: fetch them a few at a time.
+            with ThreadPoolExecutor(max_workers=UPO_THREADS) as pool:
+                fetched = list(pool.map(lambda job: job[1](), self._upo_jobs))
+            for (result, _job), upo in zip(self._upo_jobs, fetched, strict=True):
+                result.upo = upo
+        return results
 
     def _one(
         self,
@@ -175,7 +186,7 @@ class ResultCollector:
             result.status = entry.status
             result.invoice_reference = entry.reference_number
             if self._fetch_upo:
-                result.upo = self._invoice_upo(session, entry)
+                self._upo_jobs.append((result, lambda: self._invoice_upo(session, entry)))
             return result
         if not entries:
             result.status = StatusInfo(0, "not in the session's invoice list")
@@ -201,8 +212,13 @@ class ResultCollector:
         result.session_reference = original_session
         result.adopted_duplicate = True
         if self._fetch_upo:
-            result.upo = api_status.session_invoice_upo_by_ksef_number(
-                self._t, original_session, original
+            self._upo_jobs.append(
+                (
+                    result,
+                    lambda: api_status.session_invoice_upo_by_ksef_number(
+                        self._t, original_session, original
+                    ),
+                )
             )
 
     def _invoice_upo(self, session: str, entry: SessionInvoiceStatusResponse) -> Upo:
