@@ -14,6 +14,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from ksef_desktop import i18n
+from ksef_desktop.paths import data_dir
 from ksef_desktop.ui import stretch
 from ksef_desktop.ui.context import AppContext
 from ksef_desktop.ui.controller import Controller
@@ -23,6 +24,7 @@ from ksef_desktop.ui.main_window import MainWindow
 from ksef_desktop.ui.qt_i18n import install_qt_catalog
 from ksef_desktop.ui.settings import DEMO_ADDRESS, DEMO_COMPANY, DEMO_NIP
 from ksef_desktop.ui.settings_dialog import SettingsDialog
+from ksef_desktop.ui.store_ledger import StoreLedger
 from ksef_desktop.ui.tray import app_icon
 from ksef_desktop.ui.wizard import FirstRunWizard
 from ksef_desktop.worker import Failure
@@ -40,12 +42,6 @@ def application() -> QApplication:
     return app
 
 
-def default_data_dir() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("ksef-desktop", appauthor=False))
-
-
 class Shell:
     """One running program: context, worker, and whichever window is open."""
 
@@ -53,8 +49,8 @@ class Shell:
         self, data_dir: Path, lang: str | None = None, ledger: Ledger | None = None
     ) -> None:
         self.app = application()
-        extra = {"ledger": ledger} if ledger is not None else {}
-        self.ctx = AppContext.open(data_dir, **extra)
+        self.ctx = AppContext.open(data_dir)
+        self.ctx.ledger = ledger or StoreLedger(data_dir, self.ctx.now)
         self.lang_override = lang
         self.runner = Runner()
         self.controller: Controller | None = None
@@ -197,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
         from ksef_desktop.ui.smoke import run_smoke
 
         return run_smoke(args)
-    shell = Shell(args.data_dir or default_data_dir(), lang=args.lang)
+    shell = Shell(data_dir(args.data_dir), lang=args.lang)
     shell.start()
     try:
         return int(shell.app.exec())

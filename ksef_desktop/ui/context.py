@@ -17,6 +17,7 @@ import httpx
 from ksef_desktop.i18n import N_, _
 from ksef_desktop.ksef import environments
 from ksef_desktop.ksef.environments import Environment
+from ksef_desktop.paths import ensure_private_dir
 from ksef_desktop.secrets import SecretStore, token_entry
 from ksef_desktop.ui.ledger import Ledger, NoLedger
 from ksef_desktop.ui.settings import Settings
@@ -69,7 +70,7 @@ class AppContext:
 
     @classmethod
     def open(cls, data_dir: Path, **kwargs: Any) -> AppContext:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(data_dir)
         return cls(data_dir, Settings(data_dir), **kwargs)
 
     # --- identity -------------------------------------------------------------------
@@ -139,3 +140,6 @@ class AppContext:
             self._http.close()
             self._http = None
         self.close_sandbox()
+        close = getattr(self.ledger, "close", None)
+        if close is not None:
+            close()

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import date
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from ksef_desktop.domain.offline import Deadline, OfflineMode, invoice_deadline
 from ksef_desktop.i18n import _, ngettext
 from ksef_desktop.ui.context import AppContext
 from ksef_desktop.ui.ksef_state import KsefState, check_ksef, decide_mode
@@ -125,6 +127,17 @@ class Controller(QObject):
         if decision != self.decision:
             self.decision = decision
         self.mode_changed.emit(decision)
+
+    def terms_for(self, issued: date) -> tuple[OfflineMode | None, Deadline | None]:
+        """The mode and deadline an invoice issued now on ``issued`` gets (the editor's).
+
+        During an announced failure that is ``awaria`` with the deadline the announcements
+        give (not known until the failure's end is announced).
+        """
+        mode = self.decision.mode
+        if mode is None:
+            return None, None
+        return mode, invoice_deadline(mode, issued, self.state.announcements)
 
     # --- rows and the outbox -------------------------------------------------------------
 

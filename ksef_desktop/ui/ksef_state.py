@@ -81,7 +81,10 @@ def announcements_from(messages: Iterable[latarnia.LatarniaMessage]) -> tuple[An
 
 
 def check_ksef(env: Environment, client: httpx.Client, now: Callable[[], datetime]) -> KsefState:
-    """Ask Latarnia and probe the API once; the environment's faults become the state."""
+    """Ask Latarnia (status and every announcement) and probe the API once.
+
+    The environment's faults become the state; nothing here raises for them.
+    """
     transport = Transport(client, env, policy=CHECK_POLICY)
     availability: Availability | None = None
     announcements: tuple[Announcement, ...] = ()
@@ -93,7 +96,12 @@ def check_ksef(env: Environment, client: httpx.Client, now: Callable[[], datetim
             problem = exc.user_message()
         else:
             availability = Availability(status.status)
-            announcements = announcements_from(status.messages)
+            messages = list(status.messages)
+            try:  # ended events live only in /messages; they set awaria/offline deadlines
+                messages += latarnia.fetch_messages(transport, env.latarnia_base)
+            except KsefError as exc:
+                problem = exc.user_message()
+            announcements = announcements_from(messages)
     try:
         api_auth.security_public_key_certificates(transport)
     except KsefError as exc:
