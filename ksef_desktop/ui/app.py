@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -15,11 +16,13 @@ from PySide6.QtWidgets import QApplication
 
 from ksef_desktop import i18n
 from ksef_desktop.paths import data_dir
+from ksef_desktop.services.submit import submit_due
+from ksef_desktop.store import Store
 from ksef_desktop.ui import stretch
 from ksef_desktop.ui.context import AppContext
 from ksef_desktop.ui.controller import Controller
 from ksef_desktop.ui.fields import SetupValues
-from ksef_desktop.ui.ledger import Ledger
+from ksef_desktop.ui.ledger import Ledger, SendReport
 from ksef_desktop.ui.main_window import MainWindow
 from ksef_desktop.ui.qt_i18n import install_qt_catalog
 from ksef_desktop.ui.settings import DEMO_ADDRESS, DEMO_COMPANY, DEMO_NIP
@@ -27,7 +30,7 @@ from ksef_desktop.ui.settings_dialog import SettingsDialog
 from ksef_desktop.ui.store_ledger import StoreLedger
 from ksef_desktop.ui.tray import app_icon
 from ksef_desktop.ui.wizard import FirstRunWizard
-from ksef_desktop.worker import Failure
+from ksef_desktop.worker import Failure, JobContext
 from ksef_desktop.worker.runner import Runner
 
 
@@ -50,7 +53,7 @@ class Shell:
     ) -> None:
         self.app = application()
         self.ctx = AppContext.open(data_dir)
-        self.ctx.ledger = ledger or StoreLedger(data_dir, self.ctx.now)
+        self.ctx.ledger = ledger or StoreLedger(data_dir, self.ctx.now, self._send)
         self.lang_override = lang
         self.runner = Runner()
         self.controller: Controller | None = None
@@ -59,6 +62,11 @@ class Shell:
         self.errors: list[Failure] = []
         self.window_state = QSettings(str(data_dir / "window.ini"), QSettings.Format.IniFormat)
         self.apply_language()
+
+    def _send(self, store: Store, ctx: JobContext, ids: Sequence[int] | None) -> SendReport:
+        """Runs in the worker: every due outbox item to KSeF (``ids`` are all due ones)."""
+        report = submit_due(store, self.ctx.ksef_client, self.ctx.now, check=ctx.check)
+        return SendReport(report.sent, report.failed, report.problem)
 
     # --- language --------------------------------------------------------------------------
 

@@ -124,6 +124,17 @@ class AppContext:
             self.secrets.set(entry, token)
         return True
 
+    def ksef_client(self) -> Any:
+        """A KSeF client for the environment and NIP in use (token from the keyring)."""
+        from ksef_desktop.ksef.tokens import resolve_token
+        from ksef_desktop.ksef.workflows import KsefClient
+
+        env = self.environment()
+        if env is None:
+            raise SandboxNotInBuild
+        token = resolve_token(self.env_name, self.nip, self.secrets)
+        return KsefClient(self.http(), env, self.nip, token, now=self.now)
+
     def token_stored(self) -> bool:
         return bool(self.nip) and self.secrets.has(token_entry(self.env_name, self.nip))
 

@@ -17,7 +17,7 @@ from ksef_desktop.domain.offline import Deadline, OfflineMode, invoice_deadline
 from ksef_desktop.i18n import _, ngettext
 from ksef_desktop.ui.context import AppContext
 from ksef_desktop.ui.ksef_state import KsefState, check_ksef, decide_mode
-from ksef_desktop.ui.ledger import OutboxCounts, SendReport
+from ksef_desktop.ui.ledger import OutboxCounts, SendReport, refine_deadline
 from ksef_desktop.worker import Failure, JobContext
 from ksef_desktop.worker.runner import Runner
 
@@ -39,9 +39,11 @@ class Controller(QObject):
         self.state = KsefState()
         self.decision = decide_mode(self.state, bool(ctx.settings["declared_offline24"]))
         self.rows: list = []
+        self._stored_rows: list = []
         self.counts = OutboxCounts()
         self.token_stored = False
         self._sending = False
+        self._just_sent = False
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.check_now)
         self.apply_settings()
@@ -114,12 +116,26 @@ class Controller(QObject):
 
         self.runner.submit(check, self._checked, self._note, name="check")
 
+    def _emit_rows(self) -> None:
+        events = self.state.announcements
+        self.rows = [refine_deadline(r, events) for r in self._stored_rows]
+        self.rows_changed.emit(self.rows)
+
     def _checked(self, state: KsefState) -> None:
-        was_reachable = self.state.reachable
         self.state = state
+        self._just_sent = False
         self.ksef_changed.emit(state)
+        if self._stored_rows:
+            self._emit_rows()
         self._decide()
-        if state.reachable and self.decision.mode is None and was_reachable is not True:
+        if self.counts.waiting or self.counts.failed:
+            self._send_if_ready()
+
+    def _ready_to_send(self) -> bool:
+        return bool(self.state.reachable) and self.decision.mode is None
+
+    def _send_if_ready(self) -> None:
+        if self._ready_to_send():
             self.send_pending(automatic=True)
 
     def _decide(self) -> None:
@@ -151,28 +167,35 @@ class Controller(QObject):
         )
 
     def _loaded(self, result: tuple) -> None:
-        self.rows, self.counts = result
-        self.rows_changed.emit(self.rows)
+        self._stored_rows, self.counts = result
+        self._emit_rows()
         self.outbox_changed.emit(self.counts)
+        if self.counts.waiting and not self._just_sent:
+            self._send_if_ready()
 
     def send_pending(self, ids: Sequence[int] | None = None, automatic: bool = False) -> None:
-        """Send the given invoices (None: every one waiting) now, through the worker."""
-        if self._sending or (automatic and not self.rows):
+        """Send every due invoice now, through the worker (the automatic send, too)."""
+        if self._sending:
             return
         self._sending = True
         ledger = self.ctx.ledger
 
         def done(report: SendReport) -> None:
             self._sending = False
-            self.message.emit(
-                ngettext(
-                    "{n} invoice sent to KSeF.", "{n} invoices sent to KSeF.", report.sent
-                ).format(n=report.sent)
-            )
+            self._just_sent = True
+            if report.problem:
+                self.message.emit(report.problem)
+            elif report.sent or not automatic:
+                self.message.emit(
+                    ngettext(
+                        "{n} invoice sent to KSeF.", "{n} invoices sent to KSeF.", report.sent
+                    ).format(n=report.sent)
+                )
             self.reload()
 
         def failed(failure: Failure) -> None:
             self._sending = False
+            self._just_sent = True
             self._note(failure)
             self.reload()
 

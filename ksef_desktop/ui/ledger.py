@@ -7,13 +7,19 @@ Each method runs in the worker thread.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
-from ksef_desktop.domain.offline import Deadline, OfflineMode
+from ksef_desktop.domain.offline import (
+    Announcement,
+    Deadline,
+    DeadlineState,
+    OfflineMode,
+    invoice_deadline,
+)
 from ksef_desktop.i18n import _
 from ksef_desktop.worker import JobContext
 
@@ -34,6 +40,24 @@ class OfflineRow:
     last_error: str = ""
 
 
+def refine_deadline(row: OfflineRow, announcements: Iterable[Announcement]) -> OfflineRow:
+    """``row`` with its deadline recomputed from what Latarnia announced since it was issued.
+
+    An ``awaria``/``offline`` deadline becomes known once its event's end is announced,
+    and a later failure extends any pending deadline; a deadline is never shortened.
+    """
+    events = list(announcements)
+    if row.mode is None or row.deadline is None or not events:
+        return row
+    fresh = invoice_deadline(row.mode, row.issued, events)
+    old = row.deadline
+    if fresh.state is DeadlineState.EVENT_UNKNOWN:
+        return row
+    if old.due is not None and fresh.due is not None and fresh.due <= old.due:
+        return row
+    return replace(row, deadline=fresh)
+
+
 @dataclass(frozen=True)
 class OutboxCounts:
     waiting: int = 0
@@ -45,6 +69,7 @@ class OutboxCounts:
 class SendReport:
     sent: int = 0
     failed: int = 0
+    problem: str = ""  # why nothing could be sent (KSeF unavailable …), translated
 
 
 class Ledger(Protocol):

@@ -37,7 +37,7 @@ MAX_WAIT_MS = 60 * 60 * 1000
 
 
 class OfflinePanel(QWidget):
-    send_requested = Signal(object)  # list of invoice ids, or None for all
+    send_requested = Signal(object)  # None: every waiting invoice
     alert = Signal(str, str)  # title, text: something is due within 24 h or overdue
 
     def __init__(self, now: Callable[[], datetime], parent: QWidget | None = None) -> None:
@@ -72,7 +72,7 @@ class OfflinePanel(QWidget):
 
         self.send = QPushButton(_("&Send now"))
         self.send.setShortcut(QKeySequence("Ctrl+Return"))
-        self.send.setToolTip(_("Send the selected invoices (or all of them) to KSeF now"))
+        self.send.setToolTip(_("Send every waiting invoice to KSeF now"))
         self.send.clicked.connect(self._send_clicked)
         self.empty = QLabel(_("No invoice is waiting for KSeF."))
 
@@ -178,6 +178,4 @@ class OfflinePanel(QWidget):
     # --- actions ----------------------------------------------------------------------------
 
     def _send_clicked(self) -> None:
-        selected = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
-        ids = [self.model.row(i).invoice_id for i in selected]
-        self.send_requested.emit(ids or None)
+        self.send_requested.emit(None)

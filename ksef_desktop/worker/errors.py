@@ -41,6 +41,12 @@ def _secrets_message(exc: BaseException) -> str | None:
     return str(exc) if isinstance(exc, KeyringUnavailable) else None
 
 
+def _token_message(exc: BaseException) -> str | None:
+    from ksef_desktop.ksef.tokens import TokenMissing
+
+    return str(exc) if isinstance(exc, TokenMissing) else None
+
+
 def _network_message(exc: BaseException) -> str | None:
     import httpx
 
@@ -62,7 +68,8 @@ def describe(exc: BaseException) -> Failure:
     """The ``Failure`` for ``exc``; unexpected exceptions are logged with their trace."""
     if isinstance(exc, Cancelled):
         return Failure(exc, _("Cancelled."), cancelled=True)
-    for probe in (_ksef_message, _secrets_message, _network_message, _own_message):
+    probes = (_ksef_message, _secrets_message, _token_message, _network_message, _own_message)
+    for probe in probes:
         text = probe(exc)
         if text is not None:
             return Failure(exc, text)

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 
 from ksef_desktop.domain.offline import (
@@ -172,7 +172,7 @@ def test_the_real_timer_fires_when_the_urgency_changes(qtbot) -> None:
     assert brush.color() == COLOURS[Urgency.LESS_THAN_24H]
 
 
-def test_send_now_sends_the_selection_or_everything(qtbot) -> None:
+def test_send_now_asks_for_every_waiting_invoice(qtbot) -> None:
     panel = OfflinePanel(lambda: NOW)
     qtbot.addWidget(panel)
     requests: list[object] = []
@@ -181,11 +181,7 @@ def test_send_now_sends_the_selection_or_everything(qtbot) -> None:
     panel.set_rows(_rows())
     assert panel.send.isEnabled()
     qtbot.mouseClick(panel.send, Qt.MouseButton.LeftButton)
-    selection = panel.table.selectionModel()
-    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
-    selection.select(panel.model.index(2, 0), flags)
-    qtbot.mouseClick(panel.send, Qt.MouseButton.LeftButton)
-    assert requests == [None, [3]]
+    assert requests == [None]
 
 
 @pytest.mark.parametrize("lang", ["pl", "en"])

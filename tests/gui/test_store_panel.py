@@ -49,7 +49,10 @@ def test_issued_invoices_count_down_in_the_panel_and_the_status_bar(qtbot, make_
     today = warsaw_date(datetime.now(UTC))
     data = tmp_path / "with-invoices"
     _issue(data, [(today, "offline24"), (today - timedelta(days=10), "offline24"), (today, None)])
-    shell = make_shell(data_dir=data)
+    shell = make_shell(data_dir=data, setup=False)
+    shell.ctx.settings["declared_offline24"] = True  # keep them here: no automatic send
+    shell.apply_setup(shell.demo_setup())
+    shell.open_main()
     wait_ready(qtbot, shell)
     window = shell.window
     assert window is not None
