@@ -1,0 +1,83 @@
+"""Options and plumbing shared by the KSeF subcommands (send, sessions, token)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from ksef_desktop.i18n import _
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ksef_desktop.ksef.environments import Environment
+    from ksef_desktop.ksef.workflows import KsefClient
+
+EXIT_OK = 0
+EXIT_REJECTED = 1
+EXIT_USAGE = 2
+EXIT_UNAVAILABLE = 3
+
+
+def add_target_options(parser: argparse.ArgumentParser, base_url: bool = True) -> None:
+    from ksef_desktop.ksef.environments import NAMES
+
+    if base_url:
+        target = parser.add_mutually_exclusive_group(required=True)
+        target.add_argument("--env", choices=NAMES, help="KSeF environment")
+        target.add_argument("--base-url", help="API URL of a sandbox (…/v2)")
+    else:
+        parser.add_argument("--env", choices=NAMES, required=True, help="KSeF environment")
+    parser.add_argument("--nip", required=True, help="the NIP you act for (10 digits)")
+
+
+def error(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def checked_nip(text: str) -> str | None:
+    from ksef_desktop.domain.identifiers import nip_is_valid, normalize_nip
+
+    nip = normalize_nip(text)
+    if not nip_is_valid(nip):
+        error(_("Invalid NIP: {nip}").format(nip=text))
+        return None
+    return nip
+
+
+def resolve_environment(args: argparse.Namespace) -> Environment | None:
+    from ksef_desktop.ksef.environments import SANDBOX, UnknownEnvironment, environment
+
+    try:
+        if getattr(args, "base_url", None):
+            return environment(SANDBOX, args.base_url)
+        return environment(args.env)
+    except UnknownEnvironment as exc:
+        error(str(exc))
+        return None
+
+
+def open_client(args: argparse.Namespace, http: httpx.Client) -> KsefClient | int:
+    """A client for the target of ``args``, or an exit code after printing why not."""
+    from ksef_desktop.ksef.tokens import TokenMissing, resolve_token
+    from ksef_desktop.ksef.workflows import KsefClient
+    from ksef_desktop.secrets import KeyringUnavailable
+
+    nip = checked_nip(args.nip)
+    env = resolve_environment(args)
+    if nip is None or env is None:
+        return EXIT_USAGE
+    try:
+        token = resolve_token(env.name, nip)
+    except (TokenMissing, KeyringUnavailable) as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    return KsefClient(http, env, nip, token, now=lambda: datetime.now(UTC))
+
+
+def http_client() -> httpx.Client:
+    import httpx
+
+    return httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=False)

@@ -1,0 +1,56 @@
+"""Authentication endpoints (KSEF-PROTOCOL.md §2): one function per endpoint."""
+
+from __future__ import annotations
+
+from ksef_desktop.ksef.errors import ProtocolError
+from ksef_desktop.ksef.models import (
+    AuthenticationChallengeResponse,
+    AuthenticationInitResponse,
+    AuthenticationOperationStatusResponse,
+    AuthenticationTokenRefreshResponse,
+    AuthenticationTokensResponse,
+    InitTokenAuthenticationRequest,
+    PublicKeyCertificate,
+)
+from ksef_desktop.ksef.transport import Transport
+
+
+def security_public_key_certificates(t: Transport) -> list[PublicKeyCertificate]:
+    """GET /security/public-key-certificates: the Ministry's encryption certificates."""
+    data = t.json("GET", "/security/public-key-certificates")
+    if not isinstance(data, list):
+        raise ProtocolError("the certificate list is not a JSON array")
+    return [PublicKeyCertificate.from_json(item) for item in data]
+
+
+def auth_challenge(t: Transport) -> AuthenticationChallengeResponse:
+    """POST /auth/challenge."""
+    return AuthenticationChallengeResponse.from_json(t.json("POST", "/auth/challenge"))
+
+
+def auth_ksef_token(
+    t: Transport, request: InitTokenAuthenticationRequest
+) -> AuthenticationInitResponse:
+    """POST /auth/ksef-token (202)."""
+    data = t.json("POST", "/auth/ksef-token", json=request.to_json(), expect=(202,))
+    return AuthenticationInitResponse.from_json(data)
+
+
+def auth_status(
+    t: Transport, reference_number: str, authentication_token: str
+) -> AuthenticationOperationStatusResponse:
+    """GET /auth/{referenceNumber} with the authentication (operation) token."""
+    data = t.json("GET", f"/auth/{reference_number}", bearer=authentication_token)
+    return AuthenticationOperationStatusResponse.from_json(data)
+
+
+def auth_token_redeem(t: Transport, authentication_token: str) -> AuthenticationTokensResponse:
+    """POST /auth/token/redeem: access + refresh token, once per authentication."""
+    data = t.json("POST", "/auth/token/redeem", bearer=authentication_token)
+    return AuthenticationTokensResponse.from_json(data)
+
+
+def auth_token_refresh(t: Transport, refresh_token: str) -> AuthenticationTokenRefreshResponse:
+    """POST /auth/token/refresh: a new access token."""
+    data = t.json("POST", "/auth/token/refresh", bearer=refresh_token)
+    return AuthenticationTokenRefreshResponse.from_json(data)

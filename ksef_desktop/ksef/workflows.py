@@ -1,0 +1,217 @@
+"""The KSeF client as the rest of the program uses it: authenticate, send, look back.
+
+Synchronous, for a worker thread. Everything comes in through the constructor: the
+``httpx.Client``, the clock (``now``), ``sleep`` and ``monotonic`` (so tests observe
+every wait), and the KSeF token (in memory only).
+
+``send`` picks the way: online when KSeF's per-minute limit for sending invoices lets
+the whole backlog through within a minute, batch otherwise; technical corrections
+always go online (a batch cannot carry ``hashOfCorrectedInvoice``).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+
+import httpx
+
+from ksef_desktop.ksef import api_invoices, api_status
+from ksef_desktop.ksef.api_status import Upo
+from ksef_desktop.ksef.auth import Certificates, PollPolicy, TokenAuthenticator
+from ksef_desktop.ksef.batch import MAX_PART_SIZE, send_batch
+from ksef_desktop.ksef.environments import Environment
+from ksef_desktop.ksef.errors import ProtocolError, RequestRejected
+from ksef_desktop.ksef.models import SessionInvoiceStatusResponse, SessionsQueryResponseItem
+from ksef_desktop.ksef.online import send_online
+from ksef_desktop.ksef.ratelimit import PRODUCTION_LIMITS, Limit
+from ksef_desktop.ksef.sending import InvoiceResult, InvoiceToSend, SendReport, all_session_invoices
+from ksef_desktop.ksef.transport import RetryPolicy, Transport
+
+log = logging.getLogger("ksef_desktop.ksef")
+
+AUTO = "auto"
+ONLINE = "online"
+BATCH = "batch"
+MAX_INVOICES_PER_SESSION = 10_000
+
+
+def choose_mode(count: int, invoice_send: Limit) -> str:
+    """Batch when more invoices wait than the online limit lets through in a minute."""
+    return BATCH if count > invoice_send.per_minute else ONLINE
+
+
+class KsefClient:
+    """One NIP in one environment, authenticated with a KSeF token."""
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        environment: Environment,
+        nip: str,
+        ksef_token: str,
+        *,
+        now: Callable[[], datetime],
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+        retry: RetryPolicy | None = None,
+        poll: PollPolicy | None = None,
+        part_size: int = MAX_PART_SIZE,
+    ) -> None:
+        self.transport = Transport(
+            http,
+            environment,
+            sleep=sleep,
+            monotonic=monotonic,
+            rng=rng or random.Random(),  # noqa: S311 - jitter, not cryptography
+            policy=retry or RetryPolicy(),
+        )
+        self.poll = poll or PollPolicy()
+        self.certificates = Certificates(self.transport, now)
+        self.auth = TokenAuthenticator(
+            self.transport, self.certificates, nip, ksef_token, now, self.poll
+        )
+        self.transport.tokens = self.auth
+        self.part_size = part_size
+        self._limits: dict[str, Limit] | None = None
+
+    def __repr__(self) -> str:
+        return f"KsefClient({self.transport.environment.name}, {self.auth!r})"
+
+    def authenticate(self) -> None:
+        self.auth.authenticate()
+
+    def rate_limits(self) -> dict[str, Limit]:
+        """The limits in force (GET /rate-limits), also used to pace our own requests."""
+        if self._limits is None:
+            try:
+                self._limits = api_invoices.rate_limits(self.transport)
+            except (RequestRejected, ProtocolError) as exc:
+                log.warning("KSeF rate limits unavailable (%s); using production values", exc)
+                self._limits = dict(PRODUCTION_LIMITS)
+            assert self.transport.gate is not None
+            self.transport.gate.set_limits(self._limits)
+        return self._limits
+
+    # --- sending -----------------------------------------------------------------------
+
+    def send(
+        self, invoices: Sequence[InvoiceToSend], mode: str = AUTO, fetch_upo: bool = True
+    ) -> list[InvoiceResult]:
+        """Deliver ``invoices``; one result per input, in order. See ``send_report``."""
+        return self.send_report(invoices, mode, fetch_upo).results
+
+    def send_report(
+        self, invoices: Sequence[InvoiceToSend], mode: str = AUTO, fetch_upo: bool = True
+    ) -> SendReport:
+        unique: dict[str, InvoiceToSend] = {}
+        for invoice in invoices:
+            unique.setdefault(invoice.sha256, invoice)
+        limits = self.rate_limits()
+        corrections = [i for i in unique.values() if i.hash_of_corrected_invoice]
+        plain = [i for i in unique.values() if not i.hash_of_corrected_invoice]
+        if mode == AUTO:
+            mode = choose_mode(
+                len(plain), limits.get("invoiceSend", PRODUCTION_LIMITS["invoiceSend"])
+            )
+        report = SendReport()
+        for chunk in _chunks(corrections):
+            report.extend(
+                send_online(self.transport, self.certificates, chunk, self.poll, fetch_upo)
+            )
+        if mode == BATCH:
+            for offline in (False, True):
+                group = [i for i in plain if i.offline is offline]
+                for chunk in _chunks(group):
+                    report.extend(
+                        send_batch(
+                            self.transport,
+                            self.certificates,
+                            chunk,
+                            self.poll,
+                            fetch_upo,
+                            self.part_size,
+                        )
+                    )
+        else:
+            for chunk in _chunks(plain):
+                report.extend(
+                    send_online(self.transport, self.certificates, chunk, self.poll, fetch_upo)
+                )
+        by_hash = {r.invoice_hash: r for r in report.results}
+        ordered = []
+        for invoice in invoices:
+            result = by_hash[invoice.sha256]
+            if result.name != invoice.name:  # the same bytes given twice under two names
+                result = InvoiceResult(**{**result.__dict__, "name": invoice.name})
+            ordered.append(result)
+        report.results = ordered
+        return report
+
+    # --- looking back ------------------------------------------------------------------
+
+    def sessions(
+        self, session_type: str, page_size: int = 100, **filters: object
+    ) -> Iterator[SessionsQueryResponseItem]:
+        """Session history (``Online`` or ``Batch``), newest first, every page."""
+        token: str | None = None
+        while True:
+            page = api_status.sessions_query(
+                self.transport,
+                session_type,
+                page_size=page_size,
+                continuation_token=token,
+                **filters,  # type: ignore[arg-type]
+            )
+            yield from page.sessions
+            token = page.continuation_token
+            if not token:
+                return
+
+    def session_invoices(
+        self, reference: str, failed_only: bool = False
+    ) -> Iterator[SessionInvoiceStatusResponse]:
+        if failed_only:
+            token: str | None = None
+            while True:
+                page = api_status.session_invoices(
+                    self.transport, reference, continuation_token=token, failed_only=True
+                )
+                yield from page.invoices
+                token = page.continuation_token
+                if not token:
+                    return
+        yield from all_session_invoices(self.transport, reference)
+
+    def session_upo(self, reference: str) -> list[Upo]:
+        """Every page of a session's UPO, hash-checked."""
+        status = api_status.session_status(self.transport, reference)
+        return [
+            api_status.download_presigned(self.transport, p.reference_number, p.download_url)
+            for p in status.upo_pages
+        ]
+
+    def download_invoice(self, ksef_number: str) -> Upo:
+        return api_invoices.invoice_by_ksef_number(self.transport, ksef_number)
+
+    def query_metadata(
+        self, filters: api_invoices.InvoiceQueryFilters, page_size: int = 100
+    ) -> Iterator[api_invoices.InvoiceMetadata]:
+        offset = 0
+        while True:
+            page = api_invoices.invoices_query_metadata(
+                self.transport, filters, page_offset=offset, page_size=page_size
+            )
+            yield from page.invoices
+            if not page.has_more:
+                return
+            offset += 1
+
+
+def _chunks(items: list[InvoiceToSend]) -> Iterator[list[InvoiceToSend]]:
+    for start in range(0, len(items), MAX_INVOICES_PER_SESSION):
+        yield items[start : start + MAX_INVOICES_PER_SESSION]
