@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import sys
 import threading
 from pathlib import Path
 
@@ -167,3 +168,20 @@ def test_split_sql_keeps_triggers_whole() -> None:
     assert parts[1].endswith("END;")
     with pytest.raises(ValueError, match="incomplete"):
         split_sql("CREATE TABLE b (x")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG layout is Linux's")
+def test_default_data_dir_follows_the_platform(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    folder = data_dir()
+    assert folder == tmp_path / "xdg" / "ksef-desktop"
+    assert folder.is_dir()
+    assert _mode(folder) == 0o700
+    # A folder the user names that already exists keeps its own permissions.
+    mine = tmp_path / "mine"
+    mine.mkdir(mode=0o755)
+    os.chmod(mine, 0o755)
+    assert data_dir(mine) == mine
+    assert _mode(mine) == 0o755
