@@ -76,6 +76,7 @@ class Sandbox:
         core.server_url = f"http://{host!s}:{port}"
         core.faults.apply_start_flags()
         core.worker.start()
+        core.resume_after_load()
         self._persister.start()
         self._thread = threading.Thread(
             target=server.serve_forever,

@@ -135,3 +135,23 @@ class SandboxCore:
                     set_session_status(session, 440, ["Przekroczono czas wysyłki"])
                     self.batch_parts.pop(session.reference_number, None)
                 self.state.touch()
+
+    def resume_after_load(self) -> None:
+        """Requeue work a previous run left unfinished (state loaded from a file)."""
+        from ksef_desktop.sandbox.processing import set_session_status
+
+        with self.state.lock:
+            pending = [i for i in self.state.invoices.values() if i.status_code in (100, 150)]
+            sessions = list(self.state.sessions.values())
+        for invoice in sorted(pending, key=lambda i: i.invoicing_date):
+            session = self.state.sessions[invoice.session_reference]
+            if session.kind == "Online":
+                self.worker.submit("invoice", invoice.reference_number)
+        for session in sessions:
+            if session.kind == "Online" and session.status_code == 170:
+                self.worker.submit("finalize", session.reference_number)
+            elif session.kind == "Batch" and session.status_code == 150:
+                with self.state.lock:
+                    # The uploaded parts lived in memory only.
+                    set_session_status(session, 500, ["Przetwarzanie przerwane restartem."])
+                    self.state.touch()

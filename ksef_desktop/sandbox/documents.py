@@ -67,7 +67,8 @@ class InvoiceFacts:
 
 def _text(root: etree._Element, path: str) -> str | None:
     found = root.find(path, _NS)
-    return found.text.strip() if found is not None and found.text else None
+    # XML whitespace only (XSD "collapse"); str.strip() would also eat U+00A0 and friends.
+    return found.text.strip(" \t\r\n") if found is not None and found.text else None
 
 
 def _sum(root: etree._Element, names: list[str]) -> str:

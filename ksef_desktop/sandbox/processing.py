@@ -11,7 +11,6 @@ import logging
 import queue
 import secrets
 import threading
-import time
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -190,11 +189,13 @@ class Worker:
         self._thread = threading.Thread(target=self._run, name="sandbox-verify", daemon=True)
         self._idle = threading.Condition()
         self._pending = 0
+        self._stopping = threading.Event()
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
+        self._stopping.set()
         self.jobs.put(None)
         self._thread.join(timeout=10)
 
@@ -231,14 +232,14 @@ class Worker:
         delay = core.config.processing_delay
         state = core.state
         if kind == "invoice":
-            if delay:
-                time.sleep(delay)
+            if delay and self._stopping.wait(delay):
+                return  # stopping: leave it in 100, a restart from a state file resumes it
             with state.lock:
                 invoice = state.invoices[reference]
                 set_invoice_status(invoice, 150)
                 state.touch()
-            if delay:
-                time.sleep(delay)
+            if delay and self._stopping.wait(delay):
+                return
             with state.lock:
                 session = state.sessions[invoice.session_reference]
                 try:

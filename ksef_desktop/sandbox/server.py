@@ -87,6 +87,9 @@ def dispatch(core: SandboxCore, server: SandboxHTTPServer, req: Request) -> tupl
 
 class SandboxRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without TCP_NODELAY, Nagle's algorithm and
+    # the client's delayed ACK add ~40 ms to every keep-alive answer.
+    disable_nagle_algorithm = True
     server: SandboxHTTPServer
     server_version = "KSeF-Sandbox"
     sys_version = ""

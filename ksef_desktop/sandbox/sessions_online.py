@@ -25,7 +25,6 @@ from ksef_desktop.sandbox.util import (
 )
 
 SESSION_LIFETIME = timedelta(hours=12)
-MAX_INVOICES = 10_000
 WRITE = ("InvoiceWrite", "PefInvoiceWrite", "EnforcementOperations")
 _HASH = re.compile(r"[A-Za-z0-9+/]{43}=")
 
@@ -150,11 +149,12 @@ def send_invoice(core: SandboxCore, req: Request) -> Response:
     body = parse_json_object(req)
     if session.status_code != 100:
         raise ApiError(21180, f"Status sesji {session.status_code} uniemożliwia wysyłkę faktur.")
-    if len(session.invoice_refs) >= MAX_INVOICES:
+    limit = core.config.max_invoices_per_session
+    if len(session.invoice_refs) >= limit:
         raise ApiError(
             21155,
             f"Sesja o numerze referencyjnym {session.reference_number} osiągnęła dozwolony "
-            f"limit liczby faktur {MAX_INVOICES}.",
+            f"limit liczby faktur {limit}.",
         )
     invoice_hash = _hash_field(body, "invoiceHash")
     invoice_size = _size_field(body, "invoiceSize")

@@ -307,7 +307,7 @@ def test_statuses_pass_100_150_200(sandbox_factory: Callable[..., Sandbox]) -> N
                 seen.append(code)
             if code == 200:
                 break
-            time.sleep(0.02)
+            time.sleep(0.05)
         assert seen == [100, 150, 200]
 
 
@@ -331,3 +331,20 @@ def test_control_endpoint_expires_a_session(sandbox: Sandbox, online: OnlineSess
     expired = httpx.post(f"{sandbox.server_url}/_sandbox/sessions/{online.reference}/expire")
     assert expired.status_code == 200
     assert online.wait_session()["status"]["code"] == 440
+
+
+def test_session_invoice_limit_is_21155(sandbox_factory: Callable[..., Sandbox]) -> None:
+    sb = sandbox_factory(max_invoices_per_session=2, rate_limit_scale=0)
+    with api_for(sb) as client:
+        session = _session(sb, client)
+        session.send(sample(1))
+        session.send(with_number(sample(1), "L/2"))
+        third = session.send_body(session.invoice_body(with_number(sample(1), "L/3")))
+        assert _legacy_code(third) == 21155
+
+
+def test_attachment_only_in_batch_or_technical_correction(online: OnlineSession) -> None:
+    with_attachment = sample(24)
+    status = online.wait(online.send(with_attachment))
+    assert status["status"]["code"] == 415
+    assert status["status"]["description"] == "Brak możliwości wysyłania faktury z załącznikiem"
