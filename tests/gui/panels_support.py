@@ -55,3 +55,74 @@ def type_text(widget, text: str) -> None:
                 QTest.KeyAction.Click, widget, Qt.Key.Key_unknown, char,
                 Qt.KeyboardModifier.NoModifier,
             )  # fmt: skip
+
+
+SELLER_NIP = "5265877635"
+
+
+def type_cell(qtbot, table, row: int, column: int, text: str) -> None:
+    """Select a cell of ``table``, type ``text`` (starts the editor), press Enter."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    table.setFocus()
+    table.setCurrentIndex(table.model().index(row, column))
+    table.edit(table.currentIndex())
+    editor = table.focusWidget()
+    QTest.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    type_text(editor, text)
+    QTest.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: table.model().index(row, column).data(Qt.ItemDataRole.EditRole) == text)
+
+
+def choose_rate(qtbot, table, row: int, label_start: str) -> None:
+    """Open the rate cell's combo box and pick the rate by keyboard."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QComboBox
+
+    from ksef_desktop.ui.editor_lines import RATE
+
+    table.setFocus()
+    table.setCurrentIndex(table.model().index(row, RATE))
+    QTest.keyClick(table, Qt.Key.Key_F2)
+    combo = table.focusWidget()
+    assert isinstance(combo, QComboBox)
+    QTest.keyClick(combo, Qt.Key.Key_Home)
+    while not combo.currentText().startswith(label_start):
+        before = combo.currentIndex()
+        QTest.keyClick(combo, Qt.Key.Key_Down)
+        assert combo.currentIndex() != before, f"no rate {label_start!r}"
+    QTest.keyClick(combo, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: str(table.model().index(row, RATE).data()).startswith(label_start))
+
+
+def fill_line(
+    qtbot, form, name: str, quantity: str, price: str, rate: str, unit: str = "szt."
+) -> int:
+    """Add a line through the form's button and type it in."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from ksef_desktop.ui.editor_lines import NAME, PRICE, QUANTITY, UNIT
+
+    QTest.mouseClick(form.add_line, Qt.MouseButton.LeftButton)
+    row: int = form.lines.rowCount() - 1
+    type_cell(qtbot, form.table, row, NAME, name)
+    type_cell(qtbot, form.table, row, UNIT, unit)
+    type_cell(qtbot, form.table, row, QUANTITY, quantity)
+    type_cell(qtbot, form.table, row, PRICE, price)
+    choose_rate(qtbot, form.table, row, rate)
+    return row
+
+
+def type_polish_buyer(form, nip: str = "1111111111") -> None:
+    from PySide6.QtTest import QTest
+
+    buyer = form.buyer
+    buyer.kind.setFocus()
+    buyer.kind.setCurrentIndex(buyer.kind.findData("pl"))
+    QTest.keyClicks(buyer.identifier, nip)
+    type_text(buyer.name, "Żabka Polska sp. z o.o.")
+    type_text(buyer.line1, "ul. Krzywa 2")
+    type_text(buyer.line2, "30-002 Kraków")
