@@ -171,7 +171,8 @@ class InvoiceListPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setAlternatingRowColors(True)
         self.table.setAccessibleName(_("Invoices"))
-        self.table.doubleClicked.connect(self._double_clicked)
+        # Enter and a double click both "activate" the row (QAbstractItemView).
+        self.table.activated.connect(self._activated)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
 
@@ -200,7 +201,7 @@ class InvoiceListPanel(QWidget):
         return action
 
     def _actions(self) -> None:
-        self.open_action = self._action(_("&Open"), "Return", self.open_current)
+        self.open_action = self._action(_("&Open"), "Ctrl+Shift+O", self.open_current)
         self.duplicate_action = self._action(_("&Duplicate as new"), "Ctrl+D", self.duplicate)
         self.correct_action = self._action(_("&Correct (KOR)"), "Ctrl+K", self.correct)
         self.technical_action = self._action(
@@ -270,7 +271,7 @@ class InvoiceListPanel(QWidget):
         self.table.selectRow(row)
         return True
 
-    def _double_clicked(self, index: QModelIndex) -> None:
+    def _activated(self, index: QModelIndex) -> None:
         if index.isValid():
             self.open_requested.emit(self.model.row_at(index.row()).id)
 
