@@ -93,7 +93,7 @@ class MainWindow(QMainWindow):
 
     def _alert(self, title: str, text: str) -> None:
         self.notifier.notify(title, text)
-        self.status.showMessage(f"{title} {text}", 15_000)
+        self.status.showMessage(title, 15_000)
 
     def _about(self) -> None:
         QMessageBox.about(
