@@ -15,6 +15,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from ksef_desktop import i18n
+from ksef_desktop.i18n import _
 from ksef_desktop.paths import data_dir
 from ksef_desktop.services.submit import submit_due
 from ksef_desktop.store import Store
@@ -65,6 +66,7 @@ class Shell:
 
     def _send(self, store: Store, ctx: JobContext, ids: Sequence[int] | None) -> SendReport:
         """Runs in the worker: every due outbox item to KSeF (``ids`` are all due ones)."""
+        ctx.progress(0, 0, _("Sending invoices to KSeF…"))
         report = submit_due(store, self.ctx.ksef_client, self.ctx.now, check=ctx.check)
         return SendReport(report.sent, report.failed, report.problem)
 
