@@ -19,6 +19,8 @@ from ksef_desktop import __version__, i18n
 # Order is the order in --help.
 COMMAND_MODULES: tuple[str, ...] = (
     "validate",
+    "qr",
+    "pdf",
     "deadline",
     "sandbox",
     "send",
