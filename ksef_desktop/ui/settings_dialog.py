@@ -105,6 +105,8 @@ class SettingsDialog(QDialog):
             company_name=self.company_name.text().strip(),
             company_address=self.company_address.text().strip(),
             certificate=self.certificate.path,
+            certificate_key=self.certificate.key.path,
+            certificate_password=self.certificate.password.text(),
             token=self.token.text().strip(),
         )
 

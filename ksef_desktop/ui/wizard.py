@@ -132,8 +132,9 @@ class CertificatePage(QWizardPage):
         self.setTitle(_("Offline certificate (optional)"))
         self.setSubTitle(
             _(
-                "Needed only to print KOD II on invoices issued offline. The file is checked "
-                "when it is first used; you can add it later in the settings."
+                "Needed only to print KOD II on invoices issued offline. It is checked when "
+                "you finish; its private key goes only to the system keyring. You can add it "
+                "later in the settings."
             )
         )
         self.picker = CertificatePicker()
@@ -166,5 +167,7 @@ class FirstRunWizard(QWizard):
             company_name=self.company_page.name.text().strip(),
             company_address=self.company_page.address.text().strip(),
             certificate=self.certificate_page.picker.path,
+            certificate_key=self.certificate_page.picker.key.path,
+            certificate_password=self.certificate_page.picker.password.text(),
             token="" if env == environments.SANDBOX else self.token_page.token.text().strip(),
         )
