@@ -33,6 +33,7 @@ class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, token_stored: bool, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle(_("Settings"))
+        self.setMinimumWidth(760)
         s = settings
         self.environment = environment_combo(s["environment"])
         self.nip = NipEdit(s["nip"])

@@ -98,6 +98,7 @@ class TokenPage(QWizardPage):
         super().__init__()
         self.env_page = env_page
         self.setTitle(_("KSeF token"))
+        self.setSubTitle(_("It is kept only in the system keyring, never in a file."))
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.token = token_edit()
@@ -130,15 +131,17 @@ class CertificatePage(QWizardPage):
     def __init__(self) -> None:
         super().__init__()
         self.setTitle(_("Offline certificate (optional)"))
-        self.setSubTitle(
+        self.setSubTitle(_("Needed only to print KOD II on invoices issued offline."))
+        note = QLabel(
             _(
-                "Needed only to print KOD II on invoices issued offline. It is checked when "
-                "you finish; its private key goes only to the system keyring. You can add it "
-                "later in the settings."
+                "It is checked when you finish; its private key goes only to the system "
+                "keyring. You can add it later in the settings."
             )
         )
+        note.setWordWrap(True)
         self.picker = CertificatePicker()
         layout = QVBoxLayout(self)
+        layout.addWidget(note)
         layout.addWidget(self.picker)
 
 
