@@ -108,6 +108,8 @@ def test_the_settings_dialog_switches_the_language(qtbot, make_shell) -> None:
     saved = Settings(shell.ctx.data_dir)
     assert saved["language"] == "en"
     assert saved["availability_minutes"] == 7
+    assert shell.controller is not None
+    assert shell.controller._timer.interval() == 7 * 60_000
 
 
 def _through_wizard_with_certificate(qtbot, shell, cert: Path, key: Path, password: str) -> None:
@@ -159,3 +161,21 @@ def test_a_wrong_certificate_is_refused_with_a_reason(qtbot, make_shell, tmp_pat
     assert shell.certificate_note.startswith("Nie zaimportowano certyfikatu offline")
     assert "Non-Repudiation" in shell.certificate_note
     assert shell.ctx.settings["offline_certificate"] == ""
+
+
+def test_a_new_nip_gets_a_sandbox_that_knows_it(qtbot, make_shell) -> None:
+    shell = make_shell()
+    wait_ready(qtbot, shell)
+    window = shell.window
+    assert window is not None
+    dialog = shell.open_settings()
+    dialog.nip.edit.setText("111-111-11-11")
+    dialog.buttons.accepted.emit()
+    qtbot.waitUntil(
+        lambda: "111-111-11-11 (token zapisany)" in window.status.nip.text(), timeout=20_000
+    )
+    wait_ready(qtbot, shell)
+    stored = SecretStore().get(token_entry("sandbox", "1111111111"))
+    assert stored is not None
+    assert stored == shell.ctx.sandbox.tokens["1111111111"]
+    assert window.status.ksef.text() == "KSeF: dostępny"
