@@ -7,15 +7,18 @@ rolls all of it back (the number included), so a crash at any point leaves the d
 draft or the invoice fully issued and queued, never half of it.
 
 The mode and the deadline are the caller's: ``ksef_desktop.domain.offline`` computes
-them (``invoice_deadline``); this service only checks that they are well-formed.
+the deadline (``invoice_deadline(mode, issued, announcements).due``; ``None`` while it
+waits for an event's end or when there is no obligation); this service only checks that
+they are well-formed. A later announcement may move the deadline: ``set_deadline``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
+from ksef_desktop.domain.offline import OfflineMode
 from ksef_desktop.fa3.build import build
 from ksef_desktop.i18n import _
 from ksef_desktop.store.archive import Archive, FileKind
@@ -26,6 +29,7 @@ from ksef_desktop.store.invoices import (
     create_draft,
     freeze_document,
     get_invoice,
+    set_deadline,
     sha256_pair,
     summary_columns,
 )
@@ -34,9 +38,9 @@ from ksef_desktop.store.outbox import enqueue
 from ksef_desktop.store.states import IllegalTransition, InvoiceState, transition
 from ksef_desktop.store.timefmt import opt_to_db, to_db
 
-#: The spellings of ``domain.offline.OfflineMode`` (the CHECK constraint of invoices.mode);
-#: ``None`` means the invoice is sent online.
-OFFLINE_MODES = ("offline24", "offline", "awaria", "awaria-calkowita")
+#: The spellings of ``domain.offline.OfflineMode`` (also the CHECK constraint of
+#: invoices.mode, tested to agree); ``None`` means the invoice is sent online.
+OFFLINE_MODES = tuple(mode.value for mode in OfflineMode)
 
 #: What a pre-flight check returns: its defects (empty when the XML may be issued).
 Check = Callable[[bytes], Sequence[object]]
@@ -54,13 +58,25 @@ class IssueError(StoreError):
         return self.text
 
 
-def _check_mode(mode: str | None, deadline: datetime | None) -> None:
+def fa3_check(today: date) -> Check:
+    """The FA(3) validation (XSD + KSeF's pre-flight checks) as of ``today`` as a ``check``."""
+    from ksef_desktop.fa3.validate import validate
+
+    def check(xml: bytes) -> Sequence[object]:
+        return validate(xml, today=today)
+
+    return check
+
+
+def _check_mode(mode: OfflineMode | str | None, deadline: datetime | None) -> None:
     if mode is not None and mode not in OFFLINE_MODES:
         raise IssueError(_("Unknown offline mode “{mode}”.").format(mode=mode))
     if deadline is not None and (deadline.tzinfo is None or deadline.utcoffset() is None):
         raise IssueError(_("The deadline must carry a time zone."))
     if mode is None and deadline is not None:
         raise IssueError(_("An invoice sent online has no offline deadline."))
+    if mode == OfflineMode.AWARIA_CALKOWITA and deadline is not None:
+        raise IssueError(_("An invoice issued during a total failure has no deadline."))
 
 
 def issue_invoice(
@@ -70,7 +86,7 @@ def issue_invoice(
     *,
     now: Callable[[], datetime],
     series_id: int | None,
-    mode: str | None,
+    mode: OfflineMode | str | None,
     deadline: datetime | None,
     send: bool = True,
     check: Check | None = None,
@@ -82,6 +98,7 @@ def issue_invoice(
     built XML inside the transaction: any defect aborts the issue with ``IssueError``.
     """
     _check_mode(mode, deadline)
+    mode = None if mode is None else str(OfflineMode(mode))
     moment = now()
     with db.transaction() as conn:
         stored = get_invoice(conn, draft_id)  # UnknownInvoice when missing
@@ -101,7 +118,12 @@ def issue_invoice(
             number = assigned.number
             numbering = {"series_id": series_id, "period": assigned.period, "seq": assigned.seq}
         invoice = replace(stored.invoice, number=number, created_at=moment)
-        xml = build(invoice)
+        try:
+            xml = build(invoice)
+        except ValueError as exc:
+            raise IssueError(
+                _("The invoice cannot be issued: {reason}").format(reason=exc), [str(exc)]
+            ) from exc
         if check is not None:
             defects = list(check(xml))
             if defects:
@@ -126,8 +148,22 @@ def issue_invoice(
         transition(conn, draft_id, InvoiceState.ISSUED, at=moment, detail=detail, columns=columns)
         if send:
             enqueue(conn, draft_id, at=moment)
+    return get_invoice(db.connection(), draft_id)
+
+
+def update_deadline(
+    db: Database,
+    invoice_id: int,
+    deadline: datetime | None,
+    *,
+    reason: str,
+    now: Callable[[], datetime],
+) -> None:
+    """Store a new deadline (e.g. ``invoice_deadline`` after a failure announcement)."""
+    if deadline is not None and (deadline.tzinfo is None or deadline.utcoffset() is None):
+        raise IssueError(_("The deadline must carry a time zone."))
     with db.transaction() as conn:
-        return get_invoice(conn, draft_id)
+        set_deadline(conn, invoice_id, deadline, at=now(), reason=reason)
 
 
 def queue_for_sending(db: Database, invoice_id: int, *, now: Callable[[], datetime]) -> None:

@@ -248,6 +248,10 @@ def restore_backup(backup: Path, data_dir: Path, *, now: datetime) -> RestoreRep
         if problems:
             raise BackupRejected(problems)
         previous = data_dir / f".before-restore-{stamp}"
+        serial = 1
+        while previous.exists():  # never overwrite what an earlier restore kept
+            serial += 1
+            previous = data_dir / f".before-restore-{stamp}-{serial}"
         ensure_private_dir(previous)
         db_path = database_path(data_dir)
         for suffix in ("", "-wal", "-shm"):

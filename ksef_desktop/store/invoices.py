@@ -214,3 +214,44 @@ def freeze_document(
         "UPDATE invoice_documents SET data_json = ?, xml = ? WHERE invoice_id = ?",
         (invoice_to_json(invoice), xml, invoice_id),
     )
+
+
+class InvoiceClosed(StoreError):
+    """The invoice has no deadline to move: it is a draft or already accepted."""
+
+    def __init__(self, invoice_id: int, state: InvoiceState) -> None:
+        super().__init__(f"invoice {invoice_id} is {state}: its deadline cannot change")
+        self.invoice_id = invoice_id
+        self.state = state
+
+
+def set_deadline(
+    conn: sqlite3.Connection,
+    invoice_id: int,
+    deadline: datetime | None,
+    *,
+    at: datetime,
+    reason: str,
+) -> None:
+    """Move the deadline of an invoice still on its way (a new announcement, DESIGN.md §3).
+
+    Not a state change, but logged like one (from = to = the current state).
+    """
+    row = conn.execute(
+        "SELECT state, deadline FROM invoices WHERE id = ?", (invoice_id,)
+    ).fetchone()
+    if row is None:
+        raise UnknownInvoice(invoice_id)
+    state = InvoiceState(row[0])
+    if state in (InvoiceState.DRAFT, InvoiceState.ACCEPTED):
+        raise InvoiceClosed(invoice_id, state)
+    new = None if deadline is None else to_db(deadline)
+    if new == row[1]:
+        return
+    conn.execute(
+        "UPDATE invoices SET deadline = ?, updated_at = ? WHERE id = ?",
+        (new, to_db(at), invoice_id),
+    )
+    log_event(
+        conn, invoice_id, at, state, state, f"deadline {row[1] or '-'} -> {new or '-'}: {reason}"
+    )

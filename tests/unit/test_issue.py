@@ -162,6 +162,7 @@ def test_issue_without_sending_then_queue(tmp_path: Path) -> None:
         ("offline24", datetime(2026, 3, 3, 23, 59), True),
         (None, datetime(2026, 3, 3, 23, 59, tzinfo=UTC), True),
         ("offline24", None, False),
+        ("awaria-calkowita", datetime(2026, 3, 3, 23, 59, tzinfo=UTC), True),
     ],
 )
 def test_bad_issue_requests_are_refused(
@@ -223,3 +224,80 @@ def test_issued_xml_parses_back_to_the_draft(invoice: Invoice) -> None:
         .fetchone()
     )
     assert invoice_from_json(row[0]) == expected
+
+
+def test_deadline_from_the_domain_rules_and_moved_by_an_announcement(tmp_path: Path) -> None:
+    from ksef_desktop.domain.offline import OfflineMode, failure_deadline, offline24_deadline
+    from ksef_desktop.services.issue import update_deadline
+    from ksef_desktop.store.invoices import InvoiceClosed
+
+    store, clock, series = _setup(tmp_path)
+    invoice = sample_invoice()
+    with store.db.transaction() as conn:
+        draft = create_draft(conn, invoice, now=clock())
+        other = create_draft(conn, invoice, now=clock())
+    due = offline24_deadline(invoice.issue_date).due
+    assert due is not None
+    issued = issue_invoice(
+        store.db, store.archive, draft, now=clock, series_id=series,
+        mode=OfflineMode.OFFLINE24, deadline=due,
+    )  # fmt: skip
+    assert issued.mode == "offline24"
+    assert issued.deadline == due
+    # A failure announced while it is pending moves the deadline (DESIGN.md §3).
+    later = failure_deadline(invoice.issue_date).due
+    assert later is not None
+    update_deadline(store.db, draft, later, reason="awaria ogłoszona", now=clock)
+    stored = get_invoice(store.db.connection(), draft)
+    assert stored.deadline == later
+    assert stored.state is InvoiceState.QUEUED
+    last = events_of(store.db.connection(), draft)[-1]
+    assert (last.from_state, last.to_state) == (InvoiceState.QUEUED, InvoiceState.QUEUED)
+    assert "awaria" in last.detail
+    with pytest.raises(InvoiceClosed):
+        update_deadline(store.db, other, later, reason="x", now=clock)
+    store.close()
+
+
+def test_fa3_validation_as_the_pre_flight_check(tmp_path: Path) -> None:
+    from ksef_desktop.services.issue import fa3_check
+
+    store, clock, series = _setup(tmp_path)
+    invoice = sample_invoice()
+    with store.db.transaction() as conn:
+        draft = create_draft(conn, invoice, now=clock())
+    # Issued "today" is fine; the same invoice checked as of the day before is refused
+    # (P_1 may not be later than the day KSeF receives it).
+    day_before = invoice.issue_date - timedelta(days=1)
+    with pytest.raises(IssueError) as info:
+        issue_invoice(
+            store.db, store.archive, draft, now=clock, series_id=series, mode=None,
+            deadline=None, check=fa3_check(day_before),
+        )  # fmt: skip
+    assert info.value.defects
+    assert get_invoice(store.db.connection(), draft).state is InvoiceState.DRAFT
+    issued = issue_invoice(
+        store.db, store.archive, draft, now=clock, series_id=series, mode=None,
+        deadline=None, check=fa3_check(invoice.issue_date),
+    )  # fmt: skip
+    assert issued.number == "FV/2026/03/1"
+    store.close()
+
+
+def test_a_draft_that_cannot_be_built_is_refused_cleanly(tmp_path: Path) -> None:
+    from ksef_desktop.domain.invoice import EuVatNumber
+
+    store, clock, series = _setup(tmp_path)
+    invoice = sample_invoice()
+    foreign_seller = replace(invoice, seller=replace(invoice.seller, tax_id=EuVatNumber("DE", "1")))
+    with store.db.transaction() as conn:
+        draft = create_draft(conn, foreign_seller, now=clock())
+    with pytest.raises(IssueError) as info:
+        issue_invoice(
+            store.db, store.archive, draft, now=clock, series_id=series, mode=None, deadline=None
+        )
+    assert info.value.message().startswith("Nie można wystawić faktury")
+    assert get_invoice(store.db.connection(), draft).state is InvoiceState.DRAFT
+    counters = store.db.connection().execute("SELECT count(*) FROM series_counters")
+    assert counters.fetchone()[0] == 0
+    store.close()

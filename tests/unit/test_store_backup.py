@@ -169,3 +169,17 @@ def test_database_path_is_the_one_restored(tmp_path: Path) -> None:
         database_path(folder).with_name(database_path(folder).name + extra).unlink(missing_ok=True)
     restore_backup(target, folder, now=world.clock())
     assert database_path(folder).exists()
+
+
+def test_two_restores_in_the_same_second_keep_both_previous_states(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    _fill(world)
+    target = tmp_path / "k.zip"
+    create_backup(world.store, target, now=world.clock())
+    folder = world.store.data_dir
+    world.store.close()
+    first = restore_backup(target, folder, now=world.clock())
+    second = restore_backup(target, folder, now=world.clock())
+    assert first.previous != second.previous
+    assert (first.previous / "ksef-desktop.sqlite3").exists()
+    assert (second.previous / "ksef-desktop.sqlite3").exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import sys
 import threading
 from pathlib import Path
 
@@ -71,6 +72,8 @@ def test_old_database_is_backed_up_then_migrated(tmp_path: Path) -> None:
 
     bak = backup_path(path, 1)
     assert bak.name == "a.sqlite3.bak-v1"
+    if os.name == "posix":
+        assert _mode(bak) == 0o600
     copy = sqlite3.connect(bak)
     assert user_version(copy) == 1
     assert copy.execute("SELECT x FROM t ORDER BY x").fetchall() == [(1,), (2,)]
@@ -167,3 +170,20 @@ def test_split_sql_keeps_triggers_whole() -> None:
     assert parts[1].endswith("END;")
     with pytest.raises(ValueError, match="incomplete"):
         split_sql("CREATE TABLE b (x")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG layout is Linux's")
+def test_default_data_dir_follows_the_platform(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    folder = data_dir()
+    assert folder == tmp_path / "xdg" / "ksef-desktop"
+    assert folder.is_dir()
+    assert _mode(folder) == 0o700
+    # A folder the user names that already exists keeps its own permissions.
+    mine = tmp_path / "mine"
+    mine.mkdir(mode=0o755)
+    os.chmod(mine, 0o755)
+    assert data_dir(mine) == mine
+    assert _mode(mine) == 0o755

@@ -174,3 +174,19 @@ def test_due_soon_counts_open_invoices_with_a_deadline_within_24_hours(tmp_path:
     assert count_due_soon(conn, now) == len(expected) - 2
     assert count_due_soon(conn, now, timedelta(days=30)) > count_due_soon(conn, now)
     f.store.close()
+
+
+@pytest.mark.parametrize("sort", list(SortKey))
+def test_state_filter_pages_in_any_order(fx: Fixture, sort: SortKey) -> None:
+    flt = InvoiceFilter(states=frozenset({InvoiceState.QUEUED, InvoiceState.DRAFT}))
+    seen: list[ListRow] = []
+    page = list_invoices(fx.conn, flt, sort=sort, limit=4)
+    while True:
+        seen.extend(page.rows)
+        if page.next is None:
+            break
+        page = list_invoices(fx.conn, flt, sort=sort, limit=4, after=page.next)
+    assert len(seen) == count_invoices(fx.conn, flt) == 60
+    assert [r.id for r in seen] == [
+        r.id for r in sorted(seen, key=lambda r: (_key(r, sort), r.id), reverse=True)
+    ]
