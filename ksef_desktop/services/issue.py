@@ -118,7 +118,12 @@ def issue_invoice(
             number = assigned.number
             numbering = {"series_id": series_id, "period": assigned.period, "seq": assigned.seq}
         invoice = replace(stored.invoice, number=number, created_at=moment)
-        xml = build(invoice)
+        try:
+            xml = build(invoice)
+        except ValueError as exc:
+            raise IssueError(
+                _("The invoice cannot be issued: {reason}").format(reason=exc), [str(exc)]
+            ) from exc
         if check is not None:
             defects = list(check(xml))
             if defects:

@@ -61,12 +61,13 @@ def submit_due(
 ) -> SubmitReport:
     """Send up to ``limit`` due outbox items; ``check()`` may raise to cancel before sending."""
     outbox = Outbox(store.db, store.archive, now)
+    sender = client()  # a missing token fails here, before anything is claimed
     items = outbox.claim(limit)
     if not items:
         return SubmitReport()
     try:
         check()
-        results = client().send([_to_send(i) for i in items])
+        results = sender.send([_to_send(i) for i in items])
     except EnvironmentFault as exc:
         message = exc.user_message()
         for item in items:

@@ -15,7 +15,8 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from ksef_desktop import i18n
-from ksef_desktop.paths import data_dir
+from ksef_desktop.i18n import _
+from ksef_desktop.paths import data_dir, write_private_file
 from ksef_desktop.services.submit import submit_due
 from ksef_desktop.store import Store
 from ksef_desktop.ui import stretch
@@ -60,11 +61,13 @@ class Shell:
         self.window: MainWindow | None = None
         self.wizard: FirstRunWizard | None = None
         self.errors: list[Failure] = []
+        self.certificate_note = ""
         self.window_state = QSettings(str(data_dir / "window.ini"), QSettings.Format.IniFormat)
         self.apply_language()
 
     def _send(self, store: Store, ctx: JobContext, ids: Sequence[int] | None) -> SendReport:
         """Runs in the worker: every due outbox item to KSeF (``ids`` are all due ones)."""
+        ctx.progress(0, 0, _("Sending invoices to KSeF…"))
         report = submit_due(store, self.ctx.ksef_client, self.ctx.now, check=ctx.check)
         return SendReport(report.sent, report.failed, report.problem)
 
@@ -112,7 +115,6 @@ class Shell:
         s["nip"] = values.nip
         s["company_name"] = values.company_name
         s["company_address"] = values.company_address
-        s["offline_certificate"] = values.certificate
         s["first_run_done"] = True
         ctx, token = self.ctx, values.token
 
@@ -124,7 +126,49 @@ class Shell:
                 ctx.store_token(token)
 
         self.runner.submit(save, on_error=self._failed, name="save-settings")
+        if values.certificate and values.certificate != s["offline_certificate"]:
+            self.import_certificate(values)
         return changed
+
+    def import_certificate(self, values: SetupValues) -> None:
+        """Check the certificate and keep its key in the keyring, in the background."""
+        from ksef_desktop.visual.certificates import import_offline_certificate
+
+        ctx = self.ctx
+
+        def run(job: object) -> tuple[str, str]:
+            cert = import_offline_certificate(
+                ctx.secrets,
+                environment=values.environment,
+                nip=values.nip,
+                cert_path=Path(values.certificate),
+                key_path=Path(values.certificate_key) if values.certificate_key else None,
+                password=values.certificate_password or None,
+                now=ctx.now(),
+            )
+            kept = ctx.data_dir / f"offline-certificate-{cert.serial}.der"
+            write_private_file(kept, cert.der)  # public; kept beside the data it signs
+            return cert.serial, str(kept)
+
+        def done(result: tuple[str, str]) -> None:
+            serial, kept = result
+            ctx.settings["offline_certificate"] = kept
+            self.runner.submit(lambda job: ctx.settings.save(), on_error=self._failed)
+            self.certificate_note = _("Offline certificate {serial} imported.").format(
+                serial=serial
+            )
+            if self.window is not None:
+                self.window.status.showMessage(self.certificate_note, 15_000)
+
+        def failed(failure: Failure) -> None:
+            self.certificate_note = _("The offline certificate was not imported: {reason}").format(
+                reason=failure.message
+            )
+            self._failed(failure)
+            if self.window is not None:
+                self.window.status.showMessage(self.certificate_note, 30_000)
+
+        self.runner.submit(run, done, failed, name="certificate")
 
     def _failed(self, failure: Failure) -> None:
         self.errors.append(failure)

@@ -116,6 +116,9 @@ class AppContext:
     def ensure_sandbox_token(self) -> bool:
         """Start the sandbox and keep its token for our NIP in the keyring; True if stored."""
         tokens = self.start_sandbox()
+        if self.nip and self.nip not in tokens:  # the NIP changed: a sandbox that knows it
+            self.close_sandbox()
+            tokens = self.start_sandbox()
         token = tokens.get(self.nip)
         if not token:
             return False

@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -31,12 +32,15 @@ class SetupValues:
     nip: str
     company_name: str
     company_address: str
-    certificate: str
+    certificate: str  # a certificate file to import ("" or the kept one: nothing new)
     token: str = ""  # only on its way to the keyring; empty = keep what is stored
+    certificate_key: str = ""  # its private key file (not needed for .p12/.pfx)
+    certificate_password: str = ""  # only on its way to the import, never kept
 
-    def __repr__(self) -> str:  # never show the token, not even in a traceback
+    def __repr__(self) -> str:  # never show a secret, not even in a traceback
         return (
             f"SetupValues(environment={self.environment!r}, nip={self.nip!r}, "
+            f"certificate={self.certificate!r}, "
             f"token={'<set>' if self.token else '<empty>'})"
         )
 
@@ -96,13 +100,14 @@ def token_edit() -> QLineEdit:
     return edit
 
 
-class CertificatePicker(QWidget):
-    """A file chosen now, checked when an offline invoice first needs KOD II."""
+class FilePicker(QWidget):
+    """A path field with a Browse… button."""
 
-    def __init__(self, value: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, value: str, placeholder: str, filters: str, parent: QWidget | None = None):
         super().__init__(parent)
+        self._filters = filters
         self.edit = QLineEdit(value)
-        self.edit.setPlaceholderText(_("optional: offline certificate (.crt, .pem, .der)"))
+        self.edit.setPlaceholderText(placeholder)
         browse = QPushButton(_("&Browse…"))
         browse.clicked.connect(self._browse)
         layout = QHBoxLayout(self)
@@ -112,10 +117,7 @@ class CertificatePicker(QWidget):
 
     def _browse(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
-            self,
-            _("Offline certificate"),
-            str(Path.home()),
-            _("Certificates (*.crt *.pem *.der *.cer);;All files (*)"),
+            self, self.edit.placeholderText(), str(Path.home()), self._filters
         )
         if path:
             self.edit.setText(path)
@@ -123,3 +125,37 @@ class CertificatePicker(QWidget):
     @property
     def path(self) -> str:
         return self.edit.text().strip()
+
+
+class CertificatePicker(QWidget):
+    """The offline certificate, its private key file and the key's password.
+
+    Checked and imported (key into the keyring) in the background when the form is
+    accepted; the password is never kept.
+    """
+
+    def __init__(self, value: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.certificate = FilePicker(
+            value,
+            _("optional: offline certificate (.crt, .pem, .der, .p12)"),
+            _("Certificates (*.crt *.pem *.der *.cer *.p12 *.pfx);;All files (*)"),
+        )
+        self.key = FilePicker(
+            "",
+            _("its private key (.key, .pem); not needed for .p12"),
+            _("Private keys (*.key *.pem);;All files (*)"),
+        )
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText(_("the key's password, if it has one"))
+        self.password.setAccessibleName(_("Password of the private key"))
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow(_("&Certificate:"), self.certificate)
+        form.addRow(_("Private &key:"), self.key)
+        form.addRow(_("Pass&word:"), self.password)
+
+    @property
+    def path(self) -> str:
+        return self.certificate.path

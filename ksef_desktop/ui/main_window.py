@@ -92,8 +92,9 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self._action(_("&About KSeF Desktop"), None, self._about))
 
     def _alert(self, title: str, text: str) -> None:
-        self.notifier.notify(title, text)
-        self.status.showMessage(f"{title} {text}", 15_000)
+        if self.controller.ctx.settings["notifications"]:
+            self.notifier.notify(title, text)
+        self.status.showMessage(title, 15_000)
 
     def _about(self) -> None:
         QMessageBox.about(

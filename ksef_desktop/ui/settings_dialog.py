@@ -33,6 +33,7 @@ class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, token_stored: bool, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle(_("Settings"))
+        self.setMinimumWidth(760)
         s = settings
         self.environment = environment_combo(s["environment"])
         self.nip = NipEdit(s["nip"])
@@ -105,6 +106,8 @@ class SettingsDialog(QDialog):
             company_name=self.company_name.text().strip(),
             company_address=self.company_address.text().strip(),
             certificate=self.certificate.path,
+            certificate_key=self.certificate.key.path,
+            certificate_password=self.certificate.password.text(),
             token=self.token.text().strip(),
         )
 

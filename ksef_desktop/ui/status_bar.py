@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
 from ksef_desktop.domain.offline_watch import Availability
@@ -14,6 +16,33 @@ from ksef_desktop.worker import Progress
 from ksef_desktop.worker.runner import Job, Runner
 
 GOOD, WARN, BAD = "#1b5e20", "#8a5300", "#b71c1c"
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that may get narrower than its text: it ends in "…" instead of
+    widening the window (long translations); the whole text stays in the tooltip."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), 60), hint.height())
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setAccessibleName(text)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        self.style().drawItemText(
+            painter,
+            rect,
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+            self.palette(),
+            self.isEnabled(),
+            text,
+            self.foregroundRole(),
+        )
 
 
 class JobProgress(QWidget):
@@ -56,13 +85,12 @@ class JobProgress(QWidget):
 class KsefStatusBar(QStatusBar):
     def __init__(self, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.environment = QLabel()
-        self.nip = QLabel()
-        self.ksef = QLabel()
-        self.outbox = QLabel()
+        self.environment = ElidedLabel()
+        self.nip = ElidedLabel()
+        self.ksef = ElidedLabel()
+        self.outbox = ElidedLabel()
         self.progress = JobProgress(runner)
         for label in (self.environment, self.nip, self.ksef, self.outbox):
-            label.setTextInteractionFlags(label.textInteractionFlags())
             self.addPermanentWidget(label)
         self.addPermanentWidget(self.progress)
         self.set_ksef(KsefState())
@@ -73,6 +101,7 @@ class KsefStatusBar(QStatusBar):
         self.environment.setToolTip(environment_label(env))
         token = _("token stored") if token_stored else _("no token")
         self.nip.setText(_("NIP: {nip} ({token})").format(nip=fmt_nip(nip) or "—", token=token))
+        self.nip.setToolTip(self.nip.text())
         self.nip.setStyleSheet("" if token_stored else f"color: {WARN}")
 
     def set_ksef(self, state: KsefState) -> None:
@@ -100,4 +129,5 @@ class KsefStatusBar(QStatusBar):
                 waiting=counts.waiting, sending=counts.sending, failed=failed
             )
         )
+        self.outbox.setToolTip(self.outbox.text())
         self.outbox.setStyleSheet(f"color: {BAD}" if counts.failed else "")

@@ -98,6 +98,7 @@ class TokenPage(QWizardPage):
         super().__init__()
         self.env_page = env_page
         self.setTitle(_("KSeF token"))
+        self.setSubTitle(_("It is kept only in the system keyring, never in a file."))
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.token = token_edit()
@@ -130,14 +131,17 @@ class CertificatePage(QWizardPage):
     def __init__(self) -> None:
         super().__init__()
         self.setTitle(_("Offline certificate (optional)"))
-        self.setSubTitle(
+        self.setSubTitle(_("Needed only to print KOD II on invoices issued offline."))
+        note = QLabel(
             _(
-                "Needed only to print KOD II on invoices issued offline. The file is checked "
-                "when it is first used; you can add it later in the settings."
+                "It is checked when you finish; its private key goes only to the system "
+                "keyring. You can add it later in the settings."
             )
         )
+        note.setWordWrap(True)
         self.picker = CertificatePicker()
         layout = QVBoxLayout(self)
+        layout.addWidget(note)
         layout.addWidget(self.picker)
 
 
@@ -166,5 +170,7 @@ class FirstRunWizard(QWizard):
             company_name=self.company_page.name.text().strip(),
             company_address=self.company_page.address.text().strip(),
             certificate=self.certificate_page.picker.path,
+            certificate_key=self.certificate_page.picker.key.path,
+            certificate_password=self.certificate_page.picker.password.text(),
             token="" if env == environments.SANDBOX else self.token_page.token.text().strip(),
         )

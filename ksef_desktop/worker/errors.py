@@ -42,9 +42,11 @@ def _secrets_message(exc: BaseException) -> str | None:
 
 
 def _token_message(exc: BaseException) -> str | None:
+    """Errors whose ``str()`` is already a translated sentence for the user."""
     from ksef_desktop.ksef.tokens import TokenMissing
+    from ksef_desktop.visual.certificates import CertificateError
 
-    return str(exc) if isinstance(exc, TokenMissing) else None
+    return str(exc) if isinstance(exc, TokenMissing | CertificateError) else None
 
 
 def _network_message(exc: BaseException) -> str | None:

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _ids = itertools.count(1)
+_abandoned: list[QThread] = []
 
 
 @dataclass(eq=False)
@@ -131,7 +132,7 @@ class Runner(QObject):
         for job in list(self._pending.values()):
             job.cancel()
 
-    def stop(self, timeout_ms: int = 10_000) -> bool:
+    def stop(self, timeout_ms: int = 60_000) -> bool:
         """Cancel everything, let the running operation return, end the thread.
 
         Callbacks of operations that had not reported back by then are never called.
@@ -142,6 +143,7 @@ class Runner(QObject):
         self._pending.clear()  # results still in the event queue are dropped, not delivered
         if not done:
             log.error("the worker thread did not stop within %d ms", timeout_ms)
+            _abandoned.append(self._thread)  # never destroy a running QThread (Qt aborts)
         return done
 
     # --- deliveries on the GUI thread -------------------------------------------------

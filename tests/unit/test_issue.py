@@ -282,3 +282,22 @@ def test_fa3_validation_as_the_pre_flight_check(tmp_path: Path) -> None:
     )  # fmt: skip
     assert issued.number == "FV/2026/03/1"
     store.close()
+
+
+def test_a_draft_that_cannot_be_built_is_refused_cleanly(tmp_path: Path) -> None:
+    from ksef_desktop.domain.invoice import EuVatNumber
+
+    store, clock, series = _setup(tmp_path)
+    invoice = sample_invoice()
+    foreign_seller = replace(invoice, seller=replace(invoice.seller, tax_id=EuVatNumber("DE", "1")))
+    with store.db.transaction() as conn:
+        draft = create_draft(conn, foreign_seller, now=clock())
+    with pytest.raises(IssueError) as info:
+        issue_invoice(
+            store.db, store.archive, draft, now=clock, series_id=series, mode=None, deadline=None
+        )
+    assert info.value.message().startswith("Nie można wystawić faktury")
+    assert get_invoice(store.db.connection(), draft).state is InvoiceState.DRAFT
+    counters = store.db.connection().execute("SELECT count(*) FROM series_counters")
+    assert counters.fetchone()[0] == 0
+    store.close()

@@ -49,6 +49,9 @@ def test_clean_archive_verifies(world: World) -> None:
         for relpath in _archived(world.store):
             path = world.store.archive.path_of(relpath)
             assert stat.S_IMODE(path.stat().st_mode) == 0o600
+            for folder in path.relative_to(world.store.archive.root).parents:
+                mode = (world.store.archive.root / folder).stat().st_mode
+                assert stat.S_IMODE(mode) == 0o700, folder
 
 
 def test_verify_reports_a_modified_and_a_missing_file(world: World) -> None:

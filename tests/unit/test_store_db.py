@@ -72,6 +72,8 @@ def test_old_database_is_backed_up_then_migrated(tmp_path: Path) -> None:
 
     bak = backup_path(path, 1)
     assert bak.name == "a.sqlite3.bak-v1"
+    if os.name == "posix":
+        assert _mode(bak) == 0o600
     copy = sqlite3.connect(bak)
     assert user_version(copy) == 1
     assert copy.execute("SELECT x FROM t ORDER BY x").fetchall() == [(1,), (2,)]
