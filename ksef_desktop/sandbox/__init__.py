@@ -31,7 +31,8 @@ Served paths (field names, status codes and error bodies as in open-api.json 2.7
   sandbox holds.
 - ``/v2/auth/challenge``, ``/v2/auth/ksef-token``, ``/v2/auth/{ref}``,
   ``/v2/auth/token/redeem`` (one-shot), ``/v2/auth/token/refresh``; access tokens live
-  15 minutes, refresh tokens 7 days.
+  15 minutes, refresh tokens 7 days. ``/v2/auth/sessions`` (list) and DELETE
+  ``/v2/auth/sessions/current`` or ``/{ref}`` (its refresh token stops working: 21301).
 - ``/v2/tokens`` (list, create), ``/v2/tokens/{ref}`` (get, revoke).
 - ``/v2/sessions/online`` (+ ``/{ref}/invoices``, ``/{ref}/close``), ``/v2/sessions/batch``
   (+ ``/{ref}/close``) with part uploads to pre-signed ``/storage/...`` URLs.
@@ -74,6 +75,9 @@ Control endpoints (JSON, no auth; under the server root, not /v2)::
     POST /_sandbox/sessions/{ref}/expire  the session reaches validUntil now (online:
                                 closed -> 170 -> 200/440/445; batch: 440)
     POST /_sandbox/tokens/{ref}/status    {"status": "Pending"|"Active"|"Revoked"|...}
+    POST /_sandbox/rotate-keys  {"usages"?: ["KsefTokenEncryption", ...], "keepOld"?: bool}
+                                new key pairs; without keepOld the old publicKeyIds are
+                                withdrawn (21470), with it both are published and accepted
     POST /_sandbox/wait-idle    waits until every invoice sent so far has a verdict
 
 The same faults can be switched on at start with ``ksef-desktop sandbox`` flags:

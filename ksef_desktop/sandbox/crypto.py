@@ -34,6 +34,16 @@ class DecryptionError(ValueError):
     """The ciphertext cannot be decrypted with the expected algorithm and key."""
 
 
+def decrypt_with_any(keys: list[ServerKey], ciphertext: bytes) -> bytes:
+    """RSA-OAEP-SHA-256 with the first of ``keys`` that works."""
+    for key in keys:
+        try:
+            return key.decrypt_oaep_sha256(ciphertext)
+        except DecryptionError:
+            continue
+    raise DecryptionError("no key decrypts this value")
+
+
 @dataclass
 class ServerKey:
     """One RSA key pair of the sandbox behind a self-signed certificate."""

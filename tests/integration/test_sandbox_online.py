@@ -167,13 +167,13 @@ def test_duplicate_points_at_the_original(online: OnlineSession) -> None:
     ("data", "expected"),
     [
         (b"\xef\xbb\xbf" + sample(1), "BOM"),
-        (b"<?xml version='1.0'?><a><b></a>", "XML"),
-        (not_xsd_valid(sample(1)), "schematem"),
+        (b"<?xml version='1.0'?><a><b></a>", "</a>"),
+        (not_xsd_valid(sample(1)), "P_2x"),
         (
             sample(1).replace(b"?>", b"?><?xml-stylesheet href='x.xsl'?>", 1),
-            "instrukcje przetwarzania",
+            "Instrukcja przetwarzania",
         ),
-        (sample(1).replace(b"FV2026/02/150", "FV\u0086".encode(), 1), "Unicode"),
+        (sample(1).replace(b"FV2026/02/150", "FV\u0086".encode(), 1), "U+0086"),
     ],
     ids=["bom", "not-well-formed", "not-xsd-valid", "processing-instruction", "discouraged-char"],
 )
