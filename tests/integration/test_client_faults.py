@@ -13,7 +13,7 @@ from ksef_desktop.ksef.environments import sandbox as sandbox_env
 from ksef_desktop.ksef.errors import AuthRejected, KsefUnavailable
 from ksef_desktop.ksef.latarnia import AVAILABLE, MAINTENANCE, fetch_status
 from ksef_desktop.ksef.ratelimit import RateGate
-from ksef_desktop.ksef.transport import Transport
+from ksef_desktop.ksef.transport import RetryPolicy, Transport
 from tests.integration.client_support import (
     NIP,
     control,
@@ -129,3 +129,22 @@ def test_access_token_is_refreshed_before_it_expires() -> None:
     assert all(r.accepted for r in first + second)
     assert "/v2/auth/token/refresh" in rec.paths("POST")
     assert not any(e.status == 401 for e in rec.exchanges), "refreshed before KSeF said no"
+
+
+def test_random_500s_are_retried_with_backoff_until_everything_is_delivered() -> None:
+    with (
+        running_sandbox(rate_limit_scale=None) as sb,
+        ksef_client(
+            sb.base_url,
+            sb.tokens[NIP],
+            retry=RetryPolicy(max_attempts=10, base_delay=0.01, max_delay=0.1),
+        ) as (client, rec),
+    ):
+        control(sb.server_url, "faults", {"errorRate": 0.25})
+        batch = invoices(15, tag="ERR")
+        results = client.send(batch, mode="online")
+        accepted = sandbox_accepted(sb)
+    assert all(r.accepted for r in results)
+    assert set(accepted.values()) == {i.sha256 for i in batch}
+    failures = [e for e in rec.exchanges if e.status == 500]
+    assert failures, "the sandbox should have answered some requests with 500"
