@@ -11,7 +11,14 @@ import pytest
 from ksef_desktop.ksef import api_status
 from ksef_desktop.ksef.environments import sandbox as sandbox_env
 from ksef_desktop.ksef.errors import AuthRejected, KsefUnavailable
-from ksef_desktop.ksef.latarnia import AVAILABLE, MAINTENANCE, fetch_status
+from ksef_desktop.ksef.latarnia import (
+    AVAILABLE,
+    FAILURE,
+    MAINTENANCE,
+    TOTAL_FAILURE,
+    fetch_messages,
+    fetch_status,
+)
 from ksef_desktop.ksef.ratelimit import RateGate
 from ksef_desktop.ksef.transport import RetryPolicy, Transport
 from tests.integration.client_support import (
@@ -148,3 +155,27 @@ def test_random_500s_are_retried_with_backoff_until_everything_is_delivered() ->
     assert set(accepted.values()) == {i.sha256 for i in batch}
     failures = [e for e in rec.exchanges if e.status == 500]
     assert failures, "the sandbox should have answered some requests with 500"
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "status"), [("failure", FAILURE), ("total-failure", TOTAL_FAILURE)]
+)
+def test_latarnia_failure_announcements_with_start_and_end(endpoint: str, status: str) -> None:
+    with running_sandbox(rate_limit_scale=None) as sb, httpx.Client() as http:
+        t = Transport(http, sandbox_env(sb.base_url))
+        before = fetch_status(t, sb.latarnia_url)
+        control(sb.server_url, endpoint, {})
+        during = fetch_status(t, sb.latarnia_url)
+        control(sb.server_url, "failure/end")
+        after = fetch_status(t, sb.latarnia_url)
+        messages = fetch_messages(t, sb.latarnia_url)
+    assert before.status == AVAILABLE
+    assert during.status == status
+    assert during.event_start is not None
+    assert during.event_end is None
+    assert after.status == AVAILABLE
+    ended = [m for m in messages if m.event_id == during.event_id and m.end is not None]
+    assert ended, "the end of the failure is announced"
+    assert ended[-1].end is not None
+    assert ended[-1].end >= during.event_start
+    assert during.describe() != after.describe()
