@@ -27,7 +27,7 @@ log = logging.getLogger("ksef_desktop.sandbox")
 
 
 def api_routes() -> list[Route]:
-    from ksef_desktop.sandbox import extra_api, invoices, sessions_batch, tokens
+    from ksef_desktop.sandbox import exports, extra_api, invoices, sessions_batch, tokens
 
     return [
         *auth.ROUTES,
@@ -36,17 +36,19 @@ def api_routes() -> list[Route]:
         *sessions_batch.ROUTES,
         *queries.ROUTES,
         *invoices.ROUTES,
+        *exports.ROUTES,
         *tokens.ROUTES,
         *extra_api.ROUTES,
     ]
 
 
 def other_routes() -> list[Route]:
-    from ksef_desktop.sandbox import qrpage, sessions_batch
+    from ksef_desktop.sandbox import exports, qrpage, sessions_batch
 
     return [
         *storage.ROUTES,
         *sessions_batch.STORAGE_ROUTES,
+        *exports.STORAGE_ROUTES,
         *latarnia.ROUTES,
         *control.ROUTES,
         *qrpage.ROUTES,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from ksef_desktop.sandbox.config import SandboxConfig
@@ -44,6 +45,8 @@ class SandboxCore:
         self.server_url = ""  # http://127.0.0.1:PORT once bound
         # Batch parts as uploaded (not persisted: an unfinished upload is lost on restart).
         self.batch_parts: dict[str, dict[int, bytes]] = {}
+        # Invoice exports with their encrypted parts (in memory only; see exports.py).
+        self.exports: dict[str, Any] = {}
 
     def now(self) -> datetime:
         return self._clock()

@@ -171,6 +171,14 @@ def aes_cbc_decrypt(key: bytes, iv: bytes, ciphertext: bytes) -> bytes:
         raise DecryptionError("bad PKCS#7 padding") from exc
 
 
+def aes_cbc_encrypt(key: bytes, iv: bytes, plain: bytes) -> bytes:
+    """AES-256-CBC with PKCS#7 padding (export packages are encrypted for the client)."""
+    padder = padding.PKCS7(128).padder()
+    padded = padder.update(plain) + padder.finalize()
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+    return encryptor.update(padded) + encryptor.finalize()
+
+
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
 

@@ -59,7 +59,8 @@ class Persister:
             return
         with self.core.state.lock:
             version = self.core.state.version
-            text = json.dumps(self.snapshot(), ensure_ascii=False)
+            snapshot = self.snapshot()  # fresh structures: serialised outside the lock
+        text = json.dumps(snapshot, ensure_ascii=False)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".sandbox-", suffix=".json", dir=self.path.parent)
         try:

@@ -348,3 +348,19 @@ def test_attachment_only_in_batch_or_technical_correction(online: OnlineSession)
     status = online.wait(online.send(with_attachment))
     assert status["status"]["code"] == 415
     assert status["status"]["description"] == "Brak możliwości wysyłania faktury z załącznikiem"
+
+
+def test_closed_session_shows_170_until_its_invoices_are_decided(
+    sandbox_factory: Callable[..., Sandbox],
+) -> None:
+    sb = sandbox_factory(processing_delay=0.3)
+    with api_for(sb) as client:
+        session = _session(sb, client)
+        session.send(sample(1))
+        assert session.close().status_code == 204
+        closed = session.session_status()
+        assert closed["status"] == {"code": 170, "description": "Sesja interaktywna zamknięta"}
+        assert "upo" not in closed
+        final = session.wait_session()
+        assert final["status"]["code"] == 200
+        assert final["upo"]["pages"]
