@@ -179,3 +179,22 @@ def test_latarnia_failure_announcements_with_start_and_end(endpoint: str, status
     assert ended[-1].end is not None
     assert ended[-1].end >= during.event_start
     assert during.describe() != after.describe()
+
+
+def test_a_minute_of_online_sending_at_production_limits_is_paced_without_429() -> None:
+    batch = invoices(30, tag="PACE")
+    with (
+        running_sandbox(rate_limit_scale=1.0) as sb,
+        ksef_client(sb.base_url, sb.tokens[NIP]) as (client, rec),
+    ):
+        started = time.monotonic()
+        results = client.send(batch)  # 30 = the per-minute limit: still online
+        elapsed = time.monotonic() - started
+    assert all(r.accepted for r in results)
+    assert "/v2/sessions/batch" not in rec.paths("POST")
+    assert not any(e.status == 429 for e in rec.exchanges)
+    sends = sorted(at for m, p, at in rec.requests_at if m == "POST" and p.endswith("/invoices"))
+    assert len(sends) == 30
+    # 10 per second: the 30 sends span at least two seconds
+    assert sends[-1] - sends[0] >= 2.0
+    assert elapsed < 30
