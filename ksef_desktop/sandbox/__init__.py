@@ -31,18 +31,22 @@ Served paths (field names, status codes and error bodies as in open-api.json 2.7
   sandbox holds.
 - ``/v2/auth/challenge``, ``/v2/auth/ksef-token``, ``/v2/auth/{ref}``,
   ``/v2/auth/token/redeem`` (one-shot), ``/v2/auth/token/refresh``; access tokens live
-  15 minutes, refresh tokens 7 days.
+  15 minutes, refresh tokens 7 days. ``/v2/auth/sessions`` (list) and DELETE
+  ``/v2/auth/sessions/current`` or ``/{ref}`` (its refresh token stops working: 21301).
 - ``/v2/tokens`` (list, create), ``/v2/tokens/{ref}`` (get, revoke).
 - ``/v2/sessions/online`` (+ ``/{ref}/invoices``, ``/{ref}/close``), ``/v2/sessions/batch``
   (+ ``/{ref}/close``) with part uploads to pre-signed ``/storage/...`` URLs.
 - ``/v2/sessions`` (list), ``/v2/sessions/{ref}``, ``.../invoices``, ``.../invoices/failed``,
   ``.../invoices/{invoiceRef}``, invoice and session UPO (v4-3, header ``x-ms-meta-hash``).
-- ``/v2/invoices/ksef/{ksefNumber}``, ``/v2/invoices/query/metadata``.
+- ``/v2/invoices/ksef/{ksefNumber}``, ``/v2/invoices/query/metadata``,
+  ``/v2/invoices/exports`` (+ ``/{ref}``): an encrypted ZIP/tar.gz package of the
+  invoices and ``_metadata.json``, parts downloaded from pre-signed URLs (in memory only).
 - ``/v2/rate-limits``, ``/v2/limits/context``.
 - ``/latarnia/status``, ``/latarnia/messages``: availability and announcements.
 - ``/qr/invoice/{nip}/{DD-MM-YYYY}/{hash}``: an HTML page telling whether that invoice
   is in the sandbox (the page behind KOD I).
-- ``/storage/...``: pre-signed downloads (UPO) and uploads (batch parts); no bearer token.
+- ``/storage/...``: pre-signed downloads (UPO, export parts) and uploads (batch parts);
+  no bearer token, not rate-limited, not affected by faults.
 
 Invoices are verified asynchronously by one worker in order of arrival: the FA(3) XSD,
 UTF-8 without BOM, no processing instructions, seller NIP = context NIP (else 410), P_1
@@ -59,8 +63,10 @@ Control endpoints (JSON, no auth; under the server root, not /v2)::
                                 {"latencyMs": 200}        added to every /v2 answer
                                 {"dropResponses": 2, "dropMethod": "POST",
                                  "dropPathContains": "/invoices"}
-                                   the next N matching /v2 answers are dropped AFTER the
-                                   request was processed (connection closed, no answer)
+                                   the next N matching successful /v2 answers are
+                                   dropped AFTER the request was processed (the
+                                   connection is closed without an answer); the method
+                                   and path filters are optional
     POST /_sandbox/faults/reset clears all of the above and ends every announcement
     POST /_sandbox/maintenance  {"start"?: iso, "end"?: iso}  planned unavailability:
                                 every /v2 path answers 503 inside the window; Latarnia
@@ -74,6 +80,9 @@ Control endpoints (JSON, no auth; under the server root, not /v2)::
     POST /_sandbox/sessions/{ref}/expire  the session reaches validUntil now (online:
                                 closed -> 170 -> 200/440/445; batch: 440)
     POST /_sandbox/tokens/{ref}/status    {"status": "Pending"|"Active"|"Revoked"|...}
+    POST /_sandbox/rotate-keys  {"usages"?: ["KsefTokenEncryption", ...], "keepOld"?: bool}
+                                new key pairs; without keepOld the old publicKeyIds are
+                                withdrawn (21470), with it both are published and accepted
     POST /_sandbox/wait-idle    waits until every invoice sent so far has a verdict
 
 The same faults can be switched on at start with ``ksef-desktop sandbox`` flags:

@@ -18,6 +18,7 @@ from ksef_desktop.sandbox.crypto import DecryptionError, aes_cbc_decrypt
 from ksef_desktop.sandbox.documents import MAX_INVOICE_WITH_ATTACHMENT_SIZE
 from ksef_desktop.sandbox.errors import ApiError
 from ksef_desktop.sandbox.processing import (
+    examine,
     finalize_session,
     set_invoice_status,
     set_session_status,
@@ -296,8 +297,10 @@ def process_batch(core: SandboxCore, reference: str) -> None:
     for ref in list(session.invoice_refs):
         with core.state.lock:
             invoice = core.state.invoices[ref]
+        examined = examine(invoice, session)  # the slow part, outside the lock
+        with core.state.lock:
             try:
-                verify_invoice(core, invoice, session)
+                verify_invoice(core, invoice, session, examined)
             except Exception:
                 set_invoice_status(invoice, 500)
                 raise

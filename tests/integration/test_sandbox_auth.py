@@ -258,3 +258,22 @@ def test_status_of_unknown_or_old_operation(
         # and after 7 days the status itself is gone (410) for any valid operation token.
         clock.advance(days=7, seconds=1)
         assert client.get(f"/auth/{init['referenceNumber']}", headers=headers).status_code == 401
+
+
+def test_old_challenges_and_tokens_are_forgotten(
+    sandbox_factory: Callable[..., Sandbox], clock: ManualClock
+) -> None:
+    sb = sandbox_factory(clock=clock)
+    with api_for(sb) as client:
+        _access(sb, client)
+        assert sb.core.state.challenges
+        assert sb.core.state.issued
+        clock.advance(days=8, seconds=1)
+        client.post("/auth/challenge")
+        assert len(sb.core.state.challenges) == 1
+        assert not sb.core.state.issued
+
+
+def test_only_loopback(sandbox_factory: Callable[..., Sandbox]) -> None:
+    with pytest.raises(ValueError, match="loopback"):
+        sandbox_factory(host="0.0.0.0")

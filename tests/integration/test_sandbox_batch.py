@@ -260,3 +260,17 @@ def test_attachment_is_fine_in_a_batch(world: Batch) -> None:
     batch.put_all()
     batch.close()
     assert world.status(batch)["status"]["code"] == 200
+
+
+def test_streamed_part_upload(world: Batch) -> None:
+    batch = world.open(make_zip(FILES))
+    request, data = batch.uploads[0], batch.parts[0]
+
+    def chunks() -> Iterator[bytes]:  # httpx sends this with Transfer-Encoding: chunked
+        for start in range(0, len(data), 1000):
+            yield data[start : start + 1000]
+
+    response = httpx.put(request["url"], content=chunks(), headers=request["headers"])
+    assert response.status_code == 201
+    assert batch.close().status_code == 204
+    assert world.status(batch)["status"]["code"] == 200

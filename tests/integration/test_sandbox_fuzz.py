@@ -3,6 +3,7 @@ the client hook), never a 500 or a dropped connection."""
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -75,3 +76,16 @@ def test_hostile_auth_and_session_bodies() -> None:
             assert response.status_code == 400, response.text
 
         run()
+
+
+def test_oversized_or_broken_framing_is_refused(sandbox: Sandbox) -> None:
+    host, port = sandbox.server_url.removeprefix("http://").split(":")
+    for head in (
+        b"POST /v2/auth/challenge HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999999\r\n\r\n",
+        b"POST /v2/auth/challenge HTTP/1.1\r\nHost: x\r\nContent-Length: many\r\n\r\n",
+        b"POST /v2/auth/challenge HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    ):
+        with socket.create_connection((host, int(port)), timeout=10) as conn:
+            conn.sendall(head)
+            answer = conn.recv(200)
+        assert answer.startswith(b"HTTP/1.1 413 "), answer

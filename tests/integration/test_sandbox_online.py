@@ -167,13 +167,13 @@ def test_duplicate_points_at_the_original(online: OnlineSession) -> None:
     ("data", "expected"),
     [
         (b"\xef\xbb\xbf" + sample(1), "BOM"),
-        (b"<?xml version='1.0'?><a><b></a>", "XML"),
-        (not_xsd_valid(sample(1)), "schematem"),
+        (b"<?xml version='1.0'?><a><b></a>", "</a>"),
+        (not_xsd_valid(sample(1)), "P_2x"),
         (
             sample(1).replace(b"?>", b"?><?xml-stylesheet href='x.xsl'?>", 1),
-            "instrukcje przetwarzania",
+            "Instrukcja przetwarzania",
         ),
-        (sample(1).replace(b"FV2026/02/150", "FV\u0086".encode(), 1), "Unicode"),
+        (sample(1).replace(b"FV2026/02/150", "FV\u0086".encode(), 1), "U+0086"),
     ],
     ids=["bom", "not-well-formed", "not-xsd-valid", "processing-instruction", "discouraged-char"],
 )
@@ -348,3 +348,19 @@ def test_attachment_only_in_batch_or_technical_correction(online: OnlineSession)
     status = online.wait(online.send(with_attachment))
     assert status["status"]["code"] == 415
     assert status["status"]["description"] == "Brak możliwości wysyłania faktury z załącznikiem"
+
+
+def test_closed_session_shows_170_until_its_invoices_are_decided(
+    sandbox_factory: Callable[..., Sandbox],
+) -> None:
+    sb = sandbox_factory(processing_delay=0.3)
+    with api_for(sb) as client:
+        session = _session(sb, client)
+        session.send(sample(1))
+        assert session.close().status_code == 204
+        closed = session.session_status()
+        assert closed["status"] == {"code": 170, "description": "Sesja interaktywna zamknięta"}
+        assert "upo" not in closed
+        final = session.wait_session()
+        assert final["status"]["code"] == 200
+        assert final["upo"]["pages"]

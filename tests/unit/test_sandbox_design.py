@@ -51,3 +51,17 @@ def test_the_import_check_sees_an_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("from ksef_desktop.ksef.crypto import encrypt\n", encoding="utf-8")
     assert "ksef_desktop.ksef.crypto" in _imports(bad)
+
+
+@pytest.mark.parametrize("route", api_routes(), ids=lambda r: f"{r.method} {r.template}")
+def test_rate_limit_groups_match_x_rate_limits(route: object) -> None:
+    from ksef_desktop.sandbox.ratelimit import PRODUCTION
+
+    operation = DOCUMENT["paths"][route.template][route.method.lower()]  # type: ignore[attr-defined]
+    published = operation["x-rate-limits"]
+    ours = PRODUCTION[route.limit_group]  # type: ignore[attr-defined]
+    assert ours == (
+        published.get("perSecond"),
+        published.get("perMinute"),
+        published.get("perHour"),
+    )
