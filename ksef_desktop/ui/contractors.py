@@ -33,6 +33,7 @@ from ksef_desktop.store.contractors import (
 )
 from ksef_desktop.ui.contractors_model import ContractorsModel, party_problems
 from ksef_desktop.ui.editor_buyer import BuyerPicker
+from ksef_desktop.ui.invoice_list_model import guarded
 from ksef_desktop.worker import Failure
 from ksef_desktop.worker.runner import Runner
 
@@ -92,6 +93,7 @@ class ContractorsPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self.runner = runner
+        self._submit = guarded(self, runner.submit)
         self.store = store
         self.now = now
         self.model = ContractorsModel(self)
@@ -143,7 +145,7 @@ class ContractorsPanel(QWidget):
 
     def reload(self) -> None:
         store, text = self.store, self.search.text()
-        self.runner.submit(
+        self._submit(
             lambda job: search_contractors(store().db.connection(), text, limit=LIMIT),
             self.model.set_contractors,
             self._failed,
@@ -184,7 +186,7 @@ class ContractorsPanel(QWidget):
             self.changed.emit()
             self.reload()
 
-        self.runner.submit(lambda job: op(), done, self._failed, name="save-contractor")
+        self._submit(lambda job: op(), done, self._failed, name="save-contractor")
 
     def delete(self) -> None:
         """Ask first (a window that does not block); ``Yes`` deletes."""
@@ -225,4 +227,4 @@ class ContractorsPanel(QWidget):
             self.changed.emit()
             self.reload()
 
-        self.runner.submit(lambda job: op(), done, self._failed, name="delete-contractor")
+        self._submit(lambda job: op(), done, self._failed, name="delete-contractor")

@@ -140,6 +140,13 @@ def issue_draft(
     return Issued(issued, path)
 
 
+def pdf_language(invoice: Any, ui_lang: str) -> str:
+    """Polish for a Polish buyer in PLN; bilingual for a foreign buyer or currency."""
+    if not isinstance(invoice.buyer.tax_id, PolishNip) or invoice.currency != "PLN":
+        return "pl+en"
+    return "pl" if ui_lang == "pl" else "pl+en"
+
+
 def terms_text(mode: OfflineMode | str | None, deadline: datetime | None) -> str:
     if mode is None:
         return _("Mode: online.")
@@ -186,6 +193,8 @@ class EditorDialog(QDialog):
         self.read_only = False
         self.issued: Issued | None = None
         self.busy = False
+        self._inflight = 0
+        self._finished = False
         self.form = EditorForm(seller, now)
         scroll = QScrollArea()
         scroll.setWidget(self.form)
@@ -248,12 +257,39 @@ class EditorDialog(QDialog):
         self._follow()
         self.load()
 
+    # --- background work that outlives a closed window ---
+
+    def _submit(
+        self,
+        op: Callable[[Any], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[Failure], None],
+        *,
+        name: str,
+    ) -> None:
+        """``runner.submit``, but a closed editor is deleted only after its jobs reported."""
+        self._inflight += 1
+
+        def finish(callback: Callable[[Any], None], value: Any) -> None:
+            self._inflight -= 1
+            callback(value)
+            if self._finished and not self._inflight:
+                self.deleteLater()
+
+        self.runner.submit(op, lambda r: finish(done, r), lambda f: finish(failed, f), name=name)
+
+    def dispose(self) -> None:
+        """Delete this window once nothing it started is still running."""
+        self._finished = True
+        if not self._inflight:
+            self.deleteLater()
+
     # --- loading ---------------------------------------------------------------------------------
 
     def load(self) -> None:
         store, draft_id, now = self.store, self.draft_id, self.now
         self.busy = True
-        self.runner.submit(
+        self._submit(
             lambda job: load_editor(store(), draft_id, now()),
             self._loaded,
             self._failed,
@@ -325,7 +361,7 @@ class EditorDialog(QDialog):
             self.stored.emit(new_id)
             self._follow()
 
-        self.runner.submit(
+        self._submit(
             lambda job: save_draft(store(), draft_id, invoice, now()), saved, self._failed,
             name="editor-save",
         )  # fmt: skip
@@ -338,12 +374,13 @@ class EditorDialog(QDialog):
         invoice = self.form.invoice()
         series_id = self.form.series.currentData()
         terms = self.terms(invoice.issue_date)
-        store, draft_id, now, lang = self.store, self.draft_id, self.now, self.lang
+        store, draft_id, now = self.store, self.draft_id, self.now
+        lang = pdf_language(invoice, self.lang)
         qr_base, signing = self.qr_base(), self.signing
         self.busy = True
         self._follow()
         self.state.setText(_("Issuing…"))
-        self.runner.submit(
+        self._submit(
             lambda job: issue_draft(
                 store(), draft_id, invoice, series_id=series_id, terms=terms, now=now,
                 qr_base=qr_base, lang=lang, signing=signing,
@@ -417,11 +454,20 @@ class EditorDialog(QDialog):
             self.state.setText(self.state.text() + " " + _("Queued for KSeF."))
             self.queued.emit(invoice_id)
 
-        self.runner.submit(
+        self._submit(
             lambda job: queue_for_sending(store().db, invoice_id, now=now),
             done,
             self._failed,
             name="editor-queue",
+        )
+
+    def load_contractors(self) -> None:
+        store = self.store
+        self._submit(
+            lambda job: search_contractors(store().db.connection(), "", limit=1000),
+            self.form.buyer.set_contractors,
+            self._failed,
+            name="editor-contractors",
         )
 
     # --- contractors -----------------------------------------------------------------------------
@@ -443,7 +489,7 @@ class EditorDialog(QDialog):
             self.form.buyer.set_contractors(contractors)
             self.state.setText(_("The buyer was added to the contractors."))
 
-        self.runner.submit(lambda job: op(), done, self._failed, name="keep-buyer")
+        self._submit(lambda job: op(), done, self._failed, name="keep-buyer")
 
     def reject(self) -> None:
         if self._countdown.isActive():

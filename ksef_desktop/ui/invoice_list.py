@@ -37,7 +37,7 @@ from ksef_desktop.services import invoice_actions as actions
 from ksef_desktop.store import Store
 from ksef_desktop.store.queries import Cursor, InvoiceFilter, Page, SortKey, list_invoices
 from ksef_desktop.store.states import InvoiceState
-from ksef_desktop.ui.invoice_list_model import InvoiceListModel
+from ksef_desktop.ui.invoice_list_model import InvoiceListModel, guarded
 from ksef_desktop.worker import Failure
 from ksef_desktop.worker.runner import Runner
 
@@ -101,6 +101,8 @@ class InvoiceListPanel(QWidget):
     new_requested = Signal()
     #: A passing message for the status bar.
     message = Signal(str)
+    #: An issued invoice was queued for KSeF from the list.
+    queued = Signal(int)
 
     def __init__(
         self,
@@ -112,6 +114,7 @@ class InvoiceListPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self.runner = runner
+        self._submit = guarded(self, runner.submit)
         self.store = store
         self.now = now
         self.qr_base = qr_base
@@ -212,14 +215,16 @@ class InvoiceListPanel(QWidget):
         self.print_action = self._action(_("&Print…"), "Ctrl+P", self.print_pdf)
         self.xml_action = self._action(_("Show &XML"), "Ctrl+Shift+X", self.show_xml)
         self.upo_action = self._action(_("Show &UPO"), "Ctrl+U", self.show_upo)
+        self.send_action = self._action(_("Send to &KSeF"), "Ctrl+Shift+Return", self.send)
         self.reload_action = self._action(_("&Refresh"), "Ctrl+R", self.model.reload)
 
     def _context_menu(self, pos: Any) -> None:
         menu = QMenu(self)
         for action in (
             self.open_action, self.duplicate_action, self.correct_action,
-            self.technical_action, None, self.pdf_open_action, self.pdf_save_action,
-            self.print_action, self.xml_action, self.upo_action, None, self.reload_action,
+            self.technical_action, self.send_action, None, self.pdf_open_action,
+            self.pdf_save_action, self.print_action, self.xml_action, self.upo_action, None,
+            self.reload_action,
         ):  # fmt: skip
             if action is None:
                 menu.addSeparator()
@@ -284,7 +289,7 @@ class InvoiceListPanel(QWidget):
         def success(result: Any) -> None:
             done(result)
 
-        self.runner.submit(lambda job: op(), success, self._failed, name=name)
+        self._submit(lambda job: op(), success, self._failed, name=name)
 
     def _failed(self, failure: Failure) -> None:
         if not failure.cancelled:
@@ -328,6 +333,21 @@ class InvoiceListPanel(QWidget):
             lambda: start_technical_correction(store().db, invoice_id, now=now),
             self._created,
         )
+
+    def send(self) -> None:
+        """Queue an issued invoice (one whose send was undone) for KSeF."""
+        from ksef_desktop.services.issue import queue_for_sending
+
+        invoice_id = self.selected_id()
+        if invoice_id is None:
+            return
+        store, now = self.store, self.now
+
+        def done(_r: object) -> None:
+            self.model.reload()
+            self.queued.emit(invoice_id)
+
+        self._run("queue", lambda: queue_for_sending(store().db, invoice_id, now=now), done)
 
     def _pdf(self, done: Callable[[bytes], None]) -> None:
         invoice_id = self.selected_id()

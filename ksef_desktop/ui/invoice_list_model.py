@@ -77,6 +77,31 @@ Loader = Callable[[InvoiceFilter, SortKey, bool, Cursor | None, int], Page]
 Submit = Callable[..., Any]
 
 
+def guarded(owner: QObject, submit: Submit) -> Submit:
+    """``submit`` whose callbacks are dropped once ``owner`` is deleted (a window rebuilt
+    while its page was loading must not be called back)."""
+    from shiboken6 import Shiboken
+
+    def wrapped(
+        op: Callable[..., Any],
+        on_success: Callable[[Any], None] | None = None,
+        on_error: Callable[[Failure], None] | None = None,
+        *,
+        name: str = "",
+    ) -> Any:
+        def ok(result: Any) -> None:
+            if on_success is not None and Shiboken.isValid(owner):
+                on_success(result)
+
+        def failed(failure: Failure) -> None:
+            if on_error is not None and Shiboken.isValid(owner):
+                on_error(failure)
+
+        return submit(op, ok, failed, name=name)
+
+    return wrapped
+
+
 @dataclass(frozen=True)
 class _Request:
     generation: int
@@ -99,7 +124,7 @@ class InvoiceListModel(QAbstractTableModel):
     ) -> None:
         super().__init__(parent)
         self._loader = loader
-        self._submit = submit
+        self._submit = guarded(self, submit)
         self._page_size = page_size
         self._rows: list[ListRow] = []
         self._next: Cursor | None = None
