@@ -179,6 +179,10 @@ class InvoiceListPanel(QWidget):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
 
+        # A reload (filter, sort, a send that ended) keeps the selected invoice selected.
+        self._keep: int | None = None
+        self.model.modelAboutToBeReset.connect(self._remember)
+        self.model.rowsInserted.connect(self._restore)
         self.count = QLabel()
         self.model.modelReset.connect(self._update_count)
         self.model.rowsInserted.connect(self._update_count)
@@ -256,6 +260,13 @@ class InvoiceListPanel(QWidget):
         self._debounce.stop()
         self.model.set_filter(self.current_filter())
 
+    def _remember(self) -> None:
+        self._keep = self.selected_id() or self._keep
+
+    def _restore(self) -> None:
+        if self._keep is not None and self.select_id(self._keep):
+            self._keep = None
+
     def _update_count(self) -> None:
         n = self.model.rowCount()
         more = "" if self.model.complete else "+"
@@ -272,7 +283,9 @@ class InvoiceListPanel(QWidget):
     def select_id(self, invoice_id: int) -> bool:
         row = self.model.row_of(invoice_id)
         if row is None:
+            self._keep = invoice_id  # selected as soon as it is loaded
             return False
+        self._keep = None
         self.table.selectRow(row)
         return True
 
