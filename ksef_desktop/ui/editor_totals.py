@@ -65,7 +65,8 @@ class TotalsBox(QGroupBox):
                 self._put(r, col, text)
             r += 1
         self.gross_text = fmt_money(totals.gross, cur)
-        self._put(r, 0, f"<b>{_('Total due')}</b>")
+        total_label = _("Total due")
+        self._put(r, 0, f"<b>{total_label}</b>")
         self._put(r, 1, fmt_money(totals.net, cur))
         self._put(r, 2, fmt_money(totals.vat, cur))
         self._put(r, 3, f"<b>{self.gross_text}</b>")

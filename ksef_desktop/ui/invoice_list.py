@@ -165,10 +165,11 @@ class InvoiceListPanel(QWidget):
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setSortingEnabled(True)
+        # The indicator first: enabling sorting sorts by whatever it shows.
         self.table.horizontalHeader().setSortIndicator(
             self.model.sort_column, Qt.SortOrder.DescendingOrder
         )
+        self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
