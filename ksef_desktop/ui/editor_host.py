@@ -40,7 +40,7 @@ class PanelsHost(QObject):
         self.invoices.new_requested.connect(lambda: self.open_editor(None))
         self.invoices.open_requested.connect(self.open_editor)
         self.invoices.draft_created.connect(self.open_editor)
-        self.invoices.queued.connect(lambda _id: self.controller.send_pending(None))
+        self.invoices.queued.connect(self._queued)
         self.contractors.changed.connect(self._contractors_changed)
 
     # --- what the panels need (worker side) ---------------------------------------------------
@@ -104,9 +104,12 @@ class PanelsHost(QObject):
         editor.dispose()
 
     def _queued(self, _invoice_id: int) -> None:
+        """The controller sends what waits once it has reloaded the outbox, and only while
+        KSeF is reachable and no offline mode applies (never into an announced failure):
+        reload the outbox counts, then check KSeF, whose answer sends what waits."""
         self.invoices.model.reload()
         self.controller.reload()
-        self.controller.send_pending(None)
+        self.controller.check_now()
 
     def _contractors_changed(self) -> None:
         for editor in self.editors:

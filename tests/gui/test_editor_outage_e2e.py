@@ -17,6 +17,7 @@ from ksef_desktop.domain.identifiers import ksef_number_is_valid
 from ksef_desktop.domain.invoice import EuVatNumber
 from ksef_desktop.domain.offline_watch import Availability
 from ksef_desktop.store.invoices import get_invoice
+from ksef_desktop.store.outbox import Outbox
 from ksef_desktop.store.states import InvoiceState
 from ksef_desktop.ui.formatting import fmt_moment
 from ksef_desktop.ui.offline_model import COUNTDOWN
@@ -90,13 +91,16 @@ def test_eur_invoice_for_a_foreign_buyer_during_a_failure(qtbot, make_shell, tmp
     assert isinstance(issued.invoice.invoice.buyer.tax_id, EuVatNumber)
 
     QTest.keyClick(editor.send_now_button, Qt.Key.Key_Space)
-    controller.reload()
-    model = window.offline.model
-    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=15_000)
-    assert model.data(model.index(0, COUNTDOWN)).startswith("pozostało: ")
     invoice_id = issued.invoice.id
     conn = window.panels.store().db.connection()
+    qtbot.waitUntil(lambda: get_invoice(conn, invoice_id).state is InvoiceState.QUEUED)
+    model = window.offline.model
+    qtbot.waitUntil(lambda: model.rowCount() == 1 and shell.runner.is_idle(), timeout=15_000)
+    assert model.data(model.index(0, COUNTDOWN)).startswith("pozostało: ")
+    # nothing was attempted during the failure
     assert get_invoice(conn, invoice_id).state is InvoiceState.QUEUED
+    assert not [i for i in Outbox(shell.ctx.ledger.store.db, shell.ctx.ledger.store.archive,
+                                  shell.ctx.now).pending() if i.last_error]  # fmt: skip
 
     httpx.post(f"{server}/_sandbox/failure/end", json={}).raise_for_status()
     controller.check_now()

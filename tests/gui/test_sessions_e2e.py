@@ -55,10 +55,12 @@ def test_typed_invoice_is_accepted_and_browsable_in_the_session_history(
 
     # the list shows it with its KSeF number
     model = panels.invoices.model
-    qtbot.waitUntil(lambda: model.row_of(invoice_id) is not None and not model.loading)
-    row = model.row_of(invoice_id)
-    assert row is not None
-    assert model.row_at(row).ksef_number == accepted.ksef_number
+
+    def shown_with_number() -> bool:
+        row = model.row_of(invoice_id)
+        return row is not None and model.row_at(row).ksef_number == accepted.ksef_number
+
+    qtbot.waitUntil(shown_with_number, timeout=15_000)  # reloaded after the send reported
 
     # the session browser: the session, its invoice reconciled, both UPOs
     window.tabs.setCurrentWidget(panels.sessions)
