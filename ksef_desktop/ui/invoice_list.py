@@ -64,13 +64,27 @@ def state_choice_label(key: str) -> str:
     return labels[key]
 
 
+class TextFilter(InvoiceFilter):
+    """The store's filter plus the free text (an invoice or KSeF number, or part of one)."""
+
+    def __init__(self, flt: InvoiceFilter, text: str) -> None:
+        super().__init__(flt.buyer, flt.states, flt.date_from, flt.date_to)
+        object.__setattr__(self, "text", text)
+
+    text: str
+
+
 def store_loader(store: StoreAccess) -> Callable[..., Page]:
     def load(
         flt: InvoiceFilter, sort: SortKey, descending: bool, after: Cursor | None, limit: int
     ) -> Page:
-        return list_invoices(
-            store().db.connection(), flt, sort=sort, descending=descending, after=after, limit=limit
-        )
+        conn = store().db.connection()
+        text = getattr(flt, "text", "")
+        if text:
+            from ksef_desktop.services.invoice_search import search_numbers
+
+            return search_numbers(conn, text, flt)
+        return list_invoices(conn, flt, sort=sort, descending=descending, after=after, limit=limit)
 
     return load
 
@@ -147,6 +161,10 @@ class InvoiceListPanel(QWidget):
         self.buyer.setPlaceholderText(_("Buyer: name or NIP"))
         self.buyer.setClearButtonEnabled(True)
         self.buyer.setAccessibleName(_("Buyer"))
+        self.text = QLineEdit()
+        self.text.setPlaceholderText(_("Invoice or KSeF number"))
+        self.text.setClearButtonEnabled(True)
+        self.text.setAccessibleName(_("Search by number"))
         self.new_button = QPushButton(_("&New invoice"))
         self.new_button.clicked.connect(self.new_requested.emit)
 
@@ -159,6 +177,10 @@ class InvoiceListPanel(QWidget):
                   self.date_to, buyer_label):  # fmt: skip
             filters.addWidget(w)
         filters.addWidget(self.buyer, 1)
+        text_label = QLabel(_("N&umber:"))
+        text_label.setBuddy(self.text)
+        filters.addWidget(text_label)
+        filters.addWidget(self.text, 1)
         filters.addWidget(self.new_button)
 
         self.table = QTableView()
@@ -198,6 +220,7 @@ class InvoiceListPanel(QWidget):
         self.date_from.dateChanged.connect(self.apply_filter)
         self.date_to.dateChanged.connect(self.apply_filter)
         self.buyer.textChanged.connect(lambda _text: self._debounce.start())
+        self.text.textChanged.connect(lambda _text: self._debounce.start())
         self._actions()
 
     def _action(self, text: str, shortcut: str, slot: Callable[[], None]) -> QAction:
@@ -250,12 +273,14 @@ class InvoiceListPanel(QWidget):
         if self.use_period.isChecked():
             date_from = _py_date(self.date_from.date())
             date_to = _py_date(self.date_to.date())
-        return InvoiceFilter(
+        flt = InvoiceFilter(
             buyer=self.buyer.text().strip() or None,
             states=states,
             date_from=date_from,
             date_to=date_to,
         )
+        text = self.text.text().strip()
+        return TextFilter(flt, text) if text else flt
 
     def apply_filter(self) -> None:
         self._debounce.stop()

@@ -167,3 +167,27 @@ def test_actions_that_do_not_apply_say_why(qtbot, runner, store):
     assert "UPO" in messages[1]
     assert "XML" in messages[2]
     assert Decimal(0) <= panel.model.row_at(0).gross
+
+
+def test_free_text_finds_invoice_and_ksef_numbers(qtbot, runner, store):
+    conn = store.db.connection()
+    conn.execute(
+        "UPDATE invoices SET state = 'accepted', ksef_number = ? WHERE number = 'FV/2026/2'",
+        ("5265877635-20261120-ABCDEF012345-6A",),
+    )
+    panel = InvoiceListPanel(runner, lambda: store, lambda: NOW, lambda: "http://127.0.0.1/qr")
+    qtbot.addWidget(panel)
+    panel.show()
+    QTest.keyClicks(panel.text, "FV/2026/3")
+    qtbot.waitUntil(lambda: getattr(panel.model.filter, "text", "") == "FV/2026/3")
+    qtbot.waitUntil(lambda: panel.model.complete and not panel.model.loading)
+    assert [panel.model.row_at(i).number for i in range(panel.model.rowCount())] == ["FV/2026/3"]
+    panel.text.clear()
+    QTest.keyClicks(panel.text, "abcdef0123")
+    qtbot.waitUntil(lambda: getattr(panel.model.filter, "text", "") == "abcdef0123")
+    qtbot.waitUntil(lambda: panel.model.complete and not panel.model.loading)
+    assert [panel.model.row_at(i).number for i in range(panel.model.rowCount())] == ["FV/2026/2"]
+    QTest.keyClicks(panel.text, "%")
+    qtbot.waitUntil(lambda: getattr(panel.model.filter, "text", "") == "abcdef0123%")
+    qtbot.waitUntil(lambda: panel.model.complete and not panel.model.loading)
+    assert panel.model.rowCount() == 0  # a % is a character, not a wildcard
