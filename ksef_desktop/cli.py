@@ -19,8 +19,11 @@ from ksef_desktop import __version__, i18n
 # Order is the order in --help.
 COMMAND_MODULES: tuple[str, ...] = (
     "validate",
+    "qr",
+    "pdf",
     "deadline",
     "sandbox",
+    "verify",
     "send",
     "sessions",
     "token",

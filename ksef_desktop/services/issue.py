@@ -1,0 +1,199 @@
+"""Issuing an invoice: one SQLite transaction from draft to queued (DESIGN.md §3).
+
+In that one transaction: the number is taken from the series, the FA(3) XML is built
+and frozen with its SHA-256, the offline mode and deadline are stored, the XML is
+archived, the outbox row is written and every state change is logged. Anything failing
+rolls all of it back (the number included), so a crash at any point leaves the draft a
+draft or the invoice fully issued and queued, never half of it.
+
+The mode and the deadline are the caller's: ``ksef_desktop.domain.offline`` computes
+the deadline (``invoice_deadline(mode, issued, announcements).due``; ``None`` while it
+waits for an event's end or when there is no obligation); this service only checks that
+they are well-formed. A later announcement may move the deadline: ``set_deadline``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import date, datetime
+
+from ksef_desktop.domain.offline import OfflineMode
+from ksef_desktop.fa3.build import build
+from ksef_desktop.i18n import _
+from ksef_desktop.store.archive import Archive, FileKind
+from ksef_desktop.store.db import Database, StoreError
+from ksef_desktop.store.invoices import (
+    NotADraft,
+    StoredInvoice,
+    create_draft,
+    freeze_document,
+    get_invoice,
+    set_deadline,
+    sha256_pair,
+    summary_columns,
+)
+from ksef_desktop.store.numbering import next_number
+from ksef_desktop.store.outbox import enqueue
+from ksef_desktop.store.states import IllegalTransition, InvoiceState, transition
+from ksef_desktop.store.timefmt import opt_to_db, to_db
+
+#: The spellings of ``domain.offline.OfflineMode`` (also the CHECK constraint of
+#: invoices.mode, tested to agree); ``None`` means the invoice is sent online.
+OFFLINE_MODES = tuple(mode.value for mode in OfflineMode)
+
+#: What a pre-flight check returns: its defects (empty when the XML may be issued).
+Check = Callable[[bytes], Sequence[object]]
+
+
+class IssueError(StoreError):
+    """The draft cannot be issued as it is; nothing was changed."""
+
+    def __init__(self, text: str, defects: Sequence[object] = ()) -> None:
+        super().__init__(text)
+        self.text = text
+        self.defects = tuple(defects)
+
+    def message(self) -> str:
+        return self.text
+
+
+def fa3_check(today: date) -> Check:
+    """The FA(3) validation (XSD + KSeF's pre-flight checks) as of ``today`` as a ``check``."""
+    from ksef_desktop.fa3.validate import validate
+
+    def check(xml: bytes) -> Sequence[object]:
+        return validate(xml, today=today)
+
+    return check
+
+
+def _check_mode(mode: OfflineMode | str | None, deadline: datetime | None) -> None:
+    if mode is not None and mode not in OFFLINE_MODES:
+        raise IssueError(_("Unknown offline mode “{mode}”.").format(mode=mode))
+    if deadline is not None and (deadline.tzinfo is None or deadline.utcoffset() is None):
+        raise IssueError(_("The deadline must carry a time zone."))
+    if mode is None and deadline is not None:
+        raise IssueError(_("An invoice sent online has no offline deadline."))
+    if mode == OfflineMode.AWARIA_CALKOWITA and deadline is not None:
+        raise IssueError(_("An invoice issued during a total failure has no deadline."))
+
+
+def issue_invoice(
+    db: Database,
+    archive: Archive,
+    draft_id: int,
+    *,
+    now: Callable[[], datetime],
+    series_id: int | None,
+    mode: OfflineMode | str | None,
+    deadline: datetime | None,
+    send: bool = True,
+    check: Check | None = None,
+) -> StoredInvoice:
+    """Issue draft ``draft_id``; with ``send`` (the default) also queue it for KSeF.
+
+    ``series_id`` names the numbering series; a technical correction keeps the number of
+    the invoice it corrects and takes none. ``check`` (e.g. FA(3) validation) runs on the
+    built XML inside the transaction: any defect aborts the issue with ``IssueError``.
+    """
+    _check_mode(mode, deadline)
+    mode = None if mode is None else str(OfflineMode(mode))
+    moment = now()
+    with db.transaction() as conn:
+        stored = get_invoice(conn, draft_id)  # UnknownInvoice when missing
+        if stored.state is not InvoiceState.DRAFT:
+            raise NotADraft(draft_id, stored.state)
+        corrects_id = stored.corrects_id
+        numbering: dict[str, object] = {}
+        if corrects_id is not None:
+            original = get_invoice(conn, corrects_id)
+            if original.state is not InvoiceState.REJECTED or original.number is None:
+                raise IllegalTransition(corrects_id, original.state, InvoiceState.REJECTED)
+            number = original.number
+        else:
+            if series_id is None:
+                raise IssueError(_("Choose a numbering series to issue the invoice."))
+            assigned = next_number(conn, series_id, stored.invoice.issue_date)
+            number = assigned.number
+            numbering = {"series_id": series_id, "period": assigned.period, "seq": assigned.seq}
+        invoice = replace(stored.invoice, number=number, created_at=moment)
+        try:
+            xml = build(invoice)
+        except ValueError as exc:
+            raise IssueError(
+                _("The invoice cannot be issued: {reason}").format(reason=exc), [str(exc)]
+            ) from exc
+        if check is not None:
+            defects = list(check(xml))
+            if defects:
+                raise IssueError(_("The invoice has errors and was not issued."), defects)
+        b64, hexd = sha256_pair(xml)
+        relpath = archive.invoice_relpath(invoice.issue_date, hexd)
+        archive.put(conn, FileKind.INVOICE, relpath, xml, now=moment)
+        columns: dict[str, object] = summary_columns(invoice)
+        columns.update(numbering)
+        columns.update(
+            number=number,
+            sha256_b64=b64,
+            sha256_hex=hexd,
+            mode=mode,
+            deadline=opt_to_db(deadline),
+            issued_at=to_db(moment),
+        )
+        detail = f"{number}; mode {mode or 'online'}"
+        if deadline is not None:
+            detail += f"; deadline {deadline.isoformat()}"
+        freeze_document(conn, draft_id, invoice, xml)
+        transition(conn, draft_id, InvoiceState.ISSUED, at=moment, detail=detail, columns=columns)
+        if send:
+            enqueue(conn, draft_id, at=moment)
+    return get_invoice(db.connection(), draft_id)
+
+
+def update_deadline(
+    db: Database,
+    invoice_id: int,
+    deadline: datetime | None,
+    *,
+    reason: str,
+    now: Callable[[], datetime],
+) -> None:
+    """Store a new deadline (e.g. ``invoice_deadline`` after a failure announcement)."""
+    if deadline is not None and (deadline.tzinfo is None or deadline.utcoffset() is None):
+        raise IssueError(_("The deadline must carry a time zone."))
+    with db.transaction() as conn:
+        set_deadline(conn, invoice_id, deadline, at=now(), reason=reason)
+
+
+def queue_for_sending(db: Database, invoice_id: int, *, now: Callable[[], datetime]) -> None:
+    """issued → queued for an invoice issued with ``send=False``."""
+    with db.transaction() as conn:
+        enqueue(conn, invoice_id, at=now())
+
+
+def start_technical_correction(
+    db: Database, rejected_id: int, *, now: Callable[[], datetime]
+) -> int:
+    """A new draft linked to rejected invoice ``rejected_id``, with its content and number.
+
+    KSeF accepts one technical correction per original (``hashOfCorrectedInvoice`` is the
+    rejected file's hash; the outbox item carries it). A correction that is itself still
+    on its way or accepted blocks another.
+    """
+    moment = now()
+    with db.transaction() as conn:
+        original = get_invoice(conn, rejected_id)
+        if original.state is not InvoiceState.REJECTED:
+            raise IllegalTransition(rejected_id, original.state, InvoiceState.REJECTED)
+        busy = conn.execute(
+            "SELECT id FROM invoices WHERE corrects_id = ? AND state <> 'rejected'",
+            (rejected_id,),
+        ).fetchone()
+        if busy is not None:
+            raise IssueError(
+                _("Invoice {id} already has a technical correction ({other}).").format(
+                    id=rejected_id, other=busy[0]
+                )
+            )
+        return create_draft(conn, original.invoice, now=moment, corrects_id=rejected_id)

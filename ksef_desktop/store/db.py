@@ -1,0 +1,217 @@
+"""The SQLite connection: pragmas, one connection per thread, transactions, migrations.
+
+DESIGN.md §4. The schema version lives in ``PRAGMA user_version``; the migration steps
+are a list (``schema.MIGRATIONS``), step ``i`` taking the database from version ``i`` to
+``i + 1``. Before an existing database is migrated it is copied with SQLite's backup
+API to ``<db>.bak-v<old version>``; all pending steps and the new version number are one
+transaction, so a failing step leaves the database exactly as it was.
+
+Connections run in autocommit mode (``isolation_level=None``); a write is grouped with
+``Database.transaction()``, which takes the write lock at once (``BEGIN IMMEDIATE``) so
+two writers queue instead of failing half-way.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from ksef_desktop.paths import PRIVATE_FILE_MODE, create_private_file, ensure_private_dir, is_posix
+
+#: One migration step: runs inside the migration transaction on the given connection.
+Migration = Callable[[sqlite3.Connection], None]
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+class StoreError(Exception):
+    """Base of the store's typed errors."""
+
+
+class MigrationError(StoreError):
+    """A migration step failed; the database was left at ``from_version``."""
+
+    def __init__(self, from_version: int, to_version: int, cause: BaseException) -> None:
+        super().__init__(
+            f"migrating the database from version {from_version} to {to_version} failed: {cause}"
+        )
+        self.from_version = from_version
+        self.to_version = to_version
+
+
+class DatabaseTooNew(StoreError):
+    """The file was written by a newer program (its user_version is above ours)."""
+
+    def __init__(self, found: int, known: int) -> None:
+        super().__init__(f"the database has schema version {found}; this program knows {known}")
+        self.found = found
+        self.known = known
+
+
+def split_sql(script: str) -> list[str]:
+    """Split a script into complete statements (triggers' inner ``;`` included)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        raise ValueError(f"incomplete SQL statement: {buffer.strip()[:80]!r}")
+    return statements
+
+
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Execute ``script`` statement by statement inside the current transaction.
+
+    (``executescript`` would COMMIT the transaction first.)
+    """
+    for statement in split_sql(script):
+        conn.execute(statement)
+
+
+def _configure(conn: sqlite3.Connection) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise StoreError(f"the database refused WAL mode (got {mode!r})")
+    # In WAL mode NORMAL is durable across application crashes (only a power cut can
+    # lose the last transactions, never corrupt the file).
+    conn.execute("PRAGMA synchronous = NORMAL")
+
+
+def open_connection(path: Path) -> sqlite3.Connection:
+    """A configured connection to ``path``, creating the file 0600 if it is new."""
+    ensure_private_dir(path.parent)
+    create_private_file(path)
+    if is_posix() and (path.stat().st_mode & 0o777) != PRIVATE_FILE_MODE:
+        path.chmod(PRIVATE_FILE_MODE)
+    # check_same_thread=False only so that close_all() can close every connection at
+    # shutdown; each connection is still used by the one thread that opened it.
+    conn = sqlite3.connect(
+        path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+    )
+    try:
+        _configure(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def backup_to(conn: sqlite3.Connection, target: Path) -> None:
+    """Copy the database behind ``conn`` to ``target`` (mode 0600) with the backup API."""
+    target.unlink(missing_ok=True)
+    create_private_file(target)
+    dest = sqlite3.connect(target)
+    try:
+        conn.backup(dest)
+    finally:
+        dest.close()
+
+
+def backup_path(path: Path, version: int) -> Path:
+    return path.with_name(f"{path.name}.bak-v{version}")
+
+
+def migrate(conn: sqlite3.Connection, path: Path, steps: Sequence[Migration]) -> int:
+    """Bring the database to ``len(steps)``; return the version it had before."""
+    target = len(steps)
+    current = user_version(conn)
+    if current > target:
+        raise DatabaseTooNew(current, target)
+    if current == target:
+        return current
+    if current > 0:
+        backup_to(conn, backup_path(path, current))
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Another process may have migrated while we waited for the lock.
+        current = user_version(conn)
+        for index in range(current, target):
+            steps[index](conn)
+        conn.execute(f"PRAGMA user_version = {int(target)}")
+        fk_problems = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if fk_problems:
+            raise StoreError(f"foreign key violations after migration: {fk_problems[:5]}")
+    except BaseException as exc:
+        conn.execute("ROLLBACK")
+        raise MigrationError(current, target, exc) from exc
+    conn.execute("COMMIT")
+    return current
+
+
+class Database:
+    """The database file; hands each thread its own connection on demand."""
+
+    def __init__(self, path: Path, migrations: Sequence[Migration] | None = None) -> None:
+        if migrations is None:
+            from ksef_desktop.store.schema import MIGRATIONS
+
+            migrations = MIGRATIONS
+        self.path = path
+        self._migrations = tuple(migrations)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[sqlite3.Connection] = []
+        conn = self.connection()
+        self.migrated_from = migrate(conn, path, self._migrations)
+
+    @property
+    def version(self) -> int:
+        return len(self._migrations)
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = open_connection(self.path)
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on any exception)."""
+        conn = self.connection()
+        if conn.in_transaction:
+            raise StoreError("a transaction is already open on this thread's connection")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the whole database at ``target`` (mode 0600)."""
+        backup_to(self.connection(), target)
+
+    def close(self) -> None:
+        """Close this thread's connection (another call to ``connection`` reopens)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            self._local.conn = None
+            with self._lock:
+                self._all.remove(conn)
+            conn.close()
+
+    def close_all(self) -> None:
+        """Close every connection; call only when no other thread uses the database."""
+        with self._lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            conn.close()
+        self._local = threading.local()

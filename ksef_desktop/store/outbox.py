@@ -1,0 +1,380 @@
+"""The submission outbox: what the sending service works through, one transaction per step.
+
+An invoice enters the outbox in the transaction that queues it (``enqueue``) and leaves
+it only with KSeF's verdict (accepted or rejected). ``claim`` hands out due items, the
+most urgent deadline first, under a lease: a sender that dies loses its lease and the
+item becomes due again. Resending after a crash is safe: KSeF answers a resend with 440
+(duplicate), and ``adopt_duplicate`` records the original KSeF number. An accepted
+invoice is final: accepting it again is a no-op and it is never handed out again.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from ksef_desktop.i18n import _
+from ksef_desktop.store.archive import Archive, FileKind
+from ksef_desktop.store.db import Database, StoreError
+from ksef_desktop.store.invoices import sha256_pair
+from ksef_desktop.store.states import InvoiceState, UnknownInvoice, current_state, transition
+from ksef_desktop.store.timefmt import from_db, opt_from_db, to_db
+
+S = InvoiceState
+
+
+class NotInOutbox(StoreError):
+    def __init__(self, invoice_id: int) -> None:
+        super().__init__(f"invoice {invoice_id} is not in the outbox")
+        self.invoice_id = invoice_id
+
+
+class KsefNumberConflict(StoreError):
+    """An accepted invoice reported accepted again under a different KSeF number."""
+
+
+class DuplicateMismatch(StoreError):
+    """KSeF says "duplicate" but the original's hash is not ours: a different invoice with
+    the same seller, kind and number was accepted before. Not adopted."""
+
+    def __init__(self, invoice_id: int, ours: str, theirs: str) -> None:
+        super().__init__(f"invoice {invoice_id}: duplicate with another hash ({theirs} ≠ {ours})")
+        self.invoice_id = invoice_id
+
+    def message(self) -> str:
+        return _(
+            "KSeF already holds a different invoice with the same number (invoice {id}). "
+            "Check the numbering and issue the invoice under a new number."
+        ).format(id=self.invoice_id)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Delay before attempt ``n + 1`` after ``n`` failures: base·2ⁿ⁻¹, at most ``cap``."""
+
+    base: timedelta = timedelta(seconds=30)
+    cap: timedelta = timedelta(minutes=30)
+
+    def delay(self, failures: int) -> timedelta:
+        delay: timedelta = self.base * (2 ** max(failures - 1, 0))
+        return min(delay, self.cap)
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    invoice_id: int
+    number: str
+    xml: bytes
+    sha256_b64: str
+    mode: str | None
+    deadline: datetime | None
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    #: Base64 SHA-256 of the rejected invoice this one technically corrects
+    hash_of_corrected: str | None
+    session_ref: str | None
+    invoice_ref: str | None
+
+
+_ITEM_SELECT = (
+    "SELECT i.id, i.number, d.xml, i.sha256_b64, i.mode, i.deadline, o.attempts, "
+    "o.next_attempt_at, o.last_error, c.sha256_b64, o.session_ref, o.invoice_ref "
+    "FROM outbox o JOIN invoices i ON i.id = o.invoice_id "
+    "JOIN invoice_documents d ON d.invoice_id = i.id "
+    "LEFT JOIN invoices c ON c.id = i.corrects_id"
+)
+_ORDER = " ORDER BY i.deadline IS NULL, i.deadline, o.next_attempt_at, i.id"
+
+
+def _item(row: Any) -> OutboxItem:
+    return OutboxItem(
+        invoice_id=int(row[0]),
+        number=row[1],
+        xml=bytes(row[2]),
+        sha256_b64=row[3],
+        mode=row[4],
+        deadline=opt_from_db(row[5]),
+        attempts=int(row[6]),
+        next_attempt_at=from_db(row[7]),
+        last_error=row[8],
+        hash_of_corrected=row[9],
+        session_ref=row[10],
+        invoice_ref=row[11],
+    )
+
+
+def enqueue(conn: sqlite3.Connection, invoice_id: int, *, at: datetime, detail: str = "") -> None:
+    """issued → queued and the outbox row, on the caller's transaction."""
+    transition(conn, invoice_id, S.QUEUED, at=at, detail=detail)
+    conn.execute(
+        "INSERT INTO outbox (invoice_id, state, attempts, next_attempt_at, created_at, updated_at)"
+        " VALUES (?, 'pending', 0, ?, ?, ?)",
+        (invoice_id, to_db(at), to_db(at), to_db(at)),
+    )
+
+
+def add_upo(
+    conn: sqlite3.Connection,
+    archive: Archive,
+    data: bytes,
+    *,
+    at: datetime,
+    invoice_id: int | None = None,
+    session_ref: str | None = None,
+) -> str:
+    """Archive a UPO (of one invoice or of a whole session); return its archive path."""
+    b64, hexd = sha256_pair(data)
+    relpath = archive.upo_relpath(at, hexd)
+    archive.put(conn, FileKind.UPO, relpath, data, now=at)
+    conn.execute(
+        "INSERT INTO upos (invoice_id, session_ref, relpath, sha256_b64, received_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (invoice_id, session_ref, relpath, b64, to_db(at)),
+    )
+    return relpath
+
+
+class Outbox:
+    def __init__(
+        self,
+        db: Database,
+        archive: Archive,
+        now: Callable[[], datetime],
+        *,
+        lease: timedelta = timedelta(minutes=5),
+        backoff: Backoff | None = None,
+    ) -> None:
+        self._db = db
+        self._archive = archive
+        self._now = now
+        self._lease = lease
+        self._backoff = backoff or Backoff()
+
+    def _outbox_state(self, conn: sqlite3.Connection, invoice_id: int) -> str:
+        row = conn.execute(
+            "SELECT state FROM outbox WHERE invoice_id = ?", (invoice_id,)
+        ).fetchone()
+        if row is None:
+            current_state(conn, invoice_id)  # UnknownInvoice when there is no such invoice
+            raise NotInOutbox(invoice_id)
+        return str(row[0])
+
+    def claim(self, limit: int = 10) -> list[OutboxItem]:
+        """Up to ``limit`` due items, most urgent deadline first, leased to the caller."""
+        now = self._now()
+        stamp = to_db(now)
+        with self._db.transaction() as conn:
+            rows = conn.execute(
+                f"{_ITEM_SELECT} WHERE i.state = 'queued' AND ("
+                "(o.state = 'pending' AND o.next_attempt_at <= ?) OR "
+                f"(o.state = 'claimed' AND o.claimed_until <= ?)){_ORDER} LIMIT ?",
+                (stamp, stamp, limit),
+            ).fetchall()
+            until = to_db(now + self._lease)
+            conn.executemany(
+                "UPDATE outbox SET state = 'claimed', claimed_until = ?, updated_at = ? "
+                "WHERE invoice_id = ?",
+                [(until, stamp, row[0]) for row in rows],
+            )
+        return [_item(row) for row in rows]
+
+    def release_claims(self) -> int:
+        """Hand back every claim (left by a process that died): due again at once.
+
+        One sender works on a data directory at a time; even when two did, KSeF's
+        duplicate check and ``adopt_duplicate`` keep every invoice accepted once.
+        """
+        stamp = to_db(self._now())
+        with self._db.transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE outbox SET state = 'pending', claimed_until = NULL, next_attempt_at = ?, "
+                "updated_at = ? WHERE state = 'claimed'",
+                (stamp, stamp),
+            )
+        return int(cursor.rowcount)
+
+    def awaiting_verdict(self) -> list[OutboxItem]:
+        """Sent items whose KSeF status has to be polled (resumed after a restart too)."""
+        conn = self._db.connection()
+        rows = conn.execute(
+            f"{_ITEM_SELECT} WHERE o.state = 'sent' AND i.state = 'sent'{_ORDER}"
+        ).fetchall()
+        return [_item(row) for row in rows]
+
+    def pending(self) -> list[OutboxItem]:
+        """Every item not yet decided, due or not (for the UI and for resuming)."""
+        conn = self._db.connection()
+        rows = conn.execute(f"{_ITEM_SELECT} WHERE o.state <> 'done'{_ORDER}").fetchall()
+        return [_item(row) for row in rows]
+
+    def mark_sent(self, invoice_id: int, *, session_ref: str, invoice_ref: str) -> None:
+        """queued → sent: KSeF took the file (session and invoice reference numbers)."""
+        now = self._now()
+        with self._db.transaction() as conn:
+            self._outbox_state(conn, invoice_id)
+            transition(
+                conn,
+                invoice_id,
+                S.SENT,
+                at=now,
+                detail=f"session {session_ref} invoice {invoice_ref}",
+            )
+            conn.execute(
+                "UPDATE outbox SET state = 'sent', attempts = attempts + 1, claimed_until = NULL, "
+                "session_ref = ?, invoice_ref = ?, last_error = NULL, updated_at = ? "
+                "WHERE invoice_id = ?",
+                (session_ref, invoice_ref, to_db(now), invoice_id),
+            )
+
+    def mark_failed(self, invoice_id: int, error: str) -> datetime:
+        """A send attempt failed for the environment's reasons; due again after a backoff."""
+        now = self._now()
+        with self._db.transaction() as conn:
+            state = self._outbox_state(conn, invoice_id)
+            if state not in ("pending", "claimed"):
+                raise StoreError(f"invoice {invoice_id}: outbox item is {state}, not being sent")
+            attempts = int(
+                conn.execute(
+                    "SELECT attempts FROM outbox WHERE invoice_id = ?", (invoice_id,)
+                ).fetchone()[0]
+            )
+            due = now + self._backoff.delay(attempts + 1)
+            conn.execute(
+                "UPDATE outbox SET state = 'pending', attempts = attempts + 1, "
+                "claimed_until = NULL, next_attempt_at = ?, last_error = ?, updated_at = ? "
+                "WHERE invoice_id = ?",
+                (to_db(due), error, to_db(now), invoice_id),
+            )
+            conn.execute(
+                "INSERT INTO events (invoice_id, at, from_state, to_state, detail) "
+                "VALUES (?, ?, 'queued', 'queued', ?)",
+                (invoice_id, to_db(now), f"attempt {attempts + 1} failed: {error}"),
+            )
+        return due
+
+    def requeue(self, invoice_id: int, reason: str) -> None:
+        """sent → queued: the session was lost before a verdict; send the same bytes again."""
+        now = self._now()
+        with self._db.transaction() as conn:
+            self._outbox_state(conn, invoice_id)
+            transition(conn, invoice_id, S.QUEUED, at=now, detail=reason)
+            conn.execute(
+                "UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ?, "
+                "updated_at = ? WHERE invoice_id = ?",
+                (to_db(now), reason, to_db(now), invoice_id),
+            )
+
+    def mark_accepted(
+        self,
+        invoice_id: int,
+        ksef_number: str,
+        *,
+        upo: bytes | None = None,
+        session_ref: str | None = None,
+        detail: str = "",
+    ) -> bool:
+        """→ accepted with its KSeF number (and UPO). False when it already was (no-op)."""
+        now = self._now()
+        with self._db.transaction() as conn:
+            return self._accept(conn, invoice_id, ksef_number, now, upo, session_ref, detail)
+
+    def _accept(
+        self,
+        conn: sqlite3.Connection,
+        invoice_id: int,
+        ksef_number: str,
+        now: datetime,
+        upo: bytes | None,
+        session_ref: str | None,
+        detail: str,
+    ) -> bool:
+        row = conn.execute(
+            "SELECT state, ksef_number FROM invoices WHERE id = ?", (invoice_id,)
+        ).fetchone()
+        if row is None:
+            raise UnknownInvoice(invoice_id)
+        if row[0] == S.ACCEPTED:
+            if row[1] != ksef_number:
+                raise KsefNumberConflict(
+                    f"invoice {invoice_id} is accepted as {row[1]}, not {ksef_number}"
+                )
+            return False
+        self._outbox_state(conn, invoice_id)
+        transition(
+            conn,
+            invoice_id,
+            S.ACCEPTED,
+            at=now,
+            detail=detail or f"KSeF number {ksef_number}",
+            columns={"ksef_number": ksef_number, "accepted_at": to_db(now)},
+        )
+        conn.execute(
+            "UPDATE outbox SET state = 'done', claimed_until = NULL, updated_at = ? "
+            "WHERE invoice_id = ?",
+            (to_db(now), invoice_id),
+        )
+        if upo is not None:
+            add_upo(
+                conn, self._archive, upo, at=now, invoice_id=invoice_id, session_ref=session_ref
+            )
+        return True
+
+    def mark_rejected(self, invoice_id: int, code: int, details: str) -> None:
+        """→ rejected with KSeF's code and details (a technical correction may follow)."""
+        now = self._now()
+        with self._db.transaction() as conn:
+            self._outbox_state(conn, invoice_id)
+            transition(
+                conn,
+                invoice_id,
+                S.REJECTED,
+                at=now,
+                detail=f"{code}: {details}",
+                columns={"rejection_code": code, "rejection_details": details},
+            )
+            conn.execute(
+                "UPDATE outbox SET state = 'done', claimed_until = NULL, last_error = ?, "
+                "updated_at = ? WHERE invoice_id = ?",
+                (f"{code}: {details}", to_db(now), invoice_id),
+            )
+
+    def adopt_duplicate(
+        self,
+        invoice_id: int,
+        original_ksef_number: str,
+        *,
+        original_hash_b64: str | None = None,
+        original_session_ref: str | None = None,
+    ) -> bool:
+        """KSeF said 440 (duplicate): ours was accepted before; adopt the original number.
+
+        With ``original_hash_b64`` (from the original's metadata) the hashes must match,
+        otherwise ``DuplicateMismatch``: another invoice holds this number in KSeF.
+        """
+        now = self._now()
+        with self._db.transaction() as conn:
+            row = conn.execute(
+                "SELECT sha256_b64 FROM invoices WHERE id = ?", (invoice_id,)
+            ).fetchone()
+            if row is None:
+                raise UnknownInvoice(invoice_id)
+            if original_hash_b64 is not None and original_hash_b64 != row[0]:
+                raise DuplicateMismatch(invoice_id, row[0], original_hash_b64)
+            detail = f"duplicate (440): adopted {original_ksef_number}"
+            if original_session_ref:
+                detail += f" from session {original_session_ref}"
+            return self._accept(conn, invoice_id, original_ksef_number, now, None, None, detail)
+
+    def add_upo(
+        self, data: bytes, *, invoice_id: int | None = None, session_ref: str | None = None
+    ) -> str:
+        """Archive a UPO that arrived later than the verdict (or a session's UPO)."""
+        now = self._now()
+        with self._db.transaction() as conn:
+            return add_upo(
+                conn, self._archive, data, at=now, invoice_id=invoice_id, session_ref=session_ref
+            )

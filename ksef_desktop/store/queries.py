@@ -1,0 +1,237 @@
+"""What the invoice list shows: pages (keyset paging, sortable), filters, due-soon count.
+
+Filters: buyer (a substring of the name or identifier, case-insensitive, Polish letters
+included), states, and an issue-date range. Paging is by keyset: a page ends with a
+``Cursor`` (the last row's sort key and id) and the next page starts after it, so a
+page costs the same at the start and at the end of 100 000 invoices.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from ksef_desktop.store.invoices import fold, from_minor
+from ksef_desktop.store.states import InvoiceState
+from ksef_desktop.store.timefmt import opt_from_db, to_db
+
+
+class SortKey(StrEnum):
+    ISSUE_DATE = "issue_date"
+    NUMBER = "number"
+    BUYER = "buyer"
+    GROSS = "gross"
+
+
+_SORT_SQL = {
+    SortKey.ISSUE_DATE: "issue_date",
+    SortKey.NUMBER: "IFNULL(number, '')",
+    SortKey.BUYER: "buyer_search",
+    SortKey.GROSS: "gross_minor",
+}
+
+_ID_LIKE = re.compile(r"[0-9][0-9 \-]*")
+
+
+@dataclass(frozen=True)
+class InvoiceFilter:
+    buyer: str | None = None
+    states: frozenset[InvoiceState] | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the next page starts: after the row with this sort value and id."""
+
+    value: str | int
+    id: int
+
+
+@dataclass(frozen=True)
+class ListRow:
+    id: int
+    state: InvoiceState
+    kind: str
+    number: str | None
+    issue_date: date
+    buyer_name: str
+    buyer_id: str
+    gross: Decimal
+    currency: str
+    mode: str | None
+    deadline: datetime | None
+    ksef_number: str | None
+    rejection_code: int | None
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[ListRow]
+    next: Cursor | None  # None: this was the last page
+
+
+def _needle(text: str) -> str:
+    text = text.strip()
+    if _ID_LIKE.fullmatch(text):
+        return re.sub(r"[ \-]", "", text)  # "526-587-76-35" finds NIP 5265877635
+    return fold(text)
+
+
+_BUYER_IN = "buyer_search IN (SELECT search FROM buyers WHERE instr(search, ?) > 0)"
+
+
+def _where(flt: InvoiceFilter, *, buyer: bool = True) -> tuple[list[str], list[Any]]:
+    clauses: list[str] = []
+    args: list[Any] = []
+    if buyer and flt.buyer and flt.buyer.strip():
+        clauses.append(_BUYER_IN)
+        args.append(_needle(flt.buyer))
+    if flt.states is not None:
+        states = sorted(s.value for s in flt.states)
+        if not states:
+            clauses.append("0")
+        else:
+            clauses.append(f"state IN ({', '.join('?' for _ in states)})")
+            args.extend(states)
+    if flt.date_from is not None:
+        clauses.append("issue_date >= ?")
+        args.append(flt.date_from.isoformat())
+    if flt.date_to is not None:
+        clauses.append("issue_date <= ?")
+        args.append(flt.date_to.isoformat())
+    return clauses, args
+
+
+def _joined(clauses: list[str]) -> str:
+    return f" WHERE {' AND '.join(clauses)}" if clauses else ""
+
+
+_COLUMNS = (
+    "id, state, kind, number, issue_date, buyer_name, buyer_id, gross_minor, currency, mode, "
+    "deadline, ksef_number, rejection_code"
+)
+
+
+def _row(row: Any) -> ListRow:
+    return ListRow(
+        id=int(row[0]),
+        state=InvoiceState(row[1]),
+        kind=row[2],
+        number=row[3],
+        issue_date=date.fromisoformat(row[4]),
+        buyer_name=row[5],
+        buyer_id=row[6],
+        gross=from_minor(int(row[7])),
+        currency=row[8],
+        mode=row[9],
+        deadline=opt_from_db(row[10]),
+        ksef_number=row[11],
+        rejection_code=row[12],
+    )
+
+
+#: A buyer search matching at most this many invoices is answered from the buyer index
+#: (fetch the matches, sort them); one matching more walks the list in order instead.
+FEW_BUYER_ROWS = 3000
+
+#: States that few invoices are in for long: a filter on them uses the state index.
+_RARE_STATES = frozenset(InvoiceState) - {InvoiceState.ACCEPTED}
+
+
+def list_invoices(
+    conn: sqlite3.Connection,
+    flt: InvoiceFilter | None = None,
+    *,
+    sort: SortKey = SortKey.ISSUE_DATE,
+    descending: bool = True,
+    after: Cursor | None = None,
+    limit: int = 50,
+) -> Page:
+    """One page of the invoice list, ``limit`` rows after ``after``.
+
+    A buyer search is a substring, which no index can seek. It is matched against the
+    few distinct buyer texts (table ``buyers``) and the matching invoices counted on the
+    buyer index; few matches are fetched through that index and sorted, many are found
+    by walking the list in order (they turn up quickly). A filter on states other than
+    "accepted" (where most invoices end up) reads the state index.
+    """
+    flt = flt or InvoiceFilter()
+    clauses, args = _where(flt, buyer=False)
+    hint = ""
+    if flt.buyer and flt.buyer.strip():
+        needle = _needle(flt.buyer)
+        matches = conn.execute(
+            f"SELECT count(*) FROM invoices INDEXED BY invoices_by_buyer WHERE {_BUYER_IN}",  # noqa: S608
+            (needle,),
+        ).fetchone()[0]
+        if matches == 0:
+            return Page([], None)
+        if matches <= FEW_BUYER_ROWS:
+            clauses.insert(0, _BUYER_IN)
+            hint = " INDEXED BY invoices_by_buyer"
+        else:
+            clauses.insert(0, "instr(buyer_search, ?) > 0")
+        args.insert(0, needle)
+    if not hint and flt.states and flt.states <= _RARE_STATES:
+        hint = " INDEXED BY invoices_by_state_date"
+    key = _SORT_SQL[sort]
+    if after is not None:
+        clauses.append(f"({key}, id) {'<' if descending else '>'} (?, ?)")
+        args.extend([after.value, after.id])
+    direction = "DESC" if descending else "ASC"
+    rows = conn.execute(
+        f"SELECT {_COLUMNS}, {key} FROM invoices{hint}{_joined(clauses)} "  # noqa: S608
+        f"ORDER BY {key} {direction}, id {direction} LIMIT ?",
+        (*args, limit + 1),
+    ).fetchall()
+    return _page(rows, limit)
+
+
+def _page(raw: list[Any], limit: int) -> Page:
+    more = len(raw) > limit
+    raw = raw[:limit]
+    cursor = Cursor(raw[-1][-1], int(raw[-1][0])) if more and raw else None
+    return Page([_row(r) for r in raw], cursor)
+
+
+def count_invoices(conn: sqlite3.Connection, flt: InvoiceFilter | None = None) -> int:
+    clauses, args = _where(flt or InvoiceFilter())
+    return int(conn.execute(f"SELECT count(*) FROM invoices{_joined(clauses)}", args).fetchone()[0])  # noqa: S608
+
+
+_DUE_SOON = (
+    "FROM invoices i WHERE i.deadline IS NOT NULL "
+    "AND i.state IN ('issued','queued','sent','rejected') AND i.deadline <= ? "
+    "AND NOT (i.state = 'rejected' AND EXISTS "
+    "(SELECT 1 FROM invoices c WHERE c.corrects_id = i.id))"
+)
+
+
+def count_due_soon(
+    conn: sqlite3.Connection, now: datetime, within: timedelta = timedelta(hours=24)
+) -> int:
+    """Invoices not yet in KSeF whose deadline is within ``within`` of ``now`` (or past).
+
+    A rejected invoice counts until a technical correction takes its place.
+    """
+    row = conn.execute(f"SELECT count(*) {_DUE_SOON}", (to_db(now + within),)).fetchone()
+    return int(row[0])
+
+
+def due_soon(
+    conn: sqlite3.Connection, now: datetime, within: timedelta = timedelta(hours=24)
+) -> list[ListRow]:
+    """The invoices ``count_due_soon`` counts, most urgent first."""
+    columns = ", ".join(f"i.{c.strip()}" for c in _COLUMNS.split(","))
+    rows = conn.execute(
+        f"SELECT {columns} {_DUE_SOON} ORDER BY i.deadline, i.id",
+        (to_db(now + within),),
+    ).fetchall()
+    return [_row(r) for r in rows]

@@ -1,0 +1,87 @@
+"""Build the one-folder bundle with PyInstaller and run the program from it.
+
+This is the frozen-executable smoke test (DESIGN.md §11, qutebrowser): resources,
+translations, schemas, keyring backends and holidays must all be inside the bundle.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ksef_desktop import __version__
+from tests.conftest import DATA, OFFICIAL_SAMPLES
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("bundle")
+    env = {**os.environ, "PYTHON": sys.executable, "WORKPATH": str(out / "work")}
+    subprocess.run(
+        [str(ROOT / "packaging" / "build.sh"), str(out / "dist")],
+        env=env,
+        check=True,
+        timeout=1200,
+        capture_output=True,
+    )
+    exe = out / "dist" / "ksef-desktop" / "ksef-desktop"
+    assert exe.is_file()
+    return exe
+
+
+def run(exe: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    result: subprocess.CompletedProcess[str] = subprocess.run(
+        [str(exe), *args], capture_output=True, text=True, timeout=120, check=False
+    )
+    return result
+
+
+def test_version(bundle: Path) -> None:
+    out = run(bundle, "--version")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == f"ksef-desktop {__version__}"
+
+
+def test_both_launchers_are_there(bundle: Path) -> None:
+    assert (bundle.parent / "ksef-desktop-gui").is_file()
+
+
+def test_validate_uses_the_bundled_schema_and_polish_catalog(bundle: Path) -> None:
+    good = run(bundle, "validate", *map(str, OFFICIAL_SAMPLES))
+    assert good.returncode == 0, good.stdout + good.stderr
+    bad = run(bundle, "validate", str(DATA / "preflight" / "bom.xml"))
+    assert bad.returncode == 1
+    assert "BOM" in bad.stdout
+    assert "Plik" in bad.stdout or "plik" in bad.stdout  # Polish, from the bundled catalog
+
+
+def test_deadline_uses_the_bundled_holidays(bundle: Path) -> None:
+    # 24 December 2025 is a public holiday: the next business day after 23 Dec is 29 Dec.
+    out = run(bundle, "deadline", "--mode", "offline24", "--issued", "2025-12-23")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "2025-12-29"
+
+
+def test_sandbox_starts_and_prints_its_addresses(bundle: Path) -> None:
+    with subprocess.Popen(
+        [str(bundle), "sandbox", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            first = json.loads(proc.stdout.readline())
+            assert first["base_url"].startswith("http://127.0.0.1:")
+            assert first["tokens"]
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)

@@ -1,0 +1,170 @@
+"""The small tables: sessions and UPOs, contractors, settings (never secrets)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from ksef_desktop.domain.invoice import Address, EuVatNumber, Party, PolishNip
+from ksef_desktop.domain.offline import OfflineMode
+from ksef_desktop.store.contractors import (
+    UnknownContractor,
+    delete_contractor,
+    get_contractor,
+    save_contractor,
+    search_contractors,
+)
+from ksef_desktop.store.outbox import Outbox
+from ksef_desktop.store.sessions import (
+    SessionRecord,
+    get_session,
+    invoices_of_session,
+    list_sessions,
+    record_session,
+    upos,
+)
+from ksef_desktop.store.settings import (
+    SecretRefused,
+    all_settings,
+    delete_setting,
+    get_setting,
+    set_setting,
+)
+from tests.unit.test_store_outbox import KSEF_NUMBER, UPO, World
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    w = World(tmp_path)
+    yield w
+    w.store.close()
+
+
+def test_sessions_are_upserted_and_listed_newest_first(world: World) -> None:
+    t0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    conn = world.store.db.connection()
+    for n in range(5):
+        record_session(
+            conn,
+            SessionRecord(
+                reference=f"20260302-SO-{n:010d}-00",
+                environment="sandbox" if n % 2 else "test",
+                kind="online",
+                opened_at=t0 + timedelta(minutes=n),
+                updated_at=t0 + timedelta(minutes=n),
+                status_code=100,
+                status_text="Sesja interaktywna otwarta",
+            ),
+        )
+    closed = SessionRecord(
+        reference="20260302-SO-0000000001-00",
+        environment="sandbox",
+        kind="online",
+        opened_at=t0 + timedelta(minutes=1),
+        updated_at=t0 + timedelta(hours=1),
+        status_code=200,
+        status_text="Sesja interaktywna przetworzona pomyślnie",
+        closed_at=t0 + timedelta(minutes=30),
+        invoice_count=3,
+        success_count=2,
+        failed_count=1,
+    )
+    record_session(conn, closed)
+    assert get_session(conn, closed.reference) == closed
+    assert get_session(conn, "nope") is None
+    everything = list_sessions(conn)
+    assert [s.reference for s in everything] == [
+        f"20260302-SO-{n:010d}-00" for n in (4, 3, 2, 1, 0)
+    ]
+    assert len(everything) == 5
+    sandbox = list_sessions(conn, environment="sandbox")
+    assert {s.environment for s in sandbox} == {"sandbox"}
+    assert len(sandbox) == 2
+    page2 = list_sessions(conn, before=everything[1].opened_at, limit=2)
+    assert page2 == everything[2:4]
+
+
+def test_upos_per_invoice_and_per_session(world: World) -> None:
+    invoice = world.issue()
+    outbox = Outbox(world.store.db, world.store.archive, world.clock)
+    outbox.claim()
+    outbox.mark_sent(invoice, session_ref="S-9", invoice_ref="I-9")
+    outbox.mark_accepted(invoice, KSEF_NUMBER, upo=UPO, session_ref="S-9")
+    session_upo = b"<UPO>session S-9</UPO>"
+    outbox.add_upo(session_upo, session_ref="S-9")
+    conn = world.store.db.connection()
+    assert invoices_of_session(conn, "S-9") == [invoice]
+    [mine] = upos(conn, invoice_id=invoice)
+    assert world.store.archive.read(conn, mine.relpath) == UPO
+    by_session = upos(conn, session_ref="S-9")
+    assert {world.store.archive.read(conn, u.relpath) for u in by_session} == {UPO, session_upo}
+    with pytest.raises(ValueError, match="either"):
+        upos(conn)
+
+
+def test_contractors(world: World) -> None:
+    conn = world.store.db.connection()
+    now = world.clock()
+    zabka = Party(PolishNip("1111111111"), "Żabka Polska", Address("PL", "ul. Krzywa 2"))
+    berlin = Party(EuVatNumber("DE", "123456789"), "Berliner Bäckerei GmbH")
+    first = save_contractor(conn, zabka, now=now)
+    second = save_contractor(conn, berlin, now=now)
+    assert get_contractor(conn, first).party == zabka
+    assert [c.id for c in search_contractors(conn, "ŻABKA")] == [first]
+    assert [c.id for c in search_contractors(conn, "de1234")] == [second]
+    assert [c.id for c in search_contractors(conn, "")] == [second, first]
+    renamed = Party(PolishNip("1111111111"), "Żabka Polska S.A.")
+    save_contractor(conn, renamed, now=now, contractor_id=first)
+    assert get_contractor(conn, first).party == renamed
+    delete_contractor(conn, second)
+    with pytest.raises(UnknownContractor):
+        get_contractor(conn, second)
+    with pytest.raises(UnknownContractor):
+        save_contractor(conn, berlin, now=now, contractor_id=second)
+
+
+@pytest.mark.parametrize(
+    "key", ["ksef_token", "KSeF.Token.prod", "password", "offline_private_key", "api-key", "pin"]
+)
+def test_settings_refuse_secrets(world: World, key: str) -> None:
+    conn = world.store.db.connection()
+    with pytest.raises(SecretRefused) as info:
+        set_setting(conn, key, "x")
+    assert "magazynie haseł" in info.value.message()
+    assert get_setting(conn, key) is None
+
+
+def test_settings_round_trip(world: World) -> None:
+    conn = world.store.db.connection()
+    set_setting(conn, "environment", "sandbox")
+    set_setting(conn, "default_series", "FV")
+    set_setting(conn, "environment", "test")
+    assert get_setting(conn, "environment") == "test"
+    assert get_setting(conn, "missing", "dflt") == "dflt"
+    assert all_settings(conn) == {"environment": "test", "default_series": "FV"}
+    delete_setting(conn, "environment")
+    assert get_setting(conn, "environment") is None
+
+
+def test_schema_modes_are_the_domain_modes(world: World) -> None:
+    conn = world.store.db.connection()
+    for mode in OfflineMode:
+        conn.execute("SAVEPOINT probe")
+        conn.execute(
+            "INSERT INTO invoices (kind, issue_date, buyer_name, buyer_search, gross_minor, "
+            "currency, mode, created_at, updated_at) VALUES ('VAT', '2026-01-01', 'x', 'x', 0, "
+            "'PLN', ?, 'x', 'x')",
+            (mode.value,),
+        )
+        conn.execute("ROLLBACK TO probe")
+        conn.execute("RELEASE probe")
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute(
+            "INSERT INTO invoices (kind, issue_date, buyer_name, buyer_search, gross_minor, "
+            "currency, mode, created_at, updated_at) VALUES ('VAT', '2026-01-01', 'x', 'x', 0, "
+            "'PLN', 'offline48', 'x', 'x')"
+        )
