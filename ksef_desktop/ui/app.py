@@ -116,10 +116,10 @@ class Shell:
         s["company_name"] = values.company_name
         s["company_address"] = values.company_address
         s["first_run_done"] = True
-        ctx, token = self.ctx, values.token
+        ctx, token, snapshot = self.ctx, values.token, s.snapshot()
 
         def save(job: object) -> None:
-            ctx.settings.save()
+            ctx.settings.write(snapshot)
             if changed and ctx.env_name != "sandbox" and ctx.sandbox is not None:
                 ctx.close_sandbox()
             if token:
@@ -153,7 +153,8 @@ class Shell:
         def done(result: tuple[str, str]) -> None:
             serial, kept = result
             ctx.settings["offline_certificate"] = kept
-            self.runner.submit(lambda job: ctx.settings.save(), on_error=self._failed)
+            snapshot = ctx.settings.snapshot()
+            self.runner.submit(lambda job: ctx.settings.write(snapshot), on_error=self._failed)
             self.certificate_note = _("Offline certificate {serial} imported.").format(
                 serial=serial
             )

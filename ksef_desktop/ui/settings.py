@@ -86,9 +86,17 @@ class Settings:
     def __iter__(self) -> Iterator[str]:
         return iter(_BY_KEY)
 
+    def snapshot(self) -> dict[str, Any]:
+        """A copy to hand to ``write`` in another thread (the GUI keeps changing this one)."""
+        return dict(self._values)
+
     def save(self) -> None:
+        self.write(self.snapshot())
+
+    def write(self, values: dict[str, Any]) -> None:
+        """Write ``values`` (a ``snapshot()``) to the file, atomically."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        payload = json.dumps(self._values, ensure_ascii=False, indent=1, sort_keys=True)
+        payload = json.dumps(values, ensure_ascii=False, indent=1, sort_keys=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".settings-", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
