@@ -31,16 +31,16 @@ class Option:
 
 OPTIONS: tuple[Option, ...] = (
     Option("first_run_done", False, N_("First-run setup finished")),
-    Option("environment", "sandbox", N_("KSeF environment")),
-    Option("nip", "", N_("Seller's NIP")),
-    Option("company_name", "", N_("Company name")),
-    Option("company_address", "", N_("Address")),
-    Option("offline_certificate", "", N_("Offline certificate (KOD II)")),
-    Option("language", "pl", N_("Language")),
-    Option("stretch_strings", False, N_("Stretch every text (layout check)")),
-    Option("availability_minutes", 5, N_("Check KSeF availability every (minutes)")),
-    Option("declared_offline24", False, N_("I declare offline24 mode (my side is offline)")),
-    Option("notifications", True, N_("Desktop notifications about deadlines")),
+    Option("environment", "sandbox", N_("KSeF &environment")),
+    Option("nip", "", N_("Seller's &NIP")),
+    Option("company_name", "", N_("C&ompany name")),
+    Option("company_address", "", N_("&Address")),
+    Option("offline_certificate", "", N_("Offline certificate (KOD &II)")),
+    Option("language", "pl", N_("&Language")),
+    Option("stretch_strings", False, N_("Stretch every text (la&yout check)")),
+    Option("availability_minutes", 5, N_("Check KSeF availability every (&minutes)")),
+    Option("declared_offline24", False, N_("I &declare offline24 mode (my side is offline)")),
+    Option("notifications", True, N_("Desktop noti&fications about deadlines")),
 )
 
 _BY_KEY = {o.key: o for o in OPTIONS}
