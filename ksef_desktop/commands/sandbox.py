@@ -122,6 +122,13 @@ def run(args: argparse.Namespace) -> int:
             sandbox.start()
         except OSError as exc:
             return _bad(_("Cannot start the sandbox: {error}").format(error=exc))
+        except (ValueError, KeyError, TypeError) as exc:
+            # json.JSONDecodeError is a ValueError: a damaged or foreign state file.
+            return _bad(
+                _("Cannot read the sandbox state file {path}: {error}").format(
+                    path=args.state_file, error=exc
+                )
+            )
         print(json.dumps(sandbox.describe()), flush=True)
         while not stop.wait(0.5):
             pass

@@ -9,7 +9,7 @@ from typing import Any
 
 from ksef_desktop.ksef.api_status import Upo, verified_document
 from ksef_desktop.ksef.errors import ProtocolError
-from ksef_desktop.ksef.models import _opt_str, _req, _str, parse_datetime
+from ksef_desktop.ksef.models import _opt_str, _req, _str, parse_datetime, parser
 from ksef_desktop.ksef.ratelimit import Limit
 from ksef_desktop.ksef.transport import Transport
 
@@ -68,6 +68,7 @@ class InvoiceMetadata:
     hash_of_corrected_invoice: str | None
 
     @classmethod
+    @parser
     def from_json(cls, data: Any) -> InvoiceMetadata:
         seller = _req(data, "seller")
         return cls(
@@ -93,6 +94,7 @@ class QueryInvoicesMetadataResponse:
     invoices: tuple[InvoiceMetadata, ...]
 
     @classmethod
+    @parser
     def from_json(cls, data: Any) -> QueryInvoicesMetadataResponse:
         return cls(
             bool(_req(data, "hasMore")),

@@ -14,7 +14,7 @@ from typing import Any
 
 from ksef_desktop.i18n import N_, _
 from ksef_desktop.ksef.errors import ProtocolError
-from ksef_desktop.ksef.models import parse_datetime
+from ksef_desktop.ksef.models import parse_datetime, parser
 from ksef_desktop.ksef.transport import Transport
 
 AVAILABLE = "AVAILABLE"
@@ -45,6 +45,7 @@ class LatarniaMessage:
     published: datetime | None
 
     @classmethod
+    @parser
     def from_json(cls, data: Any) -> LatarniaMessage:
         if not isinstance(data, dict):
             raise ProtocolError("a Latarnia message is not an object")
@@ -86,6 +87,11 @@ class Availability:
 
 def parse_status(data: Any) -> Availability:
     """The body of GET /status as an ``Availability``."""
+    return _parse_status(None, data)
+
+
+@parser
+def _parse_status(_cls: Any, data: Any) -> Availability:
     if not isinstance(data, dict):
         raise ProtocolError("the Latarnia status is not a JSON object")
     status = str(data.get("status", "")).upper()

@@ -207,6 +207,8 @@ def describe(exc: BaseException) -> str:
         return _(reason) if reason else _(MESSAGES[("http", 403)])
     if isinstance(exc, errors.KsefVerdict):
         sentence = message(exc.kind, exc.code)
+        if sentence is None and exc.kind == "invoice":  # a 400 on sending one invoice
+            sentence = message("exception", exc.code)
         if sentence is None:
             sentence = _("KSeF refused with code {code}: {description}").format(
                 code=exc.code, description=exc.description or "-"

@@ -7,13 +7,32 @@ asks; a missing required field is a ``ProtocolError``); requests serialise with
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from ksef_desktop.ksef.errors import ProtocolError
 
 JSON = dict[str, Any]
+R = TypeVar("R")
+
+
+def parser(from_json: Callable[[Any, Any], R]) -> Callable[[Any, Any], R]:
+    """Make any malformed answer a ``ProtocolError`` (not a TypeError deep in parsing)."""
+
+    @functools.wraps(from_json)
+    def parse(cls: Any, data: Any) -> R:
+        try:
+            return from_json(cls, data)
+        except ProtocolError:
+            raise
+        except (TypeError, AttributeError, ValueError, KeyError, ArithmeticError) as exc:
+            name = getattr(cls, "__name__", "answer")
+            raise ProtocolError(f"malformed {name} from KSeF ({type(exc).__name__})") from None
+
+    return parse
 
 
 def parse_datetime(value: Any) -> datetime:
@@ -72,6 +91,7 @@ class AuthenticationChallengeResponse:
     client_ip: str
 
     @classmethod
+    @parser
     def from_json(cls, data: Any) -> AuthenticationChallengeResponse:
         return cls(
             _str(data, "challenge"),
@@ -87,6 +107,7 @@ class TokenInfo:
     valid_until: datetime
 
     @classmethod
+    @parser
     def from_json(cls, data: Any) -> TokenInfo:
         return cls(_str(data, "token"), parse_datetime(_req(data, "validUntil")))
 
@@ -124,6 +145,7 @@ class AuthenticationInitResponse:
     authentication_token: TokenInfo
 
     @classmethod
+    @parser
     def from_json(cls, data: Any) -> AuthenticationInitResponse:
         return cls(
             _str(data, "referenceNumber"), TokenInfo.from_json(_req(data, "authenticationToken"))
@@ -138,6 +160,7 @@ class StatusInfo:
     extensions: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
+    @parser
     def from_json(cls, data: Any) -> StatusInfo:
         details = data.get("details") if isinstance(data, dict) else None
         extensions = data.get("extensions") if isinstance(data, dict) else None
@@ -157,6 +180,7 @@ class AuthenticationOperationStatusResponse:
     refresh_token_valid_until: datetime | None
 
     @classmethod
+    @parser
     def from_json(cls, data: Any) -> AuthenticationOperationStatusResponse:
         redeemed = data.get("isTokenRedeemed") if isinstance(data, dict) else None
         return cls(
@@ -173,6 +197,7 @@ class AuthenticationTokensResponse:
     refresh_token: TokenInfo
 
     @classmethod
+    @parser
     def from_json(cls, data: Any) -> AuthenticationTokensResponse:
         return cls(
             TokenInfo.from_json(_req(data, "accessToken")),
@@ -185,6 +210,7 @@ class AuthenticationTokenRefreshResponse:
     access_token: TokenInfo
 
     @classmethod
+    @parser
     def from_json(cls, data: Any) -> AuthenticationTokenRefreshResponse:
         return cls(TokenInfo.from_json(_req(data, "accessToken")))
 
@@ -201,6 +227,7 @@ class PublicKeyCertificate:
     usage: tuple[str, ...]
 
     @classmethod
+    @parser
     def from_json(cls, data: Any) -> PublicKeyCertificate:
         import base64
         import binascii
@@ -270,6 +297,7 @@ class OpenOnlineSessionResponse:
     valid_until: datetime
 
     @classmethod
+    @parser
     def from_json(cls, data: Any) -> OpenOnlineSessionResponse:
         return cls(_str(data, "referenceNumber"), parse_datetime(_req(data, "validUntil")))
 
@@ -303,6 +331,7 @@ class SendInvoiceResponse:
     reference_number: str
 
     @classmethod
+    @parser
     def from_json(cls, data: Any) -> SendInvoiceResponse:
         return cls(_str(data, "referenceNumber"))
 
@@ -359,6 +388,7 @@ class PartUploadRequest:
     headers: dict[str, str]
 
     @classmethod
+    @parser
     def from_json(cls, data: Any) -> PartUploadRequest:
         headers = data.get("headers") or {}
         return cls(
@@ -375,6 +405,7 @@ class OpenBatchSessionResponse:
     part_upload_requests: tuple[PartUploadRequest, ...]
 
     @classmethod
+    @parser
     def from_json(cls, data: Any) -> OpenBatchSessionResponse:
         return cls(
             _str(data, "referenceNumber"),
@@ -389,6 +420,7 @@ class UpoPageResponse:
     download_url_expiration_date: datetime | None = None
 
     @classmethod
+    @parser
     def from_json(cls, data: Any) -> UpoPageResponse:
         return cls(
             _str(data, "referenceNumber"),
@@ -409,6 +441,7 @@ class SessionStatusResponse:
     failed_invoice_count: int | None
 
     @classmethod
+    @parser
     def from_json(cls, data: Any) -> SessionStatusResponse:
         upo = data.get("upo") if isinstance(data, dict) else None
         pages = upo.get("pages") if isinstance(upo, dict) else None
@@ -426,9 +459,12 @@ class SessionStatusResponse:
 
 @dataclass(frozen=True)
 class SessionInvoiceStatusResponse:
+    """``invoice_hash`` is required by the schema, yet the official example of a 440
+    (duplicate) omits it, so it is optional here and matching falls back to references."""
+
     ordinal_number: int
     reference_number: str
-    invoice_hash: str
+    invoice_hash: str | None
     status: StatusInfo
     invoicing_date: datetime | None
     invoice_number: str | None = None
@@ -439,11 +475,12 @@ class SessionInvoiceStatusResponse:
     invoicing_mode: str | None = None
 
     @classmethod
+    @parser
     def from_json(cls, data: Any) -> SessionInvoiceStatusResponse:
         return cls(
             _int(data, "ordinalNumber"),
             _str(data, "referenceNumber"),
-            _str(data, "invoiceHash"),
+            _opt_str(data, "invoiceHash"),
             StatusInfo.from_json(_req(data, "status")),
             _opt_datetime(data.get("invoicingDate")),
             _opt_str(data, "invoiceNumber"),
@@ -461,6 +498,7 @@ class SessionInvoicesResponse:
     invoices: tuple[SessionInvoiceStatusResponse, ...]
 
     @classmethod
+    @parser
     def from_json(cls, data: Any) -> SessionInvoicesResponse:
         return cls(
             _opt_str(data, "continuationToken") or None,
@@ -480,6 +518,7 @@ class SessionsQueryResponseItem:
     failed_invoice_count: int
 
     @classmethod
+    @parser
     def from_json(cls, data: Any) -> SessionsQueryResponseItem:
         return cls(
             _str(data, "referenceNumber"),
@@ -499,6 +538,7 @@ class SessionsQueryResponse:
     sessions: tuple[SessionsQueryResponseItem, ...]
 
     @classmethod
+    @parser
     def from_json(cls, data: Any) -> SessionsQueryResponse:
         return cls(
             _opt_str(data, "continuationToken") or None,

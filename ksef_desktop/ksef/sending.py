@@ -146,7 +146,7 @@ class ResultCollector:
             self._by_session[session] = {
                 e.ksef_number: e.invoice_hash
                 for e in all_session_invoices(self._t, session)
-                if e.ksef_number
+                if e.ksef_number and e.invoice_hash
             }
         return self._by_session[session].get(ksef_number)
 
@@ -154,14 +154,23 @@ class ResultCollector:
         self, session: str, invoices: list[InvoiceToSend], refs: dict[str, str]
     ) -> list[InvoiceResult]:
         entries: dict[str, list[SessionInvoiceStatusResponse]] = {}
+        by_reference: dict[str, SessionInvoiceStatusResponse] = {}
         numbers: dict[str, str] = {}
         for entry in all_session_invoices(self._t, session):
-            entries.setdefault(entry.invoice_hash, []).append(entry)
-            if entry.ksef_number:
-                numbers[entry.ksef_number] = entry.invoice_hash
+            by_reference[entry.reference_number] = entry
+            if entry.invoice_hash:
+                entries.setdefault(entry.invoice_hash, []).append(entry)
+                if entry.ksef_number:
+                    numbers[entry.ksef_number] = entry.invoice_hash
         self._by_session[session] = numbers
         self._upo_jobs = []
-        results = [self._one(session, inv, entries.get(inv.sha256, []), refs) for inv in invoices]
+        results = []
+        for invoice in invoices:
+            found = list(entries.get(invoice.sha256, []))
+            ours = by_reference.get(refs.get(invoice.sha256, ""))
+            if ours is not None and ours not in found:
+                found.append(ours)  # listed without its hash: matched by our reference
+            results.append(self._one(session, invoice, found, refs))
         if self._upo_jobs:
             # Pre-signed UPO links are not rate limited: fetch them a few at a time.
             with ThreadPoolExecutor(max_workers=UPO_THREADS) as pool:

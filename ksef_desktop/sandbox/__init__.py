@@ -14,6 +14,8 @@ Stable Python API (the app and the tests build on it)::
         processing_delay=0.0,    # seconds an invoice stays in 100 and then in 150
         faults=FaultConfig(),    # faults switched on at start (same as the CLI flags)
         clock=None,              # an aware-datetime source; tests move time with it
+        max_invoices_per_session=10_000,  # 21155 online, status 420 in a batch
+        host="127.0.0.1",        # loopback only (anything else: ValueError)
     )
     with Sandbox(cfg) as sb:     # serves in a background thread; stop() on exit
         sb.base_url              # "http://127.0.0.1:PORT/v2"
@@ -31,24 +33,31 @@ Served paths (field names, status codes and error bodies as in open-api.json 2.7
   sandbox holds.
 - ``/v2/auth/challenge``, ``/v2/auth/ksef-token``, ``/v2/auth/{ref}``,
   ``/v2/auth/token/redeem`` (one-shot), ``/v2/auth/token/refresh``; access tokens live
-  15 minutes, refresh tokens 7 days.
+  15 minutes, refresh tokens 7 days. ``/v2/auth/sessions`` (list) and DELETE
+  ``/v2/auth/sessions/current`` or ``/{ref}`` (its refresh token stops working: 21301).
 - ``/v2/tokens`` (list, create), ``/v2/tokens/{ref}`` (get, revoke).
 - ``/v2/sessions/online`` (+ ``/{ref}/invoices``, ``/{ref}/close``), ``/v2/sessions/batch``
   (+ ``/{ref}/close``) with part uploads to pre-signed ``/storage/...`` URLs.
 - ``/v2/sessions`` (list), ``/v2/sessions/{ref}``, ``.../invoices``, ``.../invoices/failed``,
   ``.../invoices/{invoiceRef}``, invoice and session UPO (v4-3, header ``x-ms-meta-hash``).
-- ``/v2/invoices/ksef/{ksefNumber}``, ``/v2/invoices/query/metadata``.
+- ``/v2/invoices/ksef/{ksefNumber}``, ``/v2/invoices/query/metadata``,
+  ``/v2/invoices/exports`` (+ ``/{ref}``): an encrypted ZIP/tar.gz package of the
+  invoices and ``_metadata.json``, parts downloaded from pre-signed URLs (in memory only).
 - ``/v2/rate-limits``, ``/v2/limits/context``.
 - ``/latarnia/status``, ``/latarnia/messages``: availability and announcements.
 - ``/qr/invoice/{nip}/{DD-MM-YYYY}/{hash}``: an HTML page telling whether that invoice
   is in the sandbox (the page behind KOD I).
-- ``/storage/...``: pre-signed downloads (UPO) and uploads (batch parts); no bearer token.
+- ``/storage/...``: pre-signed downloads (UPO, export parts) and uploads (batch parts);
+  no bearer token, not rate-limited, not affected by faults.
 
-Invoices are verified asynchronously by one worker in order of arrival: the FA(3) XSD,
-UTF-8 without BOM, no processing instructions, seller NIP = context NIP (else 410), P_1
-not later than the day of acceptance (else 450), duplicates of (Podmiot1 NIP,
-RodzajFaktury, P_2) -> 440 with the original KSeF number; P_1 earlier than the day of
-acceptance -> invoicingMode Offline.
+Invoices are verified asynchronously by one worker in order of arrival, with the
+project's FA(3) validation (``ksef_desktop.fa3.validate``: UTF-8 without BOM, no
+processing instructions or forbidden characters, size, the XSD and what it misses) -> 430
+with its Polish sentences; P_1 later than the day of acceptance -> 450; seller NIP other
+than the context NIP -> 410; an attachment in an online session -> 415; duplicates of
+(Podmiot1 NIP, RodzajFaktury, P_2) -> 440 with the original KSeF number in
+``extensions``. P_1 earlier than the day of acceptance -> invoicingMode Offline. The
+official samples are issued by NIP 9999999999: configure that NIP to send them.
 
 Control endpoints (JSON, no auth; under the server root, not /v2)::
 
@@ -59,8 +68,10 @@ Control endpoints (JSON, no auth; under the server root, not /v2)::
                                 {"latencyMs": 200}        added to every /v2 answer
                                 {"dropResponses": 2, "dropMethod": "POST",
                                  "dropPathContains": "/invoices"}
-                                   the next N matching /v2 answers are dropped AFTER the
-                                   request was processed (connection closed, no answer)
+                                   the next N matching successful /v2 answers are
+                                   dropped AFTER the request was processed (the
+                                   connection is closed without an answer); the method
+                                   and path filters are optional
     POST /_sandbox/faults/reset clears all of the above and ends every announcement
     POST /_sandbox/maintenance  {"start"?: iso, "end"?: iso}  planned unavailability:
                                 every /v2 path answers 503 inside the window; Latarnia
@@ -74,6 +85,9 @@ Control endpoints (JSON, no auth; under the server root, not /v2)::
     POST /_sandbox/sessions/{ref}/expire  the session reaches validUntil now (online:
                                 closed -> 170 -> 200/440/445; batch: 440)
     POST /_sandbox/tokens/{ref}/status    {"status": "Pending"|"Active"|"Revoked"|...}
+    POST /_sandbox/rotate-keys  {"usages"?: ["KsefTokenEncryption", ...], "keepOld"?: bool}
+                                new key pairs; without keepOld the old publicKeyIds are
+                                withdrawn (21470), with it both are published and accepted
     POST /_sandbox/wait-idle    waits until every invoice sent so far has a verdict
 
 The same faults can be switched on at start with ``ksef-desktop sandbox`` flags:

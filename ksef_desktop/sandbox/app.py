@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import threading
 from types import TracebackType
 from typing import Any
 
-from ksef_desktop.sandbox import auth, control, latarnia, queries, sessions_online, storage
+from ksef_desktop.sandbox import (
+    auth,
+    auth_sessions,
+    control,
+    latarnia,
+    queries,
+    sessions_online,
+    storage,
+)
 from ksef_desktop.sandbox.config import SandboxConfig
 from ksef_desktop.sandbox.control import accepted_state
 from ksef_desktop.sandbox.core import SandboxCore
@@ -18,25 +27,28 @@ log = logging.getLogger("ksef_desktop.sandbox")
 
 
 def api_routes() -> list[Route]:
-    from ksef_desktop.sandbox import extra_api, invoices, sessions_batch, tokens
+    from ksef_desktop.sandbox import exports, extra_api, invoices, sessions_batch, tokens
 
     return [
         *auth.ROUTES,
+        *auth_sessions.ROUTES,
         *sessions_online.ROUTES,
         *sessions_batch.ROUTES,
         *queries.ROUTES,
         *invoices.ROUTES,
+        *exports.ROUTES,
         *tokens.ROUTES,
         *extra_api.ROUTES,
     ]
 
 
 def other_routes() -> list[Route]:
-    from ksef_desktop.sandbox import qrpage, sessions_batch
+    from ksef_desktop.sandbox import exports, qrpage, sessions_batch
 
     return [
         *storage.ROUTES,
         *sessions_batch.STORAGE_ROUTES,
+        *exports.STORAGE_ROUTES,
         *latarnia.ROUTES,
         *control.ROUTES,
         *qrpage.ROUTES,
@@ -60,6 +72,8 @@ class Sandbox:
             return self
         from ksef_desktop.sandbox.persist import Persister
 
+        if not ipaddress.ip_address(self.config.host).is_loopback:
+            raise ValueError("the sandbox listens on a loopback address only (127.0.0.1)")
         core = self.core
         self._persister = Persister(core, self.config.state_file)
         self._persister.load()
@@ -76,6 +90,7 @@ class Sandbox:
         core.server_url = f"http://{host!s}:{port}"
         core.faults.apply_start_flags()
         core.worker.start()
+        core.resume_after_load()
         self._persister.start()
         self._thread = threading.Thread(
             target=server.serve_forever,

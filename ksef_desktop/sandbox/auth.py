@@ -11,7 +11,12 @@ from datetime import timedelta
 from typing import Any
 
 from ksef_desktop.sandbox.core import SandboxCore
-from ksef_desktop.sandbox.crypto import DecryptionError
+from ksef_desktop.sandbox.crypto import (
+    KSEF_TOKEN_ENCRYPTION,
+    DecryptionError,
+    ServerKey,
+    decrypt_with_any,
+)
 from ksef_desktop.sandbox.errors import ApiError, gone, unauthorized
 from ksef_desktop.sandbox.routing import AUTH_CUSTOM, AUTH_NONE, Route
 from ksef_desktop.sandbox.state import AuthOperation, ChallengeRecord, IssuedToken
@@ -107,11 +112,21 @@ def authenticate_access(core: SandboxCore, req: Request) -> IssuedToken:
     return record
 
 
+def _forget_old(core: SandboxCore) -> None:
+    """Drop challenges and tokens nobody can use any more (the state lock is held)."""
+    horizon = core.now() - timedelta(days=1)
+    state = core.state
+    for value in [v for v, c in state.challenges.items() if c.timestamp < horizon]:
+        del state.challenges[value]
+    for jti in [j for j, t in state.issued.items() if t.expires < horizon]:
+        del state.issued[jti]
+
+
 # --- endpoints ------------------------------------------------------------------------
 
 
 def public_key_certificates(core: SandboxCore, req: Request) -> Response:
-    return json_response(200, [key.public_entry() for key in core.keys.values()])
+    return json_response(200, [key.public_entry() for key in core.keys])
 
 
 def challenge(core: SandboxCore, req: Request) -> Response:
@@ -119,6 +134,7 @@ def challenge(core: SandboxCore, req: Request) -> Response:
     value = reference_number("CR", now)
     record = ChallengeRecord(value, now, int(now.timestamp() * 1000), req.client_ip)
     with core.state.lock:
+        _forget_old(core)
         core.state.challenges[value] = record
         core.state.touch()
     return json_response(
@@ -133,7 +149,7 @@ def challenge(core: SandboxCore, req: Request) -> Response:
 
 
 def _verdict(
-    core: SandboxCore, ch: ChallengeRecord, nip: str, encrypted: str
+    core: SandboxCore, ch: ChallengeRecord, nip: str, encrypted: str, keys: list[ServerKey]
 ) -> tuple[int, str, list[str], str | None]:
     """(code, description, details, KSeF token reference) of one authentication."""
     now = core.now()
@@ -144,7 +160,7 @@ def _verdict(
     except ValueError:
         return 450, BAD_TOKEN, ["Nieprawidłowe kodowanie tokena"], None
     try:
-        plain = core.token_key.decrypt_oaep_sha256(ciphertext)
+        plain = decrypt_with_any(keys, ciphertext)
     except DecryptionError:
         return 450, BAD_TOKEN, ["Nieprawidłowe szyfrowanie tokena"], None
     try:
@@ -182,13 +198,12 @@ def ksef_token(core: SandboxCore, req: Request) -> Response:
     if not isinstance(nip, str) or not NIP_PATTERN.fullmatch(nip):
         raise ApiError(21405, "Nieprawidłowy identyfikator kontekstu.")
     key_id = body.get("publicKeyId")
-    if key_id is not None and key_id != core.token_key.public_key_id:
-        raise ApiError(21470, f"Klucz o identyfikatorze {key_id} nie jest wspierany.")
+    keys = core.keys_for(KSEF_TOKEN_ENCRYPTION, key_id if isinstance(key_id, str) else None)
     with core.state.lock:
         ch = core.state.challenges.get(value) if CHALLENGE_PATTERN.fullmatch(value) else None
         if ch is None:
             raise ApiError(21111)
-        code, description, details, token_ref = _verdict(core, ch, nip, encrypted)
+        code, description, details, token_ref = _verdict(core, ch, nip, encrypted, keys)
         ch.used = True
         now = core.now()
         ref = reference_number("AU", now)
@@ -299,6 +314,12 @@ def redeem(core: SandboxCore, req: Request) -> Response:
 
 def refresh(core: SandboxCore, req: Request) -> Response:
     op = _operation_for(core, req, "refresh")
+    if op.status_code != 200:
+        raise ApiError(
+            21301,
+            f"Status uwierzytelniania ({op.status_code}) nie pozwala na odświeżenie "
+            "tokenu dostępowego.",
+        )
     if not _token_still_valid(core, op):
         raise ApiError(21301, "Token KSeF został unieważniony.")
     record = check_bearer(core, req, "refresh")

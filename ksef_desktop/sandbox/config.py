@@ -35,6 +35,8 @@ class SandboxConfig:
     authentication in 100) before its verdict is visible; 0 = as fast as possible.
     ``clock``: an aware-datetime source (tests move time with it); default: the real UTC
     clock.
+    ``max_invoices_per_session``: the context's session limit (production: 10 000; TEST
+    lets it be changed the same way through /testdata/limits/context/session).
     """
 
     nips: tuple[str, ...] = ("5265877635",)
@@ -45,4 +47,5 @@ class SandboxConfig:
     processing_delay: float = 0.0
     faults: FaultConfig = field(default_factory=FaultConfig)
     clock: Callable[[], datetime] | None = None
+    max_invoices_per_session: int = 10_000
     environment_suffix: str = "Sandbox"

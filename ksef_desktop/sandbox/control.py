@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from ksef_desktop.sandbox.core import SandboxCore
+from ksef_desktop.sandbox.crypto import USAGES
 from ksef_desktop.sandbox.errors import ProblemError
 from ksef_desktop.sandbox.faults import FAILURE, MAINTENANCE, TOTAL_FAILURE
 from ksef_desktop.sandbox.routing import AUTH_NONE, Route
@@ -164,6 +165,15 @@ def set_token_status(core: SandboxCore, req: Request) -> Response:
     return json_response(200, {"referenceNumber": record.reference_number, "status": status})
 
 
+def rotate_keys(core: SandboxCore, req: Request) -> Response:
+    body = _body(req)
+    usages = body.get("usages", list(USAGES))
+    if not isinstance(usages, list) or not usages or any(u not in USAGES for u in usages):
+        raise ProblemError(400, f"'usages' must be a list of {', '.join(USAGES)}")
+    core.rotate_keys(tuple(usages), keep_old=bool(body.get("keepOld", False)))
+    return json_response(200, [k.public_entry() for k in core.keys])
+
+
 def wait_idle(core: SandboxCore, req: Request) -> Response:
     return json_response(200, {"idle": core.worker.wait_idle()})
 
@@ -181,5 +191,6 @@ ROUTES = [
     Route("POST", "/_sandbox/expire-access-tokens", expire_access_tokens, auth=AUTH_NONE),
     Route("POST", "/_sandbox/sessions/{referenceNumber}/expire", expire_session, auth=AUTH_NONE),
     Route("POST", "/_sandbox/tokens/{referenceNumber}/status", set_token_status, auth=AUTH_NONE),
+    Route("POST", "/_sandbox/rotate-keys", rotate_keys, auth=AUTH_NONE),
     Route("POST", "/_sandbox/wait-idle", wait_idle, auth=AUTH_NONE),
 ]

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from ksef_desktop.sandbox.config import SandboxConfig
-from ksef_desktop.sandbox.crypto import (
-    KSEF_TOKEN_ENCRYPTION,
-    SYMMETRIC_KEY_ENCRYPTION,
-    USAGES,
-    JwtSigner,
-    ServerKey,
-    generate_key,
-)
+from ksef_desktop.sandbox.crypto import USAGES, JwtSigner, ServerKey, generate_key
 from ksef_desktop.sandbox.faults import Faults
 from ksef_desktop.sandbox.processing import Worker
 from ksef_desktop.sandbox.ratelimit import RateLimiter
@@ -43,7 +37,7 @@ class SandboxCore:
         self.config = config
         self._clock = config.clock or _utc_now
         self.state = State()
-        self.keys: dict[str, ServerKey] = {}
+        self.keys: list[ServerKey] = []  # oldest first; several per usage while rotating
         self.jwt = JwtSigner()
         self.faults = Faults(self)
         self.limiter = RateLimiter(config.rate_limit_scale)
@@ -51,6 +45,8 @@ class SandboxCore:
         self.server_url = ""  # http://127.0.0.1:PORT once bound
         # Batch parts as uploaded (not persisted: an unfinished upload is lost on restart).
         self.batch_parts: dict[str, dict[int, bytes]] = {}
+        # Invoice exports with their encrypted parts (in memory only; see exports.py).
+        self.exports: dict[str, Any] = {}
 
     def now(self) -> datetime:
         return self._clock()
@@ -60,16 +56,32 @@ class SandboxCore:
     def ensure_keys(self) -> None:
         now = self.now()
         for usage in USAGES:
-            if usage not in self.keys:
-                self.keys[usage] = generate_key(usage, now)
+            if not any(k.usage == usage for k in self.keys):
+                self.keys.append(generate_key(usage, now))
 
-    @property
-    def token_key(self) -> ServerKey:
-        return self.keys[KSEF_TOKEN_ENCRYPTION]
+    def rotate_keys(self, usages: tuple[str, ...] = USAGES, *, keep_old: bool = False) -> None:
+        """New key pairs; without ``keep_old`` the previous ones are withdrawn (21470)."""
+        now = self.now()
+        fresh = [generate_key(usage, now) for usage in usages]
+        with self.state.lock:
+            if not keep_old:
+                self.keys = [k for k in self.keys if k.usage not in usages]
+            self.keys.extend(fresh)
+            self.state.touch()
 
-    @property
-    def symmetric_key(self) -> ServerKey:
-        return self.keys[SYMMETRIC_KEY_ENCRYPTION]
+    def keys_for(self, usage: str, key_id: str | None) -> list[ServerKey]:
+        """The keys that may have encrypted a value: the one named by ``publicKeyId``
+        (ApiError 21470 when unknown or withdrawn), or else every key of the usage,
+        newest first."""
+        from ksef_desktop.sandbox.errors import ApiError
+
+        mine = [k for k in reversed(self.keys) if k.usage == usage]
+        if key_id is None:
+            return mine
+        named = [k for k in mine if k.public_key_id == key_id]
+        if not named:
+            raise ApiError(21470, f"Klucz o identyfikatorze {key_id} nie jest wspierany.")
+        return named
 
     def new_ksef_token(
         self, nip: str, description: str, permissions: list[str], status: str = "Active"
@@ -135,3 +147,23 @@ class SandboxCore:
                     set_session_status(session, 440, ["Przekroczono czas wysyłki"])
                     self.batch_parts.pop(session.reference_number, None)
                 self.state.touch()
+
+    def resume_after_load(self) -> None:
+        """Requeue work a previous run left unfinished (state loaded from a file)."""
+        from ksef_desktop.sandbox.processing import set_session_status
+
+        with self.state.lock:
+            pending = [i for i in self.state.invoices.values() if i.status_code in (100, 150)]
+            sessions = list(self.state.sessions.values())
+        for invoice in sorted(pending, key=lambda i: i.invoicing_date):
+            session = self.state.sessions[invoice.session_reference]
+            if session.kind == "Online":
+                self.worker.submit("invoice", invoice.reference_number)
+        for session in sessions:
+            if session.kind == "Online" and session.status_code == 170:
+                self.worker.submit("finalize", session.reference_number)
+            elif session.kind == "Batch" and session.status_code == 150:
+                with self.state.lock:
+                    # The uploaded parts lived in memory only.
+                    set_session_status(session, 500, ["Przetwarzanie przerwane restartem."])
+                    self.state.touch()

@@ -34,6 +34,16 @@ class DecryptionError(ValueError):
     """The ciphertext cannot be decrypted with the expected algorithm and key."""
 
 
+def decrypt_with_any(keys: list[ServerKey], ciphertext: bytes) -> bytes:
+    """RSA-OAEP-SHA-256 with the first of ``keys`` that works."""
+    for key in keys:
+        try:
+            return key.decrypt_oaep_sha256(ciphertext)
+        except DecryptionError:
+            continue
+    raise DecryptionError("no key decrypts this value")
+
+
 @dataclass
 class ServerKey:
     """One RSA key pair of the sandbox behind a self-signed certificate."""
@@ -159,6 +169,14 @@ def aes_cbc_decrypt(key: bytes, iv: bytes, ciphertext: bytes) -> bytes:
         return unpadder.update(padded) + unpadder.finalize()
     except ValueError as exc:
         raise DecryptionError("bad PKCS#7 padding") from exc
+
+
+def aes_cbc_encrypt(key: bytes, iv: bytes, plain: bytes) -> bytes:
+    """AES-256-CBC with PKCS#7 padding (export packages are encrypted for the client)."""
+    padder = padding.PKCS7(128).padder()
+    padded = padder.update(plain) + padder.finalize()
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+    return encryptor.update(padded) + encryptor.finalize()
 
 
 def _b64url(data: bytes) -> str:

@@ -1,33 +1,29 @@
 """What the sandbox checks in an invoice file and the facts it reads from it.
 
-Checks follow KSEF-PROTOCOL.md §3.2 ("Invoice checks"): UTF-8 without BOM, no processing
-instructions, no discouraged characters, hardened parsing, the FA(3) XSD (guarded by a
-lock: lxml schema objects are not thread-safe), the form code of the session, size.
+The checks are the project's FA(3) validation (``ksef_desktop.fa3.validate``: bytes,
+hardened parsing, processing instructions, the official XSD under a lock, what the XSD
+misses), as KSEF-PROTOCOL.md §3.2 lists them; the sandbox adds the form code of the
+session. A future issue date is a semantic error (450); every other defect is a file
+error (430).
 """
 
 from __future__ import annotations
 
-import re
-import threading
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from lxml import etree
 
-from ksef_desktop.fa3.schema import FA3_NAMESPACE, FA3_SYSTEM_CODE, fa3_schema
-from ksef_desktop.fa3.xmlsafe import UnsafeXmlError, parse_untrusted
+from ksef_desktop.fa3.schema import FA3_NAMESPACE, FA3_SYSTEM_CODE
+from ksef_desktop.fa3.validate import validate
+from ksef_desktop.fa3.xmlsafe import parse_untrusted
 
-MAX_INVOICE_SIZE = 1_000_000
 MAX_INVOICE_WITH_ATTACHMENT_SIZE = 3_000_000
-_SCHEMA_LOCK = threading.Lock()
+SEMANTIC_DEFECTS = frozenset({"issue-date-future"})
 _NS = {"f": FA3_NAMESPACE}
-_DISCOURAGED = re.compile(
-    "[\x7f-\x84\x86-\x9f\ufdd0-\ufdef"
-    + "".join(f"{chr(p * 0x10000 + 0xFFFE)}-{chr(p * 0x10000 + 0xFFFF)}" for p in range(1, 17))
-    + "]"
-)
-_ENCODING_DECL = re.compile(rb"""^<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']""")
+_MAX_DETAILS = 5
 
 INVOICE_TYPES = {
     "VAT": "Vat",
@@ -43,9 +39,17 @@ INVOICE_TYPES = {
 class InvalidDocument(ValueError):
     """Status 430: the file is not a valid invoice of the session's schema."""
 
+    status = 430
+
     def __init__(self, *details: str) -> None:
         super().__init__("; ".join(details))
         self.details = list(details)
+
+
+class SemanticError(InvalidDocument):
+    """Status 450: a valid file whose content KSeF refuses (e.g. P_1 in the future)."""
+
+    status = 450
 
 
 @dataclass
@@ -67,7 +71,8 @@ class InvoiceFacts:
 
 def _text(root: etree._Element, path: str) -> str | None:
     found = root.find(path, _NS)
-    return found.text.strip() if found is not None and found.text else None
+    # XML whitespace only (XSD "collapse"); str.strip() would also eat U+00A0 and friends.
+    return found.text.strip(" \t\r\n") if found is not None and found.text else None
 
 
 def _sum(root: etree._Element, names: list[str]) -> str:
@@ -102,40 +107,19 @@ def _party(node: etree._Element | None) -> dict[str, Any]:
     return {"identifier": {"type": "None"}, "name": name}
 
 
-def check_invoice(data: bytes, form_code: dict[str, str]) -> InvoiceFacts:
-    """Raise InvalidDocument (status 430) or return the facts the sandbox needs."""
+def check_invoice(data: bytes, form_code: dict[str, str], *, today: date) -> InvoiceFacts:
+    """Raise InvalidDocument (430) or SemanticError (450), or return the invoice's facts.
+
+    ``today`` is the day of acceptance (Europe/Warsaw).
+    """
     if form_code.get("systemCode") != FA3_SYSTEM_CODE:
         raise InvalidDocument("Sandbox weryfikuje wyłącznie faktury FA (3).")
-    if data.startswith(b"\xef\xbb\xbf"):
-        raise InvalidDocument("Plik faktury zawiera znacznik BOM; wymagane jest UTF-8 bez BOM.")
-    declared = _ENCODING_DECL.match(data)
-    if declared and declared.group(1).decode("ascii", "replace").lower() not in ("utf-8", "utf8"):
-        raise InvalidDocument("Plik faktury musi być zakodowany w UTF-8.")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidDocument("Plik faktury nie jest poprawnym tekstem UTF-8.") from exc
-    if _DISCOURAGED.search(text):
-        raise InvalidDocument("Plik faktury zawiera niedozwolone znaki Unicode.")
-    try:
-        root = parse_untrusted(data)
-    except UnsafeXmlError as exc:
-        raise InvalidDocument(f"Niedozwolona konstrukcja XML: {exc}.") from exc
-    except etree.XMLSyntaxError as exc:
-        raise InvalidDocument(f"Plik faktury nie jest poprawnym dokumentem XML: {exc}") from exc
-    tree = root.getroottree()
-    for node in tree.iter():
-        if isinstance(node, etree._ProcessingInstruction):
-            raise InvalidDocument("Plik faktury zawiera instrukcje przetwarzania.")
-    for sibling in root.itersiblings(preceding=True):
-        if isinstance(sibling, etree._ProcessingInstruction):
-            raise InvalidDocument("Plik faktury zawiera instrukcje przetwarzania.")
-    has_attachment = root.find("f:Zalacznik", _NS) is not None
-    limit = MAX_INVOICE_WITH_ATTACHMENT_SIZE if has_attachment else MAX_INVOICE_SIZE
-    if len(data) > limit:
-        raise InvalidDocument(f"Przekroczono dopuszczalny rozmiar faktury ({limit} B).")
-    if root.tag != f"{{{FA3_NAMESPACE}}}Faktura":
-        raise InvalidDocument("Dokument nie jest fakturą w schemacie FA (3).")
+    defects = validate(data, today=today)
+    if defects:
+        file_defects = [d for d in defects if d.code not in SEMANTIC_DEFECTS]
+        error = InvalidDocument if file_defects else SemanticError
+        raise error(*(d.text("pl") for d in (file_defects or defects)[:_MAX_DETAILS]))
+    root = parse_untrusted(data)
     code = root.find("f:Naglowek/f:KodFormularza", _NS)
     if code is None or (
         code.get("kodSystemowy") != form_code.get("systemCode")
@@ -143,12 +127,6 @@ def check_invoice(data: bytes, form_code: dict[str, str]) -> InvoiceFacts:
         or (code.text or "").strip() != form_code.get("value")
     ):
         raise InvalidDocument("Kod formularza faktury nie zgadza się z kodem formularza sesji.")
-    schema = fa3_schema()
-    with _SCHEMA_LOCK:
-        valid = schema.validate(tree)
-        errors = [f"Linia {e.line}: {e.message}" for e in list(schema.error_log)[:5]]
-    if not valid:
-        raise InvalidDocument("Faktura niezgodna ze schematem FA (3).", *errors)
     kind = _text(root, "f:Fa/f:RodzajFaktury") or ""
     return InvoiceFacts(
         seller_nip=_text(root, "f:Podmiot1/f:DaneIdentyfikacyjne/f:NIP") or "",
@@ -161,7 +139,7 @@ def check_invoice(data: bytes, form_code: dict[str, str]) -> InvoiceFacts:
         net=_sum(root, [f"P_13_{i}" for i in range(1, 12)]),
         vat=_sum(root, ["P_14_1", "P_14_2", "P_14_3", "P_14_4", "P_14_5"]),
         buyer=_party(root.find("f:Podmiot2", _NS)),
-        has_attachment=has_attachment,
+        has_attachment=root.find("f:Zalacznik", _NS) is not None,
         self_invoicing=_text(root, "f:Fa/f:Adnotacje/f:P_17") == "1",
         third_subjects=[_party(p) for p in root.findall("f:Podmiot3", _NS)],
     )

@@ -23,6 +23,7 @@ DESCRIPTIONS: dict[int, str] = {
     21166: "Korekta techniczna niedostępna.",
     21167: "Status faktury nie pozwala na korektę techniczną.",
     21173: "Brak sesji o wskazanym numerze referencyjnym.",
+    21175: "Wynik zapytania o podanym identyfikatorze nie istnieje.",
     21178: "Nie znaleziono UPO dla podanych kryteriów.",
     21180: "Status sesji nie pozwala na wykonanie operacji.",
     21205: "Pakiet nie może być pusty.",

@@ -57,6 +57,10 @@ def _moment(invoice: InvoiceRecord, field: str) -> datetime | date:
     return invoice.permanent_storage_date
 
 
+def sort_key(invoice: InvoiceRecord, field: str) -> tuple[str, str]:
+    return (_moment(invoice, field).isoformat(), invoice.ksef_number or "")
+
+
 def _decimal(invoice: InvoiceRecord, kind: str) -> Decimal:
     value = invoice.meta.get(kind)
     return Decimal(value) if value not in (None, "") else Decimal(0)
@@ -103,7 +107,7 @@ def _int_param(req: Request, name: str, default: int, low: int, high: int) -> in
     return int(raw)
 
 
-class _Filters:
+class Filters:
     def __init__(self, body: dict[str, Any], now: datetime) -> None:
         self.subject = body.get("subjectType")
         if self.subject not in ("Subject1", "Subject2", "Subject3", "SubjectAuthorized"):
@@ -126,6 +130,9 @@ class _Filters:
                 "włączonym restrictToPermanentStorageHwmDate.",
             )
         self.body = body
+
+    def visible(self, invoice: InvoiceRecord, nip: str | None) -> bool:
+        return _visible_to(invoice, nip, str(self.subject))
 
     def matches(self, invoice: InvoiceRecord) -> bool:
         b = self.body
@@ -174,21 +181,14 @@ def query_metadata(core: SandboxCore, req: Request) -> Response:
     if order not in ("Asc", "Desc"):
         raise ApiError(21405, "Parametr 'sortOrder' przyjmuje Asc albo Desc.")
     now = core.now()
-    filters = _Filters(parse_json_object(req), now)
+    filters = Filters(parse_json_object(req), now)
     with core.state.lock:
         found = [
             i
             for i in core.state.invoices.values()
-            if i.status_code == 200
-            and _visible_to(i, req.context_nip, str(filters.subject))
-            and filters.matches(i)
+            if i.status_code == 200 and filters.visible(i, req.context_nip) and filters.matches(i)
         ]
-
-        def key(i: InvoiceRecord) -> tuple[str, str]:
-            moment = _moment(i, filters.field)
-            return (moment.isoformat(), i.ksef_number or "")
-
-        found.sort(key=key, reverse=order == "Desc")
+        found.sort(key=lambda i: sort_key(i, filters.field), reverse=order == "Desc")
         truncated = len(found) > TECHNICAL_CAP
         found = found[:TECHNICAL_CAP]
         chunk = found[page * size : (page + 1) * size]

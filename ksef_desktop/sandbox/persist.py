@@ -41,9 +41,7 @@ class Persister:
         data = json.loads(self.path.read_text(encoding="utf-8"))
         if data.get("format") != FORMAT:
             raise ValueError(f"{self.path}: not a sandbox state file of format {FORMAT}")
-        for raw in data.get("keys", []):
-            key = ServerKey.from_json(raw)
-            self.core.keys[key.usage] = key
+        self.core.keys = [ServerKey.from_json(raw) for raw in data.get("keys", [])]
         self.core.jwt = JwtSigner(b64decode_strict(data["secret"]))
         self.core.state.load_json(data["state"])
         self._saved_version = self.core.state.version
@@ -51,7 +49,7 @@ class Persister:
     def snapshot(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
-            "keys": [key.to_json() for key in self.core.keys.values()],
+            "keys": [key.to_json() for key in self.core.keys],
             "secret": b64(self.core.jwt.secret),
             "state": self.core.state.to_json(),
         }
@@ -61,7 +59,8 @@ class Persister:
             return
         with self.core.state.lock:
             version = self.core.state.version
-            text = json.dumps(self.snapshot(), ensure_ascii=False)
+            snapshot = self.snapshot()  # fresh structures: serialised outside the lock
+        text = json.dumps(snapshot, ensure_ascii=False)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".sandbox-", suffix=".json", dir=self.path.parent)
         try:

@@ -11,12 +11,16 @@ import logging
 import queue
 import secrets
 import threading
-import time
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ksef_desktop.domain.identifiers import make_ksef_number
-from ksef_desktop.sandbox.documents import INVOICE_TYPES, InvalidDocument, check_invoice
+from ksef_desktop.sandbox.documents import (
+    INVOICE_TYPES,
+    InvalidDocument,
+    InvoiceFacts,
+    check_invoice,
+)
 from ksef_desktop.sandbox.state import InvoiceRecord, SessionRecord, duplicate_key
 from ksef_desktop.sandbox.util import WARSAW, reference_number
 
@@ -85,16 +89,34 @@ def acceptance_day(moment: datetime) -> date:
     return moment.astimezone(WARSAW).date()
 
 
-def verify_invoice(core: SandboxCore, invoice: InvoiceRecord, session: SessionRecord) -> None:
-    """Decide one invoice (the state lock is held by the caller)."""
+Examined = InvoiceFacts | tuple[int, list[str]]
+
+
+def examine(invoice: InvoiceRecord, session: SessionRecord) -> Examined:
+    """The file checks, which need no lock: the facts, or (status code, details)."""
     if not invoice.content:
-        set_invoice_status(invoice, 435, ["Nie udało się odszyfrować pliku faktury."])
-        return
+        return 435, ["Nie udało się odszyfrować pliku faktury."]
     try:
-        facts = check_invoice(invoice.content, session.form_code)
+        return check_invoice(
+            invoice.content, session.form_code, today=acceptance_day(invoice.invoicing_date)
+        )
     except InvalidDocument as exc:
-        set_invoice_status(invoice, 430, exc.details)
+        return exc.status, exc.details
+
+
+def verify_invoice(
+    core: SandboxCore,
+    invoice: InvoiceRecord,
+    session: SessionRecord,
+    examined: Examined | None = None,
+) -> None:
+    """Decide one invoice (the state lock is held by the caller)."""
+    outcome = examined if examined is not None else examine(invoice, session)
+    if isinstance(outcome, tuple):
+        set_invoice_status(invoice, *outcome)
         return
+    facts = outcome
+    accepted_on = acceptance_day(invoice.invoicing_date)
     invoice.invoice_number = facts.number
     invoice.issue_date = facts.issue_date
     if facts.seller_nip != invoice.nip:
@@ -107,18 +129,7 @@ def verify_invoice(core: SandboxCore, invoice: InvoiceRecord, session: SessionRe
     if facts.has_attachment and session.kind == "Online" and not invoice.hash_of_corrected:
         set_invoice_status(invoice, 415, ["Faktury z załącznikiem wysyła się w sesji wsadowej."])
         return
-    accepted_on = acceptance_day(invoice.invoicing_date)
     issued_on = date.fromisoformat(facts.issue_date)
-    if issued_on > accepted_on:
-        set_invoice_status(
-            invoice,
-            450,
-            [
-                f"Data wystawienia faktury (P_1: {facts.issue_date}) jest późniejsza niż "
-                f"data przyjęcia faktury w KSeF ({accepted_on.isoformat()})."
-            ],
-        )
-        return
     key = duplicate_key(facts.seller_nip, facts.kind, facts.number)
     state = core.state
     original_ref = state.accepted_keys.get(key)
@@ -190,11 +201,13 @@ class Worker:
         self._thread = threading.Thread(target=self._run, name="sandbox-verify", daemon=True)
         self._idle = threading.Condition()
         self._pending = 0
+        self._stopping = threading.Event()
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
+        self._stopping.set()
         self.jobs.put(None)
         self._thread.join(timeout=10)
 
@@ -231,18 +244,20 @@ class Worker:
         delay = core.config.processing_delay
         state = core.state
         if kind == "invoice":
-            if delay:
-                time.sleep(delay)
+            if delay and self._stopping.wait(delay):
+                return  # stopping: leave it in 100, a restart from a state file resumes it
             with state.lock:
                 invoice = state.invoices[reference]
                 set_invoice_status(invoice, 150)
                 state.touch()
-            if delay:
-                time.sleep(delay)
+            if delay and self._stopping.wait(delay):
+                return
             with state.lock:
                 session = state.sessions[invoice.session_reference]
+            examined = examine(invoice, session)  # the slow part, outside the lock
+            with state.lock:
                 try:
-                    verify_invoice(core, invoice, session)
+                    verify_invoice(core, invoice, session, examined)
                 except Exception:
                     set_invoice_status(invoice, 500)
                     raise

@@ -87,22 +87,49 @@ def dispatch(core: SandboxCore, server: SandboxHTTPServer, req: Request) -> tupl
 
 class SandboxRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without TCP_NODELAY, Nagle's algorithm and
+    # the client's delayed ACK add ~40 ms to every keep-alive answer.
+    disable_nagle_algorithm = True
     server: SandboxHTTPServer
     server_version = "KSeF-Sandbox"
     sys_version = ""
 
+    def _read_chunked(self) -> bytes | None:
+        """A ``Transfer-Encoding: chunked`` body (httpx streams uploads this way)."""
+        body = bytearray()
+        while True:
+            size_line = self.rfile.readline(1024).split(b";")[0].strip()
+            try:
+                size = int(size_line, 16)
+            except ValueError:
+                return None
+            if size == 0:
+                while self.rfile.readline(1024).strip():
+                    pass  # trailers
+                return bytes(body)
+            if len(body) + size > MAX_BODY:
+                return None
+            body += self.rfile.read(size)
+            self.rfile.readline(8)  # the CRLF after each chunk
+
+    def _read_body(self) -> bytes | None:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._read_chunked()
+        try:
+            length = int(self.headers.get("Content-Length") or "0")
+        except ValueError:
+            return None
+        if length < 0 or length > MAX_BODY:
+            return None
+        return self.rfile.read(length) if length else b""
+
     def _handle(self) -> None:
         core = self.server.core
         parts = urlsplit(self.path)
-        length_text = self.headers.get("Content-Length") or "0"
-        try:
-            length = int(length_text)
-        except ValueError:
-            length = -1
-        if length < 0 or length > MAX_BODY:
+        body = self._read_body()
+        if body is None:
             self._write(Response(413, b"", None), close=True)
             return
-        body = self.rfile.read(length) if length else b""
         req = Request(
             method=self.command,
             path=unquote(parts.path),

@@ -9,7 +9,12 @@ from typing import Any
 from ksef_desktop.fa3.schema import FA3_FORM_VALUE, FA3_SCHEMA_VERSION, FA3_SYSTEM_CODE
 from ksef_desktop.sandbox.auth import parse_json_object, require_str
 from ksef_desktop.sandbox.core import SandboxCore
-from ksef_desktop.sandbox.crypto import DecryptionError, aes_cbc_decrypt
+from ksef_desktop.sandbox.crypto import (
+    SYMMETRIC_KEY_ENCRYPTION,
+    DecryptionError,
+    aes_cbc_decrypt,
+    decrypt_with_any,
+)
 from ksef_desktop.sandbox.errors import ApiError
 from ksef_desktop.sandbox.processing import set_invoice_status, set_session_status
 from ksef_desktop.sandbox.routing import Route
@@ -25,7 +30,6 @@ from ksef_desktop.sandbox.util import (
 )
 
 SESSION_LIFETIME = timedelta(hours=12)
-MAX_INVOICES = 10_000
 WRITE = ("InvoiceWrite", "PefInvoiceWrite", "EnforcementOperations")
 _HASH = re.compile(r"[A-Za-z0-9+/]{43}=")
 
@@ -55,8 +59,7 @@ def session_key(core: SandboxCore, body: dict[str, Any]) -> tuple[bytes | None, 
     encrypted_key = require_str(enc, "encryptedSymmetricKey")
     iv_text = require_str(enc, "initializationVector")
     key_id = enc.get("publicKeyId")
-    if key_id is not None and key_id != core.symmetric_key.public_key_id:
-        raise ApiError(21470, f"Klucz o identyfikatorze {key_id} nie jest wspierany.")
+    keys = core.keys_for(SYMMETRIC_KEY_ENCRYPTION, key_id if isinstance(key_id, str) else None)
     try:
         iv = b64decode_strict(iv_text)
         wrapped = b64decode_strict(encrypted_key)
@@ -65,7 +68,7 @@ def session_key(core: SandboxCore, body: dict[str, Any]) -> tuple[bytes | None, 
     if len(iv) != 16:
         raise ApiError(21405, "Wektor inicjalizujący musi mieć 16 bajtów.")
     try:
-        key: bytes | None = core.symmetric_key.decrypt_oaep_sha256(wrapped)
+        key: bytes | None = decrypt_with_any(keys, wrapped)
     except DecryptionError:
         key = None
     if key is not None and len(key) != 32:
@@ -150,11 +153,12 @@ def send_invoice(core: SandboxCore, req: Request) -> Response:
     body = parse_json_object(req)
     if session.status_code != 100:
         raise ApiError(21180, f"Status sesji {session.status_code} uniemożliwia wysyłkę faktur.")
-    if len(session.invoice_refs) >= MAX_INVOICES:
+    limit = core.config.max_invoices_per_session
+    if len(session.invoice_refs) >= limit:
         raise ApiError(
             21155,
             f"Sesja o numerze referencyjnym {session.reference_number} osiągnęła dozwolony "
-            f"limit liczby faktur {MAX_INVOICES}.",
+            f"limit liczby faktur {limit}.",
         )
     invoice_hash = _hash_field(body, "invoiceHash")
     invoice_size = _size_field(body, "invoiceSize")

@@ -205,7 +205,8 @@ class State:
 
     def to_json(self) -> dict[str, Any]:
         with self.lock:
-            out: dict[str, Any] = {"version": 1, "latarniaMessages": self.latarnia_messages}
+            messages = [dict(m) for m in self.latarnia_messages]
+            out: dict[str, Any] = {"version": 1, "latarniaMessages": messages}
             for name in RECORDS:
                 records = getattr(self, name)
                 out[name] = [_encode(dataclasses.asdict(r)) for r in records.values()]

@@ -160,10 +160,17 @@ class OnlineSession:
         assert response.status_code == 202, response.text
         return str(response.json()["referenceNumber"])
 
+    def _get(self, path: str) -> httpx.Response:
+        """GET that honours 429 + Retry-After, as every client must."""
+        for _ in range(5):
+            response = self.client.get(path, headers=bearer(self.access))
+            if response.status_code != 429:
+                return response
+            time.sleep(int(response.headers["Retry-After"]))
+        return response
+
     def status(self, invoice_ref: str) -> dict[str, Any]:
-        response = self.client.get(
-            f"/sessions/{self.reference}/invoices/{invoice_ref}", headers=bearer(self.access)
-        )
+        response = self._get(f"/sessions/{self.reference}/invoices/{invoice_ref}")
         assert response.status_code == 200, response.text
         return dict(response.json())
 
@@ -172,7 +179,7 @@ class OnlineSession:
             status = self.status(invoice_ref)
             if status["status"]["code"] not in (100, 150):
                 return status
-            time.sleep(0.01)
+            time.sleep(0.04)
         raise AssertionError("the invoice stayed in processing")
 
     def close(self) -> httpx.Response:
@@ -181,7 +188,7 @@ class OnlineSession:
         )
 
     def session_status(self) -> dict[str, Any]:
-        response = self.client.get(f"/sessions/{self.reference}", headers=bearer(self.access))
+        response = self._get(f"/sessions/{self.reference}")
         assert response.status_code == 200, response.text
         return dict(response.json())
 
@@ -190,7 +197,7 @@ class OnlineSession:
             status = self.session_status()
             if status["status"]["code"] not in (100, 150, 170):
                 return status
-            time.sleep(0.01)
+            time.sleep(0.04)
         raise AssertionError("the session stayed open")
 
 
@@ -220,3 +227,101 @@ def open_online(
     if response.status_code != 201:
         return response, None
     return response, OnlineSession(client, access, response.json()["referenceNumber"], key, iv)
+
+
+def make_zip(files: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+@dataclass
+class BatchUpload:
+    """A batch session opened with declared parts; ``parts`` are the encrypted parts."""
+
+    client: httpx.Client
+    access: str
+    reference: str
+    parts: list[bytes]
+    uploads: list[dict[str, Any]]
+
+    def put(self, index: int, *, data: bytes | None = None, headers: Any = None) -> httpx.Response:
+        request = self.uploads[index]
+        body = self.parts[index] if data is None else data
+        use = request["headers"] if headers is None else headers
+        # Plain httpx call: no bearer token, exactly what the server said.
+        return httpx.request(request["method"], request["url"], content=body, headers=use)
+
+    def put_all(self) -> None:
+        for index in range(len(self.parts)):
+            response = self.put(index)
+            assert response.status_code == 201, response.text
+
+    def close(self) -> httpx.Response:
+        return self.client.post(
+            f"/sessions/batch/{self.reference}/close", headers=bearer(self.access)
+        )
+
+
+def open_batch(
+    client: httpx.Client,
+    access: str,
+    archive: bytes,
+    *,
+    parts: int = 1,
+    compression: str = "Zip",
+    offline: bool = False,
+    scheme: str = "oaep-sha256",
+    declare: Any = None,
+    part_key: bytes | None = None,
+) -> tuple[httpx.Response, BatchUpload | None]:
+    """Split ``archive`` binarily into ``parts``, encrypt each, open the session."""
+    mf = mf_keys(client)["SymmetricKeyEncryption"]
+    key, iv = os.urandom(32), os.urandom(16)
+    step = -(-len(archive) // parts)
+    plain_parts = [archive[i : i + step] for i in range(0, len(archive), step)]
+    encrypted = [aes_encrypt(part_key or key, iv, p) for p in plain_parts]
+    body: dict[str, Any] = {
+        "formCode": FA3_FORM,
+        "batchFile": {
+            "fileSize": len(archive),
+            "fileHash": sha256_b64(archive),
+            "compressionType": compression,
+            "fileParts": [
+                {"ordinalNumber": n, "fileSize": len(p), "fileHash": sha256_b64(p)}
+                for n, p in enumerate(encrypted, start=1)
+            ],
+        },
+        "encryption": {
+            "encryptedSymmetricKey": b64(rsa_encrypt(mf.public_key, key, scheme)),
+            "initializationVector": b64(iv),
+            "publicKeyId": mf.public_key_id,
+        },
+        "offlineMode": offline,
+    }
+    if declare is not None:
+        declare(body)
+    response = client.post("/sessions/batch", json=body, headers=bearer(access))
+    if response.status_code != 201:
+        return response, None
+    payload = response.json()
+    return response, BatchUpload(
+        client, access, payload["referenceNumber"], encrypted, payload["partUploadRequests"]
+    )
+
+
+def sample_body_keys() -> set[str]:
+    """The fields of SendInvoiceRequest this client fills."""
+    return {
+        "invoiceHash",
+        "invoiceSize",
+        "encryptedInvoiceHash",
+        "encryptedInvoiceSize",
+        "encryptedInvoiceContent",
+        "offlineMode",
+    }

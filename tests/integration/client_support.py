@@ -136,12 +136,16 @@ class Recorder:
     api_prefix: str
     exchanges: list[Exchange] = field(default_factory=list)
     requests_at: list[tuple[str, str, float]] = field(default_factory=list)
+    bodies: list[dict[str, Any]] = field(default_factory=list)  # JSON bodies sent to the API
     actions: list[tuple[str, str, int, Callable[[], None]]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def on_request(self, request: httpx.Request) -> None:
         if request.url.path.startswith(self.api_prefix):
             validate_request(request, self.api_prefix)
+            if request.headers.get("content-type", "").startswith("application/json"):
+                with self._lock:
+                    self.bodies.append(json.loads(request.content))
         with self._lock:
             self.requests_at.append((request.method, request.url.path, time.monotonic()))
 
@@ -194,7 +198,8 @@ def ksef_client(
     recorder = Recorder(api_prefix=httpx.URL(env.api_base).path)
     with httpx.Client(timeout=httpx.Timeout(20.0), event_hooks=recorder.hooks()) as http:
         kwargs.setdefault("retry", RetryPolicy(base_delay=0.05, max_delay=0.5))
-        client = KsefClient(http, env, nip, token, now=lambda: datetime.now(UTC), **kwargs)
+        kwargs.setdefault("now", lambda: datetime.now(UTC))
+        client = KsefClient(http, env, nip, token, **kwargs)
         yield client, recorder
 
 

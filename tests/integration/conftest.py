@@ -93,3 +93,14 @@ def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(datetime.now(UTC))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How much of open-api.json the suite's sandbox answers were checked against."""
+    checked = contract().checked
+    if checked:
+        terminalreporter.write_line(
+            f"open-api.json: {sum(checked.values())} sandbox answers validated, "
+            f"{len(checked)} operation/status pairs "
+            f"({len({(m, t) for m, t, _ in checked})} operations)"
+        )

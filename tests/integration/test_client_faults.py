@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -110,3 +111,21 @@ def test_access_token_expiring_mid_session_is_refreshed() -> None:
     assert ("/v2/auth/token/refresh", 200) in statuses
     assert len({r.session_reference for r in results}) == 1  # the same session went on
     assert len(sandbox_accepted(sb)) == 10
+
+
+def test_access_token_is_refreshed_before_it_expires() -> None:
+    skew = {"ahead": timedelta(0)}
+
+    def now() -> datetime:
+        return datetime.now(UTC) + skew["ahead"]
+
+    with (
+        running_sandbox(rate_limit_scale=None) as sb,
+        ksef_client(sb.base_url, sb.tokens[NIP], now=now) as (client, rec),
+    ):
+        first = client.send(invoices(2, tag="PRE"))
+        skew["ahead"] = timedelta(minutes=14, seconds=30)  # the sandbox's tokens last 15 min
+        second = client.send(invoices(2, tag="PRE2"))
+    assert all(r.accepted for r in first + second)
+    assert "/v2/auth/token/refresh" in rec.paths("POST")
+    assert not any(e.status == 401 for e in rec.exchanges), "refreshed before KSeF said no"

@@ -125,3 +125,30 @@ def test_cli_send_refuses_an_invalid_file_before_sending(tmp_path: Path) -> None
     code = line.split(" ")[2]
     assert not code.isdigit()  # a pre-flight defect code, not KSeF's
     assert state["sessions"] == {}  # nothing reached the sandbox
+
+
+def test_session_history_pages_with_continuation_tokens_and_filters() -> None:
+    with (
+        running_sandbox(rate_limit_scale=None) as sb,
+        ksef_client(sb.base_url, sb.tokens[NIP]) as (client, rec),
+    ):
+        started = datetime.now(UTC) - timedelta(minutes=1)
+        sent = [client.send(invoices(1, tag=f"PAGE{i}"))[0] for i in range(12)]
+        everything = list(client.sessions("Online", page_size=10))
+        succeeded = list(
+            client.sessions(
+                "Online", page_size=10, statuses=["Succeeded"], date_created_from=started
+            )
+        )
+        none_yet = list(
+            client.sessions("Online", date_created_from=datetime.now(UTC) + timedelta(hours=1))
+        )
+    assert {s.reference_number for s in everything} == {r.session_reference for r in sent}
+    assert len(everything) == 12
+    assert [s.date_created for s in everything] == sorted(
+        (s.date_created for s in everything), reverse=True
+    )
+    assert {s.reference_number for s in succeeded} == {r.session_reference for r in sent}
+    assert none_yet == []
+    listing = [e for e in rec.exchanges if e.path == "/v2/sessions"]
+    assert len(listing) >= 5  # 2 pages + 2 pages + 1

@@ -161,3 +161,38 @@ def test_lost_answers_then_a_later_send_adopts_the_original(sb: Any) -> None:
     assert result.adopted_duplicate
     assert result.ksef_number in accepted
     assert result.rejection() is None
+
+
+def test_technical_correction_of_a_rejected_offline_invoice(sb: Any) -> None:
+    number = f"TECH/{id(sb)}"
+    broken = InvoiceToSend(
+        "broken.xml",
+        invoice_bytes(NIP, number)
+        .replace(b"<P_1M>", b"<P_1Q>", 1)
+        .replace(b"</P_1M>", b"</P_1Q>", 1),
+        offline=True,
+    )
+    fixed_bytes = invoice_bytes(NIP, number)
+    with ksef_client(sb.base_url, sb.tokens[NIP]) as (client, rec):
+        (rejected,) = client.send([broken])
+        correction = InvoiceToSend(
+            "fixed.xml", fixed_bytes, offline=True, hash_of_corrected_invoice=broken.sha256
+        )
+        (fixed,) = client.send([correction], mode="batch")  # corrections always go online
+        again = InvoiceToSend(
+            "fixed-again.xml",
+            fixed_bytes.replace(b"Warszawa", b"Gdansk", 1),
+            offline=True,
+            hash_of_corrected_invoice=broken.sha256,
+        )
+        (twice,) = client.send([again])
+    assert not rejected.accepted
+    assert fixed.accepted
+    assert "/v2/sessions/batch" not in rec.paths("POST")
+    bodies = [b for b in rec.bodies if b.get("hashOfCorrectedInvoice")]
+    assert bodies[0]["hashOfCorrectedInvoice"] == broken.sha256
+    assert bodies[0]["offlineMode"] is True
+    rejection = twice.rejection()
+    assert rejection is not None
+    assert rejection.code == 21166
+    assert "już przyjęta" in rejection.user_message()

@@ -80,7 +80,7 @@ def test_full_token_flow_and_one_shot_redeem(sandbox: Sandbox, api: httpx.Client
 
 
 def test_status_goes_from_100_to_200(sandbox_factory: Callable[..., Sandbox]) -> None:
-    sb = sandbox_factory(processing_delay=0.3)
+    sb = sandbox_factory(processing_delay=1.0)
     with api_for(sb) as client:
         init = start_token_auth(client, SELLER, sb.tokens[SELLER]).json()
         headers = bearer(init["authenticationToken"]["token"])
@@ -242,3 +242,38 @@ def test_refresh_after_the_ksef_token_was_revoked_is_21301(
     refreshed = api.post("/auth/token/refresh", headers=bearer(tokens["refreshToken"]["token"]))
     assert refreshed.status_code == 400
     assert _legacy_code(refreshed) == 21301
+
+
+def test_status_of_unknown_or_old_operation(
+    sandbox_factory: Callable[..., Sandbox], clock: ManualClock
+) -> None:
+    sb = sandbox_factory(clock=clock)
+    with api_for(sb) as client:
+        init = start_token_auth(client, SELLER, sb.tokens[SELLER]).json()
+        headers = bearer(init["authenticationToken"]["token"])
+        other = client.get("/auth/20250514-AU-2DFC46C000-3AC6D5877F-D4", headers=headers)
+        assert other.status_code == 400
+        assert _legacy_code(other) == 21304
+        # The operation token lives 45 minutes; after that its status is unreachable (401),
+        # and after 7 days the status itself is gone (410) for any valid operation token.
+        clock.advance(days=7, seconds=1)
+        assert client.get(f"/auth/{init['referenceNumber']}", headers=headers).status_code == 401
+
+
+def test_old_challenges_and_tokens_are_forgotten(
+    sandbox_factory: Callable[..., Sandbox], clock: ManualClock
+) -> None:
+    sb = sandbox_factory(clock=clock)
+    with api_for(sb) as client:
+        _access(sb, client)
+        assert sb.core.state.challenges
+        assert sb.core.state.issued
+        clock.advance(days=8, seconds=1)
+        client.post("/auth/challenge")
+        assert len(sb.core.state.challenges) == 1
+        assert not sb.core.state.issued
+
+
+def test_only_loopback(sandbox_factory: Callable[..., Sandbox]) -> None:
+    with pytest.raises(ValueError, match="loopback"):
+        sandbox_factory(host="0.0.0.0")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.contract.openapi import contract
 from tests.contract.rawksef import authenticate
 
 
@@ -42,7 +44,8 @@ def test_first_line_and_clean_stop(signum: int) -> None:
         assert info["base_url"].startswith("http://127.0.0.1:")
         assert info["base_url"].endswith("/v2")
         assert set(info["tokens"]) == {"9999999999", "5265877635"}
-        with httpx.Client(base_url=info["base_url"]) as client:
+        hooks = {"response": [contract().check_response]}
+        with httpx.Client(base_url=info["base_url"], event_hooks=hooks) as client:
             tokens = authenticate(client, "9999999999", info["tokens"]["9999999999"])
             assert tokens["accessToken"]["token"]
         status = httpx.get(info["latarnia_url"] + "/status").json()
@@ -76,3 +79,32 @@ def test_bad_nip_is_a_clear_message() -> None:
     assert out.returncode == 2
     assert "Nieprawidłowy NIP: 1234567890" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ksef_desktop", "sandbox", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def test_port_in_use_is_a_clear_message() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        out = _run("--port", str(taken.getsockname()[1]))
+    assert out.returncode == 2
+    assert "Nie można uruchomić Sandboksa" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_damaged_state_file_is_a_clear_message(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    state.write_text("{not json", encoding="utf-8")
+    out = _run("--state-file", str(state))
+    assert out.returncode == 2
+    assert "Nie można odczytać pliku stanu Sandboksa" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert state.read_text(encoding="utf-8") == "{not json"  # left as it was

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -167,13 +168,13 @@ def test_duplicate_points_at_the_original(online: OnlineSession) -> None:
     ("data", "expected"),
     [
         (b"\xef\xbb\xbf" + sample(1), "BOM"),
-        (b"<?xml version='1.0'?><a><b></a>", "XML"),
-        (not_xsd_valid(sample(1)), "schematem"),
+        (b"<?xml version='1.0'?><a><b></a>", "</a>"),
+        (not_xsd_valid(sample(1)), "P_2x"),
         (
             sample(1).replace(b"?>", b"?><?xml-stylesheet href='x.xsl'?>", 1),
-            "instrukcje przetwarzania",
+            "Instrukcja przetwarzania",
         ),
-        (sample(1).replace(b"FV2026/02/150", "FV\u0086".encode(), 1), "Unicode"),
+        (sample(1).replace(b"FV2026/02/150", "FV\u0086".encode(), 1), "U+0086"),
     ],
     ids=["bom", "not-well-formed", "not-xsd-valid", "processing-instruction", "discouraged-char"],
 )
@@ -296,7 +297,7 @@ def test_technical_correction(online: OnlineSession) -> None:
 
 
 def test_statuses_pass_100_150_200(sandbox_factory: Callable[..., Sandbox]) -> None:
-    sb = sandbox_factory(processing_delay=0.4)
+    sb = sandbox_factory(processing_delay=0.6)
     with api_for(sb) as client:
         session = _session(sb, client)
         ref = session.send(sample(1))
@@ -307,7 +308,7 @@ def test_statuses_pass_100_150_200(sandbox_factory: Callable[..., Sandbox]) -> N
                 seen.append(code)
             if code == 200:
                 break
-            time.sleep(0.02)
+            time.sleep(0.05)
         assert seen == [100, 150, 200]
 
 
@@ -331,3 +332,61 @@ def test_control_endpoint_expires_a_session(sandbox: Sandbox, online: OnlineSess
     expired = httpx.post(f"{sandbox.server_url}/_sandbox/sessions/{online.reference}/expire")
     assert expired.status_code == 200
     assert online.wait_session()["status"]["code"] == 440
+
+
+def test_session_invoice_limit_is_21155(sandbox_factory: Callable[..., Sandbox]) -> None:
+    sb = sandbox_factory(max_invoices_per_session=2, rate_limit_scale=0)
+    with api_for(sb) as client:
+        session = _session(sb, client)
+        session.send(sample(1))
+        session.send(with_number(sample(1), "L/2"))
+        third = session.send_body(session.invoice_body(with_number(sample(1), "L/3")))
+        assert _legacy_code(third) == 21155
+
+
+def test_attachment_only_in_batch_or_technical_correction(online: OnlineSession) -> None:
+    with_attachment = sample(24)
+    status = online.wait(online.send(with_attachment))
+    assert status["status"]["code"] == 415
+    assert status["status"]["description"] == "Brak możliwości wysyłania faktury z załącznikiem"
+
+
+def test_closed_session_shows_170_until_its_invoices_are_decided(
+    sandbox_factory: Callable[..., Sandbox],
+) -> None:
+    sb = sandbox_factory(processing_delay=0.3)
+    with api_for(sb) as client:
+        session = _session(sb, client)
+        session.send(sample(1))
+        assert session.close().status_code == 204
+        closed = session.session_status()
+        assert closed["status"] == {"code": 170, "description": "Sesja interaktywna zamknięta"}
+        assert "upo" not in closed
+        final = session.wait_session()
+        assert final["status"]["code"] == 200
+        assert final["upo"]["pages"]
+
+
+def test_log_has_requests_but_no_secret_or_content(
+    sandbox: Sandbox, api: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="ksef_desktop.sandbox")
+    tokens = authenticate(api, SELLER, sandbox.tokens[SELLER])
+    _, session = open_online(api, tokens["accessToken"]["token"])
+    assert session is not None
+    data = with_number(sample(1), "LOG/SECRET/NUMBER")
+    session.wait(session.send(data))
+    session.close()
+    session.wait_session()
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "POST /v2/sessions/online -> 201" in text
+    assert f"POST /v2/sessions/online/{session.reference}/invoices -> 202" in text
+    for secret in (
+        sandbox.tokens[SELLER],
+        tokens["accessToken"]["token"],
+        tokens["refreshToken"]["token"],
+        "LOG/SECRET/NUMBER",
+        "ABC AGD sp. z o. o.",  # the seller's name inside the invoice
+        "F.H.U. Jan Kowalski",
+    ):
+        assert secret not in text

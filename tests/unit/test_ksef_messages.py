@@ -120,6 +120,7 @@ def test_messages_follow_the_language() -> None:
         (errors.SessionFailed("online", 415, "x"), "odszyfrować klucza"),
         (errors.InvoiceRejected(450, "Błąd", ["P_15 niezgodne"]), "P_15 niezgodne"),
         (errors.UpoHashMismatch("ref", "a", "b"), "skrótem"),
+        (errors.InvoiceRejected(21166, "Korekta techniczna niedostępna."), "już przyjęta"),
         (errors.ProtocolError("weird"), "weird"),
     ],
 )
