@@ -69,14 +69,15 @@ class Shell:
     def _send(self, store: Store, ctx: JobContext, ids: Sequence[int] | None) -> SendReport:
         """Runs in the worker: every due outbox item to KSeF (``ids`` are all due ones)."""
         ctx.progress(0, 0, _("Sending invoices to KSeF…"))
-        sender = Submitter(
+        app_ctx = self.ctx
+        submitter = Submitter(
             store.db,
             store.archive,
-            lambda: nullcontext(self.ctx.ksef_client()),  # the app owns the HTTP connection
-            environment=self.ctx.env_name,
-            now=self.ctx.now,
+            lambda: nullcontext(app_ctx.ksef_client()),
+            environment=app_ctx.env_name,
+            now=app_ctx.now,
         )
-        report = sender.drain(cancelled=lambda: ctx.cancelled)
+        report = submitter.drain(cancelled=lambda: ctx.cancelled)
         sent = report.delivered + len(report.rejected)
         return SendReport(sent, len(report.deferred), report.error or "")
 
@@ -125,10 +126,10 @@ class Shell:
         s["company_name"] = values.company_name
         s["company_address"] = values.company_address
         s["first_run_done"] = True
-        ctx, token = self.ctx, values.token
+        ctx, token, snapshot = self.ctx, values.token, s.snapshot()
 
         def save(job: object) -> None:
-            ctx.settings.save()
+            ctx.settings.write(snapshot)
             if changed and ctx.env_name != "sandbox" and ctx.sandbox is not None:
                 ctx.close_sandbox()
             if token:
@@ -162,7 +163,8 @@ class Shell:
         def done(result: tuple[str, str]) -> None:
             serial, kept = result
             ctx.settings["offline_certificate"] = kept
-            self.runner.submit(lambda job: ctx.settings.save(), on_error=self._failed)
+            snapshot = ctx.settings.snapshot()
+            self.runner.submit(lambda job: ctx.settings.write(snapshot), on_error=self._failed)
             self.certificate_note = _("Offline certificate {serial} imported.").format(
                 serial=serial
             )

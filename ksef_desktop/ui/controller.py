@@ -57,7 +57,8 @@ class Controller(QObject):
 
     def declare_offline24(self, on: bool) -> None:
         self.ctx.settings["declared_offline24"] = on
-        self.runner.submit(lambda job: self.ctx.settings.save(), on_error=self._note)
+        settings, values = self.ctx.settings, self.ctx.settings.snapshot()
+        self.runner.submit(lambda job: settings.write(values), on_error=self._note)
         self._decide()
 
     # --- start-up -----------------------------------------------------------------------
