@@ -61,6 +61,10 @@ class Controller(QObject):
         self.runner.submit(lambda job: settings.write(values), on_error=self._note)
         self._decide()
 
+    def stop(self) -> None:
+        """No more periodic checks (the program is closing; the worker stops next)."""
+        self._timer.stop()
+
     # --- start-up -----------------------------------------------------------------------
 
     def start(self) -> None:

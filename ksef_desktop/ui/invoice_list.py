@@ -168,20 +168,27 @@ class InvoiceListPanel(QWidget):
         self.new_button = QPushButton(_("&New invoice"))
         self.new_button.clicked.connect(self.new_requested.emit)
 
-        filters = QHBoxLayout()
+        # Two rows, so that long (Polish, stretched) labels never widen the window.
+        filters = QVBoxLayout()
+        first = QHBoxLayout()
+        second = QHBoxLayout()
         state_label = QLabel(_("S&tate:"))
         state_label.setBuddy(self.state)
         buyer_label = QLabel(_("&Buyer:"))
         buyer_label.setBuddy(self.buyer)
         for w in (state_label, self.state, self.use_period, self.date_from, QLabel("–"),
-                  self.date_to, buyer_label):  # fmt: skip
-            filters.addWidget(w)
-        filters.addWidget(self.buyer, 1)
+                  self.date_to):  # fmt: skip
+            first.addWidget(w)
+        first.addStretch(1)
+        first.addWidget(self.new_button)
+        second.addWidget(buyer_label)
+        second.addWidget(self.buyer, 1)
         text_label = QLabel(_("N&umber:"))
         text_label.setBuddy(self.text)
-        filters.addWidget(text_label)
-        filters.addWidget(self.text, 1)
-        filters.addWidget(self.new_button)
+        second.addWidget(text_label)
+        second.addWidget(self.text, 1)
+        filters.addLayout(first)
+        filters.addLayout(second)
 
         self.table = QTableView()
         self.table.setModel(self.model)
