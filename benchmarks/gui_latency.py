@@ -8,7 +8,8 @@ The GUI thread runs a ``QTimer`` every ``--tick-ms``; each tick records how late
 store (FA(3) build, SHA-256, one SQLite transaction, the XML archived: CPU + disk), with
 progress reported to the GUI thread after each. Phase "send": the worker sends all of
 them to the built-in Sandbox (in-process, 127.0.0.1, limits off) through the real KSeF
-client, 100 per operation in online sessions (encryption, HTTP, polling, UPO download).
+client and ``services/submit.py``'s ``Submitter``, 100 per operation (the client picks
+online or batch; encryption, HTTP, polling, UPO download, outbox updates).
 Every result is delivered to the GUI thread by the worker's queued signals, as in the
 app. Prints a Markdown table.
 """
@@ -23,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,23 +38,12 @@ from PySide6.QtWidgets import QApplication
 from benchmarks.gui_common import SELLER, demo_invoice, issue_one, new_series
 from ksef_desktop.domain.calendar import warsaw_date
 from ksef_desktop.ksef import environments
-from ksef_desktop.ksef.sending import InvoiceResult, InvoiceToSend
-from ksef_desktop.ksef.workflows import ONLINE, KsefClient
+from ksef_desktop.ksef.workflows import KsefClient
 from ksef_desktop.sandbox import Sandbox, SandboxConfig
-from ksef_desktop.services.submit import SubmitReport, submit_due
+from ksef_desktop.services.submit import DrainReport, Submitter
 from ksef_desktop.store import open_store
 from ksef_desktop.worker import JobContext
 from ksef_desktop.worker.runner import Runner
-
-
-class OnlineOnly:
-    """The client, always in online sessions (the Sandbox serves no batch sessions yet)."""
-
-    def __init__(self, client: KsefClient) -> None:
-        self.client = client
-
-    def send(self, invoices: list[InvoiceToSend]) -> list[InvoiceResult]:
-        return self.client.send(invoices, mode=ONLINE)
 
 
 class Probe:
@@ -152,22 +143,25 @@ def main() -> int:
             client = KsefClient(
                 http, env, SELLER, sandbox.tokens[SELLER], now=lambda: datetime.now(UTC)
             )
-            online = OnlineOnly(client)
-            reports: list[SubmitReport] = []
+            submitter = Submitter(
+                store.db,
+                store.archive,
+                lambda: nullcontext(client),
+                environment="sandbox",
+                now=lambda: datetime.now(UTC),
+                step=100,
+            )
+            reports: list[DrainReport] = []
+
             probe.start()
             t0 = time.perf_counter()
             for _ in range((args.invoices + 99) // 100):
-                runner.submit(
-                    lambda ctx: submit_due(
-                        store, lambda: online, lambda: datetime.now(UTC), check=ctx.check, limit=100
-                    ),
-                    reports.append,
-                )
+                runner.submit(lambda ctx: submitter.drain(max_steps=1), reports.append)
             run_until(app, runner.is_idle)
             seconds = time.perf_counter() - t0
             sends = len(reports)
             rows.append(row("send 100 invoices to the Sandbox", sends, seconds, probe.stop()))
-            accepted = sum(r.accepted for r in reports)
+            accepted = sum(r.delivered for r in reports)
         finally:
             runner.stop()
             http.close()

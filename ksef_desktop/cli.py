@@ -23,10 +23,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pdf",
     "deadline",
     "sandbox",
+    "verify",
     "send",
     "sessions",
     "token",
-    "verify",
 )
 
 

@@ -142,7 +142,12 @@ def lines(
     discount = Decimal(0)
     gross_value = (quantity * unit_price).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
     if allow_discount and gross_value >= Decimal("0.02") and draw(st.booleans()):
-        discount = draw(st.decimals(min_value=Decimal("0.01"), max_value=gross_value, places=2))
+        # A discount never takes a line's whole value: a zero invoice cannot be issued.
+        discount = draw(
+            st.decimals(
+                min_value=Decimal("0.01"), max_value=gross_value - Decimal("0.01"), places=2
+            )
+        )
     return Line(
         name=draw(tokens(5)),
         rate=draw(st.sampled_from(rates)),

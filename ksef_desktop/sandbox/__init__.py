@@ -14,6 +14,8 @@ Stable Python API (the app and the tests build on it)::
         processing_delay=0.0,    # seconds an invoice stays in 100 and then in 150
         faults=FaultConfig(),    # faults switched on at start (same as the CLI flags)
         clock=None,              # an aware-datetime source; tests move time with it
+        max_invoices_per_session=10_000,  # 21155 online, status 420 in a batch
+        host="127.0.0.1",        # loopback only (anything else: ValueError)
     )
     with Sandbox(cfg) as sb:     # serves in a background thread; stop() on exit
         sb.base_url              # "http://127.0.0.1:PORT/v2"
@@ -48,11 +50,14 @@ Served paths (field names, status codes and error bodies as in open-api.json 2.7
 - ``/storage/...``: pre-signed downloads (UPO, export parts) and uploads (batch parts);
   no bearer token, not rate-limited, not affected by faults.
 
-Invoices are verified asynchronously by one worker in order of arrival: the FA(3) XSD,
-UTF-8 without BOM, no processing instructions, seller NIP = context NIP (else 410), P_1
-not later than the day of acceptance (else 450), duplicates of (Podmiot1 NIP,
-RodzajFaktury, P_2) -> 440 with the original KSeF number; P_1 earlier than the day of
-acceptance -> invoicingMode Offline.
+Invoices are verified asynchronously by one worker in order of arrival, with the
+project's FA(3) validation (``ksef_desktop.fa3.validate``: UTF-8 without BOM, no
+processing instructions or forbidden characters, size, the XSD and what it misses) -> 430
+with its Polish sentences; P_1 later than the day of acceptance -> 450; seller NIP other
+than the context NIP -> 410; an attachment in an online session -> 415; duplicates of
+(Podmiot1 NIP, RodzajFaktury, P_2) -> 440 with the original KSeF number in
+``extensions``. P_1 earlier than the day of acceptance -> invoicingMode Offline. The
+official samples are issued by NIP 9999999999: configure that NIP to send them.
 
 Control endpoints (JSON, no auth; under the server root, not /v2)::
 

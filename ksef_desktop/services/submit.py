@@ -1,101 +1,199 @@
-"""Sending what the outbox holds to KSeF and recording each verdict (plain Python).
+"""Deliver the outbox to KSeF: where the client's results become the store's states.
 
-``submit_due`` claims the due outbox items (most urgent deadline first), sends their
-frozen bytes through the KSeF client in one go, and records per invoice: accepted (with
-its KSeF number and UPO), a duplicate adopted (440: ours was accepted before), rejected
-(KSeF's code and explanation), or - when KSeF or the network failed - a failed attempt
-that the outbox retries after a backoff. Invoices issued offline are declared so.
+``Submitter.drain`` claims due invoices (most urgent deadline first), sends their frozen
+bytes with ``KsefClient.send_report`` (online for a few, batch for a backlog: the client
+chooses), and writes each verdict in one transaction: accepted with the KSeF number and
+UPO, accepted by adopting the original number of a proven duplicate (440 after a lost
+response), or rejected with KSeF's code and details. The sessions KSeF reported and
+their UPO pages go into the local session view and the archive.
 
-A stand-in written with the GUI (issue 7) because nothing else sent the outbox yet; the
-client object is injected (``client()``), so the sandbox drives it in the tests.
+Nothing here depends on the process surviving: a crash at any point leaves every invoice
+queued (claimed) or decided. A new drain releases the claims of a dead process and sends
+again; an invoice KSeF had already accepted comes back as a duplicate with its original
+number, so nothing is ever accepted twice.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, ExitStack
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
 
-from ksef_desktop.ksef.errors import EnvironmentFault
-from ksef_desktop.ksef.sending import InvoiceResult, InvoiceToSend
-from ksef_desktop.store import Store
-from ksef_desktop.store.outbox import Outbox, OutboxItem
+from ksef_desktop.i18n import _
+from ksef_desktop.ksef.errors import EnvironmentFault, KsefError
+from ksef_desktop.ksef.sending import InvoiceResult, InvoiceToSend, SendReport, SessionOutcome
+from ksef_desktop.ksef.workflows import KsefClient
+from ksef_desktop.store.archive import Archive
+from ksef_desktop.store.db import Database
+from ksef_desktop.store.outbox import Backoff, Outbox, OutboxItem
+from ksef_desktop.store.sessions import SessionRecord, record_session
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("ksef_desktop.services.submit")
+
+DUPLICATE = 440
+#: How many invoices one drain step hands to the client (one KSeF session at most).
+STEP = 10_000
 
 
-class Client(Protocol):
-    def send(self, invoices: list[InvoiceToSend]) -> list[InvoiceResult]: ...
+@dataclass
+class DrainReport:
+    """What one drain did; ``unreachable`` means KSeF or the network was not there."""
 
-
-@dataclass(frozen=True)
-class SubmitReport:
-    accepted: int = 0
-    rejected: int = 0
-    failed: int = 0
-    problem: str = ""  # the environment's fault that failed the whole attempt
+    accepted: list[int] = field(default_factory=list)
+    adopted: list[int] = field(default_factory=list)
+    rejected: list[int] = field(default_factory=list)
+    deferred: list[int] = field(default_factory=list)
+    sessions: list[str] = field(default_factory=list)
+    unreachable: bool = False
+    error: str | None = None  # user-facing sentence of the last failure, if any
 
     @property
-    def sent(self) -> int:
-        return self.accepted + self.rejected
+    def delivered(self) -> int:
+        return len(self.accepted) + len(self.adopted)
 
 
-def _to_send(item: OutboxItem) -> InvoiceToSend:
-    return InvoiceToSend(
-        name=str(item.invoice_id),
-        content=item.xml,
-        offline=item.mode is not None,
-        hash_of_corrected_invoice=item.hash_of_corrected,
-    )
+ClientFactory = Callable[[], AbstractContextManager[KsefClient]]
 
 
-def submit_due(
-    store: Store,
-    client: Callable[[], Client],
-    now: Callable[[], datetime],
-    *,
-    check: Callable[[], None] = lambda: None,
-    limit: int = 100,
-) -> SubmitReport:
-    """Send up to ``limit`` due outbox items; ``check()`` may raise to cancel before sending."""
-    outbox = Outbox(store.db, store.archive, now)
-    sender = client()  # a missing token fails here, before anything is claimed
-    items = outbox.claim(limit)
-    if not items:
-        return SubmitReport()
-    try:
-        check()
-        results = sender.send([_to_send(i) for i in items])
-    except EnvironmentFault as exc:
+class Submitter:
+    """Sends what the outbox holds.
+
+    ``client_factory`` gives a context manager of an authenticated-on-demand client (it
+    owns the HTTP connection); a drain enters it only when something is due, and leaves
+    it when the drain ends.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        archive: Archive,
+        client_factory: ClientFactory,
+        *,
+        environment: str,
+        now: Callable[[], datetime],
+        step: int = STEP,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self._db = db
+        self._client_factory = client_factory
+        self._environment = environment
+        self._now = now
+        self._step = step
+        self.outbox = Outbox(db, archive, now, backoff=backoff)
+
+    def drain(
+        self, *, cancelled: Callable[[], bool] = lambda: False, max_steps: int | None = None
+    ) -> DrainReport:
+        """Send every due invoice; stop early when KSeF is unreachable or on cancel.
+
+        ``max_steps`` caps how many claims of ``step`` invoices one drain sends.
+        """
+        report = DrainReport()
+        released = self.outbox.release_claims()
+        if released:
+            log.info("released %d claims left by an earlier run", released)
+        client: KsefClient | None = None
+        steps = 0
+        with ExitStack() as stack:
+            while not cancelled() and (max_steps is None or steps < max_steps):
+                steps += 1
+                items = self.outbox.claim(limit=self._step)
+                if not items:
+                    break
+                if client is None:
+                    client = stack.enter_context(self._client_factory())
+                if not self._send(client, items, report):
+                    break
+        return report
+
+    def _send(self, client: KsefClient, items: Sequence[OutboxItem], report: DrainReport) -> bool:
+        batch = [
+            InvoiceToSend(
+                name=str(item.invoice_id),
+                content=item.xml,
+                offline=item.mode is not None,
+                hash_of_corrected_invoice=item.hash_of_corrected,
+            )
+            for item in items
+        ]
+        try:
+            sent = client.send_report(batch)
+        except EnvironmentFault as exc:
+            self._defer(items, exc, report)
+            report.unreachable = True
+            return False
+        except KsefError as exc:
+            # A verdict about the whole request (authentication refused, a session KSeF
+            # cancelled): the invoices stay queued and the user is told why.
+            self._defer(items, exc, report)
+            return False
+        self._record(sent, report)
+        return True
+
+    def _defer(self, items: Sequence[OutboxItem], exc: KsefError, report: DrainReport) -> None:
         message = exc.user_message()
+        report.error = message
+        log.warning("sending %d invoices deferred: %s", len(items), exc)
         for item in items:
-            outbox.mark_failed(item.invoice_id, message)
-        return SubmitReport(failed=len(items), problem=message)
-    except BaseException:
-        for item in items:  # not sent: due again after the backoff, never lost
-            outbox.mark_failed(item.invoice_id, "not sent (cancelled or interrupted)")
-        raise
-    accepted = rejected = failed = 0
-    for item, result in zip(items, results, strict=True):
-        rejection = result.rejection()
-        if result.ksef_number is not None:
+            self.outbox.mark_failed(item.invoice_id, message)
+            report.deferred.append(item.invoice_id)
+
+    def _record(self, sent: SendReport, report: DrainReport) -> None:
+        for session in sent.sessions:
+            self._record_session(session)
+            report.sessions.append(session.reference_number)
+        for result in sent.results:
+            self._record_result(result, report)
+
+    def _record_result(self, result: InvoiceResult, report: DrainReport) -> None:
+        invoice_id = int(result.name)
+        if result.accepted:
+            assert result.ksef_number is not None
             if result.adopted_duplicate:
-                outbox.adopt_duplicate(item.invoice_id, result.ksef_number)
+                self.outbox.adopt_duplicate(
+                    invoice_id,
+                    result.ksef_number,
+                    original_hash_b64=result.invoice_hash,
+                    original_session_ref=result.session_reference,
+                )
+                if result.upo is not None:
+                    self.outbox.add_upo(result.upo.content, invoice_id=invoice_id)
+                report.adopted.append(invoice_id)
             else:
-                outbox.mark_accepted(
-                    item.invoice_id,
+                self.outbox.mark_accepted(
+                    invoice_id,
                     result.ksef_number,
                     upo=result.upo.content if result.upo is not None else None,
                     session_ref=result.session_reference,
                 )
-            accepted += 1
-        elif rejection is not None:
-            outbox.mark_rejected(item.invoice_id, rejection.code, rejection.user_message())
-            rejected += 1
-        else:
-            outbox.mark_failed(item.invoice_id, "KSeF gave no verdict")
-            failed += 1
-    log.info("submitted %d invoices: %d accepted, %d rejected", len(items), accepted, rejected)
-    return SubmitReport(accepted, rejected, failed)
+                report.accepted.append(invoice_id)
+            return
+        rejection = result.rejection()
+        if rejection is None:  # no verdict reached us: try again later
+            self.outbox.mark_failed(invoice_id, _("KSeF gave no verdict for this invoice yet."))
+            report.deferred.append(invoice_id)
+            return
+        details = "; ".join((rejection.description, *rejection.details)).strip("; ")
+        self.outbox.mark_rejected(invoice_id, rejection.code, details)
+        report.rejected.append(invoice_id)
+
+    def _record_session(self, session: SessionOutcome) -> None:
+        now = self._now()
+        with self._db.transaction() as conn:
+            record_session(
+                conn,
+                SessionRecord(
+                    reference=session.reference_number,
+                    environment=self._environment,
+                    kind=session.kind,
+                    opened_at=now,
+                    updated_at=now,
+                    status_code=session.status.code,
+                    status_text=session.status.description,
+                    closed_at=now,
+                ),
+            )
+        for page in session.upo_pages:
+            self.outbox.add_upo(page.content, session_ref=session.reference_number)

@@ -182,6 +182,21 @@ class Outbox:
             )
         return [_item(row) for row in rows]
 
+    def release_claims(self) -> int:
+        """Hand back every claim (left by a process that died): due again at once.
+
+        One sender works on a data directory at a time; even when two did, KSeF's
+        duplicate check and ``adopt_duplicate`` keep every invoice accepted once.
+        """
+        stamp = to_db(self._now())
+        with self._db.transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE outbox SET state = 'pending', claimed_until = NULL, next_attempt_at = ?, "
+                "updated_at = ? WHERE state = 'claimed'",
+                (stamp, stamp),
+            )
+        return int(cursor.rowcount)
+
     def awaiting_verdict(self) -> list[OutboxItem]:
         """Sent items whose KSeF status has to be polled (resumed after a restart too)."""
         conn = self._db.connection()

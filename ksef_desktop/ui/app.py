@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -17,7 +18,7 @@ from PySide6.QtWidgets import QApplication
 from ksef_desktop import i18n
 from ksef_desktop.i18n import _
 from ksef_desktop.paths import data_dir, write_private_file
-from ksef_desktop.services.submit import submit_due
+from ksef_desktop.services.submit import Submitter
 from ksef_desktop.store import Store
 from ksef_desktop.ui import stretch
 from ksef_desktop.ui.context import AppContext
@@ -68,8 +69,17 @@ class Shell:
     def _send(self, store: Store, ctx: JobContext, ids: Sequence[int] | None) -> SendReport:
         """Runs in the worker: every due outbox item to KSeF (``ids`` are all due ones)."""
         ctx.progress(0, 0, _("Sending invoices to KSeF…"))
-        report = submit_due(store, self.ctx.ksef_client, self.ctx.now, check=ctx.check)
-        return SendReport(report.sent, report.failed, report.problem)
+        app_ctx = self.ctx
+        submitter = Submitter(
+            store.db,
+            store.archive,
+            lambda: nullcontext(app_ctx.ksef_client()),
+            environment=app_ctx.env_name,
+            now=app_ctx.now,
+        )
+        report = submitter.drain(cancelled=lambda: ctx.cancelled)
+        sent = report.delivered + len(report.rejected)
+        return SendReport(sent, len(report.deferred), report.error or "")
 
     # --- language --------------------------------------------------------------------------
 
@@ -116,10 +126,10 @@ class Shell:
         s["company_name"] = values.company_name
         s["company_address"] = values.company_address
         s["first_run_done"] = True
-        ctx, token = self.ctx, values.token
+        ctx, token, snapshot = self.ctx, values.token, s.snapshot()
 
         def save(job: object) -> None:
-            ctx.settings.save()
+            ctx.settings.write(snapshot)
             if changed and ctx.env_name != "sandbox" and ctx.sandbox is not None:
                 ctx.close_sandbox()
             if token:
@@ -153,7 +163,8 @@ class Shell:
         def done(result: tuple[str, str]) -> None:
             serial, kept = result
             ctx.settings["offline_certificate"] = kept
-            self.runner.submit(lambda job: ctx.settings.save(), on_error=self._failed)
+            snapshot = ctx.settings.snapshot()
+            self.runner.submit(lambda job: ctx.settings.write(snapshot), on_error=self._failed)
             self.certificate_note = _("Offline certificate {serial} imported.").format(
                 serial=serial
             )

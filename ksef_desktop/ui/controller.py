@@ -57,7 +57,8 @@ class Controller(QObject):
 
     def declare_offline24(self, on: bool) -> None:
         self.ctx.settings["declared_offline24"] = on
-        self.runner.submit(lambda job: self.ctx.settings.save(), on_error=self._note)
+        settings, values = self.ctx.settings, self.ctx.settings.snapshot()
+        self.runner.submit(lambda job: settings.write(values), on_error=self._note)
         self._decide()
 
     def stop(self) -> None:
@@ -110,6 +111,9 @@ class Controller(QObject):
     # --- KSeF's state -------------------------------------------------------------------
 
     def check_now(self) -> None:
+        if not self.runner.running:  # the program is closing: nothing may be submitted
+            self._timer.stop()
+            return
         ctx = self.ctx
 
         def check(job: JobContext) -> KsefState:

@@ -79,6 +79,7 @@ class NipEdit(QWidget):
         layout.addWidget(self.edit, 1)
         layout.addWidget(self.problem, 1)
         self.edit.textChanged.connect(self._check)
+        self.setFocusProxy(self.edit)
         self._check()
 
     def _check(self) -> None:
@@ -114,6 +115,7 @@ class FilePicker(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.edit, 1)
         layout.addWidget(browse)
+        self.setFocusProxy(self.edit)
 
     def _browse(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
@@ -155,6 +157,7 @@ class CertificatePicker(QWidget):
         form.addRow(_("&Certificate:"), self.certificate)
         form.addRow(_("Private &key:"), self.key)
         form.addRow(_("Pass&word:"), self.password)
+        self.setFocusProxy(self.certificate)
 
     @property
     def path(self) -> str:

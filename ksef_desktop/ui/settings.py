@@ -31,16 +31,16 @@ class Option:
 
 OPTIONS: tuple[Option, ...] = (
     Option("first_run_done", False, N_("First-run setup finished")),
-    Option("environment", "sandbox", N_("KSeF environment")),
-    Option("nip", "", N_("Seller's NIP")),
-    Option("company_name", "", N_("Company name")),
-    Option("company_address", "", N_("Address")),
-    Option("offline_certificate", "", N_("Offline certificate (KOD II)")),
-    Option("language", "pl", N_("Language")),
-    Option("stretch_strings", False, N_("Stretch every text (layout check)")),
-    Option("availability_minutes", 5, N_("Check KSeF availability every (minutes)")),
-    Option("declared_offline24", False, N_("I declare offline24 mode (my side is offline)")),
-    Option("notifications", True, N_("Desktop notifications about deadlines")),
+    Option("environment", "sandbox", N_("KSeF &environment")),
+    Option("nip", "", N_("Seller's &NIP")),
+    Option("company_name", "", N_("C&ompany name")),
+    Option("company_address", "", N_("&Address")),
+    Option("offline_certificate", "", N_("Offline certificate (KOD &II)")),
+    Option("language", "pl", N_("&Language")),
+    Option("stretch_strings", False, N_("Stretch every text (la&yout check)")),
+    Option("availability_minutes", 5, N_("Check KSeF availability every (&minutes)")),
+    Option("declared_offline24", False, N_("I &declare offline24 mode (my side is offline)")),
+    Option("notifications", True, N_("Desktop noti&fications about deadlines")),
 )
 
 _BY_KEY = {o.key: o for o in OPTIONS}
@@ -86,9 +86,17 @@ class Settings:
     def __iter__(self) -> Iterator[str]:
         return iter(_BY_KEY)
 
+    def snapshot(self) -> dict[str, Any]:
+        """A copy to hand to ``write`` in another thread (the GUI keeps changing this one)."""
+        return dict(self._values)
+
     def save(self) -> None:
+        self.write(self.snapshot())
+
+    def write(self, values: dict[str, Any]) -> None:
+        """Write ``values`` (a ``snapshot()``) to the file, atomically."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        payload = json.dumps(self._values, ensure_ascii=False, indent=1, sort_keys=True)
+        payload = json.dumps(values, ensure_ascii=False, indent=1, sort_keys=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".settings-", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:

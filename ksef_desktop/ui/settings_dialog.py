@@ -70,7 +70,7 @@ class SettingsDialog(QDialog):
         ]
         for key, widget in rows:
             form.addRow(_label(key), widget)
-        form.addRow(_("KSeF token:"), self.token)
+        form.addRow(_("KSeF &token:"), self.token)
         form.addRow("", self.token_state)
         for key, widget in [
             ("offline_certificate", self.certificate),

@@ -128,6 +128,11 @@ class Runner(QObject):
     def is_idle(self) -> bool:
         return not self._pending
 
+    @property
+    def running(self) -> bool:
+        """False once ``stop()`` ended the worker thread."""
+        return bool(self._thread.isRunning())
+
     def cancel_all(self) -> None:
         for job in list(self._pending.values()):
             job.cancel()

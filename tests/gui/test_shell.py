@@ -145,3 +145,13 @@ def test_the_window_remembers_its_geometry(qtbot, make_shell, tmp_path, lang) ->
     first.window.close()
     second = make_shell(lang=lang, data_dir=tmp_path / "geo")
     assert second.window.size() == size
+
+
+def test_the_stretch_switch_is_also_a_setting(qtbot, make_shell) -> None:
+    shell = make_shell(setup=False)
+    shell.ctx.settings["stretch_strings"] = True
+    shell.apply_language()
+    shell.apply_setup(shell.demo_setup())
+    window = shell.open_main()
+    assert window.tabs.tabText(0).startswith("&Faaktuury")
+    assert "~" in window.offline.send.text()

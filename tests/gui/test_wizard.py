@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QWizard
 
@@ -179,3 +180,16 @@ def test_a_new_nip_gets_a_sandbox_that_knows_it(qtbot, make_shell) -> None:
     assert stored is not None
     assert stored == shell.ctx.sandbox.tokens["1111111111"]
     assert window.status.ksef.text() == "KSeF: dostępny"
+
+
+@pytest.mark.parametrize("lang", ["pl", "en"])
+def test_every_settings_field_has_a_keyboard_shortcut(qtbot, make_shell, lang) -> None:
+    shell = make_shell(lang=lang)
+    dialog = shell.open_settings()
+    labels = [label for label in dialog.findChildren(QLabel) if label.buddy() is not None]
+    assert len(labels) >= 14  # every row of the form, the certificate's three included
+    for label in labels:
+        assert "&" in label.text(), label.text()
+    letters = [label.text().split("&")[1][0].lower() for label in labels]
+    assert len(letters) == len(set(letters)), f"shortcut letters repeat: {sorted(letters)}"
+    dialog.reject()

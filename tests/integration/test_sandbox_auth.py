@@ -80,7 +80,7 @@ def test_full_token_flow_and_one_shot_redeem(sandbox: Sandbox, api: httpx.Client
 
 
 def test_status_goes_from_100_to_200(sandbox_factory: Callable[..., Sandbox]) -> None:
-    sb = sandbox_factory(processing_delay=0.3)
+    sb = sandbox_factory(processing_delay=1.0)
     with api_for(sb) as client:
         init = start_token_auth(client, SELLER, sb.tokens[SELLER]).json()
         headers = bearer(init["authenticationToken"]["token"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -296,7 +297,7 @@ def test_technical_correction(online: OnlineSession) -> None:
 
 
 def test_statuses_pass_100_150_200(sandbox_factory: Callable[..., Sandbox]) -> None:
-    sb = sandbox_factory(processing_delay=0.4)
+    sb = sandbox_factory(processing_delay=0.6)
     with api_for(sb) as client:
         session = _session(sb, client)
         ref = session.send(sample(1))
@@ -364,3 +365,28 @@ def test_closed_session_shows_170_until_its_invoices_are_decided(
         final = session.wait_session()
         assert final["status"]["code"] == 200
         assert final["upo"]["pages"]
+
+
+def test_log_has_requests_but_no_secret_or_content(
+    sandbox: Sandbox, api: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="ksef_desktop.sandbox")
+    tokens = authenticate(api, SELLER, sandbox.tokens[SELLER])
+    _, session = open_online(api, tokens["accessToken"]["token"])
+    assert session is not None
+    data = with_number(sample(1), "LOG/SECRET/NUMBER")
+    session.wait(session.send(data))
+    session.close()
+    session.wait_session()
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "POST /v2/sessions/online -> 201" in text
+    assert f"POST /v2/sessions/online/{session.reference}/invoices -> 202" in text
+    for secret in (
+        sandbox.tokens[SELLER],
+        tokens["accessToken"]["token"],
+        tokens["refreshToken"]["token"],
+        "LOG/SECRET/NUMBER",
+        "ABC AGD sp. z o. o.",  # the seller's name inside the invoice
+        "F.H.U. Jan Kowalski",
+    ):
+        assert secret not in text

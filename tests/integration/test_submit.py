@@ -1,60 +1,154 @@
-"""services/submit.py against the Sandbox: failed attempts back off, recovery sends."""
+"""The sending service against a real sandbox: accepted, rejected, outage, lost response."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 
-from ksef_desktop.domain.calendar import warsaw_date
-from ksef_desktop.ksef import environments
-from ksef_desktop.ksef.workflows import KsefClient
-from ksef_desktop.services.issue import issue_invoice
-from ksef_desktop.services.submit import submit_due
+from ksef_desktop.domain.offline import OfflineMode, invoice_deadline
+from ksef_desktop.sandbox import Sandbox
+from ksef_desktop.services.issue import IssueError, issue_invoice, start_technical_correction
 from ksef_desktop.store import open_store
-from ksef_desktop.store.invoices import create_draft, get_invoice
-from ksef_desktop.store.numbering import create_series
+from ksef_desktop.store.invoices import get_invoice, update_draft
+from ksef_desktop.store.sessions import upos
 from ksef_desktop.store.states import InvoiceState
+from tests.integration.submit_support import SELLER, drain_until_done, issue_many, submitter
 from tests.unit.test_store_support import sample_invoice
 
-NIP = "5265877635"  # the seller of sample_invoice()
+WARSAW = ZoneInfo("Europe/Warsaw")
 
 
-def test_an_unavailable_ksef_fails_the_attempt_and_a_later_one_succeeds(sandbox, tmp_path):
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _control(sb: Sandbox, path: str, body: dict[str, object] | None = None) -> None:
+    root = sb.base_url.removesuffix("/v2")
+    httpx.post(f"{root}/_sandbox/{path}", json=body or {}, timeout=30).raise_for_status()
+
+
+def _accepted_in_sandbox(sb: Sandbox) -> list[dict[str, str]]:
+    return list(sb.accepted_state()["nips"].get(SELLER, {}).get("accepted", []))
+
+
+def test_drain_delivers_and_keeps_numbers_and_upos(sandbox: Sandbox, tmp_path: Path) -> None:
     store = open_store(tmp_path / "data")
-    shift = [timedelta(0)]
-
-    def now() -> datetime:
-        return datetime.now(UTC) + shift[0]
-
-    today = warsaw_date(datetime.now(UTC))
-    with store.db.transaction() as conn:
-        series = create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=now())
-        draft = create_draft(conn, sample_invoice(day=today), now=now())
-    issue_invoice(
-        store.db, store.archive, draft, now=now, series_id=series, mode=None, deadline=None
-    )
-    http = httpx.Client(timeout=10)
-    env = environments.sandbox(sandbox.base_url)
-
-    def client() -> KsefClient:
-        return KsefClient(http, env, NIP, sandbox.tokens[NIP], now=lambda: datetime.now(UTC))
-
-    try:
-        httpx.post(f"{sandbox.server_url}/_sandbox/maintenance", json={}).raise_for_status()
-        report = submit_due(store, client, now)
-        assert (report.accepted, report.failed) == (0, 1)
-        assert "KSeF" in report.problem
-        assert get_invoice(store.db.connection(), draft).state is InvoiceState.QUEUED
-        assert submit_due(store, client, now).sent == 0  # backing off: nothing due yet
-
-        httpx.post(f"{sandbox.server_url}/_sandbox/maintenance/end", json={}).raise_for_status()
-        shift[0] = timedelta(hours=1)  # past the backoff
-        report = submit_due(store, client, now)
-        assert (report.accepted, report.failed, report.problem) == (1, 0, "")
-        stored = get_invoice(store.db.connection(), draft)
+    ids = issue_many(store, 5, now=_now)
+    report = submitter(store, sandbox.base_url, sandbox.tokens[SELLER], _now).drain()
+    assert sorted(report.accepted) == sorted(ids)
+    assert not report.rejected
+    assert not report.unreachable
+    theirs = {e["invoiceHash"]: e["ksefNumber"] for e in _accepted_in_sandbox(sandbox)}
+    conn = store.db.connection()
+    for invoice_id in ids:
+        stored = get_invoice(conn, invoice_id)
         assert stored.state is InvoiceState.ACCEPTED
-        assert stored.ksef_number is not None
-    finally:
-        http.close()
-        store.close()
+        assert stored.sha256_b64 is not None
+        assert stored.ksef_number == theirs[stored.sha256_b64]
+    for invoice_id in ids:
+        assert len(upos(conn, invoice_id=invoice_id)) == 1
+    assert report.sessions
+    assert all(upos(conn, session_ref=ref) for ref in report.sessions)
+    verified = store.archive.verify(conn)
+    assert verified.checked > 0
+    assert verified.ok, verified.lines()
+    # Nothing is left to send, and a second drain sends nothing.
+    again = submitter(store, sandbox.base_url, sandbox.tokens[SELLER], _now).drain()
+    assert again.delivered == 0
+    assert len(_accepted_in_sandbox(sandbox)) == 5
+
+
+def test_rejection_keeps_the_code_and_details(sandbox: Sandbox, tmp_path: Path) -> None:
+    store = open_store(tmp_path / "data")
+    # KSeF refuses an issue date later than the day it receives the invoice (450).
+    future = replace(sample_invoice(), issue_date=date.today() + timedelta(days=400))
+    (invoice_id,) = issue_many(store, 1, now=_now, invoice=future)
+    report = submitter(store, sandbox.base_url, sandbox.tokens[SELLER], _now).drain()
+    assert report.rejected == [invoice_id]
+    stored = get_invoice(store.db.connection(), invoice_id)
+    assert stored.state is InvoiceState.REJECTED
+    assert stored.rejection_code == 450
+    assert stored.rejection_details
+
+
+def test_outage_defers_then_recovery_delivers_before_the_deadline(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    store = open_store(tmp_path / "data")
+    today = datetime.now(WARSAW).date()
+    deadline = invoice_deadline(OfflineMode.OFFLINE24, today, []).due
+    assert deadline is not None
+    invoice = replace(sample_invoice(), issue_date=today)
+    ids = issue_many(store, 3, now=_now, invoice=invoice, mode="offline24", deadline=deadline)
+    _control(sandbox, "maintenance")
+    sender = submitter(store, sandbox.base_url, sandbox.tokens[SELLER], _now)
+    report = sender.drain()
+    assert report.unreachable
+    assert sorted(report.deferred) == sorted(ids)
+    assert report.error  # a sentence for the user
+    conn = store.db.connection()
+    assert all(get_invoice(conn, i).state is InvoiceState.QUEUED for i in ids)
+    assert not _accepted_in_sandbox(sandbox)
+    _control(sandbox, "maintenance/end")
+    drain_until_done(sender)  # the backoff is short in tests
+    for invoice_id in ids:
+        stored = get_invoice(conn, invoice_id)
+        assert stored.state is InvoiceState.ACCEPTED
+        assert stored.accepted_at is not None
+        assert stored.accepted_at <= deadline
+    offline = {e.get("invoicingMode") for e in _accepted_in_sandbox(sandbox)}
+    assert offline <= {"Offline", None}
+
+
+def test_lost_response_ends_in_one_acceptance(sandbox: Sandbox, tmp_path: Path) -> None:
+    store = open_store(tmp_path / "data")
+    ids = issue_many(store, 3, now=_now)
+    _control(
+        sandbox,
+        "faults",
+        {"dropResponses": 2, "dropMethod": "POST", "dropPathContains": "/invoices"},
+    )
+    sender = submitter(store, sandbox.base_url, sandbox.tokens[SELLER], _now)
+    drain_until_done(sender)
+    conn = store.db.connection()
+    ours = {str(get_invoice(conn, i).sha256_b64): get_invoice(conn, i).ksef_number for i in ids}
+    accepted = _accepted_in_sandbox(sandbox)
+    hashes = [e["invoiceHash"] for e in accepted]
+    assert sorted(hashes) == sorted(ours)  # each exactly once
+    assert {e["invoiceHash"]: e["ksefNumber"] for e in accepted} == ours
+
+
+def test_technical_correction_of_a_rejected_offline_invoice(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    store = open_store(tmp_path / "data")
+    today = datetime.now(WARSAW).date()
+    bad = replace(sample_invoice(), issue_date=today + timedelta(days=400))
+    (rejected_id,) = issue_many(store, 1, now=_now, invoice=bad, mode="offline24")
+    sender = submitter(store, sandbox.base_url, sandbox.tokens[SELLER], _now)
+    assert sender.drain().rejected == [rejected_id]
+    conn = store.db.connection()
+    rejected = get_invoice(conn, rejected_id)
+
+    draft = start_technical_correction(store.db, rejected_id, now=_now)
+    fixed = replace(get_invoice(conn, draft).invoice, issue_date=today)
+    with store.db.transaction() as tx:
+        update_draft(tx, draft, fixed, now=_now())
+    corrected = issue_invoice(
+        store.db, store.archive, draft, now=_now, series_id=None, mode="offline24", deadline=None
+    )
+    assert corrected.number == rejected.number
+    report = sender.drain()
+    assert report.accepted == [corrected.id]
+    # The sandbox linked the correction to the rejected file by its hash.
+    accepted = {e["invoiceHash"]: e for e in _accepted_in_sandbox(sandbox)}
+    entry = accepted[str(get_invoice(conn, corrected.id).sha256_b64)]
+    assert sandbox.core.state.corrections[str(rejected.sha256_b64)] == entry["referenceNumber"]
+    # A second correction of the same original is refused before anything is sent.
+    with pytest.raises(IssueError):
+        start_technical_correction(store.db, rejected_id, now=_now)

@@ -55,7 +55,9 @@ def read_back(pdf: bytes, folder: Path) -> Rendered:
     upright = True
     for png in sorted(folder.glob("page*.png")):
         with Image.open(png) as image:
-            for found in zxingcpp.read_barcodes(image.convert("L")):
+            for found in zxingcpp.read_barcodes(
+                image.convert("L"), formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+            ):
                 codes.append(found.text)
                 upright = upright and found.orientation == 0
     return Rendered(pages, codes, upright)
