@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "deadline",
     "sandbox",
     "verify",
+    "backup",
     "send",
     "sessions",
     "token",
