@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--lang", choices=i18n.LANGUAGES, default=None, help="language of messages (pl, en)"
     )
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="open the window offscreen with the Sandbox, wait until idle, exit (0 = healthy)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"ksef_desktop.commands.{name}")

@@ -1,0 +1,32 @@
+"""How the UI writes dates, moments and amounts (DESIGN.md §8): DD.MM.YYYY, ``1 234,56 zł``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from ksef_desktop.domain.calendar import WARSAW
+from ksef_desktop.domain.money import format_amount
+
+_CURRENCY_SIGNS = {"PLN": "zł"}
+
+
+def fmt_date(day: date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+def fmt_moment(moment: datetime) -> str:
+    """An aware moment as Polish wall-clock time: ``24.11.2026 23:59``."""
+    return moment.astimezone(WARSAW).strftime("%d.%m.%Y %H:%M")
+
+
+def fmt_money(amount: Decimal, currency: str = "PLN") -> str:
+    """``Decimal("1234.56")`` → ``"1 234,56 zł"``; other currencies keep their code."""
+    return f"{format_amount(amount)} {_CURRENCY_SIGNS.get(currency, currency)}"
+
+
+def fmt_nip(nip: str) -> str:
+    """A NIP as it is usually printed: ``526-587-76-35`` (digits only in, as given out)."""
+    if len(nip) == 10 and nip.isdigit():
+        return f"{nip[:3]}-{nip[3:6]}-{nip[6:8]}-{nip[8:]}"
+    return nip

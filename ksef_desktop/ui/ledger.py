@@ -1,0 +1,98 @@
+"""The rows the offline panel shows and the outbox counts the status bar shows (no Qt).
+
+A ``Ledger`` is where they come from: the invoice store once it is part of the build
+(issued invoices not yet accepted, with their outbox state), ``NoLedger`` until then.
+Each method runs in the worker thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from typing import Protocol
+
+from ksef_desktop.domain.offline import (
+    Announcement,
+    Deadline,
+    DeadlineState,
+    OfflineMode,
+    invoice_deadline,
+)
+from ksef_desktop.i18n import _
+from ksef_desktop.worker import JobContext
+
+
+@dataclass(frozen=True)
+class OfflineRow:
+    """One issued invoice that KSeF has not accepted yet."""
+
+    invoice_id: int
+    number: str
+    buyer: str
+    gross: Decimal
+    currency: str
+    issued: date
+    mode: OfflineMode | None  # None: issued online, waiting in the outbox
+    deadline: Deadline | None  # None for invoices issued online
+    state: str  # a translated state ("waiting", "sending", "rejected" …)
+    last_error: str = ""
+
+
+def refine_deadline(row: OfflineRow, announcements: Iterable[Announcement]) -> OfflineRow:
+    """``row`` with its deadline recomputed from what Latarnia announced since it was issued.
+
+    An ``awaria``/``offline`` deadline becomes known once its event's end is announced,
+    and a later failure extends any pending deadline; a deadline is never shortened.
+    """
+    events = list(announcements)
+    if row.mode is None or row.deadline is None or not events:
+        return row
+    fresh = invoice_deadline(row.mode, row.issued, events)
+    old = row.deadline
+    if fresh.state is DeadlineState.EVENT_UNKNOWN:
+        return row
+    if old.due is not None and fresh.due is not None and fresh.due <= old.due:
+        return row
+    return replace(row, deadline=fresh)
+
+
+@dataclass(frozen=True)
+class OutboxCounts:
+    waiting: int = 0
+    sending: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class SendReport:
+    sent: int = 0
+    failed: int = 0
+    problem: str = ""  # why nothing could be sent (KSeF unavailable …), translated
+
+
+class Ledger(Protocol):
+    def offline_rows(self) -> list[OfflineRow]: ...
+
+    def outbox_counts(self) -> OutboxCounts: ...
+
+    def send_pending(self, ctx: JobContext, ids: Sequence[int] | None = None) -> SendReport: ...
+
+
+class NotInThisBuild(RuntimeError):
+    def message(self) -> str:
+        return _("Sending invoices arrives together with the invoice store in a later version.")
+
+
+class NoLedger:
+    """No invoice store in this build yet: nothing to show, nothing to send."""
+
+    def offline_rows(self) -> list[OfflineRow]:
+        return []
+
+    def outbox_counts(self) -> OutboxCounts:
+        return OutboxCounts()
+
+    def send_pending(self, ctx: JobContext, ids: Sequence[int] | None = None) -> SendReport:
+        raise NotInThisBuild

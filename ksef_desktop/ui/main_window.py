@@ -1,0 +1,116 @@
+"""The main window: it composes the panels, the menus and the status bar, nothing more."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QWidget
+
+from ksef_desktop import __version__
+from ksef_desktop.i18n import _
+from ksef_desktop.ui.controller import Controller
+from ksef_desktop.ui.editor_host import PanelsHost
+from ksef_desktop.ui.offline_panel import OfflinePanel
+from ksef_desktop.ui.status_bar import KsefStatusBar
+from ksef_desktop.ui.tray import Notifier, app_icon
+
+
+class MainWindow(QMainWindow):
+    settings_requested = Signal()
+    closing = Signal()
+
+    def __init__(self, controller: Controller, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.setWindowTitle(_("KSeF Desktop"))
+        self.setWindowIcon(app_icon())
+        self.offline = OfflinePanel(controller.ctx.now)
+        self.tabs = QTabWidget()
+        self.panels = PanelsHost(controller, self)
+        self.tabs.addTab(self.panels.invoices, _("&Invoices"))
+        self.tabs.addTab(self.panels.sessions, _("KSeF &sessions"))
+        self.tabs.addTab(self.offline, _("&Offline"))
+        self.tabs.addTab(self.panels.contractors, _("&Contractors"))
+        self.setCentralWidget(self.tabs)
+        self.status = KsefStatusBar(controller.runner)
+        self.setStatusBar(self.status)
+        self.notifier = Notifier(self)
+        self._menus()
+
+        c = controller
+        c.ksef_changed.connect(self.status.set_ksef)
+        c.ksef_changed.connect(self.offline.set_ksef)
+        c.mode_changed.connect(self.offline.set_mode)
+        c.rows_changed.connect(self.offline.set_rows)
+        c.outbox_changed.connect(self.status.set_outbox)
+        c.identity_changed.connect(self.status.set_identity)
+        c.message.connect(lambda text: self.status.showMessage(text, 10_000))
+        self.offline.send_requested.connect(c.send_pending)
+        self.offline.alert.connect(self._alert)
+        for panel in (self.panels.invoices, self.panels.sessions, self.panels.contractors):
+            panel.message.connect(lambda text: self.status.showMessage(text, 10_000))
+        self.panels.wire()
+        self.panels.start()
+        self.status.set_identity(c.ctx.env_name, c.ctx.nip, False)
+        self.offline.set_mode(c.decision)
+
+    def _action(self, text: str, shortcut: str | None, slot: Callable[..., object]) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu(_("&File"))
+        file.addAction(self._action(_("&Settings…"), "Ctrl+,", self.settings_requested.emit))
+        file.addSeparator()
+        file.addAction(self._action(_("&Quit"), "Ctrl+Q", self.close))
+        ksef = bar.addMenu(_("&KSeF"))
+        ksef.addAction(self._action(_("&Check availability now"), "F5", self.controller.check_now))
+        ksef.addAction(
+            self._action(
+                _("Send &waiting invoices now"),
+                "Ctrl+Shift+S",
+                lambda: self.controller.send_pending(None),
+            )
+        )
+        self.declare = self._action(
+            _("I &declare offline24 mode"), "Ctrl+Shift+O", self.controller.declare_offline24
+        )
+        self.declare.setCheckable(True)
+        self.declare.setChecked(bool(self.controller.ctx.settings["declared_offline24"]))
+        ksef.addAction(self.declare)
+        view = bar.addMenu(_("&View"))
+        for i in range(self.tabs.count()):
+            view.addAction(
+                self._action(
+                    self.tabs.tabText(i),
+                    f"Ctrl+{i + 1}",
+                    lambda _checked=False, i=i: self.tabs.setCurrentIndex(i),
+                )
+            )
+        help_menu = bar.addMenu(_("&Help"))
+        help_menu.addAction(self._action(_("&About KSeF Desktop"), None, self._about))
+
+    def _alert(self, title: str, text: str) -> None:
+        if self.controller.ctx.settings["notifications"]:
+            self.notifier.notify(title, text)
+        self.status.showMessage(title, 15_000)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            _("About KSeF Desktop"),
+            _("KSeF Desktop {version}: offline-first FA(3) invoicing through KSeF.").format(
+                version=__version__
+            ),
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.closing.emit()
+        super().closeEvent(event)

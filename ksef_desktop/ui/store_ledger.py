@@ -1,0 +1,129 @@
+"""The offline panel's rows and the outbox counts, read from the invoice store.
+
+Runs in the worker thread only (the store hands each thread its own connection). Every
+issued invoice KSeF has not accepted yet is a row; its deadline is the one frozen when
+it was issued. Sending is delegated to a ``Sender`` (``send_pending``); without one the
+ledger says that sending is not part of this build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from ksef_desktop.domain.offline import Deadline, DeadlineState, OfflineMode
+from ksef_desktop.i18n import _
+from ksef_desktop.store import Store, open_store
+from ksef_desktop.store.outbox import Outbox
+from ksef_desktop.store.queries import Cursor, InvoiceFilter, ListRow, SortKey, list_invoices
+from ksef_desktop.store.states import InvoiceState
+from ksef_desktop.ui.ledger import NotInThisBuild, OfflineRow, OutboxCounts, SendReport
+from ksef_desktop.worker import JobContext
+
+#: The states of an issued invoice that KSeF has not accepted.
+NOT_ACCEPTED = frozenset(
+    {InvoiceState.ISSUED, InvoiceState.QUEUED, InvoiceState.SENT, InvoiceState.REJECTED}
+)
+PAGE = 500
+
+
+class Sender(Protocol):
+    """Sends what the outbox holds (all due items, or only ``ids``)."""
+
+    def __call__(self, store: Store, ctx: JobContext, ids: Sequence[int] | None) -> SendReport: ...
+
+
+def stored_deadline(mode: str | None, due: datetime | None) -> Deadline | None:
+    """The domain deadline of a stored invoice (None: issued online)."""
+    if mode is None:
+        return None
+    if OfflineMode(mode) is OfflineMode.AWARIA_CALKOWITA:
+        return Deadline(DeadlineState.NO_OBLIGATION)
+    if due is None:
+        return Deadline(DeadlineState.WAITING_FOR_EVENT_END)
+    return Deadline(DeadlineState.DUE, due)
+
+
+def _failure(row: ListRow, last_error: str | None) -> str:
+    if row.state is InvoiceState.REJECTED and row.rejection_code is not None:
+        return _("Rejected by KSeF with code {code}.").format(code=row.rejection_code)
+    return last_error or ""
+
+
+class StoreLedger:
+    def __init__(
+        self, data_dir: Path, now: Callable[[], datetime], sender: Sender | None = None
+    ) -> None:
+        self._data_dir = data_dir
+        self._now = now
+        self._store: Store | None = None
+        self.sender = sender
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self._data_dir)
+        return self._store
+
+    def _outbox(self) -> Outbox:
+        return Outbox(self.store.db, self.store.archive, self._now)
+
+    def _open_rows(self) -> list[ListRow]:
+        conn = self.store.db.connection()
+        flt = InvoiceFilter(states=NOT_ACCEPTED)
+        rows: list[ListRow] = []
+        after: Cursor | None = None
+        while True:
+            page = list_invoices(
+                conn, flt, sort=SortKey.ISSUE_DATE, descending=False, after=after, limit=PAGE
+            )
+            rows.extend(page.rows)
+            if page.next is None:
+                return rows
+            after = page.next
+
+    def offline_rows(self) -> list[OfflineRow]:
+        errors = {item.invoice_id: item.last_error for item in self._outbox().pending()}
+        out = [
+            OfflineRow(
+                invoice_id=r.id,
+                number=r.number or "",
+                buyer=r.buyer_name,
+                gross=r.gross,
+                currency=r.currency,
+                issued=r.issue_date,
+                mode=OfflineMode(r.mode) if r.mode else None,
+                deadline=stored_deadline(r.mode, r.deadline),
+                state=r.state.label,
+                last_error=_failure(r, errors.get(r.id)),
+            )
+            for r in self._open_rows()
+        ]
+        far = datetime.max.replace(tzinfo=self._now().tzinfo)
+        out.sort(
+            key=lambda r: (
+                r.deadline is None or r.deadline.due is None,
+                r.deadline.due if r.deadline and r.deadline.due else far,
+                r.invoice_id,
+            )
+        )
+        return out
+
+    def outbox_counts(self) -> OutboxCounts:
+        items = self._outbox().pending()
+        rejected = sum(1 for r in self._open_rows() if r.state is InvoiceState.REJECTED)
+        sending = sum(1 for i in items if i.session_ref)
+        failed = sum(1 for i in items if not i.session_ref and i.last_error)
+        return OutboxCounts(len(items) - sending - failed, sending, failed + rejected)
+
+    def send_pending(self, ctx: JobContext, ids: Sequence[int] | None = None) -> SendReport:
+        if self.sender is None:
+            raise NotInThisBuild
+        return self.sender(self.store, ctx, ids)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
