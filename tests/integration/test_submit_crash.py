@@ -73,8 +73,12 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(
         if child.poll() is None:
             child.send_signal(signal.SIGKILL)
             kills += 1
-        child.wait(timeout=30)
-    assert kills >= RUNS * 3 // 4, f"only {kills} of {RUNS} children were killed mid-way"
+            child.wait(timeout=30)
+        else:
+            # It finished its backlog before the kill: that is only fine if it succeeded.
+            assert child.wait(timeout=30) == 0, f"run {run}: the child failed on its own"
+    # On a busy machine a child sometimes finishes first; most runs must still be killed.
+    assert kills >= RUNS // 2, f"only {kills} of {RUNS} children were killed mid-way"
     final = _start(data_dir, sb)
     assert final.wait(timeout=300) == 0
 
