@@ -245,6 +245,8 @@ class Shell:
         for w in (self.window, self.wizard):
             if w is not None:
                 w.close()
+        if self.controller is not None:
+            self.controller.stop()
         self.runner.stop()
         self.ctx.close()
         install_qt_catalog(self.app, "en")  # take Qt's catalog out again

@@ -106,7 +106,13 @@ class Controller(QObject):
 
     # --- KSeF's state -------------------------------------------------------------------
 
+    def stop(self) -> None:
+        """No more periodic checks (the program is closing)."""
+        self._timer.stop()
+
     def check_now(self) -> None:
+        if not self.runner.running:
+            return
         ctx = self.ctx
 
         def check(job: JobContext) -> KsefState:

@@ -121,6 +121,11 @@ class Runner(QObject):
         return job
 
     @property
+    def running(self) -> bool:
+        """False once ``stop()`` was called: ``submit`` would refuse."""
+        return bool(self._thread.isRunning())
+
+    @property
     def pending(self) -> int:
         """Jobs submitted whose callbacks have not run yet."""
         return len(self._pending)
