@@ -25,6 +25,8 @@ from typing import Any
 
 import httpx
 
+from ksef_desktop.ksef.batch import build_archive, split
+from ksef_desktop.ksef.crypto import SessionKey, sha256_b64
 from ksef_desktop.ksef.environments import sandbox
 from ksef_desktop.ksef.ratelimit import PRODUCTION_LIMITS
 from ksef_desktop.ksef.workflows import KsefClient
@@ -57,12 +59,21 @@ def run(count: int) -> dict[str, Any]:
         report = client.send_report(backlog)
         wall = time.perf_counter() - started
     accepted = sum(1 for r in report.results if r.accepted)
+    # Baseline in the same run: the client's local work alone (ZIP, AES, SHA-256).
+    local_started = time.perf_counter()
+    archive = build_archive(backlog)
+    key = SessionKey.generate()
+    for part in split(archive):
+        sha256_b64(key.encrypt(part))
+    sha256_b64(archive)
+    local = time.perf_counter() - local_started
     per_minute = PRODUCTION_LIMITS["invoiceSend"].per_minute
     online_bound = (count - 1) / per_minute * 60.0 if count > 1 else 0.0
     return {
         "count": count,
         "accepted": accepted,
         "wall": wall,
+        "local": local,
         "online_bound": online_bound,
         "requests": len(requests),
         "api_requests": sum(1 for r in requests if " /v2/" in r),
@@ -92,6 +103,8 @@ def section(result: dict[str, Any], command: str) -> str:
         f"| sessions | {', '.join(result['sessions'])} |\n"
         f"| HTTP requests (API / all) | {result['api_requests']} / {result['requests']} |\n"
         f"| 429 answers | {result['rate_limited']} |\n"
+        f"| baseline: local packaging only (ZIP + AES + SHA-256), same run | "
+        f"{result['local'] * 1000:.0f} ms (wall time = {result['wall'] / result['local']:.0f}x) |\n"
         f"| lower bound online at 30 invoices/min | {result['online_bound']:.0f} s "
         f"({ratio:.0f}x the batch wall time) |\n"
     )

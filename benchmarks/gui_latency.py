@@ -153,19 +153,10 @@ def main() -> int:
             )
             reports: list[DrainReport] = []
 
-            def drain_one_step(ctx: JobContext) -> DrainReport:
-                steps = [0]
-
-                def stop_after_one() -> bool:  # one claim of 100, then return
-                    steps[0] += 1
-                    return ctx.cancelled or steps[0] > 1
-
-                return submitter.drain(cancelled=stop_after_one)
-
             probe.start()
             t0 = time.perf_counter()
             for _ in range((args.invoices + 99) // 100):
-                runner.submit(drain_one_step, reports.append)
+                runner.submit(lambda ctx: submitter.drain(max_steps=1), reports.append)
             run_until(app, runner.is_idle)
             seconds = time.perf_counter() - t0
             sends = len(reports)

@@ -120,6 +120,75 @@ def main_window_shots(lang: str, out: Path, stretched: bool = False) -> None:
         shell.close()
 
 
+def panel_shots(lang: str, out: Path) -> None:
+    """The invoice list, the editor and the session browser with invoices KSeF accepted."""
+    from dataclasses import replace
+    from decimal import Decimal
+
+    from ksef_desktop.domain.invoice import Line, VatRate
+    from ksef_desktop.store.invoices import create_draft
+    from ksef_desktop.store.states import InvoiceState
+
+    app = application()
+    with tempfile.TemporaryDirectory(prefix="shots-") as tmp:
+        data = Path(tmp)
+        shell = Shell(data, lang=lang)
+        shell.apply_setup(shell.demo_setup())
+        window = shell.open_main()
+        controller = shell.controller
+        assert controller is not None
+        wait(app, lambda: controller.state.checked and shell.runner.is_idle())
+        store = window.panels.store()
+        now = datetime.now(UTC)
+        today = warsaw_date(now)
+        series = new_series(store, now)
+        for i, price in enumerate(("1250.00", "99.90", "18450.00", "640.00")):
+            issue_one(store, series, demo_invoice(today, price, BUYERS[i % 3]), lambda: now)
+        controller.send_pending(None)
+        conn = store.db.connection()
+        wait(
+            app,
+            lambda: (
+                conn.execute(
+                    "SELECT count(*) FROM invoices WHERE state = ?", (InvoiceState.ACCEPTED.value,)
+                ).fetchone()[0]
+                == 4
+            ),
+        )
+        draft_invoice = replace(
+            demo_invoice(today, "150.00", BUYERS[1]),
+            lines=(
+                Line("Usługa programistyczna", VatRate.R23, Decimal(10), Decimal("150"), "godz."),
+                Line("Książka „Podatki 2026”", VatRate.R5, Decimal(2), Decimal("49.90"), "szt."),
+                Line("Catering", VatRate.R8, Decimal(1), Decimal("200"), "usł."),
+            ),
+        )
+        with store.db.transaction() as tx:
+            draft = create_draft(tx, draft_invoice, now=now)
+        window.resize(*SIZE)
+        panels = window.panels
+        panels.invoices.apply_filter()
+        wait(app, lambda: panels.invoices.model.rowCount() == 5 and shell.runner.is_idle())
+        panels.invoices.table.resizeColumnsToContents()
+        window.tabs.setCurrentWidget(panels.invoices)
+        save(window, out / f"{lang}-invoice-list.png")
+        editor = panels.open_editor(draft)
+        wait(app, lambda: editor.ready and shell.runner.is_idle())
+        editor.resize(1180, 860)
+        save(editor, out / f"{lang}-editor.png")
+        editor.reject()
+        window.tabs.setCurrentWidget(panels.sessions)
+        panels.sessions.apply_filter()
+        wait(app, lambda: panels.sessions.model.rowCount() >= 1 and shell.runner.is_idle())
+        panels.sessions.table.selectRow(0)
+        wait(app, lambda: panels.sessions.detail is not None and shell.runner.is_idle())
+        panels.sessions.table.resizeColumnsToContents()
+        panels.sessions.invoice_table.setWordWrap(False)
+        panels.sessions.invoice_table.resizeColumnsToContents()
+        save(window, out / f"{lang}-session-browser.png")
+        shell.close()
+
+
 def wizard_shots(lang: str, out: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="shots-") as tmp:
         shell = Shell(Path(tmp), lang=lang)
@@ -136,13 +205,18 @@ def wizard_shots(lang: str, out: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    parser.add_argument("--panels-only", action="store_true", help="only the panels' shots")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     application()
     for lang in ("pl", "en"):
+        panel_shots(lang, args.out)
+        if args.panels_only:
+            continue
         main_window_shots(lang, args.out)
         wizard_shots(lang, args.out)
-    main_window_shots("pl", args.out, stretched=True)
+    if not args.panels_only:
+        main_window_shots("pl", args.out, stretched=True)
     return 0
 
 

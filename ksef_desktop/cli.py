@@ -24,9 +24,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "deadline",
     "sandbox",
     "verify",
+    "backup",
     "send",
     "sessions",
     "token",
+    "collective",
 )
 
 

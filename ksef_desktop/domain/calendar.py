@@ -39,7 +39,15 @@ def _plain_date(d: date) -> date:
 
 @lru_cache(maxsize=64)
 def polish_public_holidays(year: int) -> frozenset[date]:
-    """Every Polish public holiday of ``year`` (some fall on weekends)."""
+    """Every Polish public holiday of ``year`` (some fall on weekends).
+
+    Outside the years the ``holidays`` package covers it would silently answer "no
+    holidays"; a wrong business day is worse than an error, so those years are refused.
+    (FA(3) dates end in 2050, far inside the range.)
+    """
+    data = holidays.country_holidays("PL")
+    if not data.start_year <= year <= data.end_year:
+        raise ValueError(f"no Polish holiday data for {year}")
     days = set(holidays.country_holidays("PL", years=year).keys())
     if year >= CHRISTMAS_EVE_FREE_SINCE:
         days.add(date(year, 12, 24))

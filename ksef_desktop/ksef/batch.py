@@ -38,12 +38,17 @@ MAX_PARTS = 50
 UPLOAD_THREADS = 4
 
 
+def entry_name(index: int) -> str:
+    """The name of the ``index``-th (from 1) invoice inside the batch archive."""
+    return f"{index:05d}.xml"
+
+
 def build_archive(invoices: list[InvoiceToSend]) -> bytes:
     """A ZIP of the exact invoice bytes, one ``NNNNN.xml`` entry per invoice."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for index, invoice in enumerate(invoices, start=1):
-            archive.writestr(f"{index:05d}.xml", invoice.content)
+            archive.writestr(entry_name(index), invoice.content)
     return buffer.getvalue()
 
 
@@ -104,7 +109,8 @@ def send_batch(
     api_sessions.sessions_batch_close(t, reference)
     status = wait_until_processed(t, reference, BATCH, poll)
     report = SendReport()
-    report.results = ResultCollector(t, fetch_upo).collect(reference, invoices, {})
+    names = {inv.sha256: entry_name(i) for i, inv in enumerate(invoices, start=1)}
+    report.results = ResultCollector(t, fetch_upo).collect(reference, invoices, {}, names)
     pages = session_upo_pages(t, reference, status) if fetch_upo else []
     report.sessions.append(SessionOutcome(reference, BATCH, status.status, pages))
     return report

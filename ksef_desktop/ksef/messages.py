@@ -196,6 +196,8 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, errors.RateLimited):
         return _(MESSAGES[("http", 429)]).format(seconds=f"{exc.retry_after:g}")
     if isinstance(exc, errors.KsefUnavailable):
+        if exc.status == 0:  # our wait for an asynchronous result ran out
+            return _("KSeF has not finished processing yet; try again later.")
         key = ("http", 503) if exc.status == 503 else ("http", 500)
         return _(MESSAGES[key])
     if isinstance(exc, errors.AuthExpired):

@@ -15,6 +15,12 @@ from dataclasses import dataclass
 WINDOWS = (1.0, 60.0, 3600.0)
 
 
+def margin(window: float) -> float:
+    """Slack added to a window: KSeF counts arrivals, and arrivals bunch up in transit
+    (a request delayed on the way lands in the same second as the ones after it)."""
+    return 0.1 + 0.05 * window
+
+
 @dataclass(frozen=True)
 class Limit:
     """Requests allowed per second, per minute and per hour for one group."""
@@ -71,16 +77,16 @@ class RateGate:
         if limit is None:
             return 0.0
         sent = self._sent.setdefault(group, deque())
-        while sent and sent[0] <= now - WINDOWS[-1]:
+        while sent and sent[0] <= now - WINDOWS[-1] - margin(WINDOWS[-1]):
             sent.popleft()
         wait = 0.0
         for window, allowed in zip(WINDOWS, limit.counts(), strict=True):
             if allowed <= 0:
                 continue
-            in_window = [t for t in sent if t > now - window]
+            in_window = [t for t in sent if t > now - window - margin(window)]
             if len(in_window) >= allowed:
                 oldest_that_matters = in_window[len(in_window) - allowed]
-                wait = max(wait, oldest_that_matters + window - now)
+                wait = max(wait, oldest_that_matters + window + margin(window) - now)
         return wait
 
     def acquire(self, group: str | None) -> None:

@@ -151,13 +151,22 @@ class ResultCollector:
         return self._by_session[session].get(ksef_number)
 
     def collect(
-        self, session: str, invoices: list[InvoiceToSend], refs: dict[str, str]
+        self,
+        session: str,
+        invoices: list[InvoiceToSend],
+        refs: dict[str, str],
+        file_names: dict[str, str] | None = None,
     ) -> list[InvoiceResult]:
+        """One result per invoice; ``refs`` (online) and ``file_names`` (batch) map our
+        hashes to what KSeF lists, for entries that come without ``invoiceHash``."""
         entries: dict[str, list[SessionInvoiceStatusResponse]] = {}
         by_reference: dict[str, SessionInvoiceStatusResponse] = {}
+        by_file: dict[str, SessionInvoiceStatusResponse] = {}
         numbers: dict[str, str] = {}
         for entry in all_session_invoices(self._t, session):
             by_reference[entry.reference_number] = entry
+            if entry.invoice_file_name:
+                by_file[entry.invoice_file_name] = entry
             if entry.invoice_hash:
                 entries.setdefault(entry.invoice_hash, []).append(entry)
                 if entry.ksef_number:
@@ -168,8 +177,10 @@ class ResultCollector:
         for invoice in invoices:
             found = list(entries.get(invoice.sha256, []))
             ours = by_reference.get(refs.get(invoice.sha256, ""))
+            if ours is None and file_names:
+                ours = by_file.get(file_names.get(invoice.sha256, ""))
             if ours is not None and ours not in found:
-                found.append(ours)  # listed without its hash: matched by our reference
+                found.append(ours)  # listed without its hash: matched by reference or file
             results.append(self._one(session, invoice, found, refs))
         if self._upo_jobs:
             # Pre-signed UPO links are not rate limited: fetch them a few at a time.

@@ -155,7 +155,16 @@ class KsefClient:
     # --- looking back ------------------------------------------------------------------
 
     def sessions(
-        self, session_type: str, page_size: int = 100, **filters: object
+        self,
+        session_type: str,
+        page_size: int = 100,
+        *,
+        statuses: Sequence[str] = (),
+        date_created_from: datetime | None = None,
+        date_created_to: datetime | None = None,
+        date_closed_from: datetime | None = None,
+        date_closed_to: datetime | None = None,
+        reference_number: str | None = None,
     ) -> Iterator[SessionsQueryResponseItem]:
         """Session history (``Online`` or ``Batch``), newest first, every page."""
         token: str | None = None
@@ -165,7 +174,12 @@ class KsefClient:
                 session_type,
                 page_size=page_size,
                 continuation_token=token,
-                **filters,  # type: ignore[arg-type]
+                reference_number=reference_number,
+                date_created_from=date_created_from,
+                date_created_to=date_created_to,
+                date_closed_from=date_closed_from,
+                date_closed_to=date_closed_to,
+                statuses=statuses,
             )
             yield from page.sessions
             token = page.continuation_token

@@ -43,6 +43,8 @@ Served paths (field names, status codes and error bodies as in open-api.json 2.7
 - ``/v2/invoices/ksef/{ksefNumber}``, ``/v2/invoices/query/metadata``,
   ``/v2/invoices/exports`` (+ ``/{ref}``): an encrypted ZIP/tar.gz package of the
   invoices and ``_metadata.json``, parts downloaded from pre-signed URLs (in memory only).
+- ``/v2/collective-identifiers`` (generate), ``.../query``, ``.../{number}/invoices``,
+  ``.../ksef/{ksefNumber}``: collective identifiers (see sandbox/collective.py).
 - ``/v2/rate-limits``, ``/v2/limits/context``.
 - ``/latarnia/status``, ``/latarnia/messages``: availability and announcements.
 - ``/qr/invoice/{nip}/{DD-MM-YYYY}/{hash}``: an HTML page telling whether that invoice

@@ -27,7 +27,14 @@ log = logging.getLogger("ksef_desktop.sandbox")
 
 
 def api_routes() -> list[Route]:
-    from ksef_desktop.sandbox import exports, extra_api, invoices, sessions_batch, tokens
+    from ksef_desktop.sandbox import (
+        collective,
+        exports,
+        extra_api,
+        invoices,
+        sessions_batch,
+        tokens,
+    )
 
     return [
         *auth.ROUTES,
@@ -39,6 +46,7 @@ def api_routes() -> list[Route]:
         *exports.ROUTES,
         *tokens.ROUTES,
         *extra_api.ROUTES,
+        *collective.ROUTES,
     ]
 
 

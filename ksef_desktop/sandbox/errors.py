@@ -37,6 +37,8 @@ DESCRIPTIONS: dict[int, str] = {
     21470: "Przesłany identyfikator klucza jest nieznany lub wskazuje na wycofany klucz.",
     26001: "Nie można utworzyć tokena.",
     26002: "Nie można unieważnić tokena.",
+    71001: "Faktura nie może zostac przypisana do Identyfikatora Zbiorczego.",
+    71002: "Faktura jest już przypisana do maksymalnej liczby Identyfikatorów Zbiorczych.",
 }
 
 

@@ -113,6 +113,17 @@ class InvoiceRecord:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class CollectiveRecord:
+    """A collective identifier (sandbox/collective.py): who made it, for which invoices."""
+
+    number: str
+    context_nip: str  # the context it was generated in
+    seller_nip: str
+    created: datetime
+    invoices: list[dict[str, Any]]  # {"ksefNumber", "payment"?: {...}, "description"?}
+
+
 RECORDS: dict[str, type[Any]] = {
     "tokens": KsefTokenRecord,
     "challenges": ChallengeRecord,
@@ -120,6 +131,7 @@ RECORDS: dict[str, type[Any]] = {
     "issued": IssuedToken,
     "sessions": SessionRecord,
     "invoices": InvoiceRecord,
+    "collective": CollectiveRecord,
 }
 _KEY_FIELD = {
     "tokens": "reference_number",
@@ -128,6 +140,7 @@ _KEY_FIELD = {
     "issued": "jti",
     "sessions": "reference_number",
     "invoices": "reference_number",
+    "collective": "number",
 }
 
 
@@ -171,6 +184,7 @@ class State:
         self.issued: dict[str, IssuedToken] = {}
         self.sessions: dict[str, SessionRecord] = {}
         self.invoices: dict[str, InvoiceRecord] = {}
+        self.collective: dict[str, CollectiveRecord] = {}
         self.latarnia_messages: list[dict[str, Any]] = []
         # Indexes (rebuilt on load).
         self.by_ksef_number: dict[str, str] = {}

@@ -83,15 +83,22 @@ class Submitter:
         self._step = step
         self.outbox = Outbox(db, archive, now, backoff=backoff)
 
-    def drain(self, *, cancelled: Callable[[], bool] = lambda: False) -> DrainReport:
-        """Send every due invoice; stop early when KSeF is unreachable or on cancel."""
+    def drain(
+        self, *, cancelled: Callable[[], bool] = lambda: False, max_steps: int | None = None
+    ) -> DrainReport:
+        """Send every due invoice; stop early when KSeF is unreachable or on cancel.
+
+        ``max_steps`` caps how many claims of ``step`` invoices one drain sends.
+        """
         report = DrainReport()
         released = self.outbox.release_claims()
         if released:
             log.info("released %d claims left by an earlier run", released)
         client: KsefClient | None = None
+        steps = 0
         with ExitStack() as stack:
-            while not cancelled():
+            while not cancelled() and (max_steps is None or steps < max_steps):
+                steps += 1
                 items = self.outbox.claim(limit=self._step)
                 if not items:
                     break

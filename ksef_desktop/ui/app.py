@@ -246,7 +246,7 @@ class Shell:
             if w is not None:
                 w.close()
         if self.controller is not None:
-            self.controller.stop()
+            self.controller.stop()  # its timer would call check_now on a stopped worker
         self.runner.stop()
         self.ctx.close()
         install_qt_catalog(self.app, "en")  # take Qt's catalog out again

@@ -61,6 +61,10 @@ class Controller(QObject):
         self.runner.submit(lambda job: settings.write(values), on_error=self._note)
         self._decide()
 
+    def stop(self) -> None:
+        """No more periodic checks (the program is closing; the worker stops next)."""
+        self._timer.stop()
+
     # --- start-up -----------------------------------------------------------------------
 
     def start(self) -> None:
@@ -106,12 +110,9 @@ class Controller(QObject):
 
     # --- KSeF's state -------------------------------------------------------------------
 
-    def stop(self) -> None:
-        """No more periodic checks (the program is closing)."""
-        self._timer.stop()
-
     def check_now(self) -> None:
-        if not self.runner.running:
+        if not self.runner.running:  # the program is closing: nothing may be submitted
+            self._timer.stop()
             return
         ctx = self.ctx
 

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QWidget
 from ksef_desktop import __version__
 from ksef_desktop.i18n import _
 from ksef_desktop.ui.controller import Controller
+from ksef_desktop.ui.editor_host import PanelsHost
 from ksef_desktop.ui.offline_panel import OfflinePanel
-from ksef_desktop.ui.placeholders import invoices_placeholder, sessions_placeholder
 from ksef_desktop.ui.status_bar import KsefStatusBar
 from ksef_desktop.ui.tray import Notifier, app_icon
 
@@ -28,9 +28,11 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.offline = OfflinePanel(controller.ctx.now)
         self.tabs = QTabWidget()
-        self.tabs.addTab(invoices_placeholder(), _("&Invoices"))
-        self.tabs.addTab(sessions_placeholder(), _("KSeF &sessions"))
+        self.panels = PanelsHost(controller, self)
+        self.tabs.addTab(self.panels.invoices, _("&Invoices"))
+        self.tabs.addTab(self.panels.sessions, _("KSeF &sessions"))
         self.tabs.addTab(self.offline, _("&Offline"))
+        self.tabs.addTab(self.panels.contractors, _("&Contractors"))
         self.setCentralWidget(self.tabs)
         self.status = KsefStatusBar(controller.runner)
         self.setStatusBar(self.status)
@@ -47,6 +49,10 @@ class MainWindow(QMainWindow):
         c.message.connect(lambda text: self.status.showMessage(text, 10_000))
         self.offline.send_requested.connect(c.send_pending)
         self.offline.alert.connect(self._alert)
+        for panel in (self.panels.invoices, self.panels.sessions, self.panels.contractors):
+            panel.message.connect(lambda text: self.status.showMessage(text, 10_000))
+        self.panels.wire()
+        self.panels.start()
         self.status.set_identity(c.ctx.env_name, c.ctx.nip, False)
         self.offline.set_mode(c.decision)
 

@@ -121,17 +121,17 @@ class Runner(QObject):
         return job
 
     @property
-    def running(self) -> bool:
-        """False once ``stop()`` was called: ``submit`` would refuse."""
-        return bool(self._thread.isRunning())
-
-    @property
     def pending(self) -> int:
         """Jobs submitted whose callbacks have not run yet."""
         return len(self._pending)
 
     def is_idle(self) -> bool:
         return not self._pending
+
+    @property
+    def running(self) -> bool:
+        """False once ``stop()`` ended the worker thread."""
+        return bool(self._thread.isRunning())
 
     def cancel_all(self) -> None:
         for job in list(self._pending.values()):

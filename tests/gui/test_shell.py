@@ -35,15 +35,20 @@ def test_the_main_window_shows_environment_nip_token_and_ksef(qtbot, make_shell)
     assert stored not in texts, "the token must never be shown"
 
 
-def test_tabs_faktury_and_sesje_say_they_come_later(qtbot, make_shell) -> None:
+def test_tabs_are_the_real_panels(qtbot, make_shell) -> None:
+    from ksef_desktop.ui.invoice_list import InvoiceListPanel
+    from ksef_desktop.ui.sessions_panel import SessionsPanel
+
     shell = make_shell()
     tabs: QTabWidget = shell.window.tabs
-    assert [tabs.tabText(i) for i in range(tabs.count())] == ["&Faktury", "&Sesje KSeF", "&Offline"]
-    for i in (0, 1):
-        panel = tabs.widget(i)
-        assert panel is not None
-        words = " ".join(label.text() for label in panel.findChildren(QLabel))
-        assert "kolejnej wersji" in words
+    assert [tabs.tabText(i) for i in range(tabs.count())] == [
+        "&Faktury",
+        "&Sesje KSeF",
+        "&Offline",
+        "&Kontrahenci",
+    ]
+    assert isinstance(tabs.widget(0), InvoiceListPanel)
+    assert isinstance(tabs.widget(1), SessionsPanel)
 
 
 def test_qt_standard_buttons_speak_polish(qtbot, make_shell) -> None:

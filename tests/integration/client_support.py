@@ -46,10 +46,18 @@ SEEN_SECRETS: set[str] = set()
 
 # Everything the client logs during the suite, at DEBUG, to a file the last test reads.
 LOG_FILE = Path(tempfile.gettempdir()) / f"ksef-client-tests-{os.getpid()}.log"
-_handler = logging.FileHandler(LOG_FILE, encoding="utf-8")
-_handler.setLevel(logging.DEBUG)
-logging.getLogger("ksef_desktop").addHandler(_handler)
-logging.getLogger("ksef_desktop").setLevel(logging.DEBUG)
+_log_handlers: list[logging.Handler] = []
+
+
+def capture_client_log() -> None:
+    """From the first client on, keep everything ksef_desktop logs in ``LOG_FILE``."""
+    if _log_handlers:
+        return
+    handler = logging.FileHandler(LOG_FILE, encoding="utf-8")
+    handler.setLevel(logging.DEBUG)
+    logging.getLogger("ksef_desktop").addHandler(handler)
+    logging.getLogger("ksef_desktop").setLevel(logging.DEBUG)
+    _log_handlers.append(handler)
 
 
 def invoice_bytes(nip: str, number: str, sample: Path = SAMPLE) -> bytes:
@@ -194,6 +202,7 @@ def ksef_client(
 ) -> Iterator[tuple[KsefClient, Recorder]]:
     """A real client on a real httpx.Client with the validating recorder attached."""
     SEEN_SECRETS.add(token)
+    capture_client_log()
     env: Environment = sandbox(base_url)
     recorder = Recorder(api_prefix=httpx.URL(env.api_base).path)
     with httpx.Client(timeout=httpx.Timeout(20.0), event_hooks=recorder.hooks()) as http:

@@ -54,6 +54,10 @@ def test_a_1000_invoice_backlog_goes_by_batch_in_parts() -> None:
     assert accepted == {r.ksef_number: r.invoice_hash for r in report.results}
     assert all(r.upo is not None for r in report.results)
     assert not any(e.status == 429 for e in rec.exchanges), "our own pacing keeps under limits"
+    (opened,) = [b for b in rec.bodies if "batchFile" in b]
+    assert opened["offlineMode"] is True
+    assert len(opened["batchFile"]["fileParts"]) == expected_parts
+    assert opened["batchFile"]["fileSize"] == len(build_archive(backlog))
 
 
 def test_a_batch_refuses_mixed_offline_flags_and_corrections() -> None:

@@ -11,9 +11,16 @@ import pytest
 from ksef_desktop.ksef import api_status
 from ksef_desktop.ksef.environments import sandbox as sandbox_env
 from ksef_desktop.ksef.errors import AuthRejected, KsefUnavailable
-from ksef_desktop.ksef.latarnia import AVAILABLE, MAINTENANCE, fetch_status
+from ksef_desktop.ksef.latarnia import (
+    AVAILABLE,
+    FAILURE,
+    MAINTENANCE,
+    TOTAL_FAILURE,
+    fetch_messages,
+    fetch_status,
+)
 from ksef_desktop.ksef.ratelimit import RateGate
-from ksef_desktop.ksef.transport import Transport
+from ksef_desktop.ksef.transport import RetryPolicy, Transport
 from tests.integration.client_support import (
     NIP,
     control,
@@ -129,3 +136,66 @@ def test_access_token_is_refreshed_before_it_expires() -> None:
     assert all(r.accepted for r in first + second)
     assert "/v2/auth/token/refresh" in rec.paths("POST")
     assert not any(e.status == 401 for e in rec.exchanges), "refreshed before KSeF said no"
+
+
+def test_random_500s_are_retried_with_backoff_until_everything_is_delivered() -> None:
+    with (
+        running_sandbox(rate_limit_scale=None) as sb,
+        ksef_client(
+            sb.base_url,
+            sb.tokens[NIP],
+            retry=RetryPolicy(max_attempts=10, base_delay=0.01, max_delay=0.1),
+        ) as (client, rec),
+    ):
+        control(sb.server_url, "faults", {"errorRate": 0.25})
+        batch = invoices(15, tag="ERR")
+        results = client.send(batch, mode="online")
+        accepted = sandbox_accepted(sb)
+    assert all(r.accepted for r in results)
+    assert set(accepted.values()) == {i.sha256 for i in batch}
+    failures = [e for e in rec.exchanges if e.status == 500]
+    assert failures, "the sandbox should have answered some requests with 500"
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "status"), [("failure", FAILURE), ("total-failure", TOTAL_FAILURE)]
+)
+def test_latarnia_failure_announcements_with_start_and_end(endpoint: str, status: str) -> None:
+    with running_sandbox(rate_limit_scale=None) as sb, httpx.Client() as http:
+        t = Transport(http, sandbox_env(sb.base_url))
+        before = fetch_status(t, sb.latarnia_url)
+        control(sb.server_url, endpoint, {})
+        during = fetch_status(t, sb.latarnia_url)
+        control(sb.server_url, "failure/end")
+        after = fetch_status(t, sb.latarnia_url)
+        messages = fetch_messages(t, sb.latarnia_url)
+    assert before.status == AVAILABLE
+    assert during.status == status
+    assert during.event_start is not None
+    assert during.event_end is None
+    assert after.status == AVAILABLE
+    ended = [m for m in messages if m.event_id == during.event_id and m.end is not None]
+    assert ended, "the end of the failure is announced"
+    assert ended[-1].end is not None
+    assert ended[-1].end >= during.event_start
+    assert during.describe() != after.describe()
+
+
+def test_a_minute_of_online_sending_at_production_limits_is_paced_without_429() -> None:
+    batch = invoices(30, tag="PACE")
+    with (
+        running_sandbox(rate_limit_scale=1.0) as sb,
+        ksef_client(sb.base_url, sb.tokens[NIP]) as (client, rec),
+    ):
+        started = time.monotonic()
+        results = client.send(batch)  # 30 = the per-minute limit: still online
+        elapsed = time.monotonic() - started
+    assert all(r.accepted for r in results)
+    assert "/v2/sessions/batch" not in rec.paths("POST")
+    limited = [(e.method, e.path, e.retry_after) for e in rec.exchanges if e.status == 429]
+    assert not limited
+    sends = sorted(at for m, p, at in rec.requests_at if m == "POST" and p.endswith("/invoices"))
+    assert len(sends) == 30
+    # 10 per second: the 30 sends span at least two seconds
+    assert sends[-1] - sends[0] >= 2.0
+    assert elapsed < 30

@@ -19,6 +19,7 @@ from tests.integration.client_support import (
     ksef_client,
     needs_sandbox,
     running_sandbox,
+    sandbox_accepted,
 )
 
 pytestmark = needs_sandbox
@@ -152,3 +153,35 @@ def test_session_history_pages_with_continuation_tokens_and_filters() -> None:
     assert none_yet == []
     listing = [e for e in rec.exchanges if e.path == "/v2/sessions"]
     assert len(listing) >= 5  # 2 pages + 2 pages + 1
+
+
+def test_cli_send_takes_the_token_from_the_keyring(tmp_path: Path) -> None:
+    invoice = tmp_path / "kr.xml"
+    invoice.write_bytes(invoice_bytes(NIP, f"CLI/KR/{datetime.now(UTC).timestamp()}"))
+    env = {k: v for k, v in os.environ.items() if k != "KSEF_TOKEN"}
+
+    def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "ksef_desktop", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+
+    with running_sandbox(rate_limit_scale=None) as sb:
+        token = sb.tokens[NIP]
+        SEEN_SECRETS.add(token)
+        stored = cli("token", "set", "--env", "sandbox", "--nip", NIP, stdin=token + "\n")
+        try:
+            sent = cli("send", str(invoice), "--base-url", sb.base_url, "--nip", NIP)
+        finally:
+            removed = cli("token", "delete", "--env", "sandbox", "--nip", NIP)
+        accepted = sandbox_accepted(sb)
+    assert stored.returncode == 0, stored.stderr
+    assert sent.returncode == 0, sent.stderr
+    (line,) = sent.stdout.splitlines()
+    assert line.split(" ")[1] in accepted
+    assert removed.returncode == 0
+    assert token not in stored.stdout + stored.stderr + sent.stdout + sent.stderr

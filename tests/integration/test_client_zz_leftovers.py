@@ -26,3 +26,4 @@ def test_no_token_in_tmp_dirs_or_logs(tmp_path_factory: pytest.TempPathFactory) 
             if secret.encode() in data:
                 leaks.append(str(path))
     assert not leaks
+    LOG_FILE.unlink()  # checked: nothing of ours stays behind in /tmp

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from ksef_desktop import __version__
+from ksef_desktop.domain.identifiers import ksef_number_is_valid
 from tests.conftest import DATA, OFFICIAL_SAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,3 +86,40 @@ def test_sandbox_starts_and_prints_its_addresses(bundle: Path) -> None:
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+
+
+def test_send_from_the_bundle_to_the_bundled_sandbox(bundle: Path) -> None:
+    sample = OFFICIAL_SAMPLES[0]  # FA_3_Przykład_1.xml, seller 9999999999
+    with subprocess.Popen(
+        [str(bundle), "sandbox", "--port", "0", "--nip", "9999999999"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as server:
+        try:
+            assert server.stdout is not None
+            info = json.loads(server.stdout.readline())
+            env = {**os.environ, "KSEF_TOKEN": info["tokens"]["9999999999"]}
+            out = subprocess.run(
+                [
+                    str(bundle),
+                    "send",
+                    str(sample),
+                    "--base-url",
+                    info["base_url"],
+                    "--nip",
+                    "9999999999",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+                env=env,
+            )
+            assert out.returncode == 0, out.stdout + out.stderr
+            name, number = out.stdout.split()
+            assert name == str(sample)
+            assert ksef_number_is_valid(number)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)

@@ -23,7 +23,8 @@ from ksef_desktop.domain.calendar import (
 
 # 6 January became a public holiday again in 2011; the oracle below starts there.
 YEARS = st.integers(min_value=2011, max_value=2100)
-DAYS = st.dates(min_value=date(2011, 1, 1), max_value=date(2100, 12, 31))
+# Up to two months before the end of the holiday data, so that +30 business days stay in it.
+DAYS = st.dates(min_value=date(2011, 1, 1), max_value=date(2100, 10, 31))
 
 
 def easter(year: int) -> date:
@@ -227,3 +228,10 @@ def test_warsaw_date_is_the_polish_calendar_day() -> None:
     assert warsaw_date(datetime(2025, 7, 13, 0, 30, tzinfo=WARSAW)) == date(2025, 7, 13)
     with pytest.raises(ValueError, match="naive"):
         warsaw_date(datetime(2025, 7, 12, 12, 0))
+
+
+def test_years_without_holiday_data_are_refused_not_guessed() -> None:
+    with pytest.raises(ValueError, match="no Polish holiday data"):
+        polish_public_holidays(2101)
+    with pytest.raises(ValueError, match="no Polish holiday data"):
+        is_business_day(date(2101, 1, 6))  # a Thursday: Epiphany, if the data went that far

@@ -111,6 +111,7 @@ def test_messages_follow_the_language() -> None:
         (errors.RateLimited(30), "za 30 s"),
         (errors.KsefUnavailable(503, 60), "niedostępny"),
         (errors.KsefUnavailable(500), "błąd wewnętrzny"),
+        (errors.KsefUnavailable(0, None, "session still processing"), "nie zakończył"),
         (errors.AuthExpired(), "uwierzytelnij"),
         (errors.NetworkError("ConnectError"), "połączyć"),
         (errors.Forbidden("missing-permissions"), "uprawnienia"),

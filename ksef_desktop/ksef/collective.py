@@ -1,0 +1,379 @@
+"""Collective identifiers (API 2.7.0, KSEF-PROTOCOL.md §11): one identifier standing for
+up to 500 invoices of one seller, for the title of one bank transfer.
+
+One function per operation, taking the client's ``Transport`` (``KsefClient.transport``);
+typed request/response data named after the OpenAPI schemas. KSeF's refusals arrive as
+``RequestRejected`` with the official codes (71001: this invoice cannot be added; 71002:
+it already belongs to 132 identifiers; 21405: invalid data, e.g. more than 500 invoices
+or invoices of several sellers), explained by ``ksef.messages.describe``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from ksef_desktop.ksef.errors import ProtocolError
+from ksef_desktop.ksef.models import JSON, _opt_str, _req, _str, parse_datetime, parser
+from ksef_desktop.ksef.transport import Transport
+
+GROUP = "collectiveIdentifier"  # x-rate-limits of POST /collective-identifiers
+READ_GROUP = "other"  # the reads publish no limits of their own
+MAX_PAGE_SIZE = 200
+
+
+def _amount(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ProtocolError("a payment amount should be a number")
+    return Decimal(str(value))
+
+
+def _flag(data: Any, key: str) -> bool:
+    value = _req(data, key)
+    if not isinstance(value, bool):
+        raise ProtocolError(f"field {key!r} should be true or false")
+    return value
+
+
+def _page(data: Any, key: str) -> list[Any]:
+    items = _req(data, key)
+    if not isinstance(items, list):
+        raise ProtocolError(f"field {key!r} should be a list")
+    return items
+
+
+# --- requests -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CollectiveIdentifierInvoicePayment:
+    amount: Decimal
+    currency: str
+
+    def to_json(self) -> JSON:
+        # The wire type is a JSON number (double); amounts in grosze survive the trip.
+        return {"amount": float(self.amount), "currency": self.currency}
+
+
+@dataclass(frozen=True)
+class CollectiveIdentifierInvoice:
+    ksef_number: str
+    payment: CollectiveIdentifierInvoicePayment | None = None
+    description: str | None = None
+
+    def to_json(self) -> JSON:
+        out: JSON = {"ksefNumber": self.ksef_number}
+        if self.payment is not None:
+            out["payment"] = self.payment.to_json()
+        if self.description is not None:
+            out["description"] = self.description
+        return out
+
+
+@dataclass(frozen=True)
+class GenerateCollectiveIdentifierRequest:
+    invoices: tuple[CollectiveIdentifierInvoice, ...]
+
+    def to_json(self) -> JSON:
+        return {"invoices": [i.to_json() for i in self.invoices]}
+
+
+@dataclass(frozen=True)
+class CollectiveIdentifiersQueryRequest:
+    date_created_from: datetime
+    date_created_to: datetime
+    collective_identifier_number: str | None = None
+    invoice_count_from: int | None = None
+    invoice_count_to: int | None = None
+    created_in_current_context: bool | None = None
+
+    def to_json(self) -> JSON:
+        out: JSON = {
+            "dateCreatedFrom": self.date_created_from.isoformat(),
+            "dateCreatedTo": self.date_created_to.isoformat(),
+        }
+        for key, value in (
+            ("collectiveIdentifierNumber", self.collective_identifier_number),
+            ("invoiceCountFrom", self.invoice_count_from),
+            ("invoiceCountTo", self.invoice_count_to),
+            ("createdInCurrentContext", self.created_in_current_context),
+        ):
+            if value is not None:
+                out[key] = value
+        return out
+
+
+# --- responses ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GenerateCollectiveIdentifierResponse:
+    collective_identifier_number: str
+
+    @classmethod
+    @parser
+    def from_json(cls, data: Any) -> GenerateCollectiveIdentifierResponse:
+        return cls(_str(data, "collectiveIdentifierNumber"))
+
+
+@dataclass(frozen=True)
+class CollectiveIdentifiersQueryResponseItem:
+    collective_identifier_number: str
+    date_created: datetime
+    invoice_count: int
+    created_in_current_context: bool
+
+    @classmethod
+    @parser
+    def from_json(cls, data: Any) -> CollectiveIdentifiersQueryResponseItem:
+        return cls(
+            _str(data, "collectiveIdentifierNumber"),
+            parse_datetime(_req(data, "dateCreated")),
+            int(_req(data, "invoiceCount")),
+            _flag(data, "createdInCurrentContext"),
+        )
+
+
+@dataclass(frozen=True)
+class CollectiveIdentifiersQueryResponse:
+    collective_identifiers: tuple[CollectiveIdentifiersQueryResponseItem, ...]
+    continuation_token: str | None
+
+    @classmethod
+    @parser
+    def from_json(cls, data: Any) -> CollectiveIdentifiersQueryResponse:
+        return cls(
+            tuple(
+                CollectiveIdentifiersQueryResponseItem.from_json(i)
+                for i in _page(data, "collectiveIdentifiers")
+            ),
+            _opt_str(data, "continuationToken") or None,
+        )
+
+
+@dataclass(frozen=True)
+class CollectiveIdentifierInvoicesQueryResponseItem:
+    ksef_number: str
+    payment: CollectiveIdentifierInvoicePayment | None
+    description: str | None
+    details_hidden: bool
+
+    @classmethod
+    @parser
+    def from_json(cls, data: Any) -> CollectiveIdentifierInvoicesQueryResponseItem:
+        raw = data.get("payment")
+        payment = (
+            None
+            if raw is None
+            else CollectiveIdentifierInvoicePayment(
+                _amount(_req(raw, "amount")), _str(raw, "currency")
+            )
+        )
+        return cls(
+            _str(data, "ksefNumber"),
+            payment,
+            _opt_str(data, "description"),
+            _flag(data, "detailsHidden"),
+        )
+
+
+@dataclass(frozen=True)
+class CollectiveIdentifierInvoicesQueryResponse:
+    invoices: tuple[CollectiveIdentifierInvoicesQueryResponseItem, ...]
+    continuation_token: str | None
+
+    @classmethod
+    @parser
+    def from_json(cls, data: Any) -> CollectiveIdentifierInvoicesQueryResponse:
+        return cls(
+            tuple(
+                CollectiveIdentifierInvoicesQueryResponseItem.from_json(i)
+                for i in _page(data, "invoices")
+            ),
+            _opt_str(data, "continuationToken") or None,
+        )
+
+
+@dataclass(frozen=True)
+class CollectiveIdentifiersByKsefNumberQueryResponseItem:
+    collective_identifier_number: str
+    created_in_current_context: bool
+    date_created: datetime
+
+    @classmethod
+    @parser
+    def from_json(cls, data: Any) -> CollectiveIdentifiersByKsefNumberQueryResponseItem:
+        return cls(
+            _str(data, "collectiveIdentifierNumber"),
+            _flag(data, "createdInCurrentContext"),
+            parse_datetime(_req(data, "dateCreated")),
+        )
+
+
+@dataclass(frozen=True)
+class CollectiveIdentifiersByKsefNumberQueryResponse:
+    collective_identifiers: tuple[CollectiveIdentifiersByKsefNumberQueryResponseItem, ...]
+    continuation_token: str | None
+
+    @classmethod
+    @parser
+    def from_json(cls, data: Any) -> CollectiveIdentifiersByKsefNumberQueryResponse:
+        return cls(
+            tuple(
+                CollectiveIdentifiersByKsefNumberQueryResponseItem.from_json(i)
+                for i in _page(data, "collectiveIdentifiers")
+            ),
+            _opt_str(data, "continuationToken") or None,
+        )
+
+
+# --- operations ---------------------------------------------------------------------------
+
+
+def _decoded(content: bytes, what: str) -> Any:
+    try:
+        return json.loads(content, parse_float=Decimal)  # amounts stay exact
+    except ValueError:
+        raise ProtocolError(f"the {what} answer is not JSON") from None
+
+
+def _paging(page_size: int, token: str | None) -> tuple[dict[str, int], dict[str, str] | None]:
+    return {"pageSize": page_size}, ({"x-continuation-token": token} if token else None)
+
+
+def generate_collective_identifier(
+    t: Transport, invoices: Sequence[CollectiveIdentifierInvoice | str]
+) -> str:
+    """POST /collective-identifiers: the new identifier for these invoices (KSeF numbers
+    or items with payment details)."""
+    items = tuple(
+        i if isinstance(i, CollectiveIdentifierInvoice) else CollectiveIdentifierInvoice(i)
+        for i in invoices
+    )
+    data = t.json(
+        "POST",
+        "/collective-identifiers",
+        json=GenerateCollectiveIdentifierRequest(items).to_json(),
+        access=True,
+        expect=(201,),
+        group=GROUP,
+    )
+    return GenerateCollectiveIdentifierResponse.from_json(data).collective_identifier_number
+
+
+def query_collective_identifiers(
+    t: Transport,
+    request: CollectiveIdentifiersQueryRequest,
+    *,
+    page_size: int = MAX_PAGE_SIZE,
+    continuation_token: str | None = None,
+) -> CollectiveIdentifiersQueryResponse:
+    """POST /collective-identifiers/query; one page (newest first)."""
+    params, headers = _paging(page_size, continuation_token)
+    data = t.json(
+        "POST",
+        "/collective-identifiers/query",
+        json=request.to_json(),
+        params=params,
+        headers=headers,
+        access=True,
+        group=READ_GROUP,
+    )
+    return CollectiveIdentifiersQueryResponse.from_json(data)
+
+
+def collective_identifier_invoices(
+    t: Transport,
+    collective_identifier_number: str,
+    *,
+    page_size: int = MAX_PAGE_SIZE,
+    continuation_token: str | None = None,
+) -> CollectiveIdentifierInvoicesQueryResponse:
+    """GET /collective-identifiers/{number}/invoices; one page."""
+    params, headers = _paging(page_size, continuation_token)
+    response = t.request(
+        "GET",
+        f"/collective-identifiers/{collective_identifier_number}/invoices",
+        params=params,
+        headers=headers,
+        access=True,
+        group=READ_GROUP,
+    )
+    return CollectiveIdentifierInvoicesQueryResponse.from_json(
+        _decoded(response.content, "collective identifier")
+    )
+
+
+def collective_identifiers_of_invoice(
+    t: Transport,
+    ksef_number: str,
+    *,
+    page_size: int = MAX_PAGE_SIZE,
+    continuation_token: str | None = None,
+) -> CollectiveIdentifiersByKsefNumberQueryResponse:
+    """GET /collective-identifiers/ksef/{ksefNumber}; one page."""
+    params, headers = _paging(page_size, continuation_token)
+    data = t.json(
+        "GET",
+        f"/collective-identifiers/ksef/{ksef_number}",
+        params=params,
+        headers=headers,
+        access=True,
+        group=READ_GROUP,
+    )
+    return CollectiveIdentifiersByKsefNumberQueryResponse.from_json(data)
+
+
+# --- every page -----------------------------------------------------------------------------
+
+MAX_PAGES = 1000
+
+
+def all_collective_identifier_invoices(
+    t: Transport, collective_identifier_number: str
+) -> list[CollectiveIdentifierInvoicesQueryResponseItem]:
+    out: list[CollectiveIdentifierInvoicesQueryResponseItem] = []
+    for page in _pages(
+        lambda token: collective_identifier_invoices(
+            t, collective_identifier_number, continuation_token=token
+        )
+    ):
+        out.extend(page.invoices)
+    return out
+
+
+def all_collective_identifiers_of_invoice(
+    t: Transport, ksef_number: str
+) -> list[CollectiveIdentifiersByKsefNumberQueryResponseItem]:
+    out: list[CollectiveIdentifiersByKsefNumberQueryResponseItem] = []
+    for page in _pages(
+        lambda token: collective_identifiers_of_invoice(t, ksef_number, continuation_token=token)
+    ):
+        out.extend(page.collective_identifiers)
+    return out
+
+
+def all_collective_identifiers(
+    t: Transport, request: CollectiveIdentifiersQueryRequest
+) -> list[CollectiveIdentifiersQueryResponseItem]:
+    out: list[CollectiveIdentifiersQueryResponseItem] = []
+    for page in _pages(
+        lambda token: query_collective_identifiers(t, request, continuation_token=token)
+    ):
+        out.extend(page.collective_identifiers)
+    return out
+
+
+def _pages(fetch: Any) -> Iterator[Any]:
+    token: str | None = None
+    for _ in range(MAX_PAGES):
+        page = fetch(token)
+        yield page
+        token = page.continuation_token
+        if not token:
+            return
+    raise ProtocolError("KSeF kept answering with more pages")

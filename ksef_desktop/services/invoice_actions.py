@@ -1,0 +1,163 @@
+"""What the invoice list does with one invoice, as plain synchronous Python.
+
+Duplicate as a new draft, start a correction (KOR) of an issued invoice, read its frozen
+XML, its UPO, and render its PDF. The UI runs each of these in the worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, datetime
+
+from ksef_desktop.domain.calendar import warsaw_date
+from ksef_desktop.domain.invoice import (
+    CorrectedInvoice,
+    Correction,
+    Invoice,
+    InvoiceKind,
+)
+from ksef_desktop.i18n import _
+from ksef_desktop.store import Store
+from ksef_desktop.store.db import Database, StoreError
+from ksef_desktop.store.invoices import create_draft, get_invoice
+from ksef_desktop.store.sessions import upos
+from ksef_desktop.store.states import InvoiceState
+from ksef_desktop.visual.certificates import OfflineSigning
+
+#: The number a draft carries until issuing takes one from the series.
+DRAFT_NUMBER = "(draft)"
+
+
+class ActionRefused(StoreError):
+    """The action does not apply to this invoice (the message says why)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+    def message(self) -> str:
+        return self.text
+
+
+def fresh_copy(invoice: Invoice, today: date, now: datetime) -> Invoice:
+    """``invoice`` as a new draft dated ``today`` (no number, no correction data)."""
+    return replace(
+        invoice,
+        number=DRAFT_NUMBER,
+        issue_date=today,
+        sale_date=today if invoice.sale_date is not None else None,
+        created_at=now,
+        declared=None,
+    )
+
+
+def duplicate_as_new(db: Database, invoice_id: int, *, now: Callable[[], datetime]) -> int:
+    """A new draft with the content of invoice ``invoice_id``, dated today."""
+    moment = now()
+    with db.transaction() as conn:
+        original = get_invoice(conn, invoice_id)
+        copy = fresh_copy(original.invoice, warsaw_date(moment), moment)
+        if copy.kind is InvoiceKind.KOR:
+            copy = replace(
+                copy,
+                correction=None,
+                kind=InvoiceKind.VAT,
+                lines=tuple(line for line in copy.lines if not line.before_correction),
+            )
+        return create_draft(conn, copy, now=moment)
+
+
+def correction_of(
+    original: Invoice, ksef_number: str | None, today: date, now: datetime
+) -> Invoice:
+    """A KOR draft of ``original``: each line before (StanPrzed) and after, equal at first.
+
+    The user changes the "after" lines; the totals are the differences.
+    """
+    lines = []
+    for line in original.lines:
+        if line.before_correction:
+            continue  # a correction of a correction starts from the last "after" state
+        lines.append(replace(line, before_correction=True))
+        lines.append(replace(line, before_correction=False))
+    corrected = CorrectedInvoice(original.issue_date, original.number, ksef_number)
+    return replace(
+        original,
+        kind=InvoiceKind.KOR,
+        number=DRAFT_NUMBER,
+        issue_date=today,
+        created_at=now,
+        lines=tuple(lines),
+        correction=Correction((corrected,)),
+        advance_received=None,
+        declared=None,
+    )
+
+
+#: An invoice that has been issued (its number and content are final) may be corrected.
+CORRECTABLE = frozenset(
+    {InvoiceState.ISSUED, InvoiceState.QUEUED, InvoiceState.SENT, InvoiceState.ACCEPTED}
+)
+
+
+def start_correction(db: Database, invoice_id: int, *, now: Callable[[], datetime]) -> int:
+    """A new KOR draft correcting issued invoice ``invoice_id``; its id."""
+    moment = now()
+    with db.transaction() as conn:
+        original = get_invoice(conn, invoice_id)
+        if original.state not in CORRECTABLE:
+            raise ActionRefused(
+                _("Only an issued invoice can be corrected; this one is “{state}”.").format(
+                    state=original.state.label
+                )
+            )
+        if original.invoice.kind is InvoiceKind.ZAL:
+            raise ActionRefused(_("This program does not correct advance invoices yet."))
+        draft = correction_of(original.invoice, original.ksef_number, warsaw_date(moment), moment)
+        return create_draft(conn, draft, now=moment)
+
+
+def invoice_xml(store: Store, invoice_id: int) -> bytes:
+    """The frozen FA(3) bytes of an issued invoice."""
+    stored = get_invoice(store.db.connection(), invoice_id)
+    if stored.xml is None:
+        raise ActionRefused(_("A draft has no XML yet: it is made when the invoice is issued."))
+    return stored.xml
+
+
+def invoice_upo(store: Store, invoice_id: int) -> bytes:
+    """The latest UPO of an invoice, from the archive."""
+    conn = store.db.connection()
+    records = upos(conn, invoice_id=invoice_id)
+    if not records:
+        raise ActionRefused(
+            _("There is no UPO for this invoice yet (it comes once KSeF accepts it).")
+        )
+    return store.archive.read(conn, records[-1].relpath)
+
+
+def invoice_pdf(
+    store: Store,
+    invoice_id: int,
+    *,
+    qr_base: str,
+    lang: str = "pl",
+    offline: OfflineSigning | None = None,
+    now: datetime | None = None,
+) -> bytes:
+    """The PDF of an issued invoice (KOD I; KOD II too for an offline one given ``offline``)."""
+    from ksef_desktop.visual.pdf import render_pdf
+
+    stored = get_invoice(store.db.connection(), invoice_id)
+    if stored.xml is None:
+        raise ActionRefused(_("A draft has no PDF yet: it is made when the invoice is issued."))
+    signing = offline if stored.mode is not None and stored.ksef_number is None else None
+    return render_pdf(
+        stored.xml,
+        lang=lang,
+        qr_base=qr_base,
+        ksef_number=stored.ksef_number,
+        offline=signing,
+        now=now,
+    )

@@ -1,0 +1,79 @@
+"""Collective identifiers the user generated, with the invoices each one covers
+(schema step 2, ``collective_identifiers`` + ``collective_invoices``).
+
+The identifier is KSeF's; the local copy lets the app show it again (with its transfer
+title) without asking KSeF, and list which identifiers an invoice is in.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from ksef_desktop.domain.collective import collective_identifier_is_valid
+from ksef_desktop.store.timefmt import from_db, to_db
+
+
+@dataclass(frozen=True)
+class StoredCollective:
+    number: str
+    seller_nip: str
+    environment: str
+    created_at: datetime
+    ksef_numbers: tuple[str, ...]
+
+
+def save_collective(
+    conn: sqlite3.Connection,
+    number: str,
+    ksef_numbers: Sequence[str],
+    *,
+    environment: str,
+    now: datetime,
+) -> None:
+    """Keep an identifier KSeF generated and its invoices (one call = one statement set;
+    run it inside ``Database.transaction``)."""
+    if not collective_identifier_is_valid(number):
+        raise ValueError("not a valid collective identifier")
+    conn.execute(
+        "INSERT INTO collective_identifiers (number, seller_nip, environment, created_at) "
+        "VALUES (?, ?, ?, ?)",
+        (number, number[:10], environment, to_db(now)),
+    )
+    conn.executemany(
+        "INSERT INTO collective_invoices (number, position, ksef_number) VALUES (?, ?, ?)",
+        [(number, i, k) for i, k in enumerate(ksef_numbers)],
+    )
+
+
+def _load(conn: sqlite3.Connection, row: tuple[str, str, str, str]) -> StoredCollective:
+    numbers = tuple(
+        r[0]
+        for r in conn.execute(
+            "SELECT ksef_number FROM collective_invoices WHERE number = ? ORDER BY position",
+            (row[0],),
+        )
+    )
+    return StoredCollective(row[0], row[1], row[2], from_db(row[3]), numbers)
+
+
+def get_collective(conn: sqlite3.Connection, number: str) -> StoredCollective | None:
+    row = conn.execute(
+        "SELECT number, seller_nip, environment, created_at FROM collective_identifiers "
+        "WHERE number = ?",
+        (number,),
+    ).fetchone()
+    return None if row is None else _load(conn, row)
+
+
+def collectives_of_invoice(conn: sqlite3.Connection, ksef_number: str) -> list[StoredCollective]:
+    """The identifiers covering an invoice, newest first."""
+    rows = conn.execute(
+        "SELECT c.number, c.seller_nip, c.environment, c.created_at "
+        "FROM collective_identifiers c JOIN collective_invoices i ON i.number = c.number "
+        "WHERE i.ksef_number = ? ORDER BY c.created_at DESC, c.number DESC",
+        (ksef_number,),
+    ).fetchall()
+    return [_load(conn, row) for row in rows]

@@ -1,0 +1,503 @@
+"""The invoice form: every field of a VAT, KOR or ZAL invoice, totals and messages live.
+
+``invoice()`` builds the domain ``Invoice`` from what is typed; ``check()`` runs
+``check_invoice`` on it and shows each problem next to its field (``Problem.field`` →
+the widget's message label; line problems colour the cell). ``problems`` holds the last
+result, and ``valid`` is what the Issue button follows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+
+from PySide6.QtCore import QDate, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ksef_desktop.domain.calendar import warsaw_date
+from ksef_desktop.domain.checks import Problem, check_invoice
+from ksef_desktop.domain.identifiers import normalize_account
+from ksef_desktop.domain.invoice import (
+    Correction,
+    Exemption,
+    ExemptionBasis,
+    Invoice,
+    InvoiceKind,
+    Party,
+    Payment,
+    PaymentMethod,
+    PolishNip,
+    VatRate,
+)
+from ksef_desktop.domain.money import parse_decimal
+from ksef_desktop.i18n import N_, _
+from ksef_desktop.services.invoice_actions import DRAFT_NUMBER
+from ksef_desktop.ui.editor_buyer import BuyerPicker, problem_label
+from ksef_desktop.ui.editor_lines import FIELD_COLUMNS, LineRow, LinesModel, RateDelegate
+from ksef_desktop.ui.editor_totals import TotalsBox
+
+KIND_LABELS = (
+    (InvoiceKind.VAT, N_("VAT invoice")),
+    (InvoiceKind.KOR, N_("Correction (KOR)")),
+    (InvoiceKind.ZAL, N_("Advance invoice (ZAL)")),
+)
+PAYMENT_LABELS = (
+    (None, N_("(not stated)")),
+    (PaymentMethod.TRANSFER, N_("Bank transfer")),
+    (PaymentMethod.CASH, N_("Cash")),
+    (PaymentMethod.CARD, N_("Card")),
+    (PaymentMethod.MOBILE, N_("Mobile payment")),
+    (PaymentMethod.CREDIT, N_("Credit")),
+    (PaymentMethod.VOUCHER, N_("Voucher")),
+    (PaymentMethod.CHEQUE, N_("Cheque")),
+)
+BASIS_LABELS = (
+    (ExemptionBasis.ACT, N_("Polish VAT act or regulation")),
+    (ExemptionBasis.DIRECTIVE, N_("Directive 2006/112/EC")),
+    (ExemptionBasis.OTHER, N_("Other legal basis")),
+)
+CURRENCIES = ("PLN", "EUR", "USD", "GBP", "CHF", "CZK", "SEK", "NOK", "DKK", "UAH")
+
+
+def qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def pydate(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+def _decimal(text: str) -> Decimal | None:
+    if not text.strip():
+        return None
+    try:
+        return parse_decimal(text)
+    except ValueError:
+        return None
+
+
+def _opt(text: str) -> str | None:
+    return text.strip() or None
+
+
+def date_edit(day: date) -> QDateEdit:
+    edit = QDateEdit(qdate(day))
+    edit.setDisplayFormat("dd.MM.yyyy")
+    edit.setCalendarPopup(True)
+    return edit
+
+
+class EditorForm(QWidget):
+    #: Anything changed (totals and messages are already updated).
+    changed = Signal()
+
+    def __init__(
+        self, seller: Party, now: Callable[[], datetime], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.seller = seller
+        self.now = now
+        self.problems: list[Problem] = []
+        self.correction: Correction | None = None
+        self._base: Invoice | None = None  # the loaded draft (fields the form does not show)
+        self._loading = False
+        today = warsaw_date(now())
+        self.labels: dict[str, QLabel] = {}
+        self._build(today)
+        self.check()
+
+    # --- layout ----------------------------------------------------------------------------------
+
+    def _problem(self, field: str) -> QLabel:
+        label = problem_label()
+        label.setObjectName(f"problem:{field}")
+        self.labels[field] = label
+        return label
+
+    def _build(self, today: date) -> None:
+        self.kind = QComboBox()
+        for kind, label in KIND_LABELS:
+            self.kind.addItem(_(label), kind.value)
+        self.series = QComboBox()
+        self.series.setAccessibleName(_("Numbering series"))
+        self.issue_date = date_edit(today)
+        self.sale_date = date_edit(today)
+        self.has_sale_date = QCheckBox(_("Sale &date:"))
+        self.has_sale_date.setChecked(True)
+        self.issue_place = QLineEdit()
+        head = QFormLayout()
+        head.addRow(_("&Kind:"), self.kind)
+        head.addRow(_("Numbering &series:"), self.series)
+        head.addRow("", self._problem("series"))
+        head.addRow(_("&Issue date:"), self.issue_date)
+        head.addRow("", self._problem("issue_date"))
+        head.addRow(self.has_sale_date, self.sale_date)
+        head.addRow(_("Place of issue:"), self.issue_place)
+        self.correction_label = QLabel()
+        self.correction_label.setWordWrap(True)
+        self.correction_reason = QLineEdit()
+        self.correction_reason.setAccessibleName(_("Reason for the correction"))
+        head.addRow(_("Corrects:"), self.correction_label)
+        head.addRow(_("&Reason:"), self.correction_reason)
+        head.addRow("", self._problem("correction"))
+        self.advance = QLineEdit()
+        self.advance.setAccessibleName(_("Advance received (gross)"))
+        head.addRow(_("Advance &received:"), self.advance)
+        head.addRow("", self._problem("advance_received"))
+
+        seller = QLabel(self._seller_text())
+        seller.setWordWrap(True)
+        seller_box = QGroupBox(_("Seller (from the settings)"))
+        seller_layout = QVBoxLayout(seller_box)
+        seller_layout.addWidget(seller)
+        seller_layout.addWidget(self._problem("seller"))
+
+        self.buyer = BuyerPicker()
+
+        # lines
+        self.lines = LinesModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.lines)
+        self.table.setItemDelegateForColumn(5, RateDelegate(self.table))
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setAccessibleName(_("Invoice lines"))
+        self.table.setTabKeyNavigation(True)
+        self.add_line = QPushButton(_("&Add line"))
+        self.remove_line = QPushButton(_("Remo&ve line"))
+        self.prices_gross = QCheckBox(_("Prices are &gross"))
+        line_buttons = QHBoxLayout()
+        for w in (self.add_line, self.remove_line, self.prices_gross):
+            line_buttons.addWidget(w)
+        line_buttons.addStretch(1)
+        self.exemption_basis = QComboBox()
+        for basis, label in BASIS_LABELS:
+            self.exemption_basis.addItem(_(label), basis.value)
+        self.exemption_text = QLineEdit()
+        self.exemption_text.setPlaceholderText(_("e.g. art. 43 ust. 1 pkt 37 ustawy o VAT"))
+        self.exemption_text.setAccessibleName(_("Basis of the exemption"))
+        exemption = QHBoxLayout()
+        exemption.addWidget(QLabel(_("Exemption basis (zw):")))
+        exemption.addWidget(self.exemption_basis)
+        exemption.addWidget(self.exemption_text, 1)
+        lines_box = QGroupBox(_("Lines"))
+        lines_layout = QVBoxLayout(lines_box)
+        lines_layout.addWidget(self.table, 1)
+        lines_layout.addLayout(line_buttons)
+        lines_layout.addWidget(self._problem("lines"))
+        lines_layout.addLayout(exemption)
+        lines_layout.addWidget(self._problem("exemption"))
+
+        # money and payment
+        self.currency = QComboBox()
+        self.currency.setEditable(True)
+        self.currency.addItems(CURRENCIES)
+        self.currency.setAccessibleName(_("Currency"))
+        self.exchange_rate = QLineEdit()
+        self.exchange_rate.setAccessibleName(_("Exchange rate"))
+        self.exchange_rate_date = date_edit(today)
+        self.payment_method = QComboBox()
+        for method, label in PAYMENT_LABELS:
+            self.payment_method.addItem(_(label), method)
+        self.due_date = date_edit(today)
+        self.has_due_date = QCheckBox(_("D&ue date:"))
+        self.bank_account = QLineEdit()
+        self.bank_account.setAccessibleName(_("Bank account (IBAN)"))
+        self.ipksef = QLineEdit()
+        self.ipksef.setAccessibleName("IPKSeF")
+        self.payment_link = QLineEdit()
+        self.payment_link.setAccessibleName(_("Payment link"))
+        self.notes = QLineEdit()
+        self.notes.setAccessibleName(_("Notes"))
+        money = QFormLayout()
+        money.addRow(_("&Currency:"), self.currency)
+        money.addRow("", self._problem("currency"))
+        money.addRow(_("E&xchange rate:"), self.exchange_rate)
+        money.addRow(_("Rate's date:"), self.exchange_rate_date)
+        money.addRow("", self._problem("exchange_rate"))
+        money.addRow(_("&Payment:"), self.payment_method)
+        money.addRow(self.has_due_date, self.due_date)
+        money.addRow("", self._problem("payment.due_date"))
+        money.addRow(_("&Bank account:"), self.bank_account)
+        money.addRow("", self._problem("payment.bank_account"))
+        money.addRow("IPKSeF:", self.ipksef)
+        money.addRow("", self._problem("payment.ipksef"))
+        money.addRow(_("Payment &link:"), self.payment_link)
+        money.addRow("", self._problem("payment.payment_link"))
+        money.addRow(_("N&otes:"), self.notes)
+        money.addRow("", self._problem("notes"))
+
+        self.totals = TotalsBox()
+        self.other_problems = QLabel()
+        self.other_problems.setStyleSheet("color: #b71c1c")
+        self.other_problems.setWordWrap(True)
+
+        grid = QGridLayout(self)
+        grid.addLayout(head, 0, 0)
+        grid.addWidget(seller_box, 0, 1)
+        grid.addWidget(self.buyer, 0, 2)
+        grid.addWidget(lines_box, 1, 0, 1, 3)
+        grid.addLayout(money, 2, 0, 1, 2)
+        right = QVBoxLayout()
+        right.addWidget(self.totals)
+        right.addWidget(self.other_problems)
+        right.addStretch(1)
+        grid.addLayout(right, 2, 2)
+        grid.setRowStretch(1, 1)
+
+        for combo in (self.kind, self.series, self.payment_method, self.exemption_basis):
+            combo.currentIndexChanged.connect(self._edited)
+        self.currency.currentTextChanged.connect(self._edited)
+        for e in (self.issue_date, self.sale_date, self.exchange_rate_date, self.due_date):
+            e.dateChanged.connect(self._edited)
+        for c in (self.has_sale_date, self.has_due_date):
+            c.toggled.connect(self._edited)
+        for le in (self.issue_place, self.correction_reason, self.advance, self.exchange_rate,
+                   self.bank_account, self.ipksef, self.payment_link, self.notes,
+                   self.exemption_text):  # fmt: skip
+            le.textChanged.connect(self._edited)
+        self.prices_gross.toggled.connect(self._gross_toggled)
+        self.buyer.changed.connect(self._edited)
+        self.lines.dataChanged.connect(self._edited)
+        self.lines.rowsInserted.connect(self._edited)
+        self.lines.rowsRemoved.connect(self._edited)
+        self.add_line.clicked.connect(self.append_line)
+        self.remove_line.clicked.connect(self._remove_current)
+        self._update_visibility()
+
+    def _seller_text(self) -> str:
+        s = self.seller
+        nip = s.tax_id.nip if isinstance(s.tax_id, PolishNip) else ""
+        address = ""
+        if s.address is not None:
+            address = s.address.line1 + (f", {s.address.line2}" if s.address.line2 else "")
+        return f"<b>{s.name}</b><br>NIP {nip}<br>{address}"
+
+    # --- editing ---------------------------------------------------------------------------------
+
+    def append_line(self) -> None:
+        row = self.lines.add_line(LineRow())
+        self.table.setCurrentIndex(self.lines.index(row, 0))
+        self.table.setFocus()
+
+    def _remove_current(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            self.lines.remove_line(index.row())
+
+    def _gross_toggled(self, on: bool) -> None:
+        self.lines.set_prices_gross(on)
+        self._edited()
+
+    def _edited(self, *args: object) -> None:
+        if self._loading:
+            return
+        self._update_visibility()
+        self.check()
+        self.changed.emit()
+
+    def _update_visibility(self) -> None:
+        kind = self.selected_kind()
+        for w in (self.correction_label, self.correction_reason):
+            w.setEnabled(kind is InvoiceKind.KOR)
+        self.advance.setEnabled(kind is InvoiceKind.ZAL)
+        foreign = self.currency.currentText().strip().upper() != "PLN"
+        self.exchange_rate.setEnabled(foreign)
+        self.exchange_rate_date.setEnabled(foreign)
+        self.sale_date.setEnabled(self.has_sale_date.isChecked())
+        self.due_date.setEnabled(self.has_due_date.isChecked())
+        exempt = any(self.lines.row(i).rate is VatRate.ZW for i in range(self.lines.rowCount()))
+        self.exemption_basis.setEnabled(exempt)
+        self.exemption_text.setEnabled(exempt)
+
+    def selected_kind(self) -> InvoiceKind:
+        return InvoiceKind(self.kind.currentData() or "VAT")
+
+    # --- the invoice -----------------------------------------------------------------------------
+
+    def invoice(self) -> Invoice:
+        kind = self.selected_kind()
+        currency = self.currency.currentText().strip().upper()
+        foreign = currency != "PLN"
+        method = self.payment_method.currentData()
+        account = _opt(self.bank_account.text())
+        payment = Payment(
+            method=method,
+            due_date=pydate(self.due_date.date()) if self.has_due_date.isChecked() else None,
+            bank_account=normalize_account(account) if account else None,
+            ipksef=_opt(self.ipksef.text()),
+            payment_link=_opt(self.payment_link.text()),
+        )
+        payment_or_none = None if payment == Payment() else payment
+        lines = self.lines.lines()
+        exemption = None
+        if any(line.rate is VatRate.ZW for line in lines) or self.exemption_text.text().strip():
+            exemption = Exemption(
+                ExemptionBasis(self.exemption_basis.currentData()), self.exemption_text.text()
+            )
+        correction = None
+        if kind is InvoiceKind.KOR and self.correction is not None:
+            correction = replace(self.correction, reason=_opt(self.correction_reason.text()))
+        notes: tuple[tuple[str, str], ...] = ()
+        if self.notes.text().strip():
+            notes = ((_("Notes"), self.notes.text().strip()),)
+        base = self._base
+        invoice = Invoice(
+            kind=kind,
+            number=base.number if base is not None else DRAFT_NUMBER,
+            issue_date=pydate(self.issue_date.date()),
+            seller=self.seller,
+            buyer=self.buyer.party(),
+            lines=lines,
+            created_at=self.now(),
+            issue_place=_opt(self.issue_place.text()),
+            sale_date=pydate(self.sale_date.date()) if self.has_sale_date.isChecked() else None,
+            currency=currency,
+            exchange_rate=_decimal(self.exchange_rate.text()) if foreign else None,
+            exchange_rate_date=pydate(self.exchange_rate_date.date()) if foreign else None,
+            prices_gross=self.prices_gross.isChecked(),
+            payment=payment_or_none,
+            correction=correction,
+            advance_received=_decimal(self.advance.text()) if kind is InvoiceKind.ZAL else None,
+            exemption=exemption,
+            notes=notes,
+        )
+        if base is not None:
+            invoice = replace(
+                invoice,
+                sale_period=base.sale_period,
+                split_payment=base.split_payment,
+                footer=base.footer,
+                buyer=replace(invoice.buyer, email=base.buyer.email, phone=base.buyer.phone)
+                if base.buyer.tax_id == invoice.buyer.tax_id
+                else invoice.buyer,
+            )
+        return invoice
+
+    def load(self, invoice: Invoice) -> None:
+        """Show ``invoice`` (a draft) in the form."""
+        self._loading = True
+        try:
+            self._base = invoice
+            self.kind.setCurrentIndex(max(0, self.kind.findData(invoice.kind.value)))
+            self.issue_date.setDate(qdate(invoice.issue_date))
+            self.has_sale_date.setChecked(invoice.sale_date is not None)
+            if invoice.sale_date is not None:
+                self.sale_date.setDate(qdate(invoice.sale_date))
+            self.issue_place.setText(invoice.issue_place or "")
+            self.buyer.set_party(invoice.buyer)
+            self.prices_gross.setChecked(invoice.prices_gross)
+            self.lines.set_prices_gross(invoice.prices_gross)
+            self.lines.set_lines(invoice.lines)
+            self.currency.setCurrentText(invoice.currency)
+            self.exchange_rate.setText(
+                ""
+                if invoice.exchange_rate is None
+                else str(invoice.exchange_rate).replace(".", ",")
+            )
+            if invoice.exchange_rate_date is not None:
+                self.exchange_rate_date.setDate(qdate(invoice.exchange_rate_date))
+            p = invoice.payment or Payment()
+            self.payment_method.setCurrentIndex(max(0, self.payment_method.findData(p.method)))
+            self.has_due_date.setChecked(p.due_date is not None)
+            if p.due_date is not None:
+                self.due_date.setDate(qdate(p.due_date))
+            self.bank_account.setText(p.bank_account or "")
+            self.ipksef.setText(p.ipksef or "")
+            self.payment_link.setText(p.payment_link or "")
+            self.correction = invoice.correction
+            self.correction_reason.setText(
+                (invoice.correction.reason or "") if invoice.correction else ""
+            )
+            self.correction_label.setText(self._corrected_text())
+            self.advance.setText(
+                "" if invoice.advance_received is None else str(invoice.advance_received)
+            )
+            if invoice.exemption is not None:
+                self.exemption_basis.setCurrentIndex(
+                    max(0, self.exemption_basis.findData(invoice.exemption.basis.value))
+                )
+                self.exemption_text.setText(invoice.exemption.text)
+            self.notes.setText("; ".join(v for _k, v in invoice.notes))
+        finally:
+            self._loading = False
+        self._edited()
+
+    def _corrected_text(self) -> str:
+        if self.correction is None or not self.correction.corrected:
+            return ""
+        c = self.correction.corrected[0]
+        text = f"{c.number} ({c.issue_date:%d.%m.%Y})"
+        return text + (f", KSeF {c.ksef_number}" if c.ksef_number else "")
+
+    # --- checking --------------------------------------------------------------------------------
+
+    def check(self) -> list[Problem]:
+        invoice = self.invoice()
+        today = warsaw_date(self.now())
+        problems = [p for p in check_invoice(invoice, today=today) if p.field != "number"]
+        if self.series.count() == 0 and invoice.correction is None:
+            problems.append(
+                Problem("series", N_("Choose a numbering series to issue the invoice."))
+            )
+        self.problems = problems
+        self._show(problems)
+        line_problem = any(p.field.startswith("lines[") for p in problems)
+        self.totals.show_invoice(None if line_problem else invoice)
+        return problems
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+    def _show(self, problems: list[Problem]) -> None:
+        by_field: dict[str, list[str]] = {}
+        for p in problems:
+            by_field.setdefault(p.field, []).append(p.text())
+        shown: set[str] = set()
+        # lines: per cell
+        cells: dict[tuple[int, int], str] = {}
+        for field, texts in by_field.items():
+            if field.startswith("lines[") and "]" in field:
+                index = int(field[6 : field.index("]")])
+                rest = field[field.index("]") + 2 :]
+                column = FIELD_COLUMNS.get(rest, 0)
+                cells[(index, column)] = "\n".join(texts)
+                shown.add(field)
+        self.lines.set_problems(cells)
+        line_texts = [
+            _("Line {n}: {text}").format(n=i + 1, text=t) for (i, _c), t in sorted(cells.items())
+        ]
+        buyer_texts = {f: "\n".join(t) for f, t in by_field.items() if f.startswith("buyer")}
+        self.buyer.show_problems(buyer_texts)
+        shown.update(buyer_texts)
+        for key, label in self.labels.items():
+            mine = [
+                f
+                for f in by_field
+                if f not in shown and (f == key or f.startswith((key + ".", key + "[")))
+            ]
+            texts = [t for f in mine for t in by_field[f]]
+            if key == "lines":
+                texts += line_texts
+            shown.update(mine)
+            label.setText("\n".join(texts))
+            label.setVisible(bool(texts))
+        others = [t for f, ts in by_field.items() if f not in shown for t in ts]
+        self.other_problems.setText("\n".join(others))

@@ -1,0 +1,124 @@
+"""Builds the invoice list, contractors and session panels for the main window and opens
+the editor from them: the one place that wires the panels to the controller's context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QWidget
+
+from ksef_desktop import i18n
+from ksef_desktop.i18n import _
+from ksef_desktop.store import Store
+from ksef_desktop.ui.contractors import ContractorsPanel
+from ksef_desktop.ui.controller import Controller
+from ksef_desktop.ui.editor import EditorDialog, seller_from_settings
+from ksef_desktop.ui.invoice_list import InvoiceListPanel
+from ksef_desktop.ui.sessions_panel import SessionsPanel
+from ksef_desktop.visual.certificates import OfflineSigning
+
+
+class NoStore(RuntimeError):
+    def message(self) -> str:
+        return _("The invoice store is not part of this build.")
+
+
+class PanelsHost(QObject):
+    def __init__(self, controller: Controller, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.ctx = ctx = controller.ctx
+        self.parent_widget = parent
+        self.editors: list[EditorDialog] = []
+        runner = controller.runner
+        self.invoices = InvoiceListPanel(runner, self.store, ctx.now, self.qr_base)
+        self.contractors = ContractorsPanel(runner, self.store, ctx.now)
+        self.sessions = SessionsPanel(
+            runner, ctx.ksef_client, self.store, lambda: ctx.env_name, ctx.now
+        )
+        self.invoices.new_requested.connect(lambda: self.open_editor(None))
+        self.invoices.open_requested.connect(self.open_editor)
+        self.invoices.draft_created.connect(self.open_editor)
+        self.invoices.queued.connect(self._queued)
+        self.contractors.changed.connect(self._contractors_changed)
+
+    # --- what the panels need (worker side) ---------------------------------------------------
+
+    def store(self) -> Store:
+        store = getattr(self.ctx.ledger, "store", None)
+        if store is None:
+            raise NoStore
+        assert isinstance(store, Store)
+        return store
+
+    def qr_base(self) -> str:
+        env = self.ctx.environment()
+        return env.qr_base if env is not None else ""
+
+    def signing(self) -> OfflineSigning | None:
+        """KOD II's certificate and key (keyring), or None when none was imported."""
+        from ksef_desktop.visual.certificates import offline_signing
+
+        path = str(self.ctx.settings["offline_certificate"])
+        if not path or not Path(path).is_file():
+            return None
+        return offline_signing(
+            self.ctx.secrets,
+            environment=self.ctx.env_name,
+            nip=self.ctx.nip,
+            cert_der=Path(path).read_bytes(),
+            now=self.ctx.now(),
+        )
+
+    # --- the editor ---------------------------------------------------------------------------
+
+    def open_editor(self, draft_id: int | None = None) -> EditorDialog:
+        s = self.ctx.settings
+        seller = seller_from_settings(
+            str(s["nip"]), str(s["company_name"]), str(s["company_address"])
+        )
+        editor = EditorDialog(
+            self.controller.runner,
+            self.store,
+            seller,
+            self.ctx.now,
+            self.controller.terms_for,
+            self.qr_base,
+            draft_id=draft_id,
+            lang=i18n.current_language(),
+            signing=self.signing,
+            parent=self.parent_widget,
+        )
+        self.editors.append(editor)
+        editor.stored.connect(lambda _id: self.invoices.model.reload())
+        editor.queued.connect(self._queued)
+        editor.message.connect(self.controller.message.emit)
+        editor.finished.connect(lambda _r: self._closed(editor))
+        editor.show()
+        return editor
+
+    def _closed(self, editor: EditorDialog) -> None:
+        if editor in self.editors:
+            self.editors.remove(editor)
+        editor.dispose()
+
+    def _queued(self, _invoice_id: int) -> None:
+        """The controller sends what waits once it has reloaded the outbox, and only while
+        KSeF is reachable and no offline mode applies (never into an announced failure):
+        reload the outbox counts, then check KSeF, whose answer sends what waits."""
+        self.invoices.model.reload()
+        self.controller.reload()
+        self.controller.check_now()
+
+    def _contractors_changed(self) -> None:
+        for editor in self.editors:
+            editor.load_contractors()
+
+    def start(self) -> None:
+        self.invoices.apply_filter()
+        self.contractors.reload()
+
+    def wire(self) -> None:
+        """Reload the list when the controller reports new outbox counts (a send ended)."""
+        self.controller.outbox_changed.connect(lambda _c: self.invoices.model.reload())

@@ -1,0 +1,306 @@
+"""The editor's lines: an editable ``QAbstractTableModel`` over what the user typed.
+
+Each row keeps the text as typed (quantity "1,5", price "1 234,56") so a half-typed
+number stays on screen; ``lines()`` turns the rows into domain ``Line``s (a number that
+cannot be read becomes ``None``, which ``check_invoice`` then reports on that field).
+The computed columns (value, VAT, gross) follow ``domain.totals``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QComboBox, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from ksef_desktop.domain.invoice import ISSUABLE_RATES, Line, VatRate
+from ksef_desktop.domain.money import ZERO, format_amount, parse_decimal, xml_decimal
+from ksef_desktop.domain.totals import line_gross, line_vat
+from ksef_desktop.i18n import N_, _
+
+Index = QModelIndex | QPersistentModelIndex
+
+COLUMNS = (
+    N_("Name"),
+    N_("Unit"),
+    N_("Quantity"),
+    N_("Unit price"),
+    N_("Discount"),
+    N_("VAT rate"),
+    N_("Value"),
+    N_("VAT"),
+    N_("Gross"),
+)
+NAME, UNIT, QUANTITY, PRICE, DISCOUNT, RATE, VALUE, VAT, GROSS = range(len(COLUMNS))
+EDITABLE = (NAME, UNIT, QUANTITY, PRICE, DISCOUNT, RATE)
+#: Where a ``check_invoice`` field of a line ("lines[2].quantity") is shown.
+FIELD_COLUMNS = {
+    "name": NAME,
+    "unit": UNIT,
+    "quantity": QUANTITY,
+    "unit_price": PRICE,
+    "discount": DISCOUNT,
+    "rate": RATE,
+}
+
+RATE_LABELS = {
+    VatRate.ZW: N_("zw (exempt)"),
+    VatRate.OO: N_("oo (reverse charge)"),
+    VatRate.NP_I: N_("np I (outside Poland)"),
+    VatRate.NP_II: N_("np II (EU services, art. 100)"),
+    VatRate.R0_KR: N_("0% domestic"),
+    VatRate.R0_WDT: N_("0% WDT (intra-EU supply)"),
+    VatRate.R0_EX: N_("0% export"),
+}
+
+
+def rate_label(rate: VatRate | None) -> str:
+    if rate is None:
+        return ""
+    if rate in RATE_LABELS:
+        return _(RATE_LABELS[rate])
+    return f"{rate.value}%"
+
+
+@dataclass(frozen=True)
+class LineRow:
+    """One line as typed."""
+
+    name: str = ""
+    unit: str = ""
+    quantity: str = "1"
+    price: str = ""
+    discount: str = ""
+    rate: VatRate | None = VatRate.R23
+    before: bool = False  # StanPrzed on a correction: shown, not edited
+
+
+def _number(text: str) -> Decimal | None:
+    if not text.strip():
+        return None
+    try:
+        return parse_decimal(text)
+    except ValueError:
+        return None
+
+
+def _text(value: Decimal | None) -> str:
+    return "" if value is None else xml_decimal(value).replace(".", ",")
+
+
+def row_of(line: Line) -> LineRow:
+    return LineRow(
+        name=line.name,
+        unit=line.unit or "",
+        quantity=_text(line.quantity),
+        price=_text(line.unit_price),
+        discount="" if not line.discount else _text(line.discount),
+        rate=line.rate,
+        before=line.before_correction,
+    )
+
+
+def line_of(row: LineRow) -> Line:
+    discount = _number(row.discount) if row.discount.strip() else ZERO
+    return Line(
+        name=row.name.strip(),
+        rate=row.rate,
+        quantity=_number(row.quantity),
+        unit_price=_number(row.price),
+        unit=row.unit.strip() or None,
+        discount=ZERO if discount is None else discount,
+        before_correction=row.before,
+    )
+
+
+class LinesModel(QAbstractTableModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[LineRow] = []
+        self.prices_gross = False
+        self._problems: dict[tuple[int, int], str] = {}
+
+    # --- content ------------------------------------------------------------------------------
+
+    def set_lines(self, lines: tuple[Line, ...] | list[Line]) -> None:
+        self.beginResetModel()
+        self._rows = [row_of(line) for line in lines]
+        self._problems = {}
+        self.endResetModel()
+
+    def lines(self) -> tuple[Line, ...]:
+        return tuple(line_of(r) for r in self._rows)
+
+    def row(self, i: int) -> LineRow:
+        return self._rows[i]
+
+    def add_line(self, row: LineRow | None = None) -> int:
+        at = len(self._rows)
+        self.beginInsertRows(QModelIndex(), at, at)
+        self._rows.append(row or LineRow())
+        self.endInsertRows()
+        return at
+
+    def remove_line(self, i: int) -> None:
+        if not 0 <= i < len(self._rows) or self._rows[i].before:
+            return
+        self.beginRemoveRows(QModelIndex(), i, i)
+        del self._rows[i]
+        self.endRemoveRows()
+
+    def set_prices_gross(self, on: bool) -> None:
+        self.prices_gross = on
+        self._changed_all()
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, PRICE, VALUE)
+
+    def set_problems(self, problems: dict[tuple[int, int], str]) -> None:
+        """Messages per (row, column); shown as tooltips and a red background."""
+        if problems == self._problems:
+            return
+        self._problems = dict(problems)
+        self._changed_all()
+
+    def problem_at(self, row: int, column: int) -> str:
+        return self._problems.get((row, column), "")
+
+    def _changed_all(self) -> None:
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, GROSS))
+
+    # --- QAbstractTableModel --------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Vertical:
+            return str(section + 1) if 0 <= section < len(self._rows) else None
+        if not 0 <= section < len(COLUMNS):
+            return None
+        if section == PRICE:
+            return _("Unit price (gross)") if self.prices_gross else _("Unit price (net)")
+        if section == VALUE:
+            return _("Value (gross)") if self.prices_gross else _("Value (net)")
+        return _(COLUMNS[section])
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() in EDITABLE and not self._rows[index.row()].before:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column)
+        if role == Qt.ItemDataRole.EditRole:
+            return self._edit_value(row, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column not in (NAME, UNIT, RATE):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        problem = self._problems.get((index.row(), column))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if problem:
+                return problem
+            if row.before:
+                return _("The state before the correction (as on the corrected invoice).")
+            return None
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if problem:
+                return QBrush(QColor("#ffcdd2"))
+            if row.before:
+                return QBrush(QColor("#eeeeee"))
+        return None
+
+    def _display(self, row: LineRow, column: int) -> str:
+        if column == NAME:
+            return (_("before: ") + row.name) if row.before else row.name
+        if column in (UNIT, QUANTITY, PRICE, DISCOUNT):
+            return str(self._edit_value(row, column))
+        if column == RATE:
+            return rate_label(row.rate)
+        line = line_of(row)
+        if not line.has_amount:
+            return ""
+        gross = self.prices_gross
+        sign = -1 if row.before else 1
+        if column == VALUE:
+            return format_amount(line.amount)
+        if column == VAT:
+            return format_amount(sign * line_vat(line, prices_gross=gross))
+        if column == GROSS:
+            return format_amount(sign * line_gross(line, prices_gross=gross))
+        return ""
+
+    @staticmethod
+    def _edit_value(row: LineRow, column: int) -> Any:
+        return {
+            NAME: row.name,
+            UNIT: row.unit,
+            QUANTITY: row.quantity,
+            PRICE: row.price,
+            DISCOUNT: row.discount,
+            RATE: row.rate.value if row.rate else "",
+        }.get(column, "")
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        if not self.flags(index) & Qt.ItemFlag.ItemIsEditable:
+            return False
+        i, column = index.row(), index.column()
+        row = self._rows[i]
+        text = "" if value is None else str(value)
+        if column == RATE:
+            try:
+                row = replace(row, rate=VatRate(text))
+            except ValueError:
+                return False
+        else:
+            fields: dict[str, Any] = {
+                {NAME: "name", UNIT: "unit", QUANTITY: "quantity", PRICE: "price",
+                 DISCOUNT: "discount"}[column]: text
+            }  # fmt: skip
+            row = replace(row, **fields)
+        self._rows[i] = row
+        self.dataChanged.emit(self.index(i, 0), self.index(i, GROSS))
+        return True
+
+
+class RateDelegate(QStyledItemDelegate):
+    """A combo box of the rates this program issues, for the VAT rate column."""
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
+        combo = QComboBox(parent)
+        for rate in ISSUABLE_RATES:
+            combo.addItem(rate_label(rate), rate.value)
+        return combo
+
+    def setEditorData(self, editor: QWidget, index: Index) -> None:
+        assert isinstance(editor, QComboBox)
+        editor.setCurrentIndex(max(0, editor.findData(index.data(Qt.ItemDataRole.EditRole))))
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: Index) -> None:
+        assert isinstance(editor, QComboBox)
+        model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)

@@ -1,0 +1,497 @@
+"""The invoice list: filters, the lazily loaded table, and what can be done with an invoice.
+
+Everything that reads the store or renders a file runs in the worker; the panel only
+shows what comes back. The actions have shortcuts (listed in the context menu).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ksef_desktop.i18n import _
+from ksef_desktop.services import invoice_actions as actions
+from ksef_desktop.store import Store
+from ksef_desktop.store.queries import Cursor, InvoiceFilter, Page, SortKey, list_invoices
+from ksef_desktop.store.states import InvoiceState
+from ksef_desktop.ui.invoice_list_model import InvoiceListModel, guarded
+from ksef_desktop.worker import Failure
+from ksef_desktop.worker.runner import Runner
+
+#: The store, opened for the calling (worker) thread.
+StoreAccess = Callable[[], Store]
+
+STATE_CHOICES: tuple[tuple[str, frozenset[InvoiceState] | None], ...] = (
+    ("", None),
+    ("draft", frozenset({InvoiceState.DRAFT})),
+    ("open", frozenset({InvoiceState.ISSUED, InvoiceState.QUEUED, InvoiceState.SENT})),
+    ("accepted", frozenset({InvoiceState.ACCEPTED})),
+    ("rejected", frozenset({InvoiceState.REJECTED})),
+)
+
+
+def state_choice_label(key: str) -> str:
+    labels = {
+        "": _("All states"),
+        "draft": _("Drafts"),
+        "open": _("Not yet in KSeF"),
+        "accepted": _("Accepted by KSeF"),
+        "rejected": _("Rejected by KSeF"),
+    }
+    return labels[key]
+
+
+class TextFilter(InvoiceFilter):
+    """The store's filter plus the free text (an invoice or KSeF number, or part of one)."""
+
+    def __init__(self, flt: InvoiceFilter, text: str) -> None:
+        super().__init__(flt.buyer, flt.states, flt.date_from, flt.date_to)
+        object.__setattr__(self, "text", text)
+
+    text: str
+
+
+def store_loader(store: StoreAccess) -> Callable[..., Page]:
+    def load(
+        flt: InvoiceFilter, sort: SortKey, descending: bool, after: Cursor | None, limit: int
+    ) -> Page:
+        conn = store().db.connection()
+        text = getattr(flt, "text", "")
+        if text:
+            from ksef_desktop.services.invoice_search import search_numbers
+
+            return search_numbers(conn, text, flt)
+        return list_invoices(conn, flt, sort=sort, descending=descending, after=after, limit=limit)
+
+    return load
+
+
+class TextDialog(QDialog):
+    """Shows a document's text (XML, UPO) read-only."""
+
+    def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.text = QPlainTextEdit(text)
+        self.text.setReadOnly(True)
+        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addWidget(buttons)
+        self.resize(800, 600)
+
+
+class InvoiceListPanel(QWidget):
+    #: The user wants to edit (a draft) or view (an issued invoice) this invoice.
+    open_requested = Signal(int)
+    #: A new draft was created (duplicate or correction) and should open in the editor.
+    draft_created = Signal(int)
+    #: The user asked for a new invoice.
+    new_requested = Signal()
+    #: A passing message for the status bar.
+    message = Signal(str)
+    #: An issued invoice was queued for KSeF from the list.
+    queued = Signal(int)
+
+    def __init__(
+        self,
+        runner: Runner,
+        store: StoreAccess,
+        now: Callable[[], Any],
+        qr_base: Callable[[], str],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self._submit = guarded(self, runner.submit)
+        self.store = store
+        self.now = now
+        self.qr_base = qr_base
+        self.model = InvoiceListModel(store_loader(store), runner.submit, parent=self)
+        self.model.failed.connect(self.message.emit)
+        self.dialogs: list[TextDialog] = []
+        self.last_pdf: bytes | None = None
+        self._build()
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(self.apply_filter)
+
+    # --- layout -----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.state = QComboBox()
+        for key, _states in STATE_CHOICES:
+            self.state.addItem(state_choice_label(key), key)
+        self.state.setAccessibleName(_("State"))
+        self.use_period = QCheckBox(_("&Period:"))
+        today = QDate.currentDate()
+        self.date_from = QDateEdit(today.addMonths(-1))
+        self.date_to = QDateEdit(today)
+        for edit in (self.date_from, self.date_to):
+            edit.setDisplayFormat("dd.MM.yyyy")
+            edit.setCalendarPopup(True)
+            edit.setEnabled(False)
+        self.buyer = QLineEdit()
+        self.buyer.setPlaceholderText(_("Buyer: name or NIP"))
+        self.buyer.setClearButtonEnabled(True)
+        self.buyer.setAccessibleName(_("Buyer"))
+        self.text = QLineEdit()
+        self.text.setPlaceholderText(_("Invoice or KSeF number"))
+        self.text.setClearButtonEnabled(True)
+        self.text.setAccessibleName(_("Search by number"))
+        self.new_button = QPushButton(_("&New invoice"))
+        self.new_button.clicked.connect(self.new_requested.emit)
+
+        # Two rows, so that long (Polish, stretched) labels never widen the window.
+        filters = QVBoxLayout()
+        first = QHBoxLayout()
+        second = QHBoxLayout()
+        state_label = QLabel(_("S&tate:"))
+        state_label.setBuddy(self.state)
+        buyer_label = QLabel(_("&Buyer:"))
+        buyer_label.setBuddy(self.buyer)
+        for w in (state_label, self.state, self.use_period, self.date_from, QLabel("–"),
+                  self.date_to):  # fmt: skip
+            first.addWidget(w)
+        first.addStretch(1)
+        first.addWidget(self.new_button)
+        second.addWidget(buyer_label)
+        second.addWidget(self.buyer, 1)
+        text_label = QLabel(_("N&umber:"))
+        text_label.setBuddy(self.text)
+        second.addWidget(text_label)
+        second.addWidget(self.text, 1)
+        filters.addLayout(first)
+        filters.addLayout(second)
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # The indicator first: enabling sorting sorts by whatever it shows.
+        self.table.horizontalHeader().setSortIndicator(
+            self.model.sort_column, Qt.SortOrder.DescendingOrder
+        )
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setAccessibleName(_("Invoices"))
+        # Enter and a double click both "activate" the row (QAbstractItemView).
+        self.table.activated.connect(self._activated)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+
+        # A reload (filter, sort, a send that ended) keeps the selected invoice selected.
+        self._keep: int | None = None
+        self.model.modelAboutToBeReset.connect(self._remember)
+        self.model.rowsInserted.connect(self._restore)
+        self.count = QLabel()
+        self.model.modelReset.connect(self._update_count)
+        self.model.rowsInserted.connect(self._update_count)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.count)
+
+        self.state.currentIndexChanged.connect(self.apply_filter)
+        self.use_period.toggled.connect(self._period_toggled)
+        self.date_from.dateChanged.connect(self.apply_filter)
+        self.date_to.dateChanged.connect(self.apply_filter)
+        self.buyer.textChanged.connect(lambda _text: self._debounce.start())
+        self.text.textChanged.connect(lambda _text: self._debounce.start())
+        self._actions()
+
+    def _action(self, text: str, shortcut: str, slot: Callable[[], None]) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _actions(self) -> None:
+        self.open_action = self._action(_("&Open"), "Ctrl+Shift+O", self.open_current)
+        self.duplicate_action = self._action(_("&Duplicate as new"), "Ctrl+D", self.duplicate)
+        self.correct_action = self._action(_("&Correct (KOR)"), "Ctrl+K", self.correct)
+        self.technical_action = self._action(
+            _("&Technical correction"), "Ctrl+Shift+K", self.technical_correction
+        )
+        self.pdf_save_action = self._action(_("&Save PDF…"), "Ctrl+S", self.save_pdf)
+        self.pdf_open_action = self._action(_("Open P&DF"), "Ctrl+O", self.open_pdf)
+        self.print_action = self._action(_("&Print…"), "Ctrl+P", self.print_pdf)
+        self.xml_action = self._action(_("Show &XML"), "Ctrl+Shift+X", self.show_xml)
+        self.upo_action = self._action(_("Show &UPO"), "Ctrl+U", self.show_upo)
+        self.send_action = self._action(_("Send to &KSeF"), "Ctrl+Shift+Return", self.send)
+        self.reload_action = self._action(_("&Refresh"), "Ctrl+R", self.model.reload)
+
+    def _context_menu(self, pos: Any) -> None:
+        menu = QMenu(self)
+        for action in (
+            self.open_action, self.duplicate_action, self.correct_action,
+            self.technical_action, self.send_action, None, self.pdf_open_action,
+            self.pdf_save_action, self.print_action, self.xml_action, self.upo_action, None,
+            self.reload_action,
+        ):  # fmt: skip
+            if action is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(action)
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    # --- filters ------------------------------------------------------------------------------
+
+    def _period_toggled(self, on: bool) -> None:
+        self.date_from.setEnabled(on)
+        self.date_to.setEnabled(on)
+        self.apply_filter()
+
+    def current_filter(self) -> InvoiceFilter:
+        states = dict(STATE_CHOICES)[self.state.currentData() or ""]
+        date_from = date_to = None
+        if self.use_period.isChecked():
+            date_from = _py_date(self.date_from.date())
+            date_to = _py_date(self.date_to.date())
+        flt = InvoiceFilter(
+            buyer=self.buyer.text().strip() or None,
+            states=states,
+            date_from=date_from,
+            date_to=date_to,
+        )
+        text = self.text.text().strip()
+        return TextFilter(flt, text) if text else flt
+
+    def apply_filter(self) -> None:
+        self._debounce.stop()
+        self.model.set_filter(self.current_filter())
+
+    def _remember(self) -> None:
+        self._keep = self.selected_id() or self._keep
+
+    def _restore(self) -> None:
+        if self._keep is not None and self.select_id(self._keep):
+            self._keep = None
+
+    def _update_count(self) -> None:
+        n = self.model.rowCount()
+        more = "" if self.model.complete else "+"
+        self.count.setText(_("Invoices shown: {n}").format(n=f"{n}{more}"))
+
+    # --- the selected invoice ---------------------------------------------------------------
+
+    def selected_id(self) -> int | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.row_at(index.row()).id
+
+    def select_id(self, invoice_id: int) -> bool:
+        row = self.model.row_of(invoice_id)
+        if row is None:
+            self._keep = invoice_id  # selected as soon as it is loaded
+            return False
+        self._keep = None
+        self.table.selectRow(row)
+        return True
+
+    def _activated(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.open_requested.emit(self.model.row_at(index.row()).id)
+
+    def open_current(self) -> None:
+        invoice_id = self.selected_id()
+        if invoice_id is not None:
+            self.open_requested.emit(invoice_id)
+
+    def _run(self, name: str, op: Callable[[], Any], done: Callable[[Any], object]) -> None:
+        def success(result: Any) -> None:
+            done(result)
+
+        self._submit(lambda job: op(), success, self._failed, name=name)
+
+    def _failed(self, failure: Failure) -> None:
+        if not failure.cancelled:
+            self.message.emit(failure.message)
+
+    def _created(self, draft_id: int) -> None:
+        self.model.reload()
+        self.draft_created.emit(draft_id)
+
+    def duplicate(self) -> None:
+        invoice_id = self.selected_id()
+        if invoice_id is None:
+            return
+        store, now = self.store, self.now
+        self._run(
+            "duplicate",
+            lambda: actions.duplicate_as_new(store().db, invoice_id, now=now),
+            self._created,
+        )
+
+    def correct(self) -> None:
+        invoice_id = self.selected_id()
+        if invoice_id is None:
+            return
+        store, now = self.store, self.now
+        self._run(
+            "correct",
+            lambda: actions.start_correction(store().db, invoice_id, now=now),
+            self._created,
+        )
+
+    def technical_correction(self) -> None:
+        from ksef_desktop.services.issue import start_technical_correction
+
+        invoice_id = self.selected_id()
+        if invoice_id is None:
+            return
+        store, now = self.store, self.now
+        self._run(
+            "technical-correction",
+            lambda: start_technical_correction(store().db, invoice_id, now=now),
+            self._created,
+        )
+
+    def send(self) -> None:
+        """Queue an issued invoice (one whose send was undone) for KSeF."""
+        from ksef_desktop.services.issue import queue_for_sending
+
+        invoice_id = self.selected_id()
+        if invoice_id is None:
+            return
+        store, now = self.store, self.now
+
+        def done(_r: object) -> None:
+            self.model.reload()
+            self.queued.emit(invoice_id)
+
+        self._run("queue", lambda: queue_for_sending(store().db, invoice_id, now=now), done)
+
+    def _pdf(self, done: Callable[[bytes], None]) -> None:
+        invoice_id = self.selected_id()
+        if invoice_id is None:
+            return
+        store, qr_base = self.store, self.qr_base()
+        from ksef_desktop import i18n
+
+        lang = "pl+en" if i18n.current_language() != "pl" else "pl"
+
+        def got(pdf: bytes) -> None:
+            self.last_pdf = pdf
+            done(pdf)
+
+        self._run(
+            "pdf", lambda: actions.invoice_pdf(store(), invoice_id, qr_base=qr_base, lang=lang), got
+        )
+
+    def save_pdf(self, path: str | None = None) -> None:
+        invoice_id = self.selected_id()
+        if invoice_id is None:
+            return
+        if path is None:
+            row = self.model.row_at(self.table.currentIndex().row())
+            suggested = (row.number or str(invoice_id)).replace("/", "_") + ".pdf"
+            path, _filter = QFileDialog.getSaveFileName(
+                self, _("Save PDF"), suggested, _("PDF files (*.pdf)")
+            )
+            if not path:
+                return
+        target = path
+
+        def write(pdf: bytes) -> None:
+            self._run(
+                "write-pdf",
+                lambda: _write(target, pdf),
+                lambda _r: self.message.emit(_("PDF saved: {path}").format(path=target)),
+            )
+
+        self._pdf(write)
+
+    def _temp_pdf(self, then: Callable[[str], object]) -> None:
+        import tempfile
+
+        invoice_id = self.selected_id()
+
+        def write(pdf: bytes) -> None:
+            def op() -> str:
+                fd, name = tempfile.mkstemp(prefix=f"ksef-{invoice_id}-", suffix=".pdf")
+                with open(fd, "wb") as fh:
+                    fh.write(pdf)
+                return name
+
+            self._run("temp-pdf", op, then)
+
+        self._pdf(write)
+
+    def open_pdf(self) -> None:
+        self._temp_pdf(lambda name: QDesktopServices.openUrl(QUrl.fromLocalFile(name)))
+
+    def print_pdf(self) -> None:
+        """Printing goes through the PDF: the system's viewer prints exactly what was issued."""
+        self.open_pdf()
+        self.message.emit(_("The PDF opens in your viewer; print it from there (Ctrl+P)."))
+
+    def show_xml(self) -> None:
+        invoice_id = self.selected_id()
+        if invoice_id is None:
+            return
+        store = self.store
+        self._run(
+            "xml",
+            lambda: actions.invoice_xml(store(), invoice_id),
+            lambda xml: self._show(_("Invoice XML"), xml),
+        )
+
+    def show_upo(self) -> None:
+        invoice_id = self.selected_id()
+        if invoice_id is None:
+            return
+        store = self.store
+        self._run(
+            "upo",
+            lambda: actions.invoice_upo(store(), invoice_id),
+            lambda upo: self._show(_("UPO (official receipt)"), upo),
+        )
+
+    def _show(self, title: str, data: bytes) -> None:
+        dialog = TextDialog(title, data.decode("utf-8", errors="replace"), self)
+        self.dialogs.append(dialog)
+        dialog.finished.connect(lambda _r: self.dialogs.remove(dialog))
+        dialog.open()
+
+
+def _write(path: str, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
+
+
+def _py_date(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())

@@ -1,0 +1,193 @@
+"""The invoice list over a real store: paging with fetchMore, filters, sorting, actions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from ksef_desktop.domain.invoice import InvoiceKind
+from ksef_desktop.store.invoices import get_invoice
+from ksef_desktop.store.queries import InvoiceFilter
+from ksef_desktop.store.states import InvoiceState
+from ksef_desktop.ui.invoice_list import InvoiceListPanel, store_loader
+from ksef_desktop.ui.invoice_list_model import BUYER, GROSS, NUMBER, InvoiceListModel
+from tests.gui.panels_support import NOW, fill, type_text
+
+
+def _load_all(qtbot, model: InvoiceListModel) -> None:
+    qtbot.waitUntil(lambda: not model.loading)
+    while model.canFetchMore():
+        model.fetchMore()
+        qtbot.waitUntil(lambda: not model.loading)
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = fill(tmp_path / "data", drafts=430, issued=3)
+    yield s
+    s.close()
+
+
+def test_model_pages_through_the_store_and_passes_the_model_tester(
+    qtbot, qtmodeltester, runner, store
+):
+    model = InvoiceListModel(store_loader(lambda: store), runner.submit, page_size=100)
+    qtmodeltester.check(model)
+    model.reload()
+    qtbot.waitUntil(lambda: model.rowCount() >= 100)  # the tester itself fetches more
+    _load_all(qtbot, model)
+    assert model.rowCount() == 433
+    assert not model.canFetchMore()
+    assert model.complete
+    ids = [model.row_at(i).id for i in range(model.rowCount())]
+    assert len(set(ids)) == 433
+    days = [model.row_at(i).issue_date for i in range(model.rowCount())]
+    assert days == sorted(days, reverse=True)
+    qtmodeltester.check(model)
+
+
+def test_sorting_by_a_column_reloads_in_that_order(qtbot, qtmodeltester, runner, store):
+    model = InvoiceListModel(store_loader(lambda: store), runner.submit, page_size=150)
+    qtmodeltester.check(model)
+    model.sort(GROSS, Qt.SortOrder.AscendingOrder)
+    _load_all(qtbot, model)
+    gross = [model.row_at(i).gross for i in range(model.rowCount())]
+    assert len(gross) == 433
+    assert gross == sorted(gross)
+    model.sort(BUYER, Qt.SortOrder.DescendingOrder)
+    _load_all(qtbot, model)
+    names = [model.index(i, BUYER).data() for i in range(model.rowCount())]
+    assert names[0].startswith("Żabka")
+    assert names[-1].startswith("Biedronka")
+
+
+def test_a_page_of_an_older_filter_is_dropped(qtbot, runner, store):
+    model = InvoiceListModel(store_loader(lambda: store), runner.submit, page_size=50)
+    model.set_filter(InvoiceFilter(buyer="orlen"))
+    model.set_filter(InvoiceFilter(states=frozenset({InvoiceState.QUEUED})))
+    qtbot.waitUntil(lambda: model.complete and not model.loading)
+    assert model.rowCount() == 3
+    assert {model.row_at(i).state for i in range(3)} == {InvoiceState.QUEUED}
+    assert all(model.index(i, NUMBER).data().startswith("FV/2026/") for i in range(3))
+
+
+def test_the_panels_filters_typed_by_keyboard(qtbot, runner, store):
+    panel = InvoiceListPanel(runner, lambda: store, lambda: NOW, lambda: "http://127.0.0.1/qr")
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.apply_filter()
+    qtbot.waitUntil(lambda: panel.model.rowCount() > 0 and not panel.model.loading)
+    type_text(panel.buyer, "łódzka")
+    qtbot.waitUntil(
+        lambda: panel.model.filter.buyer == "łódzka" and not panel.model.loading, timeout=5000
+    )
+    _load_all(qtbot, panel.model)
+    rows = [panel.model.row_at(i) for i in range(panel.model.rowCount())]
+    assert rows
+    assert all(r.buyer_name == "Łódzka Spółdzielnia" for r in rows)
+    panel.state.setCurrentIndex(panel.state.findData("open"))
+    qtbot.waitUntil(lambda: panel.model.complete and not panel.model.loading)
+    assert [panel.model.row_at(i).state for i in range(panel.model.rowCount())] == []
+    panel.buyer.clear()
+    panel.apply_filter()
+    qtbot.waitUntil(lambda: panel.model.complete and not panel.model.loading)
+    assert panel.model.rowCount() == 3
+
+
+def _select_first(qtbot, panel: InvoiceListPanel, state: str) -> int:
+    panel.state.setCurrentIndex(panel.state.findData(state))
+    qtbot.waitUntil(lambda: panel.model.rowCount() > 0 and not panel.model.loading)
+    panel.table.setFocus()
+    panel.table.selectRow(0)
+    invoice_id = panel.selected_id()
+    assert invoice_id is not None
+    return invoice_id
+
+
+def test_duplicate_correct_xml_and_pdf_from_the_keyboard(qtbot, runner, store, tmp_path):
+    panel = InvoiceListPanel(runner, lambda: store, lambda: NOW, lambda: "http://127.0.0.1/qr")
+    qtbot.addWidget(panel)
+    panel.show()
+    issued_id = _select_first(qtbot, panel, "open")
+    created: list[int] = []
+    panel.draft_created.connect(created.append)
+
+    QTest.keyClick(panel.table, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(created) == 1)
+    conn = store.db.connection()
+    original = get_invoice(conn, issued_id)
+    copy = get_invoice(conn, created[0])
+    assert copy.state is InvoiceState.DRAFT
+    assert copy.number is None
+    assert copy.invoice.lines == original.invoice.lines
+    assert copy.invoice.buyer == original.invoice.buyer
+
+    panel.select_id(issued_id) or _select_first(qtbot, panel, "open")
+    QTest.keyClick(panel.table, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(created) == 2)
+    kor = get_invoice(store.db.connection(), created[1]).invoice
+    assert kor.kind is InvoiceKind.KOR
+    assert kor.correction is not None
+    assert kor.correction.corrected[0].number == original.number
+    before = [line for line in kor.lines if line.before_correction]
+    after = [line for line in kor.lines if not line.before_correction]
+    assert len(before) == len(after) == len(original.invoice.lines)
+
+    qtbot.waitUntil(lambda: not panel.model.loading)
+    _select_first(qtbot, panel, "open")
+    QTest.keyClick(
+        panel.table,
+        Qt.Key.Key_X,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    qtbot.waitUntil(lambda: len(panel.dialogs) == 1)
+    assert "<Faktura" in panel.dialogs[0].text.toPlainText()
+    panel.dialogs[0].reject()
+
+    target = tmp_path / "out.pdf"
+    panel.save_pdf(str(target))
+    qtbot.waitUntil(lambda: target.exists() and target.stat().st_size > 1000, timeout=15_000)
+    assert target.read_bytes().startswith(b"%PDF")
+
+
+def test_actions_that_do_not_apply_say_why(qtbot, runner, store):
+    panel = InvoiceListPanel(runner, lambda: store, lambda: NOW, lambda: "http://127.0.0.1/qr")
+    qtbot.addWidget(panel)
+    messages: list[str] = []
+    panel.message.connect(messages.append)
+    _select_first(qtbot, panel, "draft")
+    panel.correct()
+    panel.show_upo()
+    panel.show_xml()
+    qtbot.waitUntil(lambda: len(messages) == 3)
+    assert "Skorygować" in messages[0]
+    assert "UPO" in messages[1]
+    assert "XML" in messages[2]
+    assert Decimal(0) <= panel.model.row_at(0).gross
+
+
+def test_free_text_finds_invoice_and_ksef_numbers(qtbot, runner, store):
+    conn = store.db.connection()
+    conn.execute(
+        "UPDATE invoices SET state = 'accepted', ksef_number = ? WHERE number = 'FV/2026/2'",
+        ("5265877635-20261120-ABCDEF012345-6A",),
+    )
+    panel = InvoiceListPanel(runner, lambda: store, lambda: NOW, lambda: "http://127.0.0.1/qr")
+    qtbot.addWidget(panel)
+    panel.show()
+    QTest.keyClicks(panel.text, "FV/2026/3")
+    qtbot.waitUntil(lambda: getattr(panel.model.filter, "text", "") == "FV/2026/3")
+    qtbot.waitUntil(lambda: panel.model.complete and not panel.model.loading)
+    assert [panel.model.row_at(i).number for i in range(panel.model.rowCount())] == ["FV/2026/3"]
+    panel.text.clear()
+    QTest.keyClicks(panel.text, "abcdef0123")
+    qtbot.waitUntil(lambda: getattr(panel.model.filter, "text", "") == "abcdef0123")
+    qtbot.waitUntil(lambda: panel.model.complete and not panel.model.loading)
+    assert [panel.model.row_at(i).number for i in range(panel.model.rowCount())] == ["FV/2026/2"]
+    QTest.keyClicks(panel.text, "%")
+    qtbot.waitUntil(lambda: getattr(panel.model.filter, "text", "") == "abcdef0123%")
+    qtbot.waitUntil(lambda: panel.model.complete and not panel.model.loading)
+    assert panel.model.rowCount() == 0  # a % is a character, not a wildcard

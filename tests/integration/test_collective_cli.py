@@ -1,0 +1,63 @@
+"""``ksef-desktop collective create|show`` against a sandbox, as a real process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+
+from ksef_desktop.domain.collective import collective_identifier_is_valid
+from ksef_desktop.domain.identifiers import make_ksef_number
+from tests.integration.collective_support import BUYER, SELLER, accepted_numbers, started
+
+
+def _cli(*args: str, token: str, lang: str = "pl") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ksef_desktop", "--lang", lang, "collective", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KSEF_TOKEN": token},
+        timeout=120,
+    )
+
+
+def test_create_then_show() -> None:
+    with started(rate_limit_scale=None) as sb:
+        numbers = accepted_numbers(sb, SELLER, 3, "CLI")
+        target = ["--base-url", sb.base_url, "--nip", SELLER]
+        made = _cli("create", *numbers, *target, token=sb.tokens[SELLER])
+        assert made.returncode == 0, made.stderr
+        ident, title = made.stdout.splitlines()
+        assert collective_identifier_is_valid(ident)
+        assert title == f"KSeF {ident}"
+        shown = _cli("show", ident, *target, token=sb.tokens[SELLER])
+        assert shown.returncode == 0, shown.stderr
+        assert shown.stdout.splitlines() == [f"{ident} {n}" for n in sorted(numbers, reverse=True)]
+        # KSeF's refusal: the buyer's context cannot add an invoice that does not exist.
+        missing = make_ksef_number(SELLER, date(2025, 1, 1), "000000000000")
+        refused = _cli(
+            "create", missing, "--base-url", sb.base_url, "--nip", BUYER, token=sb.tokens[BUYER]
+        )
+        assert refused.returncode == 1
+        assert "identyfikatora zbiorczego" in refused.stderr
+
+
+def test_bad_input_is_refused_before_anything_is_sent() -> None:
+    nowhere = ["--base-url", "http://127.0.0.1:9/v2", "--nip", SELLER]
+    bad_number = _cli("create", "9999999999-20250101-000000000000-FF", *nowhere, token="x")
+    assert bad_number.returncode == 2
+    assert "Nieprawidłowy numer KSeF" in bad_number.stderr
+    mixed = [
+        make_ksef_number(SELLER, date(2026, 1, 5), "0000000000A1"),
+        make_ksef_number("5265877635", date(2026, 1, 5), "0000000000A2"),
+    ]
+    refused = _cli("create", *mixed, *nowhere, token="x", lang="en")
+    assert refused.returncode == 2
+    assert "one seller" in refused.stderr
+    official_changed = "1111111111-IZ202607-65ED02180000-E8"
+    shown = _cli("show", official_changed, *nowhere, token="x")
+    assert shown.returncode == 2
+    assert "Nieprawidłowy identyfikator zbiorczy" in shown.stderr
+    traceback_free = bad_number.stderr + refused.stderr + shown.stderr
+    assert "Traceback" not in traceback_free
