@@ -155,3 +155,15 @@ def test_the_stretch_switch_is_also_a_setting(qtbot, make_shell) -> None:
     window = shell.open_main()
     assert window.tabs.tabText(0).startswith("&Faaktuury")
     assert "~" in window.offline.send.text()
+
+
+def test_a_closed_program_stops_checking_ksef(qtbot, make_shell) -> None:
+    shell = make_shell()
+    wait_ready(qtbot, shell)
+    controller = shell.controller
+    assert controller is not None
+    assert controller._timer.isActive()
+    shell.close()
+    assert not controller._timer.isActive()
+    controller.check_now()  # a late timer tick or menu action: harmless, nothing submitted
+    assert not shell.runner.running
