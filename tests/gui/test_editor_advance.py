@@ -80,3 +80,27 @@ def test_advance_invoice_splits_the_advance_per_rate_and_issues(qtbot, runner, s
         ("Regał na zamówienie", Decimal(10), Decimal("100.00")),
         ("Montaż", Decimal(1), Decimal("500.00")),
     ]
+
+
+def test_advance_amount_messages_keep_issue_disabled(qtbot, runner, store):
+    dialog = _editor(qtbot, runner, store)
+    form = dialog.form
+    form.kind.setCurrentIndex(form.kind.findData(InvoiceKind.ZAL.value))
+    type_polish_buyer(form)
+    fill_line(qtbot, form, "Regał na zamówienie", "10", "100,00", "23%")  # 1 230.00 gross
+    label = form.labels["advance_received"]
+    assert "Podaj kwotę otrzymanej zaliczki" in label.text()
+    assert not dialog.issue_button.isEnabled()
+    QTest.keyClicks(form.advance, "1230,01")
+    assert "większa niż wartość całego zamówienia" in label.text()
+    assert not dialog.issue_button.isEnabled()
+    form.advance.clear()
+    QTest.keyClicks(form.advance, "1230,00")
+    assert label.text() == ""
+    assert dialog.issue_button.isEnabled()
+    assert form.totals.gross_text == fmt_money(Decimal("1230.00"), "PLN")
+    # Back to a plain VAT invoice: the advance field is off and no longer counts.
+    form.kind.setCurrentIndex(form.kind.findData(InvoiceKind.VAT.value))
+    assert not form.advance.isEnabled()
+    assert form.invoice().advance_received is None
+    assert dialog.issue_button.isEnabled()
