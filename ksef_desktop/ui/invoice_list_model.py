@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QBrush, QColor
 
@@ -23,6 +23,7 @@ from ksef_desktop.i18n import N_, _
 from ksef_desktop.store.queries import Cursor, InvoiceFilter, ListRow, Page, SortKey
 from ksef_desktop.store.states import InvoiceState
 from ksef_desktop.ui.formatting import fmt_date, fmt_money
+from ksef_desktop.ui.table_model import RowsTableModel
 from ksef_desktop.worker import Failure
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ class _Request:
     after: Cursor | None
 
 
-class InvoiceListModel(QAbstractTableModel):
+class InvoiceListModel(RowsTableModel):
     #: A page failed to load (the translated reason).
     failed = QtSignal(str)
     #: The first page of a new filter or sort arrived (rows now shown).
@@ -122,7 +123,7 @@ class InvoiceListModel(QAbstractTableModel):
         page_size: int = PAGE_SIZE,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(COLUMNS, parent)
         self._loader = loader
         self._submit = guarded(self, submit)
         self._page_size = page_size
@@ -233,26 +234,6 @@ class InvoiceListModel(QAbstractTableModel):
             self._request(self._next)
 
     # --- QAbstractTableModel ---------------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return _(COLUMNS[section])
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QBrush, QColor
 
@@ -15,6 +15,7 @@ from ksef_desktop.services.sessions_sync import InvoiceLine, SessionFilter, Sess
 from ksef_desktop.store.states import InvoiceState
 from ksef_desktop.ui.formatting import fmt_moment
 from ksef_desktop.ui.invoice_list_model import guarded
+from ksef_desktop.ui.table_model import RowsTableModel
 from ksef_desktop.worker import Failure
 
 Index = QModelIndex | QPersistentModelIndex
@@ -34,14 +35,14 @@ OPENED, KIND, STATUS, TOTAL, OK, FAILED, REFERENCE = range(len(SESSION_COLUMNS))
 PageLoader = Callable[[SessionFilter, str | None], SessionsPage]
 
 
-class SessionsModel(QAbstractTableModel):
+class SessionsModel(RowsTableModel):
     failed = QtSignal(str)
     loaded = QtSignal()
 
     def __init__(
         self, loader: PageLoader, submit: Callable[..., Any], parent: QObject | None = None
     ) -> None:
-        super().__init__(parent)
+        super().__init__(SESSION_COLUMNS, parent)
         self._loader = loader
         self._submit = guarded(self, submit)
         self._rows: list[SessionRow] = []
@@ -114,28 +115,6 @@ class SessionsModel(QAbstractTableModel):
         if self.canFetchMore(parent) and self._token is not None:
             self._request(self._token)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(SESSION_COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(SESSION_COLUMNS)
-        ):
-            return _(SESSION_COLUMNS[section])
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
@@ -178,45 +157,23 @@ def local_text(line: InvoiceLine) -> str:
         return line.local_state
 
 
-class SessionInvoicesModel(QAbstractTableModel):
+class SessionInvoicesModel(RowsTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._lines: list[InvoiceLine] = []
+        super().__init__(INVOICE_COLUMNS, parent)
+        self._rows: list[InvoiceLine] = []
 
     def set_lines(self, lines: list[InvoiceLine]) -> None:
         self.beginResetModel()
-        self._lines = list(lines)
+        self._rows = list(lines)
         self.endResetModel()
 
     def line(self, row: int) -> InvoiceLine:
-        return self._lines[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._lines)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(INVOICE_COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(INVOICE_COLUMNS)
-        ):
-            return _(INVOICE_COLUMNS[section])
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return self._rows[row]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._lines):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        line = self._lines[index.row()]
+        line = self._rows[index.row()]
         c = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return {
