@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ksef_desktop import i18n
@@ -260,7 +260,18 @@ def run(args: argparse.Namespace) -> int:
         return run_smoke(args)
     shell = Shell(data_dir(args.data_dir), lang=args.lang)
     shell.start()
+    if getattr(args, "exit_when_idle", False):
+        QTimer.singleShot(0, lambda: _idle_exit(shell))
     try:
         return int(shell.app.exec())
     finally:
         shell.close()
+
+
+def _idle_exit(shell: Shell) -> None:
+    """``--exit-when-idle``: the event loop's first idle moment after the window was shown
+    (what the bare PySide6 window of benchmarks/bundle_startup.py also waits for). It says
+    which window it reached, then quits; ``Shell.close`` stops what the worker was given."""
+    shown = "main-window" if shell.window is not None else "first-run-wizard"
+    print(f"idle: {shown}", flush=True)
+    shell.app.quit()

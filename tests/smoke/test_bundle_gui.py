@@ -28,3 +28,33 @@ def test_the_bundle_passes_the_gui_smoke_test(bundle: Path, tmp_path: Path) -> N
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ksef=dostępny" in result.stdout
     assert "qt-catalog=True" in result.stdout  # qtbase_pl.qm made it into the bundle
+
+
+def test_the_bundle_starts_a_returning_user_and_quits_when_idle(
+    bundle: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The start benchmarks/bundle_startup.py times, from the frozen program: the modules
+    imported lazily (KSeF client, Sandbox, keyring backend) must all be in the bundle."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    data = str(tmp_path / "data")
+    first = subprocess.run(
+        [str(bundle), "--smoke-test", "--data-dir", data],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+        check=False,
+    )
+    assert first.returncode == 0, first.stdout + first.stderr
+    again = subprocess.run(
+        [str(bundle), "--data-dir", data, "--exit-when-idle"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+        check=False,
+    )
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == "idle: main-window\n"
+    assert "Traceback" not in again.stderr
