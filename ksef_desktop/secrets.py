@@ -1,7 +1,8 @@
 """Secrets (the KSeF token, the offline certificate's private key) in the OS keyring only.
 
 The keyring backend is injected; by default it is whatever ``keyring`` picks for this
-system (Secret Service on Linux, Credential Manager on Windows, Keychain on macOS).
+system (Secret Service on Linux, Credential Manager on Windows, Keychain on macOS), chosen
+on first use rather than at construction.
 A backend that would store secrets in plain text, or not at all, is refused with a
 message that says what to install: a secret is never written to a file by this program.
 """
@@ -46,12 +47,18 @@ class SecretStore:
     """Named secrets under one keyring service; names carry environment and NIP."""
 
     def __init__(self, backend: Any | None = None, service: str = SERVICE) -> None:
-        if backend is None:
+        # None: keyring's choice, made on first use (its entry-point scan costs ~80 ms,
+        # which the window's start-up should not pay before a secret is needed).
+        self._chosen = backend
+        self._service = service
+
+    @property
+    def _backend(self) -> Any:
+        if self._chosen is None:
             import keyring
 
-            backend = keyring.get_keyring()
-        self._backend = backend
-        self._service = service
+            self._chosen = keyring.get_keyring()
+        return self._chosen
 
     @property
     def backend_name(self) -> str:

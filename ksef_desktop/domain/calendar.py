@@ -16,8 +16,6 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 WARSAW = ZoneInfo("Europe/Warsaw")
 
 # 24 December (Wigilia Bożego Narodzenia) is a day free from work from 2025 on: art. 1
@@ -45,6 +43,8 @@ def polish_public_holidays(year: int) -> frozenset[date]:
     holidays"; a wrong business day is worse than an error, so those years are refused.
     (FA(3) dates end in 2050, far inside the range.)
     """
+    import holidays  # imported on first need: it costs ~25 ms, and a window start needs none
+
     data = holidays.country_holidays("PL")
     if not data.start_year <= year <= data.end_year:
         raise ValueError(f"no Polish holiday data for {year}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from ksef_desktop.domain.calendar import warsaw_date
 from ksef_desktop.domain.invoice import (
@@ -23,7 +24,9 @@ from ksef_desktop.store.db import Database, StoreError
 from ksef_desktop.store.invoices import create_draft, get_invoice
 from ksef_desktop.store.sessions import upos
 from ksef_desktop.store.states import InvoiceState
-from ksef_desktop.visual.certificates import OfflineSigning
+
+if TYPE_CHECKING:  # cryptography: imported when a certificate is used
+    from ksef_desktop.visual.certificates import OfflineSigning
 
 #: The number a draft carries until issuing takes one from the series.
 DRAFT_NUMBER = "(draft)"

@@ -15,16 +15,17 @@ import base64
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ksef_desktop.i18n import _
-from ksef_desktop.ksef import api_status
 from ksef_desktop.ksef.messages import message
-from ksef_desktop.ksef.models import SessionInvoiceStatusResponse, SessionsQueryResponseItem
 from ksef_desktop.store import Store
 from ksef_desktop.store.db import StoreError
 from ksef_desktop.store.outbox import add_upo
 from ksef_desktop.store.sessions import SessionRecord, invoices_of_session, record_session, upos
+
+if TYPE_CHECKING:  # the KSeF client (httpx, cryptography) is imported when first used
+    from ksef_desktop.ksef.models import SessionInvoiceStatusResponse, SessionsQueryResponseItem
 
 ONLINE = "Online"
 BATCH = "Batch"
@@ -123,6 +124,8 @@ def sessions_page(
     page_size: int = 50,
 ) -> SessionsPage:
     """One page of the history (newest first); each session is recorded in the store."""
+    from ksef_desktop.ksef import api_status
+
     page = api_status.sessions_query(
         client.transport,
         flt.kind,
@@ -264,6 +267,8 @@ def fetch_session_upo(
     client: Client, store: Store, reference: str, now: Callable[[], datetime]
 ) -> bytes:
     """The session's UPO (every page joined), archived; refused while the session is open."""
+    from ksef_desktop.ksef import api_status
+
     status = api_status.session_status(client.transport, reference)
     if status.status.code not in FINAL_CODES:
         raise SessionNotClosed(reference)
@@ -295,6 +300,8 @@ def fetch_invoice_upo(
             return store.archive.read(conn, records[-1].relpath)
     if not line.upo_url:
         raise NoUpo(_("KSeF has no UPO for this invoice (it was not accepted)."))
+    from ksef_desktop.ksef import api_status
+
     upo = api_status.download_presigned(client.transport, line.invoice_reference, line.upo_url)
     with store.db.transaction() as tx:
         add_upo(tx, store.archive, upo.content, at=now(), invoice_id=line.local_id)

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
@@ -18,8 +19,6 @@ from PySide6.QtWidgets import QApplication
 from ksef_desktop import i18n
 from ksef_desktop.i18n import _
 from ksef_desktop.paths import data_dir, write_private_file
-from ksef_desktop.services.submit import Submitter
-from ksef_desktop.store import Store
 from ksef_desktop.ui import stretch
 from ksef_desktop.ui.context import AppContext
 from ksef_desktop.ui.controller import Controller
@@ -34,6 +33,9 @@ from ksef_desktop.ui.tray import app_icon
 from ksef_desktop.ui.wizard import FirstRunWizard
 from ksef_desktop.worker import Failure, JobContext
 from ksef_desktop.worker.runner import Runner
+
+if TYPE_CHECKING:
+    from ksef_desktop.store import Store
 
 
 def application() -> QApplication:
@@ -68,6 +70,8 @@ class Shell:
 
     def _send(self, store: Store, ctx: JobContext, ids: Sequence[int] | None) -> SendReport:
         """Runs in the worker: every due outbox item to KSeF (``ids`` are all due ones)."""
+        from ksef_desktop.services.submit import Submitter  # the KSeF client: on first send
+
         ctx.progress(0, 0, _("Sending invoices to KSeF…"))
         app_ctx = self.ctx
         submitter = Submitter(

@@ -10,9 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from ksef_desktop.i18n import N_, _
 from ksef_desktop.ksef import environments
@@ -21,6 +19,9 @@ from ksef_desktop.paths import ensure_private_dir
 from ksef_desktop.secrets import SecretStore, token_entry
 from ksef_desktop.ui.ledger import Ledger, NoLedger
 from ksef_desktop.ui.settings import Settings
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,8 @@ class AppContext:
 
     def http(self) -> httpx.Client:
         if self._http is None:
+            import httpx  # with its dependencies ~50 ms: paid in the worker, not at start
+
             self._http = httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0))
         return self._http
 

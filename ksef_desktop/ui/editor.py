@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -40,9 +40,11 @@ from ksef_desktop.store.numbering import Series, create_series, list_series
 from ksef_desktop.ui.editor_form import EditorForm
 from ksef_desktop.ui.formatting import fmt_moment
 from ksef_desktop.ui.invoice_list_model import mode_label
-from ksef_desktop.visual.certificates import OfflineSigning
 from ksef_desktop.worker import Failure
 from ksef_desktop.worker.runner import Runner
+
+if TYPE_CHECKING:  # cryptography: imported when a certificate is used
+    from ksef_desktop.visual.certificates import OfflineSigning
 
 DEFAULT_SERIES = ("FV", "FV/{yyyy}/{mm}/{n}")
 UNDO_SECONDS = 5

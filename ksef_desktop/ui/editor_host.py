@@ -4,6 +4,7 @@ the editor from them: the one place that wires the panels to the controller's co
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
@@ -16,7 +17,9 @@ from ksef_desktop.ui.controller import Controller
 from ksef_desktop.ui.editor import EditorDialog, seller_from_settings
 from ksef_desktop.ui.invoice_list import InvoiceListPanel
 from ksef_desktop.ui.sessions_panel import SessionsPanel
-from ksef_desktop.visual.certificates import OfflineSigning
+
+if TYPE_CHECKING:  # cryptography: imported when a certificate is used
+    from ksef_desktop.visual.certificates import OfflineSigning
 
 
 class NoStore(RuntimeError):

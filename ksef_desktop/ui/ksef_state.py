@@ -11,19 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-
-import httpx
+from typing import TYPE_CHECKING
 
 from ksef_desktop.domain.offline import Announcement, EventKind, OfflineMode
 from ksef_desktop.domain.offline_watch import Availability, mode_label, suggest_mode
 from ksef_desktop.i18n import _
-from ksef_desktop.ksef import api_auth, latarnia
-from ksef_desktop.ksef.environments import Environment
-from ksef_desktop.ksef.errors import KsefError
-from ksef_desktop.ksef.transport import RetryPolicy, Transport
 
-#: A quick verdict beats a patient one here: the check repeats every few minutes.
-CHECK_POLICY = RetryPolicy(max_attempts=2, base_delay=0.2, max_delay=1.0)
+if TYPE_CHECKING:  # the KSeF client (httpx, cryptography) is imported in the worker only
+    import httpx
+
+    from ksef_desktop.ksef import latarnia
+    from ksef_desktop.ksef.environments import Environment
 
 
 @dataclass(frozen=True)
@@ -85,7 +83,13 @@ def check_ksef(env: Environment, client: httpx.Client, now: Callable[[], datetim
 
     The environment's faults become the state; nothing here raises for them.
     """
-    transport = Transport(client, env, policy=CHECK_POLICY)
+    from ksef_desktop.ksef import api_auth, latarnia
+    from ksef_desktop.ksef.errors import KsefError
+    from ksef_desktop.ksef.transport import RetryPolicy, Transport
+
+    # A quick verdict beats a patient one here: the check repeats every few minutes.
+    policy = RetryPolicy(max_attempts=2, base_delay=0.2, max_delay=1.0)
+    transport = Transport(client, env, policy=policy)
     availability: Availability | None = None
     announcements: tuple[Announcement, ...] = ()
     problem = ""
