@@ -3,7 +3,8 @@
 Each subcommand lives in ``ksef_desktop/commands/<name>.py`` and exposes
 ``register(subparsers)``, which adds its parser and sets ``func`` to a callable taking
 the parsed arguments and returning the exit code. Modules import their heavy
-dependencies inside that callable, so ``--version`` and ``--help`` stay fast.
+dependencies inside that callable, so ``--version`` and ``--help`` stay fast. When the
+arguments name no command (the window is opened), no command module is imported at all.
 """
 
 from __future__ import annotations
@@ -40,7 +41,33 @@ def _localize_argparse() -> None:
     argparse.ngettext = i18n.ngettext  # type: ignore[attr-defined]
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: Top-level arguments that cannot name a command: ``--data-dir`` and ``--lang`` take the
+#: next argument as their value. Arguments made only of these leave the commands unused.
+_FLAGS = frozenset({"--smoke-test", "--exit-when-idle", "--version"})
+_VALUE_OPTIONS = frozenset({"--data-dir", "--lang"})
+
+
+def _commands_needed(argv: Sequence[str] | None) -> bool:
+    """False when parsing ``argv`` cannot involve a command (the window is being opened).
+
+    Anything else (a command, ``--help``, an abbreviation, an unknown option, a stray
+    argument) gets every command registered, so that help and errors are unchanged.
+    """
+    if argv is None:
+        return True
+    args = iter(argv)
+    for arg in args:
+        if arg in _VALUE_OPTIONS:
+            if next(args, None) is None:
+                return True
+        elif arg not in _FLAGS and arg.split("=", 1)[0] not in _VALUE_OPTIONS:
+            return True
+    return False
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line; given ``argv`` that names no command, without importing
+    the command modules (~10 ms of the window's start-up), which it cannot reach."""
     _localize_argparse()
     parser = argparse.ArgumentParser(
         prog="ksef-desktop",
@@ -62,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     # (benchmarks/bundle_startup.py times a returning user's start with it).
     parser.add_argument("--exit-when-idle", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in COMMAND_MODULES if _commands_needed(argv) else ():
         module = importlib.import_module(f"ksef_desktop.commands.{name}")
         module.register(sub)
     return parser
@@ -74,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lang = _early_lang(argv)
     if lang:
         i18n.set_language(lang)
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.lang:
         i18n.set_language(args.lang)
