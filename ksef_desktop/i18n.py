@@ -5,6 +5,12 @@ read (one per area of the program, so that parallel work never edits the same fi
 and merged into one ``gettext.GNUTranslations`` at first use. Babel compiles them in
 memory, so there are no ``.mo`` binaries to keep in git and no build step.
 
+Parsing them costs ~30 ms (Babel's import included) on every start, so the packaged
+program carries them compiled as well: ``compiled_name(folder)`` names a ``.mo`` file
+after a digest of the ``.po`` files it was made from (the PyInstaller spec writes it with
+``compile_catalog``). It is used only while the ``.po`` files still match that digest;
+a checkout has none and parses the ``.po`` files as before.
+
 Mark strings with ``_()`` where they are shown and with ``N_()`` where they are only
 declared (tables of messages); ``ngettext`` for counts (Polish has three plural forms).
 """
@@ -12,10 +18,12 @@ declared (tables of messages); ``ngettext`` for counts (Polish has three plural 
 from __future__ import annotations
 
 import gettext
+import hashlib
 import io
 import os
 import threading
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 DEFAULT_LANGUAGE = "pl"
 LANGUAGES = ("pl", "en")
@@ -27,18 +35,32 @@ if _current not in LANGUAGES:
     _current = DEFAULT_LANGUAGE
 
 
-def _load(lang: str) -> gettext.NullTranslations:
+def catalog_folder(lang: str) -> Traversable:
+    return resources.files("ksef_desktop.resources").joinpath("locale", lang)
+
+
+def _sources(folder: Traversable) -> list[Traversable]:
+    return sorted((e for e in folder.iterdir() if e.name.endswith(".po")), key=lambda e: e.name)
+
+
+def compiled_name(folder: Traversable) -> str:
+    """The file name of the compiled form of ``folder``'s ``.po`` files as they are now."""
+    digest = hashlib.sha256()
+    for entry in _sources(folder):
+        data = entry.read_bytes()
+        digest.update(f"{entry.name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return f"compiled-{digest.hexdigest()[:20]}.mo"
+
+
+def compile_catalog(folder: Traversable, lang: str) -> bytes:
+    """Every ``.po`` file of ``folder`` merged into one ``.mo`` (fuzzy entries left out)."""
     from babel.messages.catalog import Catalog
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    folder = resources.files("ksef_desktop.resources").joinpath("locale", lang)
-    if not folder.is_dir():
-        return gettext.NullTranslations()
     merged = Catalog(locale=lang)
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".po"):
-            continue
+    for entry in _sources(folder):
         with entry.open("rb") as fh:
             catalog = read_po(fh, locale=lang)
         for message in catalog:
@@ -46,8 +68,21 @@ def _load(lang: str) -> gettext.NullTranslations:
                 merged[message.id] = message
     buf = io.BytesIO()
     write_mo(buf, merged)
-    buf.seek(0)
-    return gettext.GNUTranslations(buf)
+    return buf.getvalue()
+
+
+def load_catalog(folder: Traversable, lang: str) -> gettext.GNUTranslations:
+    """``folder``'s catalog: its compiled form when that matches the ``.po`` files."""
+    compiled = folder.joinpath(compiled_name(folder))
+    data = compiled.read_bytes() if compiled.is_file() else compile_catalog(folder, lang)
+    return gettext.GNUTranslations(io.BytesIO(data))
+
+
+def _load(lang: str) -> gettext.NullTranslations:
+    folder = catalog_folder(lang)
+    if not folder.is_dir():
+        return gettext.NullTranslations()
+    return load_catalog(folder, lang)
 
 
 def translations(lang: str | None = None) -> gettext.NullTranslations:

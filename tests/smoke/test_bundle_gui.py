@@ -58,3 +58,11 @@ def test_the_bundle_starts_a_returning_user_and_quits_when_idle(
     assert again.returncode == 0, again.stderr
     assert again.stdout == "idle: main-window\n"
     assert "Traceback" not in again.stderr
+
+
+def test_the_bundle_carries_its_catalogs_compiled(bundle: Path) -> None:  # noqa: F811
+    """The .mo the spec compiles matches the bundled .po files, so it is the one used."""
+    from ksef_desktop import i18n
+
+    folder = next(bundle.parent.rglob("ksef_desktop/resources/locale/pl"))
+    assert (folder / i18n.compiled_name(folder)).is_file()
