@@ -22,20 +22,20 @@ from ksef_desktop.paths import data_dir, write_private_file
 from ksef_desktop.ui import stretch
 from ksef_desktop.ui.context import AppContext
 from ksef_desktop.ui.controller import Controller
-from ksef_desktop.ui.fields import SetupValues
 from ksef_desktop.ui.ledger import Ledger, SendReport
 from ksef_desktop.ui.main_window import MainWindow
 from ksef_desktop.ui.qt_i18n import install_qt_catalog
 from ksef_desktop.ui.settings import DEMO_ADDRESS, DEMO_COMPANY, DEMO_NIP
-from ksef_desktop.ui.settings_dialog import SettingsDialog
 from ksef_desktop.ui.store_ledger import StoreLedger
 from ksef_desktop.ui.tray import app_icon
-from ksef_desktop.ui.wizard import FirstRunWizard
 from ksef_desktop.worker import Failure, JobContext
 from ksef_desktop.worker.runner import Runner
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # a returning user's start needs none of these before the first frame
     from ksef_desktop.store import Store
+    from ksef_desktop.ui.fields import SetupValues
+    from ksef_desktop.ui.settings_dialog import SettingsDialog
+    from ksef_desktop.ui.wizard import FirstRunWizard
 
 
 def application() -> QApplication:
@@ -104,6 +104,8 @@ class Shell:
             self.open_wizard()
 
     def open_wizard(self) -> FirstRunWizard:
+        from ksef_desktop.ui.wizard import FirstRunWizard
+
         self.wizard = FirstRunWizard()
         self.wizard.accepted.connect(self._wizard_done)
         self.wizard.rejected.connect(self.app.quit)
@@ -119,6 +121,8 @@ class Shell:
 
     def demo_setup(self) -> SetupValues:
         """What the wizard gives when its defaults are taken: Sandbox, demo company."""
+        from ksef_desktop.ui.fields import SetupValues
+
         return SetupValues("sandbox", DEMO_NIP, DEMO_COMPANY, DEMO_ADDRESS, "")
 
     def apply_setup(self, values: SetupValues) -> bool:
@@ -220,6 +224,8 @@ class Shell:
             self.window_state.sync()
 
     def open_settings(self) -> SettingsDialog:
+        from ksef_desktop.ui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.ctx.settings, self.controller_token_stored(), self.window)
         dialog.accepted.connect(lambda: self._settings_done(dialog))
         dialog.open()

@@ -14,11 +14,11 @@ from ksef_desktop.i18n import _
 from ksef_desktop.store import Store
 from ksef_desktop.ui.contractors import ContractorsPanel
 from ksef_desktop.ui.controller import Controller
-from ksef_desktop.ui.editor import EditorDialog, seller_from_settings
 from ksef_desktop.ui.invoice_list import InvoiceListPanel
 from ksef_desktop.ui.sessions_panel import SessionsPanel
 
-if TYPE_CHECKING:  # cryptography: imported when a certificate is used
+if TYPE_CHECKING:  # imported on first use: not needed for the window's first frame
+    from ksef_desktop.ui.editor import EditorDialog
     from ksef_desktop.visual.certificates import OfflineSigning
 
 
@@ -77,6 +77,8 @@ class PanelsHost(QObject):
     # --- the editor ---------------------------------------------------------------------------
 
     def open_editor(self, draft_id: int | None = None) -> EditorDialog:
+        from ksef_desktop.ui.editor import EditorDialog, seller_from_settings
+
         s = self.ctx.settings
         seller = seller_from_settings(
             str(s["nip"]), str(s["company_name"]), str(s["company_address"])
