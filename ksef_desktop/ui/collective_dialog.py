@@ -49,6 +49,8 @@ from ksef_desktop.worker.runner import Runner
 SHOWN = 200
 
 NUMBER = Qt.ItemDataRole.UserRole
+AMOUNT = 3  # the tree's column of amounts
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 @dataclass(frozen=True)
@@ -234,6 +236,7 @@ class CollectiveDialog(QDialog):
                 [c.number, count, "", fmt_money(*total) if total else "", fmt_moment(c.created_at)]
             )
             top.setData(0, NUMBER, c.number)
+            top.setTextAlignment(AMOUNT, RIGHT)
             for invoice in entry.invoices:
                 child = QTreeWidgetItem(
                     [
@@ -245,6 +248,7 @@ class CollectiveDialog(QDialog):
                     ]
                 )
                 child.setData(0, NUMBER, c.number)
+                child.setTextAlignment(AMOUNT, RIGHT)
                 top.addChild(child)
             self.tree.addTopLevelItem(top)
             if c.number == select:
