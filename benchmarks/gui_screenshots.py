@@ -121,7 +121,8 @@ def main_window_shots(lang: str, out: Path, stretched: bool = False) -> None:
 
 
 def panel_shots(lang: str, out: Path) -> None:
-    """The invoice list, the editor and the session browser with invoices KSeF accepted."""
+    """The invoice list, the editor, the session browser and a collective identifier, with
+    invoices KSeF accepted."""
     from dataclasses import replace
     from decimal import Decimal
 
@@ -186,6 +187,21 @@ def panel_shots(lang: str, out: Path) -> None:
         panels.sessions.invoice_table.setWordWrap(False)
         panels.sessions.invoice_table.resizeColumnsToContents()
         save(window, out / f"{lang}-session-browser.png")
+        accepted = [
+            row[0]
+            for row in conn.execute(
+                "SELECT id FROM invoices WHERE state = ? ORDER BY id LIMIT 3",
+                (InvoiceState.ACCEPTED.value,),
+            )
+        ]
+        dialog = panels.open_collective(accepted)
+        wait(app, lambda: bool(dialog.identifier.text()) and shell.runner.is_idle())
+        dialog.tree.expandAll()
+        for column in range(dialog.tree.columnCount()):
+            dialog.tree.resizeColumnToContents(column)
+        dialog.resize(1000, 460)
+        save(dialog, out / f"{lang}-collective.png")
+        dialog.close()
         shell.close()
 
 

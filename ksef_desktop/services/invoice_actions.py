@@ -18,6 +18,7 @@ from ksef_desktop.domain.invoice import (
     Invoice,
     InvoiceKind,
 )
+from ksef_desktop.domain.offline import OfflineMode
 from ksef_desktop.i18n import _
 from ksef_desktop.store import Store
 from ksef_desktop.store.db import Database, StoreError
@@ -149,13 +150,16 @@ def invoice_pdf(
     offline: OfflineSigning | None = None,
     now: datetime | None = None,
 ) -> bytes:
-    """The PDF of an issued invoice (KOD I; KOD II too for an offline one given ``offline``)."""
+    """The PDF of an issued invoice (KOD I; KOD II too for an offline one given ``offline``;
+    no codes for one issued during a total failure and never accepted by KSeF)."""
     from ksef_desktop.visual.pdf import render_pdf
 
     stored = get_invoice(store.db.connection(), invoice_id)
     if stored.xml is None:
         raise ActionRefused(_("A draft has no PDF yet: it is made when the invoice is issued."))
-    signing = offline if stored.mode is not None and stored.ksef_number is None else None
+    total_failure = stored.mode == OfflineMode.AWARIA_CALKOWITA and stored.ksef_number is None
+    outside = stored.mode is not None and stored.ksef_number is None
+    signing = offline if outside and not total_failure else None
     return render_pdf(
         stored.xml,
         lang=lang,
@@ -163,4 +167,5 @@ def invoice_pdf(
         ksef_number=stored.ksef_number,
         offline=signing,
         now=now,
+        total_failure=total_failure,
     )

@@ -7,12 +7,15 @@ title) without asking KSeF, and list which identifiers an invoice is in.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from ksef_desktop.domain.collective import collective_identifier_is_valid
+from ksef_desktop.store.invoices import from_minor
 from ksef_desktop.store.timefmt import from_db, to_db
 
 
@@ -77,3 +80,41 @@ def collectives_of_invoice(conn: sqlite3.Connection, ksef_number: str) -> list[S
         (ksef_number,),
     ).fetchall()
     return [_load(conn, row) for row in rows]
+
+
+def list_collectives(
+    conn: sqlite3.Connection, environment: str, limit: int = 500
+) -> list[StoredCollective]:
+    """The identifiers generated in ``environment``, newest first (at most ``limit``)."""
+    rows = conn.execute(
+        "SELECT number, seller_nip, environment, created_at FROM collective_identifiers "
+        "WHERE environment = ? ORDER BY created_at DESC, number DESC LIMIT ?",
+        (environment, limit),
+    ).fetchall()
+    return [_load(conn, row) for row in rows]
+
+
+@dataclass(frozen=True)
+class CoveredInvoice:
+    """What the store knows of an invoice an identifier covers (None: not in this store)."""
+
+    ksef_number: str
+    invoice_id: int | None
+    number: str | None
+    buyer_name: str
+    gross: Decimal | None
+    currency: str
+
+
+def covered_invoices(conn: sqlite3.Connection, ksef_numbers: Sequence[str]) -> list[CoveredInvoice]:
+    """The local invoices behind KSeF numbers, in the order given."""
+    found: dict[str, CoveredInvoice] = {}
+    for row in conn.execute(
+        "SELECT ksef_number, id, number, buyer_name, gross_minor, currency FROM invoices "
+        "WHERE ksef_number IN (SELECT value FROM json_each(?))",
+        (json.dumps(list(ksef_numbers)),),
+    ):
+        found[row[0]] = CoveredInvoice(
+            row[0], row[1], row[2], row[3], from_minor(int(row[4])), row[5]
+        )
+    return [found.get(k) or CoveredInvoice(k, None, None, "", None, "") for k in ksef_numbers]

@@ -10,8 +10,9 @@ invoice is final: accepting it again is a no-op and it is never handed out again
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -194,6 +195,20 @@ class Outbox:
                 "UPDATE outbox SET state = 'pending', claimed_until = NULL, next_attempt_at = ?, "
                 "updated_at = ? WHERE state = 'claimed'",
                 (stamp, stamp),
+            )
+        return int(cursor.rowcount)
+
+    def retry_now(self, ids: Sequence[int] | None = None) -> int:
+        """Make waiting items due at once (the user pressed "Send now"): the pause after
+        failed attempts is skipped; the attempts stay counted. ``ids``: only these."""
+        stamp = to_db(self._now())
+        chosen = json.dumps(None if ids is None else list(ids))
+        with self._db.transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE outbox SET next_attempt_at = ?, updated_at = ? "
+                "WHERE state = 'pending' AND next_attempt_at > ? AND (? = 'null' OR "
+                "invoice_id IN (SELECT value FROM json_each(?)))",
+                (stamp, stamp, stamp, chosen, chosen),
             )
         return int(cursor.rowcount)
 

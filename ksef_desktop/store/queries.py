@@ -87,7 +87,7 @@ def _needle(text: str) -> str:
 _BUYER_IN = "buyer_search IN (SELECT search FROM buyers WHERE instr(search, ?) > 0)"
 
 
-def _where(flt: InvoiceFilter, *, buyer: bool = True) -> tuple[list[str], list[Any]]:
+def filter_clauses(flt: InvoiceFilter, *, buyer: bool = True) -> tuple[list[str], list[Any]]:
     clauses: list[str] = []
     args: list[Any] = []
     if buyer and flt.buyer and flt.buyer.strip():
@@ -113,13 +113,13 @@ def _joined(clauses: list[str]) -> str:
     return f" WHERE {' AND '.join(clauses)}" if clauses else ""
 
 
-_COLUMNS = (
+LIST_COLUMNS = (
     "id, state, kind, number, issue_date, buyer_name, buyer_id, gross_minor, currency, mode, "
     "deadline, ksef_number, rejection_code"
 )
 
 
-def _row(row: Any) -> ListRow:
+def list_row(row: Any) -> ListRow:
     return ListRow(
         id=int(row[0]),
         state=InvoiceState(row[1]),
@@ -163,7 +163,7 @@ def list_invoices(
     "accepted" (where most invoices end up) reads the state index.
     """
     flt = flt or InvoiceFilter()
-    clauses, args = _where(flt, buyer=False)
+    clauses, args = filter_clauses(flt, buyer=False)
     hint = ""
     if flt.buyer and flt.buyer.strip():
         needle = _needle(flt.buyer)
@@ -187,7 +187,7 @@ def list_invoices(
         args.extend([after.value, after.id])
     direction = "DESC" if descending else "ASC"
     rows = conn.execute(
-        f"SELECT {_COLUMNS}, {key} FROM invoices{hint}{_joined(clauses)} "  # noqa: S608
+        f"SELECT {LIST_COLUMNS}, {key} FROM invoices{hint}{_joined(clauses)} "  # noqa: S608
         f"ORDER BY {key} {direction}, id {direction} LIMIT ?",
         (*args, limit + 1),
     ).fetchall()
@@ -198,11 +198,11 @@ def _page(raw: list[Any], limit: int) -> Page:
     more = len(raw) > limit
     raw = raw[:limit]
     cursor = Cursor(raw[-1][-1], int(raw[-1][0])) if more and raw else None
-    return Page([_row(r) for r in raw], cursor)
+    return Page([list_row(r) for r in raw], cursor)
 
 
 def count_invoices(conn: sqlite3.Connection, flt: InvoiceFilter | None = None) -> int:
-    clauses, args = _where(flt or InvoiceFilter())
+    clauses, args = filter_clauses(flt or InvoiceFilter())
     return int(conn.execute(f"SELECT count(*) FROM invoices{_joined(clauses)}", args).fetchone()[0])  # noqa: S608
 
 
@@ -229,9 +229,9 @@ def due_soon(
     conn: sqlite3.Connection, now: datetime, within: timedelta = timedelta(hours=24)
 ) -> list[ListRow]:
     """The invoices ``count_due_soon`` counts, most urgent first."""
-    columns = ", ".join(f"i.{c.strip()}" for c in _COLUMNS.split(","))
+    columns = ", ".join(f"i.{c.strip()}" for c in LIST_COLUMNS.split(","))
     rows = conn.execute(
         f"SELECT {columns} {_DUE_SOON} ORDER BY i.deadline, i.id",
         (to_db(now + within),),
     ).fetchall()
-    return [_row(r) for r in rows]
+    return [list_row(r) for r in rows]

@@ -182,7 +182,10 @@ class Controller(QObject):
             self._send_if_ready()
 
     def send_pending(self, ids: Sequence[int] | None = None, automatic: bool = False) -> None:
-        """Send every due invoice now, through the worker (the automatic send, too)."""
+        """Send every due invoice now, through the worker (the automatic send, too).
+
+        Asked by the user (not ``automatic``), invoices waiting out the pause after a
+        failed attempt are sent too."""
         if self._sending:
             return
         self._sending = True
@@ -207,7 +210,12 @@ class Controller(QObject):
             self._note(failure)
             self.reload()
 
-        self.runner.submit(lambda job: ledger.send_pending(job, ids), done, failed, name="send")
+        def send(job: JobContext) -> SendReport:
+            if not automatic:  # the user asked: no waiting out the pause after a failure
+                ledger.retry_now(ids)
+            return ledger.send_pending(job, ids)
+
+        self.runner.submit(send, done, failed, name="send")
 
     def _note(self, failure: Failure) -> None:
         if not failure.cancelled:

@@ -132,7 +132,8 @@ def issue_draft(
     )
     folder = pdf_folder(store)
     try:
-        offline = signing() if (signing is not None and mode is not None) else None
+        needs_kod2 = mode is not None and mode is not OfflineMode.AWARIA_CALKOWITA
+        offline = signing() if (signing is not None and needs_kod2) else None
         pdf = invoice_pdf(store, issued.id, qr_base=qr_base, lang=lang, offline=offline, now=moment)
     except ValueError as exc:  # a certificate refused: the invoice stands, the PDF waits
         return Issued(issued, None, str(exc))

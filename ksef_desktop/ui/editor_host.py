@@ -3,6 +3,7 @@ the editor from them: the one place that wires the panels to the controller's co
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,9 @@ if TYPE_CHECKING:  # imported on first use: not needed for the window's first fr
     from ksef_desktop.ui.editor import EditorDialog
     from ksef_desktop.visual.certificates import OfflineSigning
 
+if TYPE_CHECKING:
+    from ksef_desktop.ui.collective_dialog import CollectiveDialog
+
 
 class NoStore(RuntimeError):
     def message(self) -> str:
@@ -34,6 +38,7 @@ class PanelsHost(QObject):
         self.ctx = ctx = controller.ctx
         self.parent_widget = parent
         self.editors: list[EditorDialog] = []
+        self.collective: CollectiveDialog | None = None
         runner = controller.runner
         self.invoices = InvoiceListPanel(runner, self.store, ctx.now, self.qr_base)
         self.contractors = ContractorsPanel(runner, self.store, ctx.now)
@@ -44,6 +49,7 @@ class PanelsHost(QObject):
         self.invoices.open_requested.connect(self.open_editor)
         self.invoices.draft_created.connect(self.open_editor)
         self.invoices.queued.connect(self._queued)
+        self.invoices.collective_requested.connect(self.open_collective)
         self.contractors.changed.connect(self._contractors_changed)
 
     # --- what the panels need (worker side) ---------------------------------------------------
@@ -102,6 +108,32 @@ class PanelsHost(QObject):
         editor.finished.connect(lambda _r: self._closed(editor))
         editor.show()
         return editor
+
+    # --- collective identifiers -------------------------------------------------------------
+
+    def open_collective(self, invoice_ids: Sequence[int] = ()) -> CollectiveDialog:
+        """The collective identifiers (one dialog); with ``invoice_ids`` it generates one
+        for them (the KSeF client is the session browser's, so its login is reused)."""
+        from ksef_desktop.ui.collective_dialog import CollectiveDialog
+
+        ctx = self.ctx
+        if self.collective is None:
+            self.collective = CollectiveDialog(
+                self.controller.runner,
+                self.store,
+                self.sessions.clients.get,
+                lambda: ctx.nip,
+                lambda: ctx.env_name,
+                ctx.now,
+                self.parent_widget,
+            )
+        dialog = self.collective
+        dialog.reload()
+        if invoice_ids:
+            dialog.generate(invoice_ids)
+        dialog.show()
+        dialog.activateWindow()
+        return dialog
 
     def _closed(self, editor: EditorDialog) -> None:
         if editor in self.editors:

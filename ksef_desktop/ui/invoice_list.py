@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -117,6 +117,8 @@ class InvoiceListPanel(QWidget):
     message = Signal(str)
     #: An issued invoice was queued for KSeF from the list.
     queued = Signal(int)
+    #: The user wants one collective identifier for these invoices (ids, list order).
+    collective_requested = Signal(object)
 
     def __init__(
         self,
@@ -193,7 +195,9 @@ class InvoiceListPanel(QWidget):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several rows: a collective identifier covers many invoices; the other actions take
+        # the current row.
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         # The indicator first: enabling sorting sorts by whatever it shows.
         self.table.horizontalHeader().setSortIndicator(
             self.model.sort_column, Qt.SortOrder.DescendingOrder
@@ -251,13 +255,20 @@ class InvoiceListPanel(QWidget):
         self.xml_action = self._action(_("Show &XML"), "Ctrl+Shift+X", self.show_xml)
         self.upo_action = self._action(_("Show &UPO"), "Ctrl+U", self.show_upo)
         self.send_action = self._action(_("Send to &KSeF"), "Ctrl+Shift+Return", self.send)
+        self.collective_action = self._action(
+            _("Collective &identifier…"), "Ctrl+Shift+I", self.collective
+        )
+        self.title_action = self._action(
+            _("Copy transfer tit&le"), "Ctrl+Shift+C", self.copy_transfer_title
+        )
         self.reload_action = self._action(_("&Refresh"), "Ctrl+R", self.model.reload)
 
     def _context_menu(self, pos: Any) -> None:
         menu = QMenu(self)
         for action in (
             self.open_action, self.duplicate_action, self.correct_action,
-            self.technical_action, self.send_action, None, self.pdf_open_action,
+            self.technical_action, self.send_action, None, self.collective_action,
+            self.title_action, None, self.pdf_open_action,
             self.pdf_save_action, self.print_action, self.xml_action, self.upo_action, None,
             self.reload_action,
         ):  # fmt: skip
@@ -312,6 +323,11 @@ class InvoiceListPanel(QWidget):
         if not index.isValid():
             return None
         return self.model.row_at(index.row()).id
+
+    def selected_ids(self) -> list[int]:
+        """Every selected invoice, in the order of the list."""
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [self.model.row_at(row).id for row in rows]
 
     def select_id(self, invoice_id: int) -> bool:
         row = self.model.row_of(invoice_id)
@@ -394,6 +410,28 @@ class InvoiceListPanel(QWidget):
             self.queued.emit(invoice_id)
 
         self._run("queue", lambda: queue_for_sending(store().db, invoice_id, now=now), done)
+
+    def collective(self) -> None:
+        """One collective identifier for the selected invoices (checked, then generated
+        in the background by the dialog the main window opens)."""
+        self.collective_requested.emit(self.selected_ids())
+
+    def copy_transfer_title(self) -> None:
+        """The transfer title paying the current invoice, to the clipboard."""
+        from ksef_desktop.services.collective import invoice_title
+
+        invoice_id = self.selected_id()
+        if invoice_id is None:
+            return
+        store = self.store
+
+        def copy(title: str) -> None:
+            QGuiApplication.clipboard().setText(title)
+            self.message.emit(_("Transfer title copied: {title}").format(title=title))
+
+        self._run(
+            "transfer-title", lambda: invoice_title(store().db.connection(), invoice_id), copy
+        )
 
     def _pdf(self, done: Callable[[bytes], None]) -> None:
         invoice_id = self.selected_id()

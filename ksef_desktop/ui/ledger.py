@@ -79,6 +79,8 @@ class Ledger(Protocol):
 
     def send_pending(self, ctx: JobContext, ids: Sequence[int] | None = None) -> SendReport: ...
 
+    def retry_now(self, ids: Sequence[int] | None = None) -> int: ...
+
 
 class NotInThisBuild(RuntimeError):
     def message(self) -> str:
@@ -96,3 +98,6 @@ class NoLedger:
 
     def send_pending(self, ctx: JobContext, ids: Sequence[int] | None = None) -> SendReport:
         raise NotInThisBuild
+
+    def retry_now(self, ids: Sequence[int] | None = None) -> int:
+        return 0

@@ -79,6 +79,9 @@ class MainWindow(QMainWindow):
                 lambda: self.controller.send_pending(None),
             )
         )
+        ksef.addAction(
+            self._action(_("Co&llective identifiers…"), None, lambda: self.panels.open_collective())
+        )
         self.declare = self._action(
             _("I &declare offline24 mode"), "Ctrl+Shift+O", self.controller.declare_offline24
         )

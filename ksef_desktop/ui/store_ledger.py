@@ -123,6 +123,10 @@ class StoreLedger:
             raise NotInThisBuild
         return self.sender(self.store, ctx, ids)
 
+    def retry_now(self, ids: Sequence[int] | None = None) -> int:
+        """Waiting invoices due at once, whatever pause their failed attempts earned."""
+        return self._outbox().retry_now(ids)
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()

@@ -36,8 +36,12 @@ def render_pdf(
     ksef_number: str | None = None,
     offline: OfflineSigning | None = None,
     now: datetime | None = None,
+    total_failure: bool = False,
 ) -> bytes:
     """The invoice as PDF bytes.
+
+    ``total_failure``: issued outside KSeF during an announced total failure ("awaria
+    całkowita"), which carries no QR codes (KSEF-PROTOCOL.md §6); it says so instead.
 
     Raises ``Fa3ParseError`` (a ValueError) for bytes that are not an FA(3) invoice,
     ``CertificateError`` for an offline certificate that must not be used at ``now``,
@@ -45,11 +49,17 @@ def render_pdf(
     """
     labels = Labels(lang)
     invoice = parse(xml)
+    if total_failure and (offline is not None or ksef_number):
+        raise ValueError("an invoice of a total failure has neither KOD II nor a KSeF number")
     if offline is not None:
         if now is None:
             raise ValueError("an offline invoice needs the current time to check its certificate")
         check_offline_certificate(offline.certificate, offline.private_key, now=now)
-    codes = invoice_codes(xml, invoice, qr_base=qr_base, ksef_number=ksef_number, offline=offline)
+    codes = (
+        None
+        if total_failure
+        else invoice_codes(xml, invoice, qr_base=qr_base, ksef_number=ksef_number, offline=offline)
+    )
     register_fonts()
     context = Context(
         invoice=invoice,
@@ -70,7 +80,7 @@ def render_pdf(
         bottomMargin=18 * mm,
         title=f"{labels.kind(invoice.kind)} {invoice.number}",
         author=invoice.seller.name,
-        subject=codes.kod1.url,
+        subject=codes.kod1.url if codes is not None else labels("total_failure_note"),
         creator=f"KSeF Desktop {__version__}",
         invariant=1,
     )

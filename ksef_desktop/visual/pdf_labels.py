@@ -17,6 +17,16 @@ _LABELS: dict[str, tuple[str, str]] = {
     "number": ("Numer faktury", "Invoice number"),
     "ksef_number": ("Numer KSeF", "KSeF number"),
     "offline_note": ("Wystawiona w trybie offline", "Issued in offline mode"),
+    "total_failure_note": (
+        "Wystawiona w czasie awarii całkowitej KSeF",
+        "Issued during a total failure of KSeF",
+    ),
+    "total_failure_text": (
+        "Faktura wystawiona poza KSeF w czasie ogłoszonej awarii całkowitej KSeF; "
+        "nie zawiera kodów QR.",
+        "Invoice issued outside KSeF during an announced total failure of KSeF; "
+        "it carries no QR codes.",
+    ),
     "seller": ("Sprzedawca", "Seller"),
     "buyer": ("Nabywca", "Buyer"),
     "third_party": ("Podmiot trzeci", "Third party"),

@@ -52,7 +52,7 @@ class Context:
     labels: Labels
     styles: Styles
     lang: str
-    codes: InvoiceCodes
+    codes: InvoiceCodes | None  # None: issued during a total failure, no QR codes
     ksef_number: str | None
 
 
@@ -64,7 +64,9 @@ def header(c: Context) -> list[Flowable]:
         para(inv.number, s.number),
         para(lab.kind(inv.kind), s.right),
     ]
-    if c.ksef_number and c.codes.kod2 is None:
+    if c.codes is None:
+        right.append(para(lab("total_failure_note"), s.right))
+    elif c.ksef_number and c.codes.kod2 is None:
         right.append(para(f"{lab('ksef_number')}: {c.ksef_number}", s.right))
     elif c.codes.kod2 is not None:
         right.append(para(lab("offline_note"), s.right))
@@ -379,6 +381,8 @@ def attachment(c: Context) -> list[Flowable]:
 
 def verification(c: Context) -> list[Flowable]:
     s, lab, codes = c.styles, c.labels, c.codes
+    if codes is None:
+        return [para(lab("verification"), s.section), para(lab("total_failure_text"), s.body)]
     kod1_cell: list[Flowable] = [
         para(lab("kod1_caption"), s.caption),
         Spacer(1, 1 * mm),

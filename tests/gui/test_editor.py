@@ -153,3 +153,27 @@ def test_a_saved_draft_opens_again_with_its_content(qtbot, runner, store):
     assert again.form.buyer.name.text() == "Żabka Polska sp. z o.o."
     assert again.form.totals.gross_text == "2 165,79 zł"
     assert again.issue_button.isEnabled()
+
+
+def test_ipksef_and_the_payment_link_are_checked_by_their_patterns(qtbot, runner, store):
+    dialog = _editor(qtbot, runner, store)
+    form = dialog.form
+    _three_rate_invoice(qtbot, form)
+    assert form.valid
+    QTest.keyClicks(form.ipksef, "12AB")
+    assert "IPKSeF" in form.labels["payment.ipksef"].text()
+    assert not dialog.issue_button.isEnabled()
+    form.ipksef.clear()
+    QTest.keyClicks(form.ipksef, "123ABCDEFGHIJ")
+    assert not form.labels["payment.ipksef"].text()
+    QTest.keyClicks(form.payment_link, "ftp://bank.example/pay")
+    assert "http" in form.labels["payment.payment_link"].text()
+    assert not dialog.issue_button.isEnabled()
+    form.payment_link.clear()
+    link = "https://bank.example/pay?IPKSeF=123ABCDEFGHIJ"
+    QTest.keyClicks(form.payment_link, link)
+    assert form.valid, [p.text() for p in form.problems]
+    assert dialog.issue_button.isEnabled()
+    payment = form.invoice().payment
+    assert payment is not None
+    assert (payment.ipksef, payment.payment_link) == ("123ABCDEFGHIJ", link)

@@ -191,3 +191,30 @@ def test_free_text_finds_invoice_and_ksef_numbers(qtbot, runner, store):
     qtbot.waitUntil(lambda: getattr(panel.model.filter, "text", "") == "abcdef0123%")
     qtbot.waitUntil(lambda: panel.model.complete and not panel.model.loading)
     assert panel.model.rowCount() == 0  # a % is a character, not a wildcard
+
+
+def test_number_search_keeps_the_buyer_filter(qtbot, runner, store):
+    panel = InvoiceListPanel(runner, lambda: store, lambda: NOW, lambda: "http://127.0.0.1/qr")
+    qtbot.addWidget(panel)
+    panel.show()
+    conn = store.db.connection()
+    (buyer,) = conn.execute("SELECT buyer_name FROM invoices WHERE number = 'FV/2026/2'").fetchone()
+    other = next(b for b in ("Orlen", "Biedronka") if b not in buyer)
+
+    def shown(text: str, who: str) -> list[str | None]:
+        panel.buyer.clear()
+        panel.text.clear()
+        type_text(panel.buyer, who)
+        type_text(panel.text, text)
+        qtbot.waitUntil(
+            lambda: (
+                getattr(panel.model.filter, "text", "") == text
+                and panel.model.filter.buyer == (who or None)
+            )
+        )
+        qtbot.waitUntil(lambda: panel.model.complete and not panel.model.loading)
+        return [panel.model.row_at(i).number for i in range(panel.model.rowCount())]
+
+    assert shown("FV/2026/2", "") == ["FV/2026/2"]
+    assert shown("FV/2026/2", buyer.split()[0]) == ["FV/2026/2"]
+    assert shown("FV/2026/2", other) == []

@@ -164,3 +164,32 @@ def test_official_sample_renders_and_reads_back(sample: Path, lang: str, tmp_pat
     rates = {invoice.exchange_rate, *(line.exchange_rate for line in invoice.lines)} - {None}
     if invoice.is_foreign_currency and rates:
         assert re.search(r"(Kurs waluty|Exchange rate)", text)
+
+
+@pytest.mark.parametrize("lang", ["pl", "en", "pl+en"])
+@pytest.mark.parametrize("sample", OFFICIAL_SAMPLES[:3], ids=lambda p: p.stem.split("_")[-1])
+def test_an_invoice_of_a_total_failure_has_no_qr_codes_and_says_why(
+    sample: Path, lang: str, tmp_path: Path
+) -> None:
+    xml = sample.read_bytes()
+    invoice = parse(xml)
+    out = read_back(render_pdf(xml, lang=lang, qr_base=QR_BASE, total_failure=True), tmp_path)
+    assert out.codes == []
+    assert invoice.number in out.text
+    assert "OFFLINE" not in out.text
+    assert "CERTYFIKAT" not in out.text
+    if lang != "en":
+        assert "Wystawiona w czasie awarii całkowitej KSeF" in out.text
+        assert "nie zawiera kodów QR" in out.text
+    if lang != "pl":
+        assert "Issued during a total failure of KSeF" in out.text
+
+
+def test_a_total_failure_refuses_kod2_and_a_ksef_number() -> None:
+    xml = OFFICIAL_SAMPLES[0].read_bytes()
+    invoice = parse(xml)
+    number = make_ksef_number(invoice.seller_nip, invoice.issue_date, "0100001AF629")
+    with pytest.raises(ValueError, match="total failure"):
+        render_pdf(xml, qr_base=QR_BASE, total_failure=True, ksef_number=number)
+    with pytest.raises(ValueError, match="total failure"):
+        render_pdf(xml, qr_base=QR_BASE, total_failure=True, offline=signing("ec"), now=NOW)

@@ -96,6 +96,21 @@ def test_failed_attempts_back_off(world: World) -> None:
     assert world.state(invoice) is InvoiceState.QUEUED
 
 
+def test_send_now_skips_the_pause_but_keeps_the_count(world: World) -> None:
+    first, second, third = world.issue(_at(3)), world.issue(_at(4)), world.issue(_at(5))
+    for item in world.outbox.claim(limit=3):
+        world.outbox.mark_failed(item.invoice_id, "no answer")
+    assert world.outbox.claim() == []
+    assert world.outbox.retry_now([second]) == 1
+    [item] = world.outbox.claim()
+    assert (item.invoice_id, item.attempts, item.last_error) == (second, 1, "no answer")
+    assert world.outbox.retry_now() == 2  # the claimed one is left alone
+    assert [i.invoice_id for i in world.outbox.claim(limit=5)] == [first, third]
+    assert world.outbox.retry_now() == 0  # nothing waits any more
+    assert world.outbox.retry_now([]) == 0
+    assert all(world.state(i) is InvoiceState.QUEUED for i in (first, second, third))
+
+
 def test_sent_then_accepted_with_upo_and_accepting_again_is_a_no_op(world: World) -> None:
     invoice = world.issue(_at(3))
     [item] = world.outbox.claim()
