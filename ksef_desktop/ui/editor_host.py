@@ -1,5 +1,8 @@
 """Builds the invoice list, contractors and session panels for the main window and opens
-the editor from them: the one place that wires the panels to the controller's context."""
+the editor from them: the one place that wires the panels to the controller's context.
+
+The invoice list is built with the window; the contractors and session panels, whose
+tabs are not visible at start, on first use (``panel_built`` tells the window)."""
 
 from __future__ import annotations
 
@@ -7,23 +10,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from ksef_desktop import i18n
 from ksef_desktop.i18n import _
 from ksef_desktop.store import Store
-from ksef_desktop.ui.contractors import ContractorsPanel
 from ksef_desktop.ui.controller import Controller
 from ksef_desktop.ui.invoice_list import InvoiceListPanel
-from ksef_desktop.ui.sessions_panel import SessionsPanel
 
 if TYPE_CHECKING:  # imported on first use: not needed for the window's first frame
-    from ksef_desktop.ui.editor import EditorDialog
-    from ksef_desktop.visual.certificates import OfflineSigning
-
-if TYPE_CHECKING:
     from ksef_desktop.ui.collective_dialog import CollectiveDialog
+    from ksef_desktop.ui.contractors import ContractorsPanel
+    from ksef_desktop.ui.editor import EditorDialog
+    from ksef_desktop.ui.sessions_panel import SessionsPanel
+    from ksef_desktop.visual.certificates import OfflineSigning
 
 
 class NoStore(RuntimeError):
@@ -32,6 +33,9 @@ class NoStore(RuntimeError):
 
 
 class PanelsHost(QObject):
+    #: A panel built on first use: its name ("contractors" or "sessions") and itself.
+    panel_built = Signal(str, QWidget)
+
     def __init__(self, controller: Controller, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
@@ -41,16 +45,43 @@ class PanelsHost(QObject):
         self.collective: CollectiveDialog | None = None
         runner = controller.runner
         self.invoices = InvoiceListPanel(runner, self.store, ctx.now, self.qr_base)
-        self.contractors = ContractorsPanel(runner, self.store, ctx.now)
-        self.sessions = SessionsPanel(
-            runner, ctx.ksef_client, self.store, lambda: ctx.env_name, ctx.now
-        )
+        self._contractors: ContractorsPanel | None = None
+        self._sessions: SessionsPanel | None = None
         self.invoices.new_requested.connect(lambda: self.open_editor(None))
         self.invoices.open_requested.connect(self.open_editor)
         self.invoices.draft_created.connect(self.open_editor)
         self.invoices.queued.connect(self._queued)
         self.invoices.collective_requested.connect(self.open_collective)
-        self.contractors.changed.connect(self._contractors_changed)
+
+    # --- the panels built on first use ----------------------------------------------------------
+
+    @property
+    def contractors(self) -> ContractorsPanel:
+        if self._contractors is None:
+            from ksef_desktop.ui.contractors import ContractorsPanel
+
+            panel = ContractorsPanel(self.controller.runner, self.store, self.ctx.now)
+            panel.changed.connect(self._contractors_changed)
+            self._contractors = panel
+            self.panel_built.emit("contractors", panel)
+            panel.reload()
+        return self._contractors
+
+    @property
+    def sessions(self) -> SessionsPanel:
+        if self._sessions is None:
+            from ksef_desktop.ui.sessions_panel import SessionsPanel
+
+            ctx = self.ctx
+            self._sessions = SessionsPanel(
+                self.controller.runner,
+                ctx.ksef_client,
+                self.store,
+                lambda: ctx.env_name,
+                ctx.now,
+            )
+            self.panel_built.emit("sessions", self._sessions)
+        return self._sessions
 
     # --- what the panels need (worker side) ---------------------------------------------------
 
@@ -153,8 +184,7 @@ class PanelsHost(QObject):
             editor.load_contractors()
 
     def start(self) -> None:
-        self.invoices.apply_filter()
-        self.contractors.reload()
+        self.invoices.apply_filter()  # the contractors load when their panel is built
 
     def wire(self) -> None:
         """Reload the list when the controller reports new outbox counts (a send ended)."""

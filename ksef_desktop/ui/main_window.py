@@ -1,4 +1,9 @@
-"""The main window: it composes the panels, the menus and the status bar, nothing more."""
+"""The main window: it composes the panels, the menus and the status bar, nothing more.
+
+The session and contractor tabs start as empty pages; their panels are built when the
+tab is first shown (or a panel is first asked for), which keeps their imports and
+widgets out of the time to the first frame.
+"""
 
 from __future__ import annotations
 
@@ -30,9 +35,16 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.panels = PanelsHost(controller, self)
         self.tabs.addTab(self.panels.invoices, _("&Invoices"))
-        self.tabs.addTab(self.panels.sessions, _("KSeF &sessions"))
+        self.tabs.addTab(QWidget(), _("KSeF &sessions"))
         self.tabs.addTab(self.offline, _("&Offline"))
-        self.tabs.addTab(self.panels.contractors, _("&Contractors"))
+        self.tabs.addTab(QWidget(), _("&Contractors"))
+        #: Tabs whose panel is built on first show: index -> how to get it built.
+        self._later: dict[int, Callable[[], QWidget]] = {
+            1: lambda: self.panels.sessions,
+            3: lambda: self.panels.contractors,
+        }
+        self.panels.panel_built.connect(self._place)
+        self.tabs.currentChanged.connect(self._tab_shown)
         self.setCentralWidget(self.tabs)
         self.status = KsefStatusBar(controller.runner)
         self.setStatusBar(self.status)
@@ -49,12 +61,37 @@ class MainWindow(QMainWindow):
         c.message.connect(lambda text: self.status.showMessage(text, 10_000))
         self.offline.send_requested.connect(c.send_pending)
         self.offline.alert.connect(self._alert)
-        for panel in (self.panels.invoices, self.panels.sessions, self.panels.contractors):
-            panel.message.connect(lambda text: self.status.showMessage(text, 10_000))
+        self.panels.invoices.message.connect(lambda text: self.status.showMessage(text, 10_000))
         self.panels.wire()
         self.panels.start()
         self.status.set_identity(c.ctx.env_name, c.ctx.nip, False)
         self.offline.set_mode(c.decision)
+
+    # --- tabs built on first show -----------------------------------------------------------
+
+    def _tab_shown(self, index: int) -> None:
+        build = self._later.get(index)
+        if build is not None:
+            build()  # PanelsHost builds the panel and emits panel_built: see _place
+
+    def _place(self, name: str, panel: QWidget) -> None:
+        """Put a panel just built in place of its tab's empty page."""
+        index = {"sessions": 1, "contractors": 3}[name]
+        self._later.pop(index, None)
+        page = self.tabs.widget(index)
+        text, current = self.tabs.tabText(index), self.tabs.currentIndex()
+        self.tabs.blockSignals(True)  # the same tab stays current; nothing else changes
+        try:
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, panel, text)
+            self.tabs.setCurrentIndex(current)
+        finally:
+            self.tabs.blockSignals(False)
+        if page is not None:
+            page.deleteLater()
+        message = getattr(panel, "message", None)
+        if message is not None:
+            message.connect(lambda text: self.status.showMessage(text, 10_000))
 
     def _action(self, text: str, shortcut: str | None, slot: Callable[..., object]) -> QAction:
         action = QAction(text, self)

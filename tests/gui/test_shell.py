@@ -36,19 +36,33 @@ def test_the_main_window_shows_environment_nip_token_and_ksef(qtbot, make_shell)
 
 
 def test_tabs_are_the_real_panels(qtbot, make_shell) -> None:
+    """The sessions and contractors panels are built when their tab is first shown (not
+    for the first frame), in place of an empty page, and that tab stays current."""
+    from ksef_desktop.ui.contractors import ContractorsPanel
     from ksef_desktop.ui.invoice_list import InvoiceListPanel
     from ksef_desktop.ui.sessions_panel import SessionsPanel
 
     shell = make_shell()
-    tabs: QTabWidget = shell.window.tabs
-    assert [tabs.tabText(i) for i in range(tabs.count())] == [
-        "&Faktury",
-        "&Sesje KSeF",
-        "&Offline",
-        "&Kontrahenci",
-    ]
+    window = shell.window
+    tabs: QTabWidget = window.tabs
+    texts = ["&Faktury", "&Sesje KSeF", "&Offline", "&Kontrahenci"]
+    assert [tabs.tabText(i) for i in range(tabs.count())] == texts
     assert isinstance(tabs.widget(0), InvoiceListPanel)
+    assert type(tabs.widget(1)).__name__ == type(tabs.widget(3)).__name__ == "QWidget"
+    tabs.setCurrentIndex(1)
     assert isinstance(tabs.widget(1), SessionsPanel)
+    assert tabs.currentIndex() == 1
+    assert tabs.currentWidget() is window.panels.sessions
+    assert [tabs.tabText(i) for i in range(tabs.count())] == texts
+    contractors = window.panels.contractors  # asked for directly: built and put in place
+    assert tabs.widget(3) is contractors
+    assert tabs.currentIndex() == 1
+    assert isinstance(contractors, ContractorsPanel)
+    contractors.message.emit("from the contractors")
+    assert window.status.currentMessage() == "from the contractors"
+    tabs.setCurrentIndex(3)
+    assert tabs.currentWidget() is contractors
+    qtbot.waitUntil(lambda: shell.runner.is_idle(), timeout=10_000)  # their list loaded
 
 
 def test_qt_standard_buttons_speak_polish(qtbot, make_shell) -> None:

@@ -24,11 +24,18 @@ HEAVY = (
     "keyring",
     "secretstorage",
     "holidays",
+    "hashlib",  # OpenSSL's libcrypto: the store hashes only when it writes or checks
     "ksef_desktop.sandbox",
     "ksef_desktop.ksef.workflows",
     "ksef_desktop.ksef.crypto",
     "ksef_desktop.commands",
     "ksef_desktop.visual.certificates",
+    # Windows and panels not on screen at a returning user's first frame.
+    "ksef_desktop.ui.wizard",
+    "ksef_desktop.ui.settings_dialog",
+    "ksef_desktop.ui.editor",
+    "ksef_desktop.ui.contractors",
+    "ksef_desktop.ui.sessions_panel",
 )
 
 # What `ksef-desktop --data-dir D` does before Qt's event loop runs, minus the window
