@@ -8,18 +8,21 @@ leaves at most an unrecorded file with correct content, never a record without a
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from ksef_desktop.i18n import _
 from ksef_desktop.paths import ensure_private_dir, write_private_file
 from ksef_desktop.store.db import StoreError
 from ksef_desktop.store.invoices import sha256_pair
 from ksef_desktop.store.timefmt import to_db
+
+if TYPE_CHECKING:
+    import hashlib
 
 _CHUNK = 1 << 20
 
@@ -33,8 +36,14 @@ class ArchiveConflict(StoreError):
     """A path already recorded with a different hash: the archive never overwrites."""
 
 
+def _sha256(data: bytes = b"") -> hashlib._Hash:
+    import hashlib  # on first use: OpenSSL's loading is not needed for the window's start
+
+    return hashlib.sha256(data)
+
+
 def hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
+    digest = _sha256()
     with path.open("rb") as fh:
         while chunk := fh.read(_CHUNK):
             digest.update(chunk)
@@ -123,7 +132,7 @@ class Archive:
         if row is None:
             raise StoreError(f"{relpath} is not in the archive")
         data = self.path_of(relpath).read_bytes()
-        if hashlib.sha256(data).hexdigest() != row[0]:
+        if _sha256(data).hexdigest() != row[0]:
             raise StoreError(f"{relpath} has changed since it was archived")
         return data
 
@@ -157,7 +166,7 @@ class Archive:
             "WHERE i.sha256_hex IS NOT NULL ORDER BY i.id"
         ):
             data = xml if isinstance(xml, bytes) else str(xml or "").encode("utf-8")
-            if hashlib.sha256(data).hexdigest() != hexd:
+            if _sha256(data).hexdigest() != hexd:
                 changed_in_db.append(int(invoice_id))
             relpath = self.invoice_relpath(date.fromisoformat(issue_date), hexd)
             if relpath not in known:

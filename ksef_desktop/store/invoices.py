@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -39,6 +38,8 @@ class NotADraft(StoreError):
 
 def sha256_pair(data: bytes) -> tuple[str, str]:
     """(Base64, hex) of SHA-256 over ``data``: Base64 as KSeF writes hashes."""
+    import hashlib  # on first use: OpenSSL's loading is not needed for the window's start
+
     digest = hashlib.sha256(data).digest()
     return base64.b64encode(digest).decode("ascii"), digest.hex()
 
