@@ -102,12 +102,16 @@ class AppContext:
             self._http = httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0))
         return self._http
 
-    def start_sandbox(self) -> dict[str, str]:
-        """Start the in-process sandbox for the NIP in use; its tokens by NIP."""
+    def start_sandbox(self, check: Callable[[], None] = lambda: None) -> dict[str, str]:
+        """Start the in-process sandbox for the NIP in use; its tokens by NIP.
+
+        ``check`` (a job's ``JobContext.check``) is called once the sandbox's modules
+        are imported: a program closing meanwhile does not start it only to stop it."""
         try:
             from ksef_desktop.sandbox import Sandbox, SandboxConfig
         except ImportError:
             raise SandboxNotInBuild from None
+        check()
         if self.sandbox is None:
             nips = (self.nip,) if self.nip else ()
             config = SandboxConfig(nips=nips, port=0, state_file=self.data_dir / SANDBOX_STATE)
@@ -116,9 +120,9 @@ class AppContext:
             self.sandbox = sandbox
         return dict(self.sandbox.tokens)
 
-    def ensure_sandbox_token(self) -> bool:
+    def ensure_sandbox_token(self, check: Callable[[], None] = lambda: None) -> bool:
         """Start the sandbox and keep its token for our NIP in the keyring; True if stored."""
-        tokens = self.start_sandbox()
+        tokens = self.start_sandbox(check)
         if self.nip and self.nip not in tokens:  # the NIP changed: a sandbox that knows it
             self.close_sandbox()
             tokens = self.start_sandbox()

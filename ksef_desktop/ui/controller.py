@@ -77,7 +77,7 @@ class Controller(QObject):
                 self._after_identity()
 
             self.runner.submit(
-                lambda job: ctx.ensure_sandbox_token(),
+                lambda job: ctx.ensure_sandbox_token(job.check),
                 lambda ok: self._after_identity(),
                 failed,
                 name="sandbox",
