@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from ksef_desktop import __version__
 from ksef_desktop.i18n import _
@@ -30,7 +30,8 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.controller = controller
         self.setWindowTitle(_("KSeF Desktop"))
-        self.setWindowIcon(app_icon())
+        icon = QApplication.windowIcon()  # ui.app.application gave it ours: no second drawing
+        self.setWindowIcon(app_icon() if icon.isNull() else icon)
         self.offline = OfflinePanel(controller.ctx.now)
         self.tabs = QTabWidget()
         self.panels = PanelsHost(controller, self)
