@@ -8,7 +8,7 @@ never raises: any text gives either an amount or the reason it cannot be one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException
 
 from ksef_desktop.domain.money import NBSP, ZERO, parse_decimal, round_money
 from ksef_desktop.i18n import N_
@@ -90,6 +90,6 @@ def read_discount(
         return Discount(None, percent, PERCENT_WAITS)
     try:
         amount = round_money(quantity * unit_price * percent / _HUNDRED)
-    except InvalidOperation:  # a quantity or price far out of range: checked elsewhere
+    except DecimalException:  # a quantity or price far out of range: checked elsewhere
         return Discount(None, percent, PERCENT_WAITS)
     return Discount(amount, percent)

@@ -186,6 +186,8 @@ class EditorForm(QWidget):
         self.exchange_rate_date = date_edit(today)
         self.pay = PaymentFields(today)
         self.payment_method = self.pay.method
+        self.has_due_date = self.pay.has_due_date
+        self.due_date = self.pay.due_date
         self.bank_account = self.pay.bank_account
         self.bank_name = self.pay.bank_name
         self.paid = self.pay.paid
