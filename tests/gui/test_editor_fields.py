@@ -233,6 +233,8 @@ def test_a_percentage_typed_before_the_price_waits_for_it(qtbot, runner, store):
     form = _editor(qtbot, runner, store).form
     type_polish_buyer(form)
     fill_line(qtbot, form, "Konsultacja", "2", "", "23%")
+    tip = form.lines.headerData(DISCOUNT, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert tip == "Kwota albo procent wartości pozycji, np. 10% lub 10,5%."
     type_discount(qtbot, form, 0, "25%", "25%")
     assert form.lines.problem_at(0, DISCOUNT).startswith("Najpierw wpisz ilość i cenę")
     assert form.lines.setData(form.lines.index(0, PRICE), "100,10")
@@ -284,6 +286,9 @@ def test_the_new_fields_have_their_own_accelerators(qtbot, runner, store, lang):
         dialog, getattr(Qt.Key, f"Key_{bank_key.upper()}"), Qt.KeyboardModifier.AltModifier
     )
     qtbot.waitUntil(form.bank_name.hasFocus)
+    if lang == "en":  # "Sale &date:" (in Polish its D is shared with "&Dodaj pozycję")
+        QTest.keyClick(dialog, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(form.sale.mode.hasFocus)
 
 
 @settings(
