@@ -14,7 +14,7 @@ is reported by ``input_problems`` on that cell, never silently dropped.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 from typing import Any
 
 from PySide6.QtCore import (
@@ -276,12 +276,15 @@ class LinesModel(QAbstractTableModel):
             return ""
         gross = self.prices_gross
         sign = -1 if row.before else 1
-        if column == VALUE:
-            return format_amount(line.amount)
-        if column == VAT:
-            return format_amount(sign * line_vat(line, prices_gross=gross))
-        if column == GROSS:
-            return format_amount(sign * line_gross(line, prices_gross=gross))
+        try:
+            if column == VALUE:
+                return format_amount(line.amount)
+            if column == VAT:
+                return format_amount(sign * line_vat(line, prices_gross=gross))
+            if column == GROSS:
+                return format_amount(sign * line_gross(line, prices_gross=gross))
+        except DecimalException:  # beyond Decimal's digits: the cell's own check says why
+            return ""
         return ""
 
     @staticmethod
