@@ -1,8 +1,10 @@
-"""``ksef-desktop pdf FILE -o OUT.pdf [--lang pl|en|pl+en] [--ksef-number N | --offline]``.
+"""``ksef-desktop pdf FILE -o OUT.pdf [--lang pl|en|pl+en] [--ksef-number N | --offline |
+--total-failure]``.
 
 Renders the invoice visualisation with KOD I; ``--offline`` prints ``OFFLINE`` under it,
 and ``--cert``/``--key`` (an offline certificate) add KOD II. The QR links point at
-``--env`` (production unless told otherwise) or ``--qr-base``.
+``--env`` (production unless told otherwise) or ``--qr-base``. ``--total-failure`` (an
+invoice issued during KSeF's total failure) prints no codes at all, and says why.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     state.add_argument(
         "--offline", action="store_true", help="an offline invoice: OFFLINE under KOD I"
     )
+    state.add_argument(
+        "--total-failure",
+        action="store_true",
+        help="issued during a total failure of KSeF: no QR codes",
+    )
     parser.add_argument("--env", choices=ENVIRONMENTS, default="prod", help="default prod")
     parser.add_argument("--qr-base", help="QR base URL (required for --env sandbox)")
     add_certificate_options(parser)
@@ -57,6 +64,11 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(
                 _("--cert (KOD II) is for offline invoices, not with --ksef-number."), 2
             )
+        if args.cert is not None and args.total_failure:
+            raise UserError(
+                _("--cert (KOD II) cannot go with --total-failure: such invoices have no codes."),
+                2,
+            )
         data, invoice = read_invoice(args.file)
         signing = offline_signing_from_args(args, invoice)
         pdf = render_pdf(
@@ -66,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
             ksef_number=args.ksef_number,
             offline=signing,
             now=datetime.now(UTC),
+            total_failure=args.total_failure,
         )
         try:
             args.output.write_bytes(pdf)

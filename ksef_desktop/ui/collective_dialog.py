@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -194,6 +194,7 @@ class CollectiveDialog(QDialog):
 
     def _refused(self, failure: Failure) -> None:
         self.generating = False
+        self._show_identifier(None)  # nothing was made: no identifier stands for these
         if not failure.cancelled:
             self._set_state(
                 _("No collective identifier was made:") + "\n" + failure.message, problem=True
@@ -256,8 +257,14 @@ class CollectiveDialog(QDialog):
         if chosen is not None:
             self.tree.setCurrentItem(chosen)
             chosen.setExpanded(True)
+        else:
+            # An explicit "none": otherwise the view makes its first row current when it
+            # next gets the focus, and an old identifier would stand beside a refusal.
+            self.tree.setCurrentIndex(QModelIndex())
 
     def _current_changed(self, current: QTreeWidgetItem | None, _previous: object) -> None:
+        if self.generating:  # the fields wait for the new identifier (or the refusal)
+            return
         number = current.data(0, NUMBER) if current is not None else None
         entry = next((e for e in self.listed if e.identifier.number == number), None)
         self._show_identifier(entry)

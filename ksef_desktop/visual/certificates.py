@@ -198,14 +198,48 @@ def read_pkcs12(data: bytes, password: str | None) -> tuple[OfflineCertificate, 
     try:
         key, cert, _extra = pkcs12.load_key_and_certificates(data, secret)
     except (ValueError, TypeError, UnsupportedAlgorithm):
-        raise PasswordNeeded(
-            _("Cannot open the PKCS#12 file: wrong password or a damaged file.")
-        ) from None
+        # cryptography refuses a whole file over one certificate it will not parse (KSeF's
+        # test CA, see der.py): our own reader opens such files.
+        return _read_pkcs12_leniently(data, password)
     if key is None or cert is None:
         raise CertificateError(
             _("The PKCS#12 file must hold both the certificate and its private key.")
         )
     return read_certificate(cert.public_bytes(serialization.Encoding.DER)), _private_key(key)
+
+
+def _read_pkcs12_leniently(
+    data: bytes, password: str | None
+) -> tuple[OfflineCertificate, PrivateKey]:
+    from ksef_desktop.visual.pkcs12 import Pkcs12Error
+    from ksef_desktop.visual.pkcs12 import read_pkcs12 as read_raw
+
+    try:
+        contents = read_raw(data, password)
+    except Pkcs12Error as exc:
+        if exc.reason == "unsupported":
+            raise CertificateError(
+                _(
+                    "This PKCS#12 file is encrypted in a way this program cannot open (e.g. "
+                    "RC2). Export it again with AES, or give the certificate and key files."
+                )
+            ) from None
+        raise PasswordNeeded(
+            _("Cannot open the PKCS#12 file: wrong password or a damaged file.")
+        ) from None
+    if len(contents.keys) != 1 or not contents.certificates:
+        raise CertificateError(
+            _("The PKCS#12 file must hold both the certificate and its private key.")
+        )
+    try:
+        key = _private_key(serialization.load_der_private_key(contents.keys[0], None))
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise CertificateError(_("The private key in the PKCS#12 file cannot be read.")) from None
+    certificates = [read_certificate(der) for der in contents.certificates]
+    for cert in certificates:
+        if _same_key(cert.public_key, key):
+            return cert, key
+    raise CertificateError(_("No certificate in the PKCS#12 file belongs to its private key."))
 
 
 def _read_file(path: Path) -> bytes:

@@ -160,3 +160,10 @@ def _key_usage(data: bytes, wrapper: _Tlv) -> frozenset[str] | None:
                 names.add(name)
         return frozenset(names)
     return None
+
+
+# The same reader serves pkcs12.py.
+Tlv = _Tlv
+read_tlv = _read
+children = _children
+header_start = _header_start

@@ -92,6 +92,11 @@ def test_three_accepted_invoices_one_identifier_and_its_transfer_title(qtbot, ma
     qtbot.waitUntil(lambda: dialog.isVisible() and dialog.state.property("problem"), timeout=30_000)
     assert "nie ma jeszcze numeru KSeF" in dialog.state.text()
     assert not dialog.identifier.text()
+    dialog.activateWindow()  # tabbing into the list must not bring an old identifier back
+    dialog.tree.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(dialog.tree.hasFocus)
+    assert not dialog.identifier.text()
+    assert not dialog.copy_title_button.isEnabled()
     assert list(sandbox_made) == [identifier]
 
     # one invoice's transfer title: its KSeF number, then its number

@@ -206,3 +206,17 @@ def test_pdf_command_online_and_errors(tmp_path: Path) -> None:
     result = _cli("pdf", str(tmp_path / "missing.xml"), "-o", str(target))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_pdf_command_for_a_total_failure_prints_no_codes(tmp_path: Path) -> None:
+    target = tmp_path / "out.pdf"
+    result = _cli("pdf", str(OFFICIAL_SAMPLES[0]), "-o", str(target), "--total-failure")
+    assert result.returncode == 0, result.stderr
+    out = read_back(target.read_bytes(), tmp_path)
+    assert out.codes == []
+    assert "awarii całkowitej" in out.text
+    refused = _cli("pdf", str(OFFICIAL_SAMPLES[0]), "-o", str(target), "--total-failure",
+                   "--cert", str(tmp_path / "x.crt"), "--key", str(tmp_path / "x.key"))  # fmt: skip
+    assert refused.returncode == 2
+    assert "--total-failure" in refused.stderr
+    assert "Traceback" not in refused.stderr
