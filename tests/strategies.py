@@ -171,7 +171,8 @@ def payments(draw: st.DrawFn, issue_date: date = date(2026, 1, 1)) -> Payment:
         bank_account=account,
         bank_name=draw(st.none() | tokens(3)) if account else None,
         paid=paid,
-        paid_date=draw(later) if paid else None,
+        # DataZaplaty: paid by the time the invoice is issued, so never after it.
+        paid_date=draw(st.dates(date(2016, 7, 1), issue_date)) if paid else None,
         payment_link=draw(
             st.none()
             | st.from_regex(

@@ -35,6 +35,9 @@ from ksef_desktop.i18n import N_
 
 #: DataWytworzeniaFa may not be earlier than this (FA(3) schema, TDataCzas facet).
 EARLIEST_CREATED_AT = datetime(2025, 9, 1, tzinfo=UTC)
+#: The dates of sale (P_6, P_6_Od, P_6_Do: TDataT) and of payment (TData) FA(3) accepts.
+SALE_DATES = (date(2006, 1, 1), date(2050, 1, 1))
+PAYMENT_DATES = (date(2016, 7, 1), date(2050, 1, 1))
 MAX_TOKEN = 256
 MAX_NAME = 512
 _IPKSEF = re.compile(r"[0-9]{3}[a-zA-Z0-9]{10}", re.ASCII)
@@ -70,6 +73,15 @@ class _Checker:
     def add(self, where: str, msgid: str, **params: object) -> None:
         self.problems.append(Problem(where, msgid, {k: str(v) for k, v in params.items()}))
 
+    def day(self, where: str, value: date | None, bounds: tuple[date, date]) -> None:
+        if value is not None and not bounds[0] <= value <= bounds[1]:
+            self.add(
+                where,
+                N_("FA(3) accepts only dates from {first} to {last}."),
+                first=f"{bounds[0]:%d.%m.%Y}",
+                last=f"{bounds[1]:%d.%m.%Y}",
+            )
+
     def text(self, where: str, value: str | None, *, required: bool, limit: int) -> None:
         if value is None or not value.strip():
             if required:
@@ -92,8 +104,7 @@ def check_invoice(invoice: Invoice, *, today: date) -> list[Problem]:
     if invoice.created_at.tzinfo is None or invoice.created_at < EARLIEST_CREATED_AT:
         c.add("created_at", N_("The creation time must be on or after 1 September 2025."))
     c.text("issue_place", invoice.issue_place, required=False, limit=MAX_TOKEN)
-    if invoice.sale_period is not None and invoice.sale_period[0] > invoice.sale_period[1]:
-        c.add("sale_period", N_("The period ends before it starts."))
+    _sale(c, invoice)
     _seller(c, invoice.seller)
     _buyer(c, invoice.buyer)
     _lines(c, invoice)
@@ -105,6 +116,20 @@ def check_invoice(invoice: Invoice, *, today: date) -> list[Problem]:
         c.text(f"notes[{i}].value", value, required=True, limit=MAX_TOKEN)
     c.text("footer", invoice.footer, required=False, limit=3500)
     return c.problems
+
+
+def _sale(c: _Checker, invoice: Invoice) -> None:
+    c.day("sale_date", invoice.sale_date, SALE_DATES)
+    period = invoice.sale_period
+    if period is None:
+        return
+    if invoice.sale_date is not None:
+        c.add("sale_period", N_("Give either the date of sale or the period, not both."))
+    if period[0] > period[1]:
+        c.add("sale_period", N_("The period ends before it starts."))
+    c.day("sale_period", period[0], SALE_DATES)
+    if period[1] != period[0]:
+        c.day("sale_period", period[1], SALE_DATES)
 
 
 def _party_common(c: _Checker, prefix: str, party: Party) -> None:
@@ -234,8 +259,19 @@ def _payment(c: _Checker, invoice: Invoice) -> None:
         return
     if payment.due_date is not None and payment.due_date < invoice.issue_date:
         c.add("payment.due_date", N_("The due date cannot be before the issue date."))
+    c.day("payment.due_date", payment.due_date, PAYMENT_DATES)
     if payment.paid and payment.paid_date is None:
         c.add("payment.paid_date", N_("Give the date it was paid."))
+    elif payment.paid and payment.paid_date is not None:
+        c.day("payment.paid_date", payment.paid_date, PAYMENT_DATES)
+        if payment.paid_date > invoice.issue_date:
+            # DataZaplaty: the payment made by the time the invoice is issued.
+            c.add(
+                "payment.paid_date",
+                N_("“Paid” means paid by the issue date: the payment date cannot be later."),
+            )
+    elif payment.paid_date is not None:
+        c.add("payment.paid_date", N_("A payment date is given but the invoice is not paid."))
     if payment.bank_account is not None:
         account = ids.normalize_account(payment.bank_account)
         if account != payment.bank_account or not ids.iban_is_valid(account):

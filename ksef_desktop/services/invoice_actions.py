@@ -45,12 +45,19 @@ class ActionRefused(StoreError):
 
 
 def fresh_copy(invoice: Invoice, today: date, now: datetime) -> Invoice:
-    """``invoice`` as a new draft dated ``today`` (no number, no correction data)."""
+    """``invoice`` as a new draft dated ``today`` (no number, no correction data).
+
+    A copy of an invoice paid at issue (cash, card) is paid today, not on the old day.
+    """
+    payment = invoice.payment
+    if payment is not None and payment.paid:
+        payment = replace(payment, paid_date=today)
     return replace(
         invoice,
         number=DRAFT_NUMBER,
         issue_date=today,
         sale_date=today if invoice.sale_date is not None else None,
+        payment=payment,
         created_at=now,
         declared=None,
     )

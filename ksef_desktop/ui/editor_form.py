@@ -13,11 +13,10 @@ from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -33,7 +32,6 @@ from PySide6.QtWidgets import (
 
 from ksef_desktop.domain.calendar import warsaw_date
 from ksef_desktop.domain.checks import Problem, check_invoice
-from ksef_desktop.domain.identifiers import normalize_account
 from ksef_desktop.domain.invoice import (
     Correction,
     Exemption,
@@ -41,8 +39,6 @@ from ksef_desktop.domain.invoice import (
     Invoice,
     InvoiceKind,
     Party,
-    Payment,
-    PaymentMethod,
     PolishNip,
     VatRate,
 )
@@ -51,6 +47,7 @@ from ksef_desktop.i18n import N_, _
 from ksef_desktop.services.invoice_actions import DRAFT_NUMBER
 from ksef_desktop.ui.editor_buyer import BuyerPicker, problem_label
 from ksef_desktop.ui.editor_lines import FIELD_COLUMNS, LineRow, LinesModel, RateDelegate
+from ksef_desktop.ui.editor_payment import PaymentFields, SaleDates, date_edit, pydate, qdate
 from ksef_desktop.ui.editor_totals import TotalsBox
 
 KIND_LABELS = (
@@ -58,30 +55,12 @@ KIND_LABELS = (
     (InvoiceKind.KOR, N_("Correction (KOR)")),
     (InvoiceKind.ZAL, N_("Advance invoice (ZAL)")),
 )
-PAYMENT_LABELS = (
-    (None, N_("(not stated)")),
-    (PaymentMethod.TRANSFER, N_("Bank transfer")),
-    (PaymentMethod.CASH, N_("Cash")),
-    (PaymentMethod.CARD, N_("Card")),
-    (PaymentMethod.MOBILE, N_("Mobile payment")),
-    (PaymentMethod.CREDIT, N_("Credit")),
-    (PaymentMethod.VOUCHER, N_("Voucher")),
-    (PaymentMethod.CHEQUE, N_("Cheque")),
-)
 BASIS_LABELS = (
     (ExemptionBasis.ACT, N_("Polish VAT act or regulation")),
     (ExemptionBasis.DIRECTIVE, N_("Directive 2006/112/EC")),
     (ExemptionBasis.OTHER, N_("Other legal basis")),
 )
 CURRENCIES = ("PLN", "EUR", "USD", "GBP", "CHF", "CZK", "SEK", "NOK", "DKK", "UAH")
-
-
-def qdate(day: date) -> QDate:
-    return QDate(day.year, day.month, day.day)
-
-
-def pydate(value: QDate) -> date:
-    return date(value.year(), value.month(), value.day())
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -95,13 +74,6 @@ def _decimal(text: str) -> Decimal | None:
 
 def _opt(text: str) -> str | None:
     return text.strip() or None
-
-
-def date_edit(day: date) -> QDateEdit:
-    edit = QDateEdit(qdate(day))
-    edit.setDisplayFormat("dd.MM.yyyy")
-    edit.setCalendarPopup(True)
-    return edit
 
 
 class EditorForm(QWidget):
@@ -138,9 +110,7 @@ class EditorForm(QWidget):
         self.series = QComboBox()
         self.series.setAccessibleName(_("Numbering series"))
         self.issue_date = date_edit(today)
-        self.sale_date = date_edit(today)
-        self.has_sale_date = QCheckBox(_("Sale &date:"))
-        self.has_sale_date.setChecked(True)
+        self.sale = SaleDates(today)
         self.issue_place = QLineEdit()
         head = QFormLayout()
         head.addRow(_("&Kind:"), self.kind)
@@ -148,7 +118,11 @@ class EditorForm(QWidget):
         head.addRow("", self._problem("series"))
         head.addRow(_("&Issue date:"), self.issue_date)
         head.addRow("", self._problem("issue_date"))
-        head.addRow(self.has_sale_date, self.sale_date)
+        sale_label = QLabel(_("Sale &date:"))
+        sale_label.setBuddy(self.sale.mode)
+        head.addRow(sale_label, self.sale)
+        head.addRow("", self._problem("sale_date"))
+        head.addRow("", self._problem("sale_period"))
         head.addRow(_("Place of issue:"), self.issue_place)
         self.correction_label = QLabel()
         self.correction_label.setWordWrap(True)
@@ -212,17 +186,16 @@ class EditorForm(QWidget):
         self.exchange_rate = QLineEdit()
         self.exchange_rate.setAccessibleName(_("Exchange rate"))
         self.exchange_rate_date = date_edit(today)
-        self.payment_method = QComboBox()
-        for method, label in PAYMENT_LABELS:
-            self.payment_method.addItem(_(label), method)
-        self.due_date = date_edit(today)
-        self.has_due_date = QCheckBox(_("D&ue date:"))
-        self.bank_account = QLineEdit()
-        self.bank_account.setAccessibleName(_("Bank account (IBAN)"))
-        self.ipksef = QLineEdit()
-        self.ipksef.setAccessibleName("IPKSeF")
-        self.payment_link = QLineEdit()
-        self.payment_link.setAccessibleName(_("Payment link"))
+        self.pay = PaymentFields(today)
+        self.payment_method = self.pay.method
+        self.has_due_date = self.pay.has_due_date
+        self.due_date = self.pay.due_date
+        self.bank_account = self.pay.bank_account
+        self.bank_name = self.pay.bank_name
+        self.paid = self.pay.paid
+        self.paid_date = self.pay.paid_date
+        self.ipksef = self.pay.ipksef
+        self.payment_link = self.pay.payment_link
         self.notes = QLineEdit()
         self.notes.setAccessibleName(_("Notes"))
         money = QFormLayout()
@@ -231,15 +204,7 @@ class EditorForm(QWidget):
         money.addRow(_("E&xchange rate:"), self.exchange_rate)
         money.addRow(_("Rate's date:"), self.exchange_rate_date)
         money.addRow("", self._problem("exchange_rate"))
-        money.addRow(_("&Payment:"), self.payment_method)
-        money.addRow(self.has_due_date, self.due_date)
-        money.addRow("", self._problem("payment.due_date"))
-        money.addRow(_("&Bank account:"), self.bank_account)
-        money.addRow("", self._problem("payment.bank_account"))
-        money.addRow("IPKSeF:", self.ipksef)
-        money.addRow("", self._problem("payment.ipksef"))
-        money.addRow(_("Payment &link:"), self.payment_link)
-        money.addRow("", self._problem("payment.payment_link"))
+        self.pay.add_rows(money, self._problem)
         money.addRow(_("N&otes:"), self.notes)
         money.addRow("", self._problem("notes"))
 
@@ -261,16 +226,16 @@ class EditorForm(QWidget):
         grid.addLayout(right, 2, 2)
         grid.setRowStretch(1, 1)
 
-        for combo in (self.kind, self.series, self.payment_method, self.exemption_basis):
+        for combo in (self.kind, self.series, self.exemption_basis):
             combo.currentIndexChanged.connect(self._edited)
         self.currency.currentTextChanged.connect(self._edited)
-        for e in (self.issue_date, self.sale_date, self.exchange_rate_date, self.due_date):
+        self.issue_date.dateChanged.connect(self._issue_date_changed)
+        for e in (self.issue_date, self.exchange_rate_date):
             e.dateChanged.connect(self._edited)
-        for c in (self.has_sale_date, self.has_due_date):
-            c.toggled.connect(self._edited)
+        self.sale.changed.connect(self._edited)
+        self.pay.connect(self._edited)
         for le in (self.issue_place, self.correction_reason, self.advance, self.exchange_rate,
-                   self.bank_account, self.ipksef, self.payment_link, self.notes,
-                   self.exemption_text):  # fmt: skip
+                   self.notes, self.exemption_text):  # fmt: skip
             le.textChanged.connect(self._edited)
         self.prices_gross.toggled.connect(self._gross_toggled)
         self.buyer.changed.connect(self._edited)
@@ -305,6 +270,10 @@ class EditorForm(QWidget):
         self.lines.set_prices_gross(on)
         self._edited()
 
+    def _issue_date_changed(self, *args: object) -> None:
+        if not self._loading:
+            self.pay.issue_date_changed(pydate(self.issue_date.date()))
+
     def _edited(self, *args: object) -> None:
         if self._loading:
             return
@@ -320,8 +289,7 @@ class EditorForm(QWidget):
         foreign = self.currency.currentText().strip().upper() != "PLN"
         self.exchange_rate.setEnabled(foreign)
         self.exchange_rate_date.setEnabled(foreign)
-        self.sale_date.setEnabled(self.has_sale_date.isChecked())
-        self.due_date.setEnabled(self.has_due_date.isChecked())
+        self.pay.update()
         exempt = any(self.lines.row(i).rate is VatRate.ZW for i in range(self.lines.rowCount()))
         self.exemption_basis.setEnabled(exempt)
         self.exemption_text.setEnabled(exempt)
@@ -335,16 +303,6 @@ class EditorForm(QWidget):
         kind = self.selected_kind()
         currency = self.currency.currentText().strip().upper()
         foreign = currency != "PLN"
-        method = self.payment_method.currentData()
-        account = _opt(self.bank_account.text())
-        payment = Payment(
-            method=method,
-            due_date=pydate(self.due_date.date()) if self.has_due_date.isChecked() else None,
-            bank_account=normalize_account(account) if account else None,
-            ipksef=_opt(self.ipksef.text()),
-            payment_link=_opt(self.payment_link.text()),
-        )
-        payment_or_none = None if payment == Payment() else payment
         lines = self.lines.lines()
         exemption = None
         if any(line.rate is VatRate.ZW for line in lines) or self.exemption_text.text().strip():
@@ -367,12 +325,13 @@ class EditorForm(QWidget):
             lines=lines,
             created_at=self.now(),
             issue_place=_opt(self.issue_place.text()),
-            sale_date=pydate(self.sale_date.date()) if self.has_sale_date.isChecked() else None,
+            sale_date=self.sale.sale_date(),
+            sale_period=self.sale.sale_period(),
             currency=currency,
             exchange_rate=_decimal(self.exchange_rate.text()) if foreign else None,
             exchange_rate_date=pydate(self.exchange_rate_date.date()) if foreign else None,
             prices_gross=self.prices_gross.isChecked(),
-            payment=payment_or_none,
+            payment=self.pay.payment(),
             correction=correction,
             advance_received=_decimal(self.advance.text()) if kind is InvoiceKind.ZAL else None,
             exemption=exemption,
@@ -381,7 +340,6 @@ class EditorForm(QWidget):
         if base is not None:
             invoice = replace(
                 invoice,
-                sale_period=base.sale_period,
                 split_payment=base.split_payment,
                 footer=base.footer,
                 buyer=replace(invoice.buyer, email=base.buyer.email, phone=base.buyer.phone)
@@ -397,9 +355,7 @@ class EditorForm(QWidget):
             self._base = invoice
             self.kind.setCurrentIndex(max(0, self.kind.findData(invoice.kind.value)))
             self.issue_date.setDate(qdate(invoice.issue_date))
-            self.has_sale_date.setChecked(invoice.sale_date is not None)
-            if invoice.sale_date is not None:
-                self.sale_date.setDate(qdate(invoice.sale_date))
+            self.sale.set_value(invoice.sale_date, invoice.sale_period)
             self.issue_place.setText(invoice.issue_place or "")
             self.buyer.set_party(invoice.buyer)
             self.prices_gross.setChecked(invoice.prices_gross)
@@ -413,14 +369,7 @@ class EditorForm(QWidget):
             )
             if invoice.exchange_rate_date is not None:
                 self.exchange_rate_date.setDate(qdate(invoice.exchange_rate_date))
-            p = invoice.payment or Payment()
-            self.payment_method.setCurrentIndex(max(0, self.payment_method.findData(p.method)))
-            self.has_due_date.setChecked(p.due_date is not None)
-            if p.due_date is not None:
-                self.due_date.setDate(qdate(p.due_date))
-            self.bank_account.setText(p.bank_account or "")
-            self.ipksef.setText(p.ipksef or "")
-            self.payment_link.setText(p.payment_link or "")
+            self.pay.load(invoice.payment, invoice.issue_date)
             self.correction = invoice.correction
             self.correction_reason.setText(
                 (invoice.correction.reason or "") if invoice.correction else ""
@@ -452,6 +401,7 @@ class EditorForm(QWidget):
         invoice = self.invoice()
         today = warsaw_date(self.now())
         problems = [p for p in check_invoice(invoice, today=today) if p.field != "number"]
+        problems += self.lines.input_problems()
         if self.series.count() == 0 and invoice.correction is None:
             problems.append(
                 Problem("series", N_("Choose a numbering series to issue the invoice."))

@@ -4,12 +4,17 @@ Each row keeps the text as typed (quantity "1,5", price "1 234,56") so a half-ty
 number stays on screen; ``lines()`` turns the rows into domain ``Line``s (a number that
 cannot be read becomes ``None``, which ``check_invoice`` then reports on that field).
 The computed columns (value, VAT, gross) follow ``domain.totals``.
+
+The discount cell takes an amount or a percentage ("10%", "10,5 %"); a percentage is
+replaced by the amount it comes to as soon as the line's quantity and price are known
+(``domain.discount``), since FA(3) carries only the amount (P_10). Text that is neither
+is reported by ``input_problems`` on that cell, never silently dropped.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 from typing import Any
 
 from PySide6.QtCore import (
@@ -23,6 +28,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QComboBox, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from ksef_desktop.domain.checks import Problem
+from ksef_desktop.domain.discount import is_percent, read_discount
 from ksef_desktop.domain.invoice import ISSUABLE_RATES, Line, VatRate
 from ksef_desktop.domain.money import ZERO, format_amount, parse_decimal, xml_decimal
 from ksef_desktop.domain.totals import line_gross, line_vat
@@ -111,16 +118,28 @@ def row_of(line: Line) -> LineRow:
 
 
 def line_of(row: LineRow) -> Line:
-    discount = _number(row.discount) if row.discount.strip() else ZERO
+    quantity, price = _number(row.quantity), _number(row.price)
+    discount = read_discount(row.discount, quantity, price).amount
     return Line(
         name=row.name.strip(),
         rate=row.rate,
-        quantity=_number(row.quantity),
-        unit_price=_number(row.price),
+        quantity=quantity,
+        unit_price=price,
         unit=row.unit.strip() or None,
         discount=ZERO if discount is None else discount,
         before_correction=row.before,
     )
+
+
+def settle_discount(row: LineRow) -> LineRow:
+    """A percentage in the discount cell becomes its amount once quantity and price are known."""
+    if not is_percent(row.discount):
+        return row
+    read = read_discount(row.discount, _number(row.quantity), _number(row.price))
+    if read.problem or read.amount is None:
+        return row
+    text = "" if read.amount == ZERO else xml_decimal(read.amount, 2).replace(".", ",")
+    return replace(row, discount=text)
 
 
 class LinesModel(QAbstractTableModel):
@@ -143,6 +162,15 @@ class LinesModel(QAbstractTableModel):
 
     def row(self, i: int) -> LineRow:
         return self._rows[i]
+
+    def input_problems(self) -> list[Problem]:
+        """What was typed but cannot be read (``check_invoice`` sees only the lines)."""
+        problems = []
+        for i, row in enumerate(self._rows):
+            read = read_discount(row.discount, _number(row.quantity), _number(row.price))
+            if read.problem:
+                problems.append(Problem(f"lines[{i}].discount", read.problem))
+        return problems
 
     def add_line(self, row: LineRow | None = None) -> int:
         at = len(self._rows)
@@ -188,6 +216,9 @@ class LinesModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if role == Qt.ItemDataRole.ToolTipRole and horizontal and section == DISCOUNT:
+            return _("An amount, or a percentage of the line's value such as 10% or 10,5%.")
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Vertical:
@@ -245,12 +276,15 @@ class LinesModel(QAbstractTableModel):
             return ""
         gross = self.prices_gross
         sign = -1 if row.before else 1
-        if column == VALUE:
-            return format_amount(line.amount)
-        if column == VAT:
-            return format_amount(sign * line_vat(line, prices_gross=gross))
-        if column == GROSS:
-            return format_amount(sign * line_gross(line, prices_gross=gross))
+        try:
+            if column == VALUE:
+                return format_amount(line.amount)
+            if column == VAT:
+                return format_amount(sign * line_vat(line, prices_gross=gross))
+            if column == GROSS:
+                return format_amount(sign * line_gross(line, prices_gross=gross))
+        except DecimalException:  # beyond Decimal's digits: the cell's own check says why
+            return ""
         return ""
 
     @staticmethod
@@ -282,7 +316,7 @@ class LinesModel(QAbstractTableModel):
                 {NAME: "name", UNIT: "unit", QUANTITY: "quantity", PRICE: "price",
                  DISCOUNT: "discount"}[column]: text
             }  # fmt: skip
-            row = replace(row, **fields)
+            row = settle_discount(replace(row, **fields))
         self._rows[i] = row
         self.dataChanged.emit(self.index(i, 0), self.index(i, GROSS))
         return True
