@@ -1,6 +1,6 @@
 """Start-up of the frozen program against a frozen bare PySide6 window; size of the bundle.
 
-    .venv/bin/python -m benchmarks.bundle_startup [--runs 7] [--dist DIR] [--no-smoke]
+    .venv/bin/python -m benchmarks.bundle_startup [--runs 7] [--dist DIR] [--no-smoke] [--cold]
 
 Builds (unless --dist names an existing build) the one-folder bundle with
 packaging/build.sh, and a one-folder bundle of a bare PySide6 program that shows an
@@ -27,8 +27,10 @@ The keyring: unless already inside one (``KSEF_BENCH_KEYRING=1``), the script re
 itself in a private D-Bus session with an unlocked gnome-keyring and a temporary HOME,
 as ``./dev test`` does, so it never touches the user's own keyring.
 
-Pages stay in the OS file cache between runs (dropping it needs privileges a CI machine
-does not give), so this is a warm start of a cold process.
+By default pages stay in the OS file cache between runs, so this is a warm start of a
+cold process. With --cold (root only: it writes /proc/sys/vm/drop_caches) the page cache
+is emptied before every start of either program, so both read everything from disk: the
+cold start after a reboot.
 """
 
 from __future__ import annotations
@@ -104,6 +106,15 @@ def build_bare(out: Path) -> Path:
     return out / "bare-dist" / "bare"
 
 
+DROP_CACHES = Path("/proc/sys/vm/drop_caches")
+
+
+def drop_caches() -> None:
+    """Empty the kernel's page cache (needs root): the next start reads from disk."""
+    os.sync()
+    DROP_CACHES.write_text("3\n")
+
+
 def timed(argv: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
     subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -170,7 +181,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--dist", type=Path, default=None, help="an existing dist/ksef-desktop")
     parser.add_argument("--no-smoke", action="store_true", help="skip the --smoke-test row")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="drop the page cache before every start (root only): a truly cold start",
+    )
     args = parser.parse_args()
+    if args.cold and not os.access(DROP_CACHES, os.W_OK):
+        raise SystemExit("--cold needs write access to /proc/sys/vm/drop_caches (root)")
     in_private_keyring()
     work = Path(tempfile.mkdtemp(prefix="ksef-bundle-bench-"))
     try:
@@ -182,10 +200,13 @@ def main() -> None:
         # Once: the data directory of a returning user (and a warm file cache).
         timed([exe, "--data-dir", str(returning), "--smoke-test"], env)
         idle, ended, bare_idle, bare_ended, smoke = [], [], [], [], []
+        cold = drop_caches if args.cold else (lambda: None)
         for i in range(args.runs + 1):
+            cold()
             a = timed_idle(
                 [exe, "--data-dir", str(returning), "--exit-when-idle"], env, "idle: main-window"
             )
+            cold()
             b = timed_idle([bare_exe], env, "idle")
             s = 0.0
             if not args.no_smoke:
@@ -198,7 +219,8 @@ def main() -> None:
                 smoke.append(s)
         base_idle = statistics.median(bare_idle) * 1000
         base_ended = statistics.median(bare_ended) * 1000
-        print(f"runs: {args.runs}; load average {os.getloadavg()[0]:.2f} at the end")
+        cache = "page cache dropped before every start" if args.cold else "warm page cache"
+        print(f"runs: {args.runs}; {cache}; load average {os.getloadavg()[0]:.2f} at the end")
         print(row("bare PySide6 window, to idle", bare_idle))
         print(row("bare PySide6 window, to exit", bare_ended))
         print(row("ksef-desktop returning user, to idle", idle, base_idle) + " (goal <= 2)")
