@@ -1,11 +1,13 @@
-"""``ksef-desktop collective create KSEF_NUMBER... | show ID... --env ENV|--base-url URL
---nip NIP``: collective identifiers ("identyfikator zbiorczy", one transfer for many
-invoices of one seller).
+"""``ksef-desktop collective create KSEF_NUMBER... | show ID... | of KSEF_NUMBER...
+--env ENV|--base-url URL --nip NIP``: collective identifiers ("identyfikator zbiorczy",
+one transfer for many invoices of one seller).
 
 ``create`` prints the new identifier on the first line and a ready transfer title on the
 second. ``show`` prints ``ID KSEF-NUMBER`` per invoice of each identifier, followed by
 ``AMOUNT CURRENCY`` when KSeF shows the payment details, or ``hidden`` when it hides them
-from this context. Token from the keyring or ``KSEF_TOKEN``, as for ``send``. Exit 0 on
+from this context. ``of`` looks the other way: ``KSEF-NUMBER ID YYYY-MM-DD`` per
+identifier an invoice belongs to (the day it was made, in Warsaw), with ``*`` at the end when it
+was made in this context. Token from the keyring or ``KSEF_TOKEN``, as for ``send``. Exit 0 on
 success, 1 when KSeF refused, 2 for bad usage (checked before anything is sent), 3 when
 KSeF could not be reached.
 """
@@ -44,6 +46,10 @@ def register(subparsers: Any) -> None:
     show.add_argument("identifiers", nargs="+", metavar="ID")
     add_target_options(show)
     show.set_defaults(func=run_show)
+    of = actions.add_parser("of", help="list the identifiers that cover these invoices")
+    of.add_argument("numbers", nargs="+", metavar="KSEF_NUMBER")
+    add_target_options(of)
+    of.set_defaults(func=run_of)
 
 
 def _local_problems(numbers: list[str]) -> list[str]:
@@ -116,5 +122,27 @@ def run_show(args: argparse.Namespace) -> int:
                 elif item.details_hidden:
                     line += " hidden"
                 print(line)
+
+    return _call(args, work)
+
+
+def run_of(args: argparse.Namespace) -> int:
+    from ksef_desktop.domain.calendar import WARSAW
+    from ksef_desktop.domain.identifiers import ksef_number_is_valid
+    from ksef_desktop.ksef.collective import all_collective_identifiers_of_invoice
+
+    numbers = [n.strip() for n in args.numbers]
+    bad = [n for n in numbers if not ksef_number_is_valid(n)]
+    if bad:
+        for number in bad:
+            error(_("Invalid KSeF number: {number}").format(number=number))
+        return EXIT_USAGE
+
+    def work(transport: Any) -> None:
+        for number in numbers:
+            for item in all_collective_identifiers_of_invoice(transport, number):
+                mine = " *" if item.created_in_current_context else ""
+                made = f"{item.date_created.astimezone(WARSAW):%Y-%m-%d}"
+                print(f"{number} {item.collective_identifier_number} {made}{mine}")
 
     return _call(args, work)

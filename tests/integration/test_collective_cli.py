@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime
 
+from ksef_desktop.domain.calendar import WARSAW
 from ksef_desktop.domain.collective import collective_identifier_is_valid
 from ksef_desktop.domain.identifiers import make_ksef_number
 from tests.integration.collective_support import BUYER, SELLER, accepted_numbers, started
@@ -34,6 +35,18 @@ def test_create_then_show() -> None:
         shown = _cli("show", ident, *target, token=sb.tokens[SELLER])
         assert shown.returncode == 0, shown.stderr
         assert shown.stdout.splitlines() == [f"{ident} {n}" for n in sorted(numbers, reverse=True)]
+        # the other way: which identifiers cover an invoice (made here: "*")
+        today = datetime.now(WARSAW).date().isoformat()
+        of = _cli("of", numbers[0], *target, token=sb.tokens[SELLER])
+        assert of.returncode == 0, of.stderr
+        assert of.stdout.splitlines() == [f"{numbers[0]} {ident} {today} *"]
+        buyer_view = ["--base-url", sb.base_url, "--nip", BUYER]
+        seen = _cli("of", numbers[0], *buyer_view, token=sb.tokens[BUYER])
+        assert seen.returncode == 0, seen.stderr
+        assert seen.stdout.splitlines() == [f"{numbers[0]} {ident} {today}"]
+        malformed = _cli("of", "not-a-number", *target, token=sb.tokens[SELLER])
+        assert malformed.returncode == 2
+        assert "Nieprawidłowy numer KSeF" in malformed.stderr
         # KSeF's refusal: the buyer's context cannot add an invoice that does not exist.
         missing = make_ksef_number(SELLER, date(2025, 1, 1), "000000000000")
         refused = _cli(
