@@ -1,4 +1,5 @@
-"""Every Alt+letter in the invoice editor does one thing, in Polish and in English.
+"""Every Alt+letter in the invoice editor (and every letter within a menu of the main window)
+does one thing, in Polish and in English.
 
 When two widgets share a mnemonic Qt only moves the focus between them, so the letter of
 "&Issue" would not issue. DESIGN §8: every action has a keyboard path.
@@ -136,3 +137,27 @@ def test_the_issue_letter_issues_a_valid_invoice(qtbot, runner, store, lang):
     # then the pause bar's "Send now" is among the active ones, and its letter is its own too
     qtbot.waitUntil(dialog.send_now_button.isVisible)
     assert_unique(mnemonics(dialog))
+
+
+def menu_letters(menu: QWidget) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for action in menu.actions():
+        if not action.isSeparator():
+            found.setdefault(letter_of(action.text()), []).append(action.text())
+    return found
+
+
+@pytest.mark.parametrize("lang_name", ["pl", "en"])
+def test_every_menu_of_the_main_window_has_its_own_letters(qtbot, make_shell, lang_name):
+    shell = make_shell(lang=lang_name)
+    window = shell.window
+    assert window is not None
+    menus = [a.menu() for a in window.menuBar().actions() if a.menu() is not None]
+    assert len(menus) >= 4
+    assert_unique(menu_letters(window.menuBar()))  # the titles among themselves
+    for menu in menus:
+        assert_unique(menu_letters(menu))
+    # the invoice list's context menu shows (a subset of) the list's own actions
+    found = menu_letters(window.panels.invoices)
+    assert sum(len(texts) for texts in found.values()) >= 12, found
+    assert_unique(found)
