@@ -209,7 +209,7 @@ class EditorDialog(QDialog):
         self.save_button.setAutoDefault(False)
         self.close_button = QPushButton(_("Close"))
         self.close_button.setAutoDefault(False)
-        self.save_contractor_button = QPushButton(_("Keep the buyer among &contractors"))
+        self.save_contractor_button = QPushButton(_("Keep t&he buyer among contractors"))
         self.save_contractor_button.setAutoDefault(False)
         self.state = QLabel()
         self.state.setWordWrap(True)

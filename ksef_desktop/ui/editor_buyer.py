@@ -88,9 +88,9 @@ class BuyerPicker(QGroupBox):
         }
         form = QFormLayout(self)
         form.addRow(_("&Contractor:"), self.contractors)
-        form.addRow(_("&Kind:"), self.kind)
-        form.addRow(_("Co&untry:"), self.country)
-        form.addRow(_("&Identifier:"), self.identifier)
+        form.addRow(_("&Type:"), self.kind)
+        form.addRow(_("Country:"), self.country)
+        form.addRow(_("Identi&fier:"), self.identifier)
         form.addRow("", self.problems["buyer.tax_id"])
         form.addRow(_("&Name:"), self.name)
         form.addRow("", self.problems["buyer.name"])

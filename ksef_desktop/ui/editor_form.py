@@ -114,9 +114,9 @@ class EditorForm(QWidget):
         self.issue_place = QLineEdit()
         head = QFormLayout()
         head.addRow(_("&Kind:"), self.kind)
-        head.addRow(_("Numbering &series:"), self.series)
+        head.addRow(_("Numbering series:"), self.series)
         head.addRow("", self._problem("series"))
-        head.addRow(_("&Issue date:"), self.issue_date)
+        head.addRow(_("Issu&e date:"), self.issue_date)
         head.addRow("", self._problem("issue_date"))
         sale_label = QLabel(_("Sale &date:"))
         sale_label.setBuddy(self.sale.mode)
@@ -129,11 +129,17 @@ class EditorForm(QWidget):
         self.correction_reason = QLineEdit()
         self.correction_reason.setAccessibleName(_("Reason for the correction"))
         head.addRow(_("Corrects:"), self.correction_label)
-        head.addRow(_("&Reason:"), self.correction_reason)
+        # "&Reason:" and "Advance &received:" may share a letter: only one of them is enabled
+        # (for its kind of invoice), and Qt passes over the mnemonic of a disabled label.
+        self.correction_reason_label = QLabel(_("&Reason:"))
+        self.correction_reason_label.setBuddy(self.correction_reason)
+        head.addRow(self.correction_reason_label, self.correction_reason)
         head.addRow("", self._problem("correction"))
         self.advance = QLineEdit()
         self.advance.setAccessibleName(_("Advance received (gross)"))
-        head.addRow(_("Advance &received:"), self.advance)
+        self.advance_label = QLabel(_("Advance &received:"))
+        self.advance_label.setBuddy(self.advance)
+        head.addRow(self.advance_label, self.advance)
         head.addRow("", self._problem("advance_received"))
 
         seller = QLabel(self._seller_text())
@@ -153,7 +159,7 @@ class EditorForm(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setAccessibleName(_("Invoice lines"))
         self.table.setTabKeyNavigation(True)
-        self.add_line = QPushButton(_("&Add line"))
+        self.add_line = QPushButton(_("Add &line"))
         self.remove_line = QPushButton(_("Remo&ve line"))
         self.prices_gross = QCheckBox(_("Prices are &gross"))
         line_buttons = QHBoxLayout()
@@ -199,13 +205,13 @@ class EditorForm(QWidget):
         self.notes = QLineEdit()
         self.notes.setAccessibleName(_("Notes"))
         money = QFormLayout()
-        money.addRow(_("&Currency:"), self.currency)
+        money.addRow(_("Currenc&y:"), self.currency)
         money.addRow("", self._problem("currency"))
         money.addRow(_("E&xchange rate:"), self.exchange_rate)
         money.addRow(_("Rate's date:"), self.exchange_rate_date)
         money.addRow("", self._problem("exchange_rate"))
         self.pay.add_rows(money, self._problem)
-        money.addRow(_("N&otes:"), self.notes)
+        money.addRow(_("Notes:"), self.notes)
         money.addRow("", self._problem("notes"))
 
         self.totals = TotalsBox()
@@ -283,9 +289,10 @@ class EditorForm(QWidget):
 
     def _update_visibility(self) -> None:
         kind = self.selected_kind()
-        for w in (self.correction_label, self.correction_reason):
+        for w in (self.correction_label, self.correction_reason_label, self.correction_reason):
             w.setEnabled(kind is InvoiceKind.KOR)
-        self.advance.setEnabled(kind is InvoiceKind.ZAL)
+        for w in (self.advance_label, self.advance):
+            w.setEnabled(kind is InvoiceKind.ZAL)
         foreign = self.currency.currentText().strip().upper() != "PLN"
         self.exchange_rate.setEnabled(foreign)
         self.exchange_rate_date.setEnabled(foreign)

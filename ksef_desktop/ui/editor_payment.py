@@ -137,7 +137,7 @@ class PaymentFields:
             self.method.addItem(_(label), method)
         self.due_date = date_edit(today)
         self.has_due_date = QCheckBox(_("D&ue date:"))
-        self.paid = QCheckBox(_("&Fully paid on:"))
+        self.paid = QCheckBox(_("Fully paid &on:"))
         self.paid.setToolTip(
             _("Paid in full by the time the invoice is issued (e.g. cash or card).")
         )
@@ -169,7 +169,7 @@ class PaymentFields:
         layout.addRow("", problem("payment.bank_name"))
         layout.addRow("IPKSeF:", self.ipksef)
         layout.addRow("", problem("payment.ipksef"))
-        layout.addRow(_("Payment &link:"), self.payment_link)
+        layout.addRow(_("Payment link:"), self.payment_link)
         layout.addRow("", problem("payment.payment_link"))
 
     def connect(self, edited: Callable[..., None]) -> None:

@@ -250,7 +250,7 @@ class InvoiceListPanel(QWidget):
             _("&Technical correction"), "Ctrl+Shift+K", self.technical_correction
         )
         self.pdf_save_action = self._action(_("&Save PDF…"), "Ctrl+S", self.save_pdf)
-        self.pdf_open_action = self._action(_("Open P&DF"), "Ctrl+O", self.open_pdf)
+        self.pdf_open_action = self._action(_("Open PD&F"), "Ctrl+O", self.open_pdf)
         self.print_action = self._action(_("&Print…"), "Ctrl+P", self.print_pdf)
         self.xml_action = self._action(_("Show &XML"), "Ctrl+Shift+X", self.show_xml)
         self.upo_action = self._action(_("Show &UPO"), "Ctrl+U", self.show_upo)

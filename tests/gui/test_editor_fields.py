@@ -286,9 +286,10 @@ def test_the_new_fields_have_their_own_accelerators(qtbot, runner, store, lang):
         dialog, getattr(Qt.Key, f"Key_{bank_key.upper()}"), Qt.KeyboardModifier.AltModifier
     )
     qtbot.waitUntil(form.bank_name.hasFocus)
-    if lang == "en":  # "Sale &date:" (in Polish its D is shared with "&Dodaj pozycję")
-        QTest.keyClick(dialog, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)
-        qtbot.waitUntil(form.sale.mode.hasFocus)
+    # "Sale &date:" / "Data &sprzedaży:" (the D of "&Dodaj pozycję" in Polish)
+    sale_key = Qt.Key.Key_D if lang == "en" else Qt.Key.Key_S
+    QTest.keyClick(dialog, sale_key, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(form.sale.mode.hasFocus)
 
 
 @settings(
