@@ -116,7 +116,7 @@ class ContractorsPanel(QWidget):
         # Enter and a double click both "activate" the row (QAbstractItemView).
         self.table.activated.connect(lambda _i: self.edit())
         top = QHBoxLayout()
-        search_label = QLabel(_("&Search:"))
+        search_label = QLabel(_("Sea&rch:"))
         search_label.setBuddy(self.search)
         top.addWidget(search_label)
         top.addWidget(self.search, 1)

@@ -70,7 +70,7 @@ class OfflinePanel(QWidget):
         header.setStretchLastSection(True)
         self.table.setAccessibleName(_("Invoices waiting for KSeF"))
 
-        self.send = QPushButton(_("&Send now"))
+        self.send = QPushButton(_("Send &now"))
         self.send.setShortcut(QKeySequence("Ctrl+Return"))
         self.send.setToolTip(_("Send every waiting invoice to KSeF now"))
         self.send.clicked.connect(self._send_clicked)

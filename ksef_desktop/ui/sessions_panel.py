@@ -137,7 +137,7 @@ class SessionsPanel(QWidget):
         )
         self.invoice_table.setAccessibleName(_("Invoices of the session"))
         self.session_upo_button = QPushButton(_("Session &UPO"))
-        self.invoice_upo_button = QPushButton(_("&Invoice UPO"))
+        self.invoice_upo_button = QPushButton(_("I&nvoice UPO"))
         self.upo_note = QLabel()
         self.upo_note.setWordWrap(True)
         buttons = QHBoxLayout()
