@@ -22,6 +22,7 @@ from ksef_desktop.services.issue import issue_invoice
 from ksef_desktop.store import Store
 from ksef_desktop.store.invoices import create_draft
 from ksef_desktop.store.numbering import create_series
+from tests.unit.test_store_support import PID
 
 SELLER = "5265877635"  # the demo company's NIP (ui/settings.py DEMO_NIP)
 BUYERS = ("Kwiaciarnia Różana s.c.", "Żabka Polska sp. z o.o.", "Pracownia Ósemka")
@@ -58,7 +59,7 @@ def demo_invoice(day: date, price: str, buyer: str = BUYERS[0]) -> Invoice:
 
 def new_series(store: Store, now: datetime) -> int:
     with store.db.transaction() as conn:
-        return create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=now)
+        return create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=now, profile_id=PID)
 
 
 def issue_one(
@@ -70,9 +71,16 @@ def issue_one(
     deadline: datetime | None = None,
 ) -> int:
     with store.db.transaction() as conn:
-        draft = create_draft(conn, invoice, now=now())
+        draft = create_draft(conn, invoice, now=now(), profile_id=PID)
     issue_invoice(
-        store.db, store.archive, draft, now=now, series_id=series, mode=mode, deadline=deadline
+        store.db,
+        store.archive,
+        draft,
+        now=now,
+        series_id=series,
+        mode=mode,
+        deadline=deadline,
+        profile_id=PID,
     )
     return draft
 

@@ -41,9 +41,9 @@ from ksef_desktop.ksef import environments
 from ksef_desktop.ksef.workflows import KsefClient
 from ksef_desktop.sandbox import Sandbox, SandboxConfig
 from ksef_desktop.services.submit import DrainReport, Submitter
-from ksef_desktop.store import open_store
 from ksef_desktop.worker import JobContext
 from ksef_desktop.worker.runner import Runner
+from tests.unit.test_store_support import open_profiled, sample_profile
 
 
 class Probe:
@@ -102,7 +102,7 @@ def main() -> int:
     runner = Runner()
     rows = []
     with tempfile.TemporaryDirectory(prefix="gui-latency-") as tmp:
-        store = open_store(Path(tmp) / "data")
+        store = open_profiled(Path(tmp) / "data")
         sandbox = Sandbox(SandboxConfig(nips=(SELLER,), rate_limit_scale=None)).start()
         http = httpx.Client(timeout=60)
         try:
@@ -147,7 +147,7 @@ def main() -> int:
                 store.db,
                 store.archive,
                 lambda: nullcontext(client),
-                environment="sandbox",
+                profile=sample_profile(store),
                 now=lambda: datetime.now(UTC),
                 step=100,
             )

@@ -33,9 +33,9 @@ from benchmarks.gui_common import BUYERS, demo_invoice, issue_one, new_series
 from ksef_desktop.domain.calendar import warsaw_date
 from ksef_desktop.domain.offline import OfflineMode, invoice_deadline
 from ksef_desktop.domain.offline_watch import Availability
-from ksef_desktop.store import open_store
 from ksef_desktop.ui import stretch
 from ksef_desktop.ui.app import Shell, application
+from tests.unit.test_store_support import PID, open_profiled
 
 SIZE = (1180, 640)
 
@@ -57,7 +57,7 @@ def save(widget: QWidget, path: Path) -> None:
 
 
 def fill(data_dir: Path) -> None:
-    store = open_store(data_dir)
+    store = open_profiled(data_dir)
     now = datetime.now(UTC)
     today = warsaw_date(now)
     try:
@@ -139,7 +139,7 @@ def panel_shots(lang: str, out: Path) -> None:
         controller = shell.controller
         assert controller is not None
         wait(app, lambda: controller.state.checked and shell.runner.is_idle())
-        store = window.panels.store()
+        store = shell.ctx.store()
         now = datetime.now(UTC)
         today = warsaw_date(now)
         series = new_series(store, now)
@@ -165,7 +165,7 @@ def panel_shots(lang: str, out: Path) -> None:
             ),
         )
         with store.db.transaction() as tx:
-            draft = create_draft(tx, draft_invoice, now=now)
+            draft = create_draft(tx, draft_invoice, now=now, profile_id=PID)
         window.resize(*SIZE)
         panels = window.panels
         panels.invoices.apply_filter()
@@ -174,6 +174,7 @@ def panel_shots(lang: str, out: Path) -> None:
         window.tabs.setCurrentWidget(panels.invoices)
         save(window, out / f"{lang}-invoice-list.png")
         editor = panels.open_editor(draft)
+        assert editor is not None
         wait(app, lambda: editor.ready and shell.runner.is_idle())
         editor.resize(1180, 860)
         save(editor, out / f"{lang}-editor.png")

@@ -26,11 +26,11 @@ from PySide6.QtWidgets import QApplication
 
 from benchmarks.store_list import fill
 from ksef_desktop.services.invoice_search import search_numbers
-from ksef_desktop.store import open_store
 from ksef_desktop.store.queries import list_invoices
 from ksef_desktop.ui.invoice_list import store_loader
 from ksef_desktop.ui.invoice_list_model import InvoiceListModel
 from ksef_desktop.worker.runner import Runner
+from tests.unit.test_store_support import PID, open_profiled, sample_profile
 
 
 def spin(app: QApplication, done, timeout: float = 30.0) -> None:
@@ -52,16 +52,18 @@ def main() -> None:
         start = time.perf_counter()
         fill(folder, args.invoices)
         print(f"filled {args.invoices} invoices in {time.perf_counter() - start:.1f} s")
-        store = open_store(folder)
+        store = open_profiled(folder)
         conn = store.db.connection()
         base = []
         for _ in range(30):
             t = time.perf_counter()
-            list_invoices(conn, limit=200)
+            list_invoices(conn, limit=200, profile_id=PID)
             base.append((time.perf_counter() - t) * 1000)
         baseline = statistics.median(base)
         runner = Runner()
-        model = InvoiceListModel(store_loader(lambda: store), runner.submit, page_size=200)
+        model = InvoiceListModel(
+            store_loader(lambda: store, lambda: sample_profile(store)), runner.submit, page_size=200
+        )
         insert_ms: list[float] = []
         original = model._arrived
 
@@ -87,7 +89,7 @@ def main() -> None:
         searches = []
         for _ in range(10):
             t = time.perf_counter()
-            search_numbers(conn, "/07/12")
+            search_numbers(conn, "/07/12", profile_id=PID)
             searches.append((time.perf_counter() - t) * 1000)
         runner.stop()
         store.close()

@@ -32,10 +32,10 @@ from ksef_desktop.domain.invoice import (
 )
 from ksef_desktop.fa3.build import build
 from ksef_desktop.services.issue import issue_invoice
-from ksef_desktop.store import open_store
 from ksef_desktop.store.invoices import create_draft, sha256_pair
 from ksef_desktop.store.numbering import create_series
 from ksef_desktop.store.outbox import Outbox
+from tests.unit.test_store_support import PID, open_profiled
 
 
 def _invoice(n: int) -> Invoice:
@@ -66,10 +66,10 @@ def main() -> None:
 
     invoices = [_invoice(n) for n in range(count)]
     with tempfile.TemporaryDirectory(prefix="ksef-bench-issue-") as tmp:
-        store = open_store(Path(tmp) / "data")
+        store = open_profiled(Path(tmp) / "data")
         with store.db.transaction() as conn:
-            series = create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=now())
-            drafts = [create_draft(conn, inv, now=now()) for inv in invoices]
+            series = create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=now(), profile_id=PID)
+            drafts = [create_draft(conn, inv, now=now(), profile_id=PID) for inv in invoices]
 
         base = []
         for n, inv in enumerate(invoices):
@@ -83,10 +83,10 @@ def main() -> None:
             issue_invoice(
                 store.db, store.archive, draft, now=now, series_id=series,
                 mode="offline24", deadline=now() + timedelta(days=1),
-            )  # fmt: skip
+             profile_id=PID,)  # fmt: skip
             issue.append((time.perf_counter() - start) * 1000)
 
-        outbox = Outbox(store.db, store.archive, now)
+        outbox = Outbox(store.db, store.archive, now, profile_id=PID)
         walk = []
         for draft in drafts:
             start = time.perf_counter()

@@ -37,7 +37,6 @@ from ksef_desktop.domain.invoice import (
     VatRate,
 )
 from ksef_desktop.fa3.build import build
-from ksef_desktop.store import open_store
 from ksef_desktop.store.invoices import sha256_pair, summary_columns
 from ksef_desktop.store.queries import (
     InvoiceFilter,
@@ -49,6 +48,7 @@ from ksef_desktop.store.queries import (
 from ksef_desktop.store.serialize import invoice_to_json
 from ksef_desktop.store.states import InvoiceState
 from ksef_desktop.store.timefmt import to_db
+from tests.unit.test_store_support import PID, open_profiled
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -100,7 +100,7 @@ def _template(rng: random.Random, buyer: Party, day: date) -> Invoice:
 
 def fill(folder: Path, count: int, seed: int = 1) -> None:
     rng = random.Random(seed)
-    store = open_store(folder)
+    store = open_profiled(folder)
     buyers = [
         Party(
             PolishNip(_nip(rng)),
@@ -199,10 +199,10 @@ def main() -> None:
         if not (folder / "ksef-desktop.sqlite3").exists():
             fill(folder, args.invoices)
         fill_s = time.perf_counter() - started
-        store = open_store(folder)
+        store = open_profiled(folder)
         conn = store.db.connection()
-        total = count_invoices(conn)
-        middle = list_invoices(conn, limit=total // 2).next
+        total = count_invoices(conn, profile_id=PID)
+        middle = list_invoices(conn, limit=total // 2, profile_id=PID).next
         assert middle is not None
         quarter = InvoiceFilter(
             states=frozenset({InvoiceState.QUEUED, InvoiceState.SENT}),
@@ -211,34 +211,49 @@ def main() -> None:
         )
         combined = replace(quarter, buyer="kowalski", date_from=date(2025, 1, 1))
         queries: list[tuple[str, Callable[[], object]]] = [
-            ("first page (50, newest first)", lambda: list_invoices(conn)),
-            ("page in the middle (keyset)", lambda: list_invoices(conn, after=middle)),
-            ("page sorted by buyer", lambda: list_invoices(conn, sort=SortKey.BUYER)),
+            ("first page (50, newest first)", lambda: list_invoices(conn, profile_id=PID)),
+            (
+                "page in the middle (keyset)",
+                lambda: list_invoices(conn, after=middle, profile_id=PID),
+            ),
+            (
+                "page sorted by buyer",
+                lambda: list_invoices(conn, sort=SortKey.BUYER, profile_id=PID),
+            ),
             (
                 "page sorted by gross, ascending",
-                lambda: list_invoices(conn, sort=SortKey.GROSS, descending=False),
+                lambda: list_invoices(conn, sort=SortKey.GROSS, descending=False, profile_id=PID),
             ),
             (
                 "filter buyer name 'wiśniewski 12'",
-                lambda: list_invoices(conn, InvoiceFilter(buyer="wiśniewski 12")),
+                lambda: list_invoices(conn, InvoiceFilter(buyer="wiśniewski 12"), profile_id=PID),
             ),
             (
                 "filter buyer 'kowalski' (14 % of invoices)",
-                lambda: list_invoices(conn, InvoiceFilter(buyer="kowalski")),
+                lambda: list_invoices(conn, InvoiceFilter(buyer="kowalski"), profile_id=PID),
             ),
             (
                 "filter buyer 'a' (95 % of invoices)",
-                lambda: list_invoices(conn, InvoiceFilter(buyer="a")),
+                lambda: list_invoices(conn, InvoiceFilter(buyer="a"), profile_id=PID),
             ),
             (
                 "filter buyer NIP substring (rare)",
-                lambda: list_invoices(conn, InvoiceFilter(buyer="99999")),
+                lambda: list_invoices(conn, InvoiceFilter(buyer="99999"), profile_id=PID),
             ),
-            ("filter state queued+sent, one quarter", lambda: list_invoices(conn, quarter)),
-            ("filter buyer + state + date", lambda: list_invoices(conn, combined)),
-            ("count for buyer + state + date", lambda: count_invoices(conn, combined)),
-            ("count for buyer 'a'", lambda: count_invoices(conn, InvoiceFilter(buyer="a"))),
-            ("count due soon (24 h)", lambda: count_due_soon(conn, NOW)),
+            (
+                "filter state queued+sent, one quarter",
+                lambda: list_invoices(conn, quarter, profile_id=PID),
+            ),
+            ("filter buyer + state + date", lambda: list_invoices(conn, combined, profile_id=PID)),
+            (
+                "count for buyer + state + date",
+                lambda: count_invoices(conn, combined, profile_id=PID),
+            ),
+            (
+                "count for buyer 'a'",
+                lambda: count_invoices(conn, InvoiceFilter(buyer="a"), profile_id=PID),
+            ),
+            ("count due soon (24 h)", lambda: count_due_soon(conn, NOW, profile_id=PID)),
         ]
         baseline_sql = "SELECT count(*) FROM invoices NOT INDEXED WHERE gross_minor <> -1"
         base, _ = measure(lambda: conn.execute(baseline_sql).fetchone(), args.repeat)

@@ -15,6 +15,8 @@ from pathlib import Path
 APP_NAME = "ksef-desktop"
 DATABASE_NAME = "ksef-desktop.sqlite3"
 ARCHIVE_NAME = "archive"
+#: The user's settings beside the database (ui/settings.py writes it).
+SETTINGS_FILE = "settings.json"
 
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600

@@ -77,7 +77,13 @@ class KsefClient:
         )
         self.transport.tokens = self.auth
         self.part_size = part_size
+        self.nip = nip
         self._limits: dict[str, Limit] | None = None
+
+    @property
+    def environment(self) -> Environment:
+        """The environment this client speaks to (one per client, never changed)."""
+        return self.transport.environment
 
     def __repr__(self) -> str:
         return f"KsefClient({self.transport.environment.name}, {self.auth!r})"

@@ -25,6 +25,7 @@ from ksef_desktop.i18n import N_, _
 from ksef_desktop.store.collective import StoredCollective, get_collective, save_collective
 from ksef_desktop.store.db import Database
 from ksef_desktop.store.invoices import from_minor
+from ksef_desktop.store.profiles import Profile
 from ksef_desktop.store.states import InvoiceState
 
 OTHER_SELLER = N_(
@@ -58,13 +59,15 @@ class Picked:
     currency: str
 
 
-def picked_invoices(conn: sqlite3.Connection, invoice_ids: Sequence[int]) -> list[Picked]:
-    """The invoices ``invoice_ids`` in the order given (unknown ids are left out)."""
+def picked_invoices(
+    conn: sqlite3.Connection, invoice_ids: Sequence[int], *, profile_id: int
+) -> list[Picked]:
+    """The profile's invoices ``invoice_ids`` in the order given (unknown ids left out)."""
     found: dict[int, Picked] = {}
     for row in conn.execute(
         "SELECT id, number, seller_nip, state, ksef_number, gross_minor, currency "
-        "FROM invoices WHERE id IN (SELECT value FROM json_each(?))",
-        (json.dumps(list(invoice_ids)),),
+        "FROM invoices WHERE profile_id = ? AND id IN (SELECT value FROM json_each(?))",
+        (profile_id, json.dumps(list(invoice_ids))),
     ):
         accepted = row[3] == InvoiceState.ACCEPTED.value
         found[row[0]] = Picked(
@@ -78,10 +81,13 @@ def picked_invoices(conn: sqlite3.Connection, invoice_ids: Sequence[int]) -> lis
     return [found[i] for i in invoice_ids if i in found]
 
 
-def selection_problems(conn: sqlite3.Connection, invoice_ids: Sequence[int], nip: str) -> list[str]:
-    """Why these invoices cannot share one identifier under ``nip`` (translated); empty
+def selection_problems(
+    conn: sqlite3.Connection, invoice_ids: Sequence[int], profile: Profile
+) -> list[str]:
+    """Why these invoices cannot share one identifier in ``profile`` (translated); empty
     when they can."""
-    picked = picked_invoices(conn, invoice_ids)
+    nip = profile.nip
+    picked = picked_invoices(conn, invoice_ids, profile_id=profile.id)
     known = {p.id for p in picked}
     problems = [_(UNKNOWN_INVOICE).format(id=i) for i in invoice_ids if i not in known]
     if picked or not problems:
@@ -114,8 +120,7 @@ def create_collective(
     client: Callable[[], Any],
     invoice_ids: Sequence[int],
     *,
-    nip: str,
-    environment: str,
+    profile: Profile,
     now: Callable[[], datetime],
 ) -> StoredCollective:
     """Ask KSeF for an identifier covering ``invoice_ids`` and keep it.
@@ -126,26 +131,35 @@ def create_collective(
     from ksef_desktop.ksef.collective import generate_collective_identifier
 
     conn = db.connection()
-    problems = selection_problems(conn, invoice_ids, nip)
+    problems = selection_problems(conn, invoice_ids, profile)
     if problems:
         raise CollectiveRefused(problems)
-    picked = picked_invoices(conn, invoice_ids)
+    picked = picked_invoices(conn, invoice_ids, profile_id=profile.id)
     number = generate_collective_identifier(client().transport, _payments(picked))
     numbers = [p.ksef_number for p in picked if p.ksef_number]
     with db.transaction() as tx:
-        save_collective(tx, number, numbers, environment=environment, now=now())
-    stored = get_collective(conn, number)
+        save_collective(
+            tx,
+            number,
+            numbers,
+            profile_id=profile.id,
+            environment=profile.environment.value,
+            now=now(),
+        )
+    stored = get_collective(conn, number, profile_id=profile.id)
     assert stored is not None
     return stored
 
 
-def invoice_title(conn: sqlite3.Connection, invoice_id: int) -> str:
+def invoice_title(conn: sqlite3.Connection, invoice_id: int, *, profile_id: int) -> str:
     """The transfer title paying one invoice: its KSeF number once accepted (the invoice
     number follows as far as it fits), else its number alone."""
-    picked = picked_invoices(conn, [invoice_id])
+    picked = picked_invoices(conn, [invoice_id], profile_id=profile_id)
     if not picked:
         raise CollectiveRefused([_(UNKNOWN_INVOICE).format(id=invoice_id)])
-    row = conn.execute("SELECT number FROM invoices WHERE id = ?", (invoice_id,)).fetchone()
+    row = conn.execute(
+        "SELECT number FROM invoices WHERE id = ? AND profile_id = ?", (invoice_id, profile_id)
+    ).fetchone()
     if row[0] is None:
         raise CollectiveRefused([_(NO_NUMBER)])
     return invoice_transfer_title(row[0], picked[0].ksef_number)

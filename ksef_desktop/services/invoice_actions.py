@@ -63,11 +63,13 @@ def fresh_copy(invoice: Invoice, today: date, now: datetime) -> Invoice:
     )
 
 
-def duplicate_as_new(db: Database, invoice_id: int, *, now: Callable[[], datetime]) -> int:
+def duplicate_as_new(
+    db: Database, invoice_id: int, *, profile_id: int, now: Callable[[], datetime]
+) -> int:
     """A new draft with the content of invoice ``invoice_id``, dated today."""
     moment = now()
     with db.transaction() as conn:
-        original = get_invoice(conn, invoice_id)
+        original = get_invoice(conn, invoice_id, profile_id=profile_id)
         copy = fresh_copy(original.invoice, warsaw_date(moment), moment)
         if copy.kind is InvoiceKind.KOR:
             copy = replace(
@@ -76,7 +78,7 @@ def duplicate_as_new(db: Database, invoice_id: int, *, now: Callable[[], datetim
                 kind=InvoiceKind.VAT,
                 lines=tuple(line for line in copy.lines if not line.before_correction),
             )
-        return create_draft(conn, copy, now=moment)
+        return create_draft(conn, copy, profile_id=profile_id, now=moment)
 
 
 def correction_of(
@@ -112,11 +114,13 @@ CORRECTABLE = frozenset(
 )
 
 
-def start_correction(db: Database, invoice_id: int, *, now: Callable[[], datetime]) -> int:
+def start_correction(
+    db: Database, invoice_id: int, *, profile_id: int, now: Callable[[], datetime]
+) -> int:
     """A new KOR draft correcting issued invoice ``invoice_id``; its id."""
     moment = now()
     with db.transaction() as conn:
-        original = get_invoice(conn, invoice_id)
+        original = get_invoice(conn, invoice_id, profile_id=profile_id)
         if original.state not in CORRECTABLE:
             raise ActionRefused(
                 _("Only an issued invoice can be corrected; this one is “{state}”.").format(
@@ -126,21 +130,21 @@ def start_correction(db: Database, invoice_id: int, *, now: Callable[[], datetim
         if original.invoice.kind is InvoiceKind.ZAL:
             raise ActionRefused(_("This program does not correct advance invoices yet."))
         draft = correction_of(original.invoice, original.ksef_number, warsaw_date(moment), moment)
-        return create_draft(conn, draft, now=moment)
+        return create_draft(conn, draft, profile_id=profile_id, now=moment)
 
 
-def invoice_xml(store: Store, invoice_id: int) -> bytes:
+def invoice_xml(store: Store, invoice_id: int, *, profile_id: int) -> bytes:
     """The frozen FA(3) bytes of an issued invoice."""
-    stored = get_invoice(store.db.connection(), invoice_id)
+    stored = get_invoice(store.db.connection(), invoice_id, profile_id=profile_id)
     if stored.xml is None:
         raise ActionRefused(_("A draft has no XML yet: it is made when the invoice is issued."))
     return stored.xml
 
 
-def invoice_upo(store: Store, invoice_id: int) -> bytes:
+def invoice_upo(store: Store, invoice_id: int, *, profile_id: int) -> bytes:
     """The latest UPO of an invoice, from the archive."""
     conn = store.db.connection()
-    records = upos(conn, invoice_id=invoice_id)
+    records = upos(conn, profile_id=profile_id, invoice_id=invoice_id)
     if not records:
         raise ActionRefused(
             _("There is no UPO for this invoice yet (it comes once KSeF accepts it).")
@@ -152,6 +156,7 @@ def invoice_pdf(
     store: Store,
     invoice_id: int,
     *,
+    profile_id: int,
     qr_base: str,
     lang: str = "pl",
     offline: OfflineSigning | None = None,
@@ -161,7 +166,7 @@ def invoice_pdf(
     no codes for one issued during a total failure and never accepted by KSeF)."""
     from ksef_desktop.visual.pdf import render_pdf
 
-    stored = get_invoice(store.db.connection(), invoice_id)
+    stored = get_invoice(store.db.connection(), invoice_id, profile_id=profile_id)
     if stored.xml is None:
         raise ActionRefused(_("A draft has no PDF yet: it is made when the invoice is issued."))
     total_failure = stored.mode == OfflineMode.AWARIA_CALKOWITA and stored.ksef_number is None

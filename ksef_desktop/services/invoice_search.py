@@ -32,12 +32,13 @@ def search_numbers(
     text: str,
     flt: InvoiceFilter | None = None,
     *,
+    profile_id: int,
     limit: int = SEARCH_LIMIT,
 ) -> Page:
-    """Invoices whose number or KSeF number contains ``text`` (case-insensitive)."""
+    """The profile's invoices whose number or KSeF number contains ``text``."""
     flt = flt or InvoiceFilter()
     needle = f"%{_escape(text.strip())}%"
-    clauses, args = filter_clauses(flt)
+    clauses, args = filter_clauses(flt, profile_id=profile_id)
     clauses.insert(
         0, "(IFNULL(number, '') LIKE ? ESCAPE '\\' OR IFNULL(ksef_number, '') LIKE ? ESCAPE '\\')"
     )

@@ -14,10 +14,12 @@ they are well-formed. A later announcement may move the deadline: ``set_deadline
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
+from ksef_desktop.domain.invoice import PolishNip
 from ksef_desktop.domain.offline import OfflineMode
 from ksef_desktop.fa3.build import build
 from ksef_desktop.i18n import _
@@ -35,6 +37,7 @@ from ksef_desktop.store.invoices import (
 )
 from ksef_desktop.store.numbering import next_number
 from ksef_desktop.store.outbox import enqueue
+from ksef_desktop.store.profiles import get_profile
 from ksef_desktop.store.states import IllegalTransition, InvoiceState, transition
 from ksef_desktop.store.timefmt import opt_to_db, to_db
 
@@ -79,11 +82,24 @@ def _check_mode(mode: OfflineMode | str | None, deadline: datetime | None) -> No
         raise IssueError(_("An invoice issued during a total failure has no deadline."))
 
 
+def _check_seller(conn: sqlite3.Connection, stored: StoredInvoice, profile_id: int) -> None:
+    """A profile issues for its own NIP only: a draft naming another seller is refused."""
+    nip = get_profile(conn, profile_id).nip
+    seller = stored.invoice.seller.tax_id
+    if not isinstance(seller, PolishNip) or seller.nip != nip:
+        reason = _(
+            "its seller is not NIP {nip}, whose profile is open; an invoice is issued in "
+            "the profile of its own seller."
+        ).format(nip=nip)
+        raise IssueError(_("The invoice cannot be issued: {reason}").format(reason=reason))
+
+
 def issue_invoice(
     db: Database,
     archive: Archive,
     draft_id: int,
     *,
+    profile_id: int,
     now: Callable[[], datetime],
     series_id: int | None,
     mode: OfflineMode | str | None,
@@ -101,20 +117,23 @@ def issue_invoice(
     mode = None if mode is None else str(OfflineMode(mode))
     moment = now()
     with db.transaction() as conn:
-        stored = get_invoice(conn, draft_id)  # UnknownInvoice when missing
+        stored = get_invoice(conn, draft_id, profile_id=profile_id)  # UnknownInvoice if not ours
         if stored.state is not InvoiceState.DRAFT:
             raise NotADraft(draft_id, stored.state)
+        _check_seller(conn, stored, profile_id)
         corrects_id = stored.corrects_id
         numbering: dict[str, object] = {}
         if corrects_id is not None:
-            original = get_invoice(conn, corrects_id)
+            original = get_invoice(conn, corrects_id, profile_id=profile_id)
             if original.state is not InvoiceState.REJECTED or original.number is None:
                 raise IllegalTransition(corrects_id, original.state, InvoiceState.REJECTED)
             number = original.number
         else:
             if series_id is None:
                 raise IssueError(_("Choose a numbering series to issue the invoice."))
-            assigned = next_number(conn, series_id, stored.invoice.issue_date)
+            assigned = next_number(
+                conn, series_id, stored.invoice.issue_date, profile_id=profile_id
+            )
             number = assigned.number
             numbering = {"series_id": series_id, "period": assigned.period, "seq": assigned.seq}
         invoice = replace(stored.invoice, number=number, created_at=moment)
@@ -145,10 +164,18 @@ def issue_invoice(
         if deadline is not None:
             detail += f"; deadline {deadline.isoformat()}"
         freeze_document(conn, draft_id, invoice, xml)
-        transition(conn, draft_id, InvoiceState.ISSUED, at=moment, detail=detail, columns=columns)
+        transition(
+            conn,
+            draft_id,
+            InvoiceState.ISSUED,
+            profile_id=profile_id,
+            at=moment,
+            detail=detail,
+            columns=columns,
+        )
         if send:
-            enqueue(conn, draft_id, at=moment)
-    return get_invoice(db.connection(), draft_id)
+            enqueue(conn, draft_id, profile_id=profile_id, at=moment)
+    return get_invoice(db.connection(), draft_id, profile_id=profile_id)
 
 
 def update_deadline(
@@ -156,6 +183,7 @@ def update_deadline(
     invoice_id: int,
     deadline: datetime | None,
     *,
+    profile_id: int,
     reason: str,
     now: Callable[[], datetime],
 ) -> None:
@@ -163,17 +191,19 @@ def update_deadline(
     if deadline is not None and (deadline.tzinfo is None or deadline.utcoffset() is None):
         raise IssueError(_("The deadline must carry a time zone."))
     with db.transaction() as conn:
-        set_deadline(conn, invoice_id, deadline, at=now(), reason=reason)
+        set_deadline(conn, invoice_id, deadline, profile_id=profile_id, at=now(), reason=reason)
 
 
-def queue_for_sending(db: Database, invoice_id: int, *, now: Callable[[], datetime]) -> None:
+def queue_for_sending(
+    db: Database, invoice_id: int, *, profile_id: int, now: Callable[[], datetime]
+) -> None:
     """issued → queued for an invoice issued with ``send=False``."""
     with db.transaction() as conn:
-        enqueue(conn, invoice_id, at=now())
+        enqueue(conn, invoice_id, profile_id=profile_id, at=now())
 
 
 def start_technical_correction(
-    db: Database, rejected_id: int, *, now: Callable[[], datetime]
+    db: Database, rejected_id: int, *, profile_id: int, now: Callable[[], datetime]
 ) -> int:
     """A new draft linked to rejected invoice ``rejected_id``, with its content and number.
 
@@ -183,12 +213,13 @@ def start_technical_correction(
     """
     moment = now()
     with db.transaction() as conn:
-        original = get_invoice(conn, rejected_id)
+        original = get_invoice(conn, rejected_id, profile_id=profile_id)
         if original.state is not InvoiceState.REJECTED:
             raise IllegalTransition(rejected_id, original.state, InvoiceState.REJECTED)
         busy = conn.execute(
-            "SELECT id FROM invoices WHERE corrects_id = ? AND state <> 'rejected'",
-            (rejected_id,),
+            "SELECT id FROM invoices WHERE corrects_id = ? AND state <> 'rejected' "
+            "AND profile_id = ?",
+            (rejected_id, profile_id),
         ).fetchone()
         if busy is not None:
             raise IssueError(
@@ -196,4 +227,6 @@ def start_technical_correction(
                     id=rejected_id, other=busy[0]
                 )
             )
-        return create_draft(conn, original.invoice, now=moment, corrects_id=rejected_id)
+        return create_draft(
+            conn, original.invoice, profile_id=profile_id, now=moment, corrects_id=rejected_id
+        )

@@ -22,6 +22,7 @@ from ksef_desktop.ksef.messages import message
 from ksef_desktop.store import Store
 from ksef_desktop.store.db import StoreError
 from ksef_desktop.store.outbox import add_upo
+from ksef_desktop.store.profiles import Profile
 from ksef_desktop.store.sessions import SessionRecord, invoices_of_session, record_session, upos
 
 if TYPE_CHECKING:  # the KSeF client (httpx, cryptography) is imported when first used
@@ -120,10 +121,11 @@ def sessions_page(
     flt: SessionFilter,
     token: str | None,
     *,
-    environment: str,
+    profile: Profile,
     page_size: int = 50,
 ) -> SessionsPage:
-    """One page of the history (newest first); each session is recorded in the store."""
+    """One page of the history (newest first); each session is recorded in the store,
+    under ``profile`` (whose client asked KSeF)."""
     from ksef_desktop.ksef import api_status
 
     page = api_status.sessions_query(
@@ -143,7 +145,7 @@ def sessions_page(
                     conn,
                     SessionRecord(
                         reference=r.reference,
-                        environment=environment,
+                        environment=profile.environment.value,
                         kind=r.kind.lower(),
                         opened_at=r.opened_at,
                         updated_at=r.updated_at,
@@ -154,6 +156,7 @@ def sessions_page(
                         success_count=r.succeeded,
                         failed_count=r.failed,
                     ),
+                    profile_id=profile.id,
                 )
     return SessionsPage(rows, page.continuation_token)
 
@@ -195,15 +198,17 @@ def _b64_to_hex(value: str | None) -> str | None:
         return None
 
 
-def _local_by_hash(store: Store, hashes: Sequence[str]) -> dict[str, tuple[int, str, str]]:
+def _local_by_hash(
+    store: Store, hashes: Sequence[str], profile_id: int
+) -> dict[str, tuple[int, str, str]]:
     if not hashes:
         return {}
     conn = store.db.connection()
     marks = ", ".join("?" for _ in hashes)
     rows = conn.execute(
         f"SELECT id, sha256_b64, state, IFNULL(number, '') FROM invoices "  # noqa: S608
-        f"WHERE sha256_b64 IN ({marks})",
-        list(hashes),
+        f"WHERE profile_id = ? AND sha256_b64 IN ({marks})",
+        [profile_id, *hashes],
     ).fetchall()
     return {r[1]: (int(r[0]), str(r[2]), str(r[3])) for r in rows}
 
@@ -227,21 +232,24 @@ def _line(item: SessionInvoiceStatusResponse, local: tuple[int, str, str] | None
     )
 
 
-def session_detail(client: Client, store: Store, reference: str) -> SessionDetail:
-    """The invoices of session ``reference``, reconciled with the local records."""
+def session_detail(
+    client: Client, store: Store, reference: str, *, profile_id: int
+) -> SessionDetail:
+    """The invoices of session ``reference``, reconciled with the profile's records."""
     from ksef_desktop.ksef.sending import all_session_invoices
 
     items = list(all_session_invoices(client.transport, reference))
-    local = _local_by_hash(store, [i.invoice_hash for i in items if i.invoice_hash])
+    local = _local_by_hash(store, [i.invoice_hash for i in items if i.invoice_hash], profile_id)
     lines = [_line(i, local.get(i.invoice_hash or "")) for i in items]
     seen = {line.local_id for line in lines if line.local_id is not None}
     conn = store.db.connection()
-    for invoice_id in invoices_of_session(conn, reference):
+    for invoice_id in invoices_of_session(conn, reference, profile_id=profile_id):
         if invoice_id in seen:
             continue
         row = conn.execute(
-            "SELECT IFNULL(number, ''), state, ksef_number FROM invoices WHERE id = ?",
-            (invoice_id,),
+            "SELECT IFNULL(number, ''), state, ksef_number FROM invoices "
+            "WHERE id = ? AND profile_id = ?",
+            (invoice_id, profile_id),
         ).fetchone()
         lines.append(
             InvoiceLine(
@@ -259,12 +267,12 @@ def session_detail(client: Client, store: Store, reference: str) -> SessionDetai
                 missing_in_ksef=True,
             )
         )
-    stored = bool(upos(conn, session_ref=reference))
+    stored = bool(upos(conn, profile_id=profile_id, session_ref=reference))
     return SessionDetail(reference, lines, stored)
 
 
 def fetch_session_upo(
-    client: Client, store: Store, reference: str, now: Callable[[], datetime]
+    client: Client, store: Store, reference: str, now: Callable[[], datetime], *, profile_id: int
 ) -> bytes:
     """The session's UPO (every page joined), archived; refused while the session is open."""
     from ksef_desktop.ksef import api_status
@@ -279,23 +287,30 @@ def fetch_session_upo(
         for p in status.upo_pages
     ]
     conn = store.db.connection()
-    known = {u.sha256_b64 for u in upos(conn, session_ref=reference)}
+    known = {u.sha256_b64 for u in upos(conn, profile_id=profile_id, session_ref=reference)}
     from ksef_desktop.store.invoices import sha256_pair
 
     with store.db.transaction() as tx:
         for page in pages:
             if sha256_pair(page.content)[0] not in known:
-                add_upo(tx, store.archive, page.content, at=now(), session_ref=reference)
+                add_upo(
+                    tx,
+                    store.archive,
+                    page.content,
+                    profile_id=profile_id,
+                    at=now(),
+                    session_ref=reference,
+                )
     return b"\n".join(p.content for p in pages)
 
 
 def fetch_invoice_upo(
-    client: Client, store: Store, line: InvoiceLine, now: Callable[[], datetime]
+    client: Client, store: Store, line: InvoiceLine, now: Callable[[], datetime], *, profile_id: int
 ) -> bytes:
     """An invoice's UPO: from the archive when stored, else from KSeF (then archived)."""
     conn = store.db.connection()
     if line.local_id is not None:
-        records = upos(conn, invoice_id=line.local_id)
+        records = upos(conn, profile_id=profile_id, invoice_id=line.local_id)
         if records:
             return store.archive.read(conn, records[-1].relpath)
     if not line.upo_url:
@@ -304,5 +319,12 @@ def fetch_invoice_upo(
 
     upo = api_status.download_presigned(client.transport, line.invoice_reference, line.upo_url)
     with store.db.transaction() as tx:
-        add_upo(tx, store.archive, upo.content, at=now(), invoice_id=line.local_id)
+        add_upo(
+            tx,
+            store.archive,
+            upo.content,
+            profile_id=profile_id,
+            at=now(),
+            invoice_id=line.local_id,
+        )
     return upo.content

@@ -28,6 +28,7 @@ from ksef_desktop.ksef.workflows import KsefClient
 from ksef_desktop.store.archive import Archive
 from ksef_desktop.store.db import Database
 from ksef_desktop.store.outbox import Backoff, Outbox, OutboxItem
+from ksef_desktop.store.profiles import Profile
 from ksef_desktop.store.sessions import SessionRecord, record_session
 
 log = logging.getLogger("ksef_desktop.services.submit")
@@ -57,6 +58,23 @@ class DrainReport:
 ClientFactory = Callable[[], AbstractContextManager[KsefClient]]
 
 
+class WrongClient(Exception):
+    """The client given to a profile's sender speaks to another environment or NIP.
+
+    Never expected (the app builds one client per profile): a last check that no invoice
+    of a practice profile can be handed to the Ministry's production system, or the
+    reverse, whatever a caller does wrong."""
+
+
+def check_client(client: KsefClient, profile: Profile) -> None:
+    env = client.environment
+    if env.name != profile.environment.value or client.nip != profile.nip:
+        raise WrongClient(
+            f"a client of {env.name}/{client.nip} cannot send the invoices of "
+            f"profile {profile.environment.value}/{profile.nip}"
+        )
+
+
 class Submitter:
     """Sends what the outbox holds.
 
@@ -71,17 +89,17 @@ class Submitter:
         archive: Archive,
         client_factory: ClientFactory,
         *,
-        environment: str,
+        profile: Profile,
         now: Callable[[], datetime],
         step: int = STEP,
         backoff: Backoff | None = None,
     ) -> None:
         self._db = db
         self._client_factory = client_factory
-        self._environment = environment
+        self.profile = profile
         self._now = now
         self._step = step
-        self.outbox = Outbox(db, archive, now, backoff=backoff)
+        self.outbox = Outbox(db, archive, now, profile_id=profile.id, backoff=backoff)
 
     def drain(
         self, *, cancelled: Callable[[], bool] = lambda: False, max_steps: int | None = None
@@ -104,6 +122,7 @@ class Submitter:
                     break
                 if client is None:
                     client = stack.enter_context(self._client_factory())
+                    check_client(client, self.profile)
                 if not self._send(client, items, report):
                     break
         return report
@@ -186,7 +205,7 @@ class Submitter:
                 conn,
                 SessionRecord(
                     reference=session.reference_number,
-                    environment=self._environment,
+                    environment=self.profile.environment.value,
                     kind=session.kind,
                     opened_at=now,
                     updated_at=now,
@@ -194,6 +213,7 @@ class Submitter:
                     status_text=session.status.description,
                     closed_at=now,
                 ),
+                profile_id=self.profile.id,
             )
         for page in session.upo_pages:
             self.outbox.add_upo(page.content, session_ref=session.reference_number)

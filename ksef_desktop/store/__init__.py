@@ -14,10 +14,11 @@ archive of a data folder. The modules:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ksef_desktop.paths import archive_dir, data_dir, database_path
+from ksef_desktop.paths import SETTINGS_FILE, archive_dir, data_dir, database_path
 from ksef_desktop.store.archive import Archive
 from ksef_desktop.store.db import Database
 
@@ -32,7 +33,25 @@ class Store:
         self.db.close_all()
 
 
+#: What a migration may learn from the settings file beside the database: the identity
+#: and company data of the profile the user was working in (schema step 3).
+_HINT_KEYS = ("environment", "nip", "company_name", "company_address", "offline_certificate")
+
+
+def migration_hints(root: Path) -> dict[str, str]:
+    """The settings file's identity and company data, for a migration of ``root``'s store
+    (an unreadable or absent file gives none: the migration then relies on the data)."""
+    try:
+        data = json.loads((root / SETTINGS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k in _HINT_KEYS if isinstance(v := data.get(k), str) and v}
+
+
 def open_store(folder: Path | None = None) -> Store:
     """The store of ``folder`` (``--data-dir``) or of the platform's data folder."""
     root = data_dir(folder)
-    return Store(root, Database(database_path(root)), Archive(archive_dir(root)))
+    db = Database(database_path(root), hints=migration_hints(root))
+    return Store(root, db, Archive(archive_dir(root)))

@@ -37,48 +37,62 @@ def _columns(party: Party) -> tuple[str, str, str, str]:
 
 
 def save_contractor(
-    conn: sqlite3.Connection, party: Party, *, now: datetime, contractor_id: int | None = None
+    conn: sqlite3.Connection,
+    party: Party,
+    *,
+    company_nip: str,
+    now: datetime,
+    contractor_id: int | None = None,
 ) -> int:
-    """Add a contractor (or replace contractor ``contractor_id``); return its id."""
+    """Add a contractor of the company ``company_nip`` (or replace its contractor
+    ``contractor_id``); return its id. Contractors are the company's, shared by all
+    of its environments: they are not legal documents."""
     name, identifier, search, data = _columns(party)
     if contractor_id is None:
         cur = conn.execute(
-            "INSERT INTO contractors (name, identifier, search, party_json, created_at, "
-            "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (name, identifier, search, data, to_db(now), to_db(now)),
+            "INSERT INTO contractors (company_nip, name, identifier, search, party_json, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (company_nip, name, identifier, search, data, to_db(now), to_db(now)),
         )
         assert cur.lastrowid is not None
         return cur.lastrowid
     cur = conn.execute(
         "UPDATE contractors SET name = ?, identifier = ?, search = ?, party_json = ?, "
-        "updated_at = ? WHERE id = ?",
-        (name, identifier, search, data, to_db(now), contractor_id),
+        "updated_at = ? WHERE id = ? AND company_nip = ?",
+        (name, identifier, search, data, to_db(now), contractor_id, company_nip),
     )
     if cur.rowcount == 0:
         raise UnknownContractor(contractor_id)
     return contractor_id
 
 
-def get_contractor(conn: sqlite3.Connection, contractor_id: int) -> Contractor:
+def get_contractor(conn: sqlite3.Connection, contractor_id: int, *, company_nip: str) -> Contractor:
     row = conn.execute(
-        "SELECT id, party_json FROM contractors WHERE id = ?", (contractor_id,)
+        "SELECT id, party_json FROM contractors WHERE id = ? AND company_nip = ?",
+        (contractor_id, company_nip),
     ).fetchone()
     if row is None:
         raise UnknownContractor(contractor_id)
     return Contractor(int(row[0]), party_from_json(json.loads(row[1])))
 
 
-def search_contractors(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[Contractor]:
-    """Contractors whose name or identifier contains ``text`` (case-insensitive), by name."""
+def search_contractors(
+    conn: sqlite3.Connection, text: str, limit: int = 20, *, company_nip: str
+) -> list[Contractor]:
+    """The company's contractors whose name or identifier contains ``text``
+    (case-insensitive), by name."""
     rows = conn.execute(
-        "SELECT id, party_json FROM contractors WHERE instr(search, ?) > 0 "
+        "SELECT id, party_json FROM contractors WHERE company_nip = ? AND instr(search, ?) > 0 "
         "ORDER BY name COLLATE NOCASE, id LIMIT ?",
-        (fold(text.strip()), limit),
+        (company_nip, fold(text.strip()), limit),
     ).fetchall()
     return [Contractor(int(r[0]), party_from_json(json.loads(r[1]))) for r in rows]
 
 
-def delete_contractor(conn: sqlite3.Connection, contractor_id: int) -> None:
+def delete_contractor(conn: sqlite3.Connection, contractor_id: int, *, company_nip: str) -> None:
     """Forget a contractor (issued invoices keep their own copy of the buyer)."""
-    if conn.execute("DELETE FROM contractors WHERE id = ?", (contractor_id,)).rowcount == 0:
+    deleted = conn.execute(
+        "DELETE FROM contractors WHERE id = ? AND company_nip = ?", (contractor_id, company_nip)
+    ).rowcount
+    if deleted == 0:
         raise UnknownContractor(contractor_id)

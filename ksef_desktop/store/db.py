@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -124,8 +124,20 @@ def backup_path(path: Path, version: int) -> Path:
     return path.with_name(f"{path.name}.bak-v{version}")
 
 
-def migrate(conn: sqlite3.Connection, path: Path, steps: Sequence[Migration]) -> int:
-    """Bring the database to ``len(steps)``; return the version it had before."""
+def migrate(
+    conn: sqlite3.Connection,
+    path: Path,
+    steps: Sequence[Migration],
+    hints: Mapping[str, str] | None = None,
+) -> int:
+    """Bring the database to ``len(steps)``; return the version it had before.
+
+    ``hints`` are facts from outside the database a step may use (e.g. the NIP the user's
+    settings name); a step reads them from the temporary table ``migration_hints``.
+
+    Foreign keys are off while the steps run (SQLite's procedure for changing a table:
+    a step may rebuild one), and checked as a whole before the transaction commits.
+    """
     target = len(steps)
     current = user_version(conn)
     if current > target:
@@ -134,27 +146,41 @@ def migrate(conn: sqlite3.Connection, path: Path, steps: Sequence[Migration]) ->
         return current
     if current > 0:
         backup_to(conn, backup_path(path, current))
+    conn.execute("PRAGMA foreign_keys = OFF")  # no effect inside a transaction: set before
     conn.execute("BEGIN IMMEDIATE")
     try:
         # Another process may have migrated while we waited for the lock.
         current = user_version(conn)
+        conn.execute("CREATE TEMP TABLE migration_hints (key TEXT PRIMARY KEY, value TEXT)")
+        conn.executemany(
+            "INSERT INTO migration_hints (key, value) VALUES (?, ?)", sorted((hints or {}).items())
+        )
         for index in range(current, target):
             steps[index](conn)
+        conn.execute("DROP TABLE temp.migration_hints")
         conn.execute(f"PRAGMA user_version = {int(target)}")
         fk_problems = conn.execute("PRAGMA foreign_key_check").fetchall()
         if fk_problems:
             raise StoreError(f"foreign key violations after migration: {fk_problems[:5]}")
     except BaseException as exc:
         conn.execute("ROLLBACK")
+        conn.execute("PRAGMA foreign_keys = ON")
         raise MigrationError(current, target, exc) from exc
     conn.execute("COMMIT")
+    conn.execute("PRAGMA foreign_keys = ON")
     return current
 
 
 class Database:
     """The database file; hands each thread its own connection on demand."""
 
-    def __init__(self, path: Path, migrations: Sequence[Migration] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        migrations: Sequence[Migration] | None = None,
+        *,
+        hints: Mapping[str, str] | None = None,
+    ) -> None:
         if migrations is None:
             from ksef_desktop.store.schema import MIGRATIONS
 
@@ -165,7 +191,7 @@ class Database:
         self._lock = threading.Lock()
         self._all: list[sqlite3.Connection] = []
         conn = self.connection()
-        self.migrated_from = migrate(conn, path, self._migrations)
+        self.migrated_from = migrate(conn, path, self._migrations, hints)
 
     @property
     def version(self) -> int:

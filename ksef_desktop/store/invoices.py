@@ -92,13 +92,21 @@ class StoredInvoice:
     accepted_at: datetime | None
     gross: Decimal
     series_id: int | None
+    profile_id: int
 
 
 def create_draft(
-    conn: sqlite3.Connection, invoice: Invoice, *, now: datetime, corrects_id: int | None = None
+    conn: sqlite3.Connection,
+    invoice: Invoice,
+    *,
+    profile_id: int,
+    now: datetime,
+    corrects_id: int | None = None,
 ) -> int:
+    """A new draft of profile ``profile_id``; its id."""
     columns = summary_columns(invoice)
     columns.update(
+        profile_id=profile_id,
         corrects_id=corrects_id,
         created_at=to_db(now),
         updated_at=to_db(now),
@@ -118,18 +126,27 @@ def create_draft(
     return cur.lastrowid
 
 
-def _require_draft(conn: sqlite3.Connection, invoice_id: int) -> None:
-    row = conn.execute("SELECT state FROM invoices WHERE id = ?", (invoice_id,)).fetchone()
+def owned_state(conn: sqlite3.Connection, invoice_id: int, profile_id: int) -> InvoiceState:
+    """The state of invoice ``invoice_id`` of profile ``profile_id``; ``UnknownInvoice``
+    when there is none in that profile (another profile's invoice is not there)."""
+    row = conn.execute(
+        "SELECT state FROM invoices WHERE id = ? AND profile_id = ?", (invoice_id, profile_id)
+    ).fetchone()
     if row is None:
         raise UnknownInvoice(invoice_id)
-    if row[0] != InvoiceState.DRAFT:
-        raise NotADraft(invoice_id, InvoiceState(row[0]))
+    return InvoiceState(row[0])
+
+
+def _require_draft(conn: sqlite3.Connection, invoice_id: int, profile_id: int) -> None:
+    state = owned_state(conn, invoice_id, profile_id)
+    if state != InvoiceState.DRAFT:
+        raise NotADraft(invoice_id, state)
 
 
 def update_draft(
-    conn: sqlite3.Connection, invoice_id: int, invoice: Invoice, *, now: datetime
+    conn: sqlite3.Connection, invoice_id: int, invoice: Invoice, *, profile_id: int, now: datetime
 ) -> None:
-    _require_draft(conn, invoice_id)
+    _require_draft(conn, invoice_id, profile_id)
     columns = summary_columns(invoice)
     columns.update(updated_at=to_db(now))
     assignments = ", ".join(f"{name} = ?" for name in columns)
@@ -143,22 +160,25 @@ def update_draft(
     )
 
 
-def delete_draft(conn: sqlite3.Connection, invoice_id: int) -> None:
-    _require_draft(conn, invoice_id)
-    conn.execute("DELETE FROM invoices WHERE id = ? AND state = 'draft'", (invoice_id,))
+def delete_draft(conn: sqlite3.Connection, invoice_id: int, *, profile_id: int) -> None:
+    _require_draft(conn, invoice_id, profile_id)
+    conn.execute(
+        "DELETE FROM invoices WHERE id = ? AND state = 'draft' AND profile_id = ?",
+        (invoice_id, profile_id),
+    )
 
 
 _SELECT = (
     "SELECT i.id, i.state, d.data_json, i.number, d.xml, i.sha256_b64, i.sha256_hex, i.mode, "
     "i.deadline, i.ksef_number, i.rejection_code, i.rejection_details, i.corrects_id, "
-    "i.issued_at, i.accepted_at, i.gross_minor, i.series_id "
+    "i.issued_at, i.accepted_at, i.gross_minor, i.series_id, i.profile_id "
     "FROM invoices i JOIN invoice_documents d ON d.invoice_id = i.id"
 )
 
 
 def _stored(row: Any) -> StoredInvoice:
     (id_, state, data, number, xml, b64, hexd, mode, deadline, ksef, code, details, corrects,
-     issued, accepted, gross, series) = row  # fmt: skip
+     issued, accepted, gross, series, profile) = row  # fmt: skip
     return StoredInvoice(
         id=int(id_),
         state=InvoiceState(state),
@@ -177,31 +197,43 @@ def _stored(row: Any) -> StoredInvoice:
         accepted_at=opt_from_db(accepted),
         gross=from_minor(int(gross)),
         series_id=series,
+        profile_id=int(profile),
     )
 
 
-def get_invoice(conn: sqlite3.Connection, invoice_id: int) -> StoredInvoice:
-    row = conn.execute(f"{_SELECT} WHERE i.id = ?", (invoice_id,)).fetchone()
+def get_invoice(conn: sqlite3.Connection, invoice_id: int, *, profile_id: int) -> StoredInvoice:
+    """Invoice ``invoice_id`` of profile ``profile_id`` (``UnknownInvoice`` otherwise)."""
+    row = conn.execute(
+        f"{_SELECT} WHERE i.id = ? AND i.profile_id = ?", (invoice_id, profile_id)
+    ).fetchone()
     if row is None:
         raise UnknownInvoice(invoice_id)
     return _stored(row)
 
 
-def find_by_hash(conn: sqlite3.Connection, sha256_b64: str) -> StoredInvoice | None:
-    row = conn.execute(f"{_SELECT} WHERE i.sha256_b64 = ?", (sha256_b64,)).fetchone()
+def find_by_hash(
+    conn: sqlite3.Connection, sha256_b64: str, *, profile_id: int
+) -> StoredInvoice | None:
+    row = conn.execute(
+        f"{_SELECT} WHERE i.sha256_b64 = ? AND i.profile_id = ?", (sha256_b64, profile_id)
+    ).fetchone()
     return None if row is None else _stored(row)
 
 
-def corrections_of(conn: sqlite3.Connection, invoice_id: int) -> list[int]:
+def corrections_of(conn: sqlite3.Connection, invoice_id: int, *, profile_id: int) -> list[int]:
     """Ids of the technical corrections made for ``invoice_id``."""
     rows = conn.execute(
-        "SELECT id FROM invoices WHERE corrects_id = ? ORDER BY id", (invoice_id,)
+        "SELECT id FROM invoices WHERE corrects_id = ? AND profile_id = ? ORDER BY id",
+        (invoice_id, profile_id),
     ).fetchall()
     return [int(r[0]) for r in rows]
 
 
-def issue_day(conn: sqlite3.Connection, invoice_id: int) -> date:
-    row = conn.execute("SELECT issue_date FROM invoices WHERE id = ?", (invoice_id,)).fetchone()
+def issue_day(conn: sqlite3.Connection, invoice_id: int, *, profile_id: int) -> date:
+    row = conn.execute(
+        "SELECT issue_date FROM invoices WHERE id = ? AND profile_id = ?",
+        (invoice_id, profile_id),
+    ).fetchone()
     if row is None:
         raise UnknownInvoice(invoice_id)
     return date.fromisoformat(row[0])
@@ -231,6 +263,7 @@ def set_deadline(
     invoice_id: int,
     deadline: datetime | None,
     *,
+    profile_id: int,
     at: datetime,
     reason: str,
 ) -> None:
@@ -239,7 +272,8 @@ def set_deadline(
     Not a state change, but logged like one (from = to = the current state).
     """
     row = conn.execute(
-        "SELECT state, deadline FROM invoices WHERE id = ?", (invoice_id,)
+        "SELECT state, deadline FROM invoices WHERE id = ? AND profile_id = ?",
+        (invoice_id, profile_id),
     ).fetchone()
     if row is None:
         raise UnknownInvoice(invoice_id)

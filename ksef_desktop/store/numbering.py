@@ -93,30 +93,39 @@ def format_number(pattern: str, day: date, n: int) -> str:
     return _TOKEN.sub(repl, pattern)
 
 
-def create_series(conn: sqlite3.Connection, name: str, pattern: str, *, now: datetime) -> int:
+def create_series(
+    conn: sqlite3.Connection, name: str, pattern: str, *, profile_id: int, now: datetime
+) -> int:
+    """A numbering series of profile ``profile_id`` (each profile numbers on its own)."""
     check_pattern(pattern)
     cur = conn.execute(
-        "INSERT INTO series (name, pattern, created_at) VALUES (?, ?, ?)",
-        (name, pattern, to_db(now)),
+        "INSERT INTO series (profile_id, name, pattern, created_at) VALUES (?, ?, ?, ?)",
+        (profile_id, name, pattern, to_db(now)),
     )
     assert cur.lastrowid is not None
     return cur.lastrowid
 
 
-def get_series(conn: sqlite3.Connection, series_id: int) -> Series:
-    row = conn.execute("SELECT id, name, pattern FROM series WHERE id = ?", (series_id,)).fetchone()
+def get_series(conn: sqlite3.Connection, series_id: int, *, profile_id: int) -> Series:
+    row = conn.execute(
+        "SELECT id, name, pattern FROM series WHERE id = ? AND profile_id = ?",
+        (series_id, profile_id),
+    ).fetchone()
     if row is None:
         raise UnknownSeries(series_id)
     return Series(*row)
 
 
-def list_series(conn: sqlite3.Connection) -> list[Series]:
-    return [Series(*r) for r in conn.execute("SELECT id, name, pattern FROM series ORDER BY name")]
+def list_series(conn: sqlite3.Connection, *, profile_id: int) -> list[Series]:
+    rows = conn.execute(
+        "SELECT id, name, pattern FROM series WHERE profile_id = ? ORDER BY name", (profile_id,)
+    )
+    return [Series(*r) for r in rows]
 
 
-def peek_number(conn: sqlite3.Connection, series_id: int, day: date) -> str:
+def peek_number(conn: sqlite3.Connection, series_id: int, day: date, *, profile_id: int) -> str:
     """The number the next invoice of ``day`` would get (for the editor; reserves nothing)."""
-    series = get_series(conn, series_id)
+    series = get_series(conn, series_id, profile_id=profile_id)
     period = period_of(series.pattern, day)
     row = conn.execute(
         "SELECT last FROM series_counters WHERE series_id = ? AND period = ?", (series_id, period)
@@ -132,11 +141,16 @@ class Assigned:
     number: str
 
 
-def next_number(conn: sqlite3.Connection, series_id: int, day: date) -> Assigned:
-    """Advance the counter of ``series_id`` for ``day``'s period (inside a transaction)."""
+def next_number(
+    conn: sqlite3.Connection, series_id: int, day: date, *, profile_id: int
+) -> Assigned:
+    """Advance the counter of ``series_id`` for ``day``'s period (inside a transaction).
+
+    The series must be profile ``profile_id``'s: no invoice takes another profile's number.
+    """
     if not conn.in_transaction:
         raise StoreError("a number may only be taken inside the issuing transaction")
-    series = get_series(conn, series_id)
+    series = get_series(conn, series_id, profile_id=profile_id)
     period = period_of(series.pattern, day)
     row = conn.execute(
         "INSERT INTO series_counters (series_id, period, last) VALUES (?, ?, 1) "

@@ -20,8 +20,8 @@ from typing import Any
 from ksef_desktop.i18n import _
 from ksef_desktop.store.archive import Archive, FileKind
 from ksef_desktop.store.db import Database, StoreError
-from ksef_desktop.store.invoices import sha256_pair
-from ksef_desktop.store.states import InvoiceState, UnknownInvoice, current_state, transition
+from ksef_desktop.store.invoices import owned_state, sha256_pair
+from ksef_desktop.store.states import InvoiceState, UnknownInvoice, transition
 from ksef_desktop.store.timefmt import from_db, opt_from_db, to_db
 
 S = InvoiceState
@@ -108,9 +108,11 @@ def _item(row: Any) -> OutboxItem:
     )
 
 
-def enqueue(conn: sqlite3.Connection, invoice_id: int, *, at: datetime, detail: str = "") -> None:
+def enqueue(
+    conn: sqlite3.Connection, invoice_id: int, *, profile_id: int, at: datetime, detail: str = ""
+) -> None:
     """issued → queued and the outbox row, on the caller's transaction."""
-    transition(conn, invoice_id, S.QUEUED, at=at, detail=detail)
+    transition(conn, invoice_id, S.QUEUED, profile_id=profile_id, at=at, detail=detail)
     conn.execute(
         "INSERT INTO outbox (invoice_id, state, attempts, next_attempt_at, created_at, updated_at)"
         " VALUES (?, 'pending', 0, ?, ?, ?)",
@@ -123,6 +125,7 @@ def add_upo(
     archive: Archive,
     data: bytes,
     *,
+    profile_id: int,
     at: datetime,
     invoice_id: int | None = None,
     session_ref: str | None = None,
@@ -132,35 +135,42 @@ def add_upo(
     relpath = archive.upo_relpath(at, hexd)
     archive.put(conn, FileKind.UPO, relpath, data, now=at)
     conn.execute(
-        "INSERT INTO upos (invoice_id, session_ref, relpath, sha256_b64, received_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        (invoice_id, session_ref, relpath, b64, to_db(at)),
+        "INSERT INTO upos (profile_id, invoice_id, session_ref, relpath, sha256_b64, "
+        "received_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (profile_id, invoice_id, session_ref, relpath, b64, to_db(at)),
     )
     return relpath
 
 
 class Outbox:
+    """The outbox of one profile: it hands out, and records verdicts for, only the
+    invoices of ``profile_id`` (whose KSeF client the sender holds)."""
+
     def __init__(
         self,
         db: Database,
         archive: Archive,
         now: Callable[[], datetime],
         *,
+        profile_id: int,
         lease: timedelta = timedelta(minutes=5),
         backoff: Backoff | None = None,
     ) -> None:
         self._db = db
         self._archive = archive
         self._now = now
+        self.profile_id = profile_id
         self._lease = lease
         self._backoff = backoff or Backoff()
 
     def _outbox_state(self, conn: sqlite3.Connection, invoice_id: int) -> str:
         row = conn.execute(
-            "SELECT state FROM outbox WHERE invoice_id = ?", (invoice_id,)
+            "SELECT o.state FROM outbox o JOIN invoices i ON i.id = o.invoice_id "
+            "WHERE o.invoice_id = ? AND i.profile_id = ?",
+            (invoice_id, self.profile_id),
         ).fetchone()
         if row is None:
-            current_state(conn, invoice_id)  # UnknownInvoice when there is no such invoice
+            owned_state(conn, invoice_id, self.profile_id)  # UnknownInvoice if not ours
             raise NotInOutbox(invoice_id)
         return str(row[0])
 
@@ -170,10 +180,10 @@ class Outbox:
         stamp = to_db(now)
         with self._db.transaction() as conn:
             rows = conn.execute(
-                f"{_ITEM_SELECT} WHERE i.state = 'queued' AND ("
+                f"{_ITEM_SELECT} WHERE i.profile_id = ? AND i.state = 'queued' AND ("
                 "(o.state = 'pending' AND o.next_attempt_at <= ?) OR "
                 f"(o.state = 'claimed' AND o.claimed_until <= ?)){_ORDER} LIMIT ?",
-                (stamp, stamp, limit),
+                (self.profile_id, stamp, stamp, limit),
             ).fetchall()
             until = to_db(now + self._lease)
             conn.executemany(
@@ -193,8 +203,9 @@ class Outbox:
         with self._db.transaction() as conn:
             cursor = conn.execute(
                 "UPDATE outbox SET state = 'pending', claimed_until = NULL, next_attempt_at = ?, "
-                "updated_at = ? WHERE state = 'claimed'",
-                (stamp, stamp),
+                "updated_at = ? WHERE state = 'claimed' AND invoice_id IN "
+                "(SELECT id FROM invoices WHERE profile_id = ?)",
+                (stamp, stamp, self.profile_id),
             )
         return int(cursor.rowcount)
 
@@ -207,8 +218,9 @@ class Outbox:
             cursor = conn.execute(
                 "UPDATE outbox SET next_attempt_at = ?, updated_at = ? "
                 "WHERE state = 'pending' AND next_attempt_at > ? AND (? = 'null' OR "
-                "invoice_id IN (SELECT value FROM json_each(?)))",
-                (stamp, stamp, stamp, chosen, chosen),
+                "invoice_id IN (SELECT value FROM json_each(?))) AND invoice_id IN "
+                "(SELECT id FROM invoices WHERE profile_id = ?)",
+                (stamp, stamp, stamp, chosen, chosen, self.profile_id),
             )
         return int(cursor.rowcount)
 
@@ -216,14 +228,19 @@ class Outbox:
         """Sent items whose KSeF status has to be polled (resumed after a restart too)."""
         conn = self._db.connection()
         rows = conn.execute(
-            f"{_ITEM_SELECT} WHERE o.state = 'sent' AND i.state = 'sent'{_ORDER}"
+            f"{_ITEM_SELECT} WHERE i.profile_id = ? AND o.state = 'sent' AND i.state = 'sent'"
+            f"{_ORDER}",
+            (self.profile_id,),
         ).fetchall()
         return [_item(row) for row in rows]
 
     def pending(self) -> list[OutboxItem]:
         """Every item not yet decided, due or not (for the UI and for resuming)."""
         conn = self._db.connection()
-        rows = conn.execute(f"{_ITEM_SELECT} WHERE o.state <> 'done'{_ORDER}").fetchall()
+        rows = conn.execute(
+            f"{_ITEM_SELECT} WHERE i.profile_id = ? AND o.state <> 'done'{_ORDER}",
+            (self.profile_id,),
+        ).fetchall()
         return [_item(row) for row in rows]
 
     def mark_sent(self, invoice_id: int, *, session_ref: str, invoice_ref: str) -> None:
@@ -235,6 +252,7 @@ class Outbox:
                 conn,
                 invoice_id,
                 S.SENT,
+                profile_id=self.profile_id,
                 at=now,
                 detail=f"session {session_ref} invoice {invoice_ref}",
             )
@@ -254,7 +272,9 @@ class Outbox:
                 raise StoreError(f"invoice {invoice_id}: outbox item is {state}, not being sent")
             attempts = int(
                 conn.execute(
-                    "SELECT attempts FROM outbox WHERE invoice_id = ?", (invoice_id,)
+                    "SELECT o.attempts FROM outbox o JOIN invoices i ON i.id = o.invoice_id "
+                    "WHERE o.invoice_id = ? AND i.profile_id = ?",
+                    (invoice_id, self.profile_id),
                 ).fetchone()[0]
             )
             due = now + self._backoff.delay(attempts + 1)
@@ -276,7 +296,9 @@ class Outbox:
         now = self._now()
         with self._db.transaction() as conn:
             self._outbox_state(conn, invoice_id)
-            transition(conn, invoice_id, S.QUEUED, at=now, detail=reason)
+            transition(
+                conn, invoice_id, S.QUEUED, profile_id=self.profile_id, at=now, detail=reason
+            )
             conn.execute(
                 "UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ?, "
                 "updated_at = ? WHERE invoice_id = ?",
@@ -308,7 +330,8 @@ class Outbox:
         detail: str,
     ) -> bool:
         row = conn.execute(
-            "SELECT state, ksef_number FROM invoices WHERE id = ?", (invoice_id,)
+            "SELECT state, ksef_number FROM invoices WHERE id = ? AND profile_id = ?",
+            (invoice_id, self.profile_id),
         ).fetchone()
         if row is None:
             raise UnknownInvoice(invoice_id)
@@ -323,6 +346,7 @@ class Outbox:
             conn,
             invoice_id,
             S.ACCEPTED,
+            profile_id=self.profile_id,
             at=now,
             detail=detail or f"KSeF number {ksef_number}",
             columns={"ksef_number": ksef_number, "accepted_at": to_db(now)},
@@ -334,7 +358,13 @@ class Outbox:
         )
         if upo is not None:
             add_upo(
-                conn, self._archive, upo, at=now, invoice_id=invoice_id, session_ref=session_ref
+                conn,
+                self._archive,
+                upo,
+                profile_id=self.profile_id,
+                at=now,
+                invoice_id=invoice_id,
+                session_ref=session_ref,
             )
         return True
 
@@ -347,6 +377,7 @@ class Outbox:
                 conn,
                 invoice_id,
                 S.REJECTED,
+                profile_id=self.profile_id,
                 at=now,
                 detail=f"{code}: {details}",
                 columns={"rejection_code": code, "rejection_details": details},
@@ -373,7 +404,8 @@ class Outbox:
         now = self._now()
         with self._db.transaction() as conn:
             row = conn.execute(
-                "SELECT sha256_b64 FROM invoices WHERE id = ?", (invoice_id,)
+                "SELECT sha256_b64 FROM invoices WHERE id = ? AND profile_id = ?",
+                (invoice_id, self.profile_id),
             ).fetchone()
             if row is None:
                 raise UnknownInvoice(invoice_id)
@@ -390,6 +422,14 @@ class Outbox:
         """Archive a UPO that arrived later than the verdict (or a session's UPO)."""
         now = self._now()
         with self._db.transaction() as conn:
+            if invoice_id is not None:
+                owned_state(conn, invoice_id, self.profile_id)
             return add_upo(
-                conn, self._archive, data, at=now, invoice_id=invoice_id, session_ref=session_ref
+                conn,
+                self._archive,
+                data,
+                profile_id=self.profile_id,
+                at=now,
+                invoice_id=invoice_id,
+                session_ref=session_ref,
             )

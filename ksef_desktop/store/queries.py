@@ -87,9 +87,12 @@ def _needle(text: str) -> str:
 _BUYER_IN = "buyer_search IN (SELECT search FROM buyers WHERE instr(search, ?) > 0)"
 
 
-def filter_clauses(flt: InvoiceFilter, *, buyer: bool = True) -> tuple[list[str], list[Any]]:
-    clauses: list[str] = []
-    args: list[Any] = []
+def filter_clauses(
+    flt: InvoiceFilter, *, profile_id: int, buyer: bool = True
+) -> tuple[list[str], list[Any]]:
+    """The WHERE clauses of ``flt`` within profile ``profile_id`` (always the first)."""
+    clauses: list[str] = ["profile_id = ?"]
+    args: list[Any] = [profile_id]
     if buyer and flt.buyer and flt.buyer.strip():
         clauses.append(_BUYER_IN)
         args.append(_needle(flt.buyer))
@@ -149,6 +152,7 @@ def list_invoices(
     conn: sqlite3.Connection,
     flt: InvoiceFilter | None = None,
     *,
+    profile_id: int,
     sort: SortKey = SortKey.ISSUE_DATE,
     descending: bool = True,
     after: Cursor | None = None,
@@ -163,24 +167,25 @@ def list_invoices(
     "accepted" (where most invoices end up) reads the state index.
     """
     flt = flt or InvoiceFilter()
-    clauses, args = filter_clauses(flt, buyer=False)
+    clauses, args = filter_clauses(flt, profile_id=profile_id, buyer=False)
     hint = ""
     if flt.buyer and flt.buyer.strip():
         needle = _needle(flt.buyer)
         matches = conn.execute(
-            f"SELECT count(*) FROM invoices INDEXED BY invoices_by_buyer WHERE {_BUYER_IN}",  # noqa: S608
-            (needle,),
+            "SELECT count(*) FROM invoices INDEXED BY invoices_by_profile_buyer "  # noqa: S608
+            f"WHERE profile_id = ? AND {_BUYER_IN}",
+            (profile_id, needle),
         ).fetchone()[0]
         if matches == 0:
             return Page([], None)
         if matches <= FEW_BUYER_ROWS:
-            clauses.insert(0, _BUYER_IN)
-            hint = " INDEXED BY invoices_by_buyer"
+            clauses.insert(1, _BUYER_IN)
+            hint = " INDEXED BY invoices_by_profile_buyer"
         else:
-            clauses.insert(0, "instr(buyer_search, ?) > 0")
-        args.insert(0, needle)
+            clauses.insert(1, "instr(buyer_search, ?) > 0")
+        args.insert(1, needle)
     if not hint and flt.states and flt.states <= _RARE_STATES:
-        hint = " INDEXED BY invoices_by_state_date"
+        hint = " INDEXED BY invoices_by_profile_state_date"
     key = _SORT_SQL[sort]
     if after is not None:
         clauses.append(f"({key}, id) {'<' if descending else '>'} (?, ?)")
@@ -201,13 +206,15 @@ def _page(raw: list[Any], limit: int) -> Page:
     return Page([list_row(r) for r in raw], cursor)
 
 
-def count_invoices(conn: sqlite3.Connection, flt: InvoiceFilter | None = None) -> int:
-    clauses, args = filter_clauses(flt or InvoiceFilter())
+def count_invoices(
+    conn: sqlite3.Connection, flt: InvoiceFilter | None = None, *, profile_id: int
+) -> int:
+    clauses, args = filter_clauses(flt or InvoiceFilter(), profile_id=profile_id)
     return int(conn.execute(f"SELECT count(*) FROM invoices{_joined(clauses)}", args).fetchone()[0])  # noqa: S608
 
 
 _DUE_SOON = (
-    "FROM invoices i WHERE i.deadline IS NOT NULL "
+    "FROM invoices i WHERE i.profile_id = ? AND i.deadline IS NOT NULL "
     "AND i.state IN ('issued','queued','sent','rejected') AND i.deadline <= ? "
     "AND NOT (i.state = 'rejected' AND EXISTS "
     "(SELECT 1 FROM invoices c WHERE c.corrects_id = i.id))"
@@ -215,23 +222,31 @@ _DUE_SOON = (
 
 
 def count_due_soon(
-    conn: sqlite3.Connection, now: datetime, within: timedelta = timedelta(hours=24)
+    conn: sqlite3.Connection,
+    now: datetime,
+    within: timedelta = timedelta(hours=24),
+    *,
+    profile_id: int,
 ) -> int:
     """Invoices not yet in KSeF whose deadline is within ``within`` of ``now`` (or past).
 
     A rejected invoice counts until a technical correction takes its place.
     """
-    row = conn.execute(f"SELECT count(*) {_DUE_SOON}", (to_db(now + within),)).fetchone()
+    row = conn.execute(f"SELECT count(*) {_DUE_SOON}", (profile_id, to_db(now + within))).fetchone()
     return int(row[0])
 
 
 def due_soon(
-    conn: sqlite3.Connection, now: datetime, within: timedelta = timedelta(hours=24)
+    conn: sqlite3.Connection,
+    now: datetime,
+    within: timedelta = timedelta(hours=24),
+    *,
+    profile_id: int,
 ) -> list[ListRow]:
     """The invoices ``count_due_soon`` counts, most urgent first."""
     columns = ", ".join(f"i.{c.strip()}" for c in LIST_COLUMNS.split(","))
     rows = conn.execute(
         f"SELECT {columns} {_DUE_SOON} ORDER BY i.deadline, i.id",
-        (to_db(now + within),),
+        (profile_id, to_db(now + within)),
     ).fetchall()
     return [list_row(r) for r in rows]

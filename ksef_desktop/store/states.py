@@ -91,8 +91,12 @@ class Event:
     detail: str
 
 
-def current_state(conn: sqlite3.Connection, invoice_id: int) -> InvoiceState:
-    row = conn.execute("SELECT state FROM invoices WHERE id = ?", (invoice_id,)).fetchone()
+def current_state(conn: sqlite3.Connection, invoice_id: int, *, profile_id: int) -> InvoiceState:
+    """The state of invoice ``invoice_id`` of profile ``profile_id`` (``UnknownInvoice``
+    when that profile has no such invoice)."""
+    row = conn.execute(
+        "SELECT state FROM invoices WHERE id = ? AND profile_id = ?", (invoice_id, profile_id)
+    ).fetchone()
     if row is None:
         raise UnknownInvoice(invoice_id)
     return InvoiceState(row[0])
@@ -117,14 +121,16 @@ def transition(
     invoice_id: int,
     to: InvoiceState,
     *,
+    profile_id: int,
     at: datetime,
     detail: str = "",
     columns: Mapping[str, object] | None = None,
 ) -> InvoiceState:
-    """Move ``invoice_id`` to ``to`` (also setting ``columns``); return the old state."""
+    """Move ``invoice_id`` of profile ``profile_id`` to ``to`` (also setting ``columns``);
+    return the old state."""
     if not conn.in_transaction:
         raise StoreError("a state change must run inside a transaction")
-    current = current_state(conn, invoice_id)
+    current = current_state(conn, invoice_id, profile_id=profile_id)
     if to not in ALLOWED[current]:
         raise IllegalTransition(invoice_id, current, to)
     values: dict[str, object] = dict(columns or {})
@@ -132,17 +138,19 @@ def transition(
     values["updated_at"] = to_db(at)
     assignments = ", ".join(f"{name} = ?" for name in values)
     conn.execute(
-        f"UPDATE invoices SET {assignments} WHERE id = ? AND state = ?",  # noqa: S608 - names are ours
-        (*values.values(), invoice_id, current.value),
+        f"UPDATE invoices SET {assignments} WHERE id = ? AND state = ? AND profile_id = ?",  # noqa: S608
+        (*values.values(), invoice_id, current.value, profile_id),
     )
     log_event(conn, invoice_id, at, current, to, detail)
     return current
 
 
-def events_of(conn: sqlite3.Connection, invoice_id: int) -> list[Event]:
+def events_of(conn: sqlite3.Connection, invoice_id: int, *, profile_id: int) -> list[Event]:
     rows = conn.execute(
-        "SELECT at, from_state, to_state, detail FROM events WHERE invoice_id = ? ORDER BY id",
-        (invoice_id,),
+        "SELECT e.at, e.from_state, e.to_state, e.detail FROM events e "
+        "JOIN invoices i ON i.id = e.invoice_id WHERE e.invoice_id = ? AND i.profile_id = ? "
+        "ORDER BY e.id",
+        (invoice_id, profile_id),
     ).fetchall()
     return [
         Event(

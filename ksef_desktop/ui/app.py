@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,8 +23,9 @@ from ksef_desktop.paths import data_dir, write_private_file
 from ksef_desktop.ui import stretch
 from ksef_desktop.ui.context import AppContext
 from ksef_desktop.ui.controller import Controller
-from ksef_desktop.ui.ledger import Ledger, SendReport
+from ksef_desktop.ui.ledger import SendReport
 from ksef_desktop.ui.main_window import MainWindow
+from ksef_desktop.ui.profiles_ui import confirm_production
 from ksef_desktop.ui.qt_i18n import install_qt_catalog
 from ksef_desktop.ui.settings import DEMO_ADDRESS, DEMO_COMPANY, DEMO_NIP
 from ksef_desktop.ui.store_ledger import StoreLedger
@@ -33,6 +35,7 @@ from ksef_desktop.worker.runner import Runner
 
 if TYPE_CHECKING:  # a returning user's start needs none of these before the first frame
     from ksef_desktop.store import Store
+    from ksef_desktop.store.profiles import Profile
     from ksef_desktop.ui.fields import SetupValues
     from ksef_desktop.ui.settings_dialog import SettingsDialog
     from ksef_desktop.ui.wizard import FirstRunWizard
@@ -52,12 +55,11 @@ def application() -> QApplication:
 class Shell:
     """One running program: context, worker, and whichever window is open."""
 
-    def __init__(
-        self, data_dir: Path, lang: str | None = None, ledger: Ledger | None = None
-    ) -> None:
+    def __init__(self, data_dir: Path, lang: str | None = None) -> None:
         self.app = application()
         self.ctx = AppContext.open(data_dir)
-        self.ctx.ledger = ledger or StoreLedger(data_dir, self.ctx.now, self._send)
+        ctx = self.ctx
+        self.ctx.ledger = StoreLedger(ctx.store, ctx.profile_now, ctx.now, self._send)
         self.lang_override = lang
         self.runner = Runner()
         self.controller: Controller | None = None
@@ -68,8 +70,11 @@ class Shell:
         self.window_state = QSettings(str(data_dir / "window.ini"), QSettings.Format.IniFormat)
         self.apply_language()
 
-    def _send(self, store: Store, ctx: JobContext, ids: Sequence[int] | None) -> SendReport:
-        """Runs in the worker: every due outbox item to KSeF (``ids`` are all due ones)."""
+    def _send(
+        self, store: Store, profile: Profile, ctx: JobContext, ids: Sequence[int] | None
+    ) -> SendReport:
+        """Runs in the worker: every due outbox item of ``profile`` to KSeF, through the
+        profile's own client (``Submitter`` checks that they belong together)."""
         from ksef_desktop.services.submit import Submitter  # the KSeF client: on first send
 
         ctx.progress(0, 0, _("Sending invoices to KSeF…"))
@@ -78,7 +83,7 @@ class Shell:
             store.db,
             store.archive,
             lambda: nullcontext(app_ctx.ksef_client()),
-            environment=app_ctx.env_name,
+            profile=profile,
             now=app_ctx.now,
         )
         report = submitter.drain(cancelled=lambda: ctx.cancelled)
@@ -125,28 +130,33 @@ class Shell:
 
         return SetupValues("sandbox", DEMO_NIP, DEMO_COMPANY, DEMO_ADDRESS, "")
 
-    def apply_setup(self, values: SetupValues) -> bool:
-        """Store the identity; True when environment or NIP changed."""
+    def apply_setup(self, values: SetupValues, *, confirm_production: bool = False) -> bool:
+        """Make the profile ``values`` name current (with its company data and token), in
+        the worker; True when the environment or the NIP changed."""
         s = self.ctx.settings
         changed = (s["environment"], s["nip"]) != (values.environment, values.nip)
-        s["environment"] = values.environment
-        s["nip"] = values.nip
-        s["company_name"] = values.company_name
-        s["company_address"] = values.company_address
         s["first_run_done"] = True
-        ctx, token, snapshot = self.ctx, values.token, s.snapshot()
+        ctx = self.ctx
 
-        def save(job: object) -> None:
-            ctx.settings.write(snapshot)
-            if changed and ctx.env_name != "sandbox" and ctx.sandbox is not None:
-                ctx.close_sandbox()
-            if token:
-                ctx.store_token(token)
+        def save(job: object) -> Profile:
+            return ctx.select_profile(
+                values.environment,
+                values.nip,
+                company_name=values.company_name,
+                company_address=values.company_address,
+                token=values.token,
+                confirm_production=confirm_production,
+            )
 
-        self.runner.submit(save, on_error=self._failed, name="save-settings")
-        if values.certificate and values.certificate != s["offline_certificate"]:
+        self.runner.submit(save, self._profile_saved, self._failed, name="save-profile")
+        current = ctx.profile.offline_certificate if ctx.profile is not None else ""
+        if values.certificate and values.certificate != current:
             self.import_certificate(values)
         return changed
+
+    def _profile_saved(self, profile: Profile) -> None:
+        if self.controller is not None:
+            self.controller.profile_saved(profile)
 
     def import_certificate(self, values: SetupValues) -> None:
         """Check the certificate and keep its key in the keyring, in the background."""
@@ -154,7 +164,9 @@ class Shell:
 
         ctx = self.ctx
 
-        def run(job: object) -> tuple[str, str]:
+        def run(job: object) -> str:
+            from ksef_desktop.store.profiles import find_profile, set_offline_certificate
+
             cert = import_offline_certificate(
                 ctx.secrets,
                 environment=values.environment,
@@ -166,13 +178,14 @@ class Shell:
             )
             kept = ctx.data_dir / f"offline-certificate-{cert.serial}.der"
             write_private_file(kept, cert.der)  # public; kept beside the data it signs
-            return cert.serial, str(kept)
+            with ctx.store().db.transaction() as conn:
+                profile = find_profile(conn, values.environment, values.nip)
+                if profile is not None:
+                    set_offline_certificate(conn, profile.id, str(kept))
+            ctx.reload_profile()
+            return cert.serial
 
-        def done(result: tuple[str, str]) -> None:
-            serial, kept = result
-            ctx.settings["offline_certificate"] = kept
-            snapshot = ctx.settings.snapshot()
-            self.runner.submit(lambda job: ctx.settings.write(snapshot), on_error=self._failed)
+        def done(serial: str) -> None:
             self.certificate_note = _("Offline certificate {serial} imported.").format(
                 serial=serial
             )
@@ -226,7 +239,9 @@ class Shell:
     def open_settings(self) -> SettingsDialog:
         from ksef_desktop.ui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.ctx.settings, self.controller_token_stored(), self.window)
+        dialog = SettingsDialog(
+            self.ctx.settings, self.controller_token_stored(), self.ctx.profile, self.window
+        )
         dialog.accepted.connect(lambda: self._settings_done(dialog))
         dialog.open()
         return dialog
@@ -238,8 +253,14 @@ class Shell:
         s = self.ctx.settings
         before = (s["language"], s["stretch_strings"])
         dialog.apply_to(s)
-        changed = self.apply_setup(dialog.values())
+        values = dialog.values()
         assert self.controller is not None
+        confirmed = False
+        if self.controller.needs_production_confirmation(values.environment, values.nip):
+            confirmed = confirm_production(self.window, values.nip)
+            if not confirmed:  # the other settings apply; the profile stays as it was
+                values = replace(values, environment=self.ctx.env_name, nip=self.ctx.nip)
+        changed = self.apply_setup(values, confirm_production=confirmed)
         self.controller.apply_settings()
         if changed or dialog.values().token:
             self.controller.start()

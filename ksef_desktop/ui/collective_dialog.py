@@ -40,6 +40,7 @@ from ksef_desktop.store.collective import (
     covered_invoices,
     list_collectives,
 )
+from ksef_desktop.store.profiles import Profile
 from ksef_desktop.ui.formatting import fmt_moment, fmt_money
 from ksef_desktop.ui.invoice_list_model import guarded
 from ksef_desktop.worker import Failure
@@ -67,12 +68,12 @@ class Listed:
         return sum((i.gross or Decimal(0) for i in self.invoices), Decimal(0)), currencies.pop()
 
 
-def load_listed(store: Store, environment: str) -> list[Listed]:
-    """Runs in the worker: the identifiers made in ``environment`` with their invoices."""
+def load_listed(store: Store, profile: Profile) -> list[Listed]:
+    """Runs in the worker: the identifiers made in ``profile`` with their invoices."""
     conn = store.db.connection()
     return [
-        Listed(c, covered_invoices(conn, c.ksef_numbers))
-        for c in list_collectives(conn, environment, SHOWN)
+        Listed(c, covered_invoices(conn, c.ksef_numbers, profile_id=profile.id))
+        for c in list_collectives(conn, profile_id=profile.id, limit=SHOWN)
     ]
 
 
@@ -82,17 +83,17 @@ class CollectiveDialog(QDialog):
         runner: Runner,
         store: Callable[[], Store],
         client: Callable[[], Any],
-        nip: Callable[[], str],
-        environment: Callable[[], str],
+        profile: Callable[[], Profile],
         now: Callable[[], datetime],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._submit = guarded(self, runner.submit)
         self.store = store
+        #: The current profile's KSeF client (``AppContext.ksef_client``, worker side).
         self.client = client
-        self.nip = nip
-        self.environment = environment
+        #: The current profile (``AppContext.profile_now``, worker side).
+        self.profile = profile
         self.now = now
         self.listed: list[Listed] = []
         self.generating = False
@@ -169,13 +170,10 @@ class CollectiveDialog(QDialog):
                 len(ids),
             ).format(n=len(ids))
         )
-        store, client, now = self.store, self.client, self.now
-        nip, environment = self.nip(), self.environment()
+        store, client, now, profile = self.store, self.client, self.now, self.profile
 
         def run(job: object) -> StoredCollective:
-            return create_collective(
-                store().db, client, ids, nip=nip, environment=environment, now=now
-            )
+            return create_collective(store().db, client, ids, profile=profile(), now=now)
 
         self._submit(run, self._generated, self._refused, name="collective")
 
@@ -208,7 +206,7 @@ class CollectiveDialog(QDialog):
     # --- the list -------------------------------------------------------------------------
 
     def reload(self, select: str | None = None) -> None:
-        store, environment = self.store, self.environment()
+        store, profile = self.store, self.profile
         self.loading = True
 
         def done(listed: list[Listed]) -> None:
@@ -219,9 +217,7 @@ class CollectiveDialog(QDialog):
             self.loading = False
             self._refused(failure)
 
-        self._submit(
-            lambda job: load_listed(store(), environment), done, failed, name="collectives"
-        )
+        self._submit(lambda job: load_listed(store(), profile()), done, failed, name="collectives")
 
     def _fill(self, listed: list[Listed], select: str | None) -> None:
         self.listed = listed

@@ -17,11 +17,15 @@ from ksef_desktop.ksef import environments
 from ksef_desktop.ksef.environments import Environment
 from ksef_desktop.paths import ensure_private_dir
 from ksef_desktop.secrets import SecretStore, token_entry
-from ksef_desktop.ui.ledger import Ledger, NoLedger
 from ksef_desktop.ui.settings import Settings
 
 if TYPE_CHECKING:
     import httpx
+
+    from ksef_desktop.ksef.workflows import KsefClient
+    from ksef_desktop.store import Store
+    from ksef_desktop.store.profiles import Profile
+    from ksef_desktop.ui.store_ledger import StoreLedger
 
 log = logging.getLogger(__name__)
 
@@ -54,20 +58,35 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class SandboxNotInBuild(RuntimeError):
+class SandboxNotRunning(RuntimeError):
     def message(self) -> str:
-        return _("The built-in Sandbox is not part of this build; choose another environment.")
+        return _("The built-in Sandbox is not running yet; try again in a moment.")
 
 
 @dataclass
 class AppContext:
+    """The program's state outside the widgets.
+
+    The current **profile** (one seller NIP in one environment, issue 14) is named by the
+    settings (``environment`` + ``nip``) and lives in the store; ``profile`` is set by the
+    worker once it is resolved. The store, the HTTP connection and the one KSeF client of
+    the current profile are owned here, made on first use in the worker; the client is
+    dropped and rebuilt whenever the profile or its environment's address changes, so
+    every panel, the sender and the collective dialog use the same one.
+    """
+
     data_dir: Path
     settings: Settings
     secrets: SecretStore = field(default_factory=SecretStore)
     now: Callable[[], datetime] = utc_now
-    ledger: Ledger = field(default_factory=NoLedger)
     sandbox: Any = None
+    #: The current profile (None until the worker resolved it); read it anywhere.
+    profile: Profile | None = None
+    ledger: StoreLedger | None = None
     _http: httpx.Client | None = None
+    _store: Store | None = None
+    _client: Any = None
+    _client_key: tuple[int, str] | None = None
 
     @classmethod
     def open(cls, data_dir: Path, **kwargs: Any) -> AppContext:
@@ -78,14 +97,19 @@ class AppContext:
 
     @property
     def env_name(self) -> str:
+        """The environment of the current profile (of the settings before it is resolved)."""
+        if self.profile is not None:
+            return self.profile.environment.value
         return str(self.settings["environment"])
 
     @property
     def nip(self) -> str:
+        if self.profile is not None:
+            return self.profile.nip
         return str(self.settings["nip"])
 
     def environment(self) -> Environment | None:
-        """The addresses of the chosen environment (None: the sandbox is not running)."""
+        """The addresses of the current environment (None: the sandbox is not running)."""
         if self.env_name == environments.SANDBOX:
             if self.sandbox is None:
                 return None
@@ -94,6 +118,104 @@ class AppContext:
         return environments.environment(self.env_name)
 
     # --- worker-side operations ---------------------------------------------------------
+
+    def store(self) -> Store:
+        """The data folder's store, opened (and migrated) on first use."""
+        if self._store is None:
+            from ksef_desktop.store import open_store
+
+            self._store = open_store(self.data_dir)
+        return self._store
+
+    def profile_now(self) -> Profile:
+        """The current profile: the one the settings name, made in the store if new."""
+        wanted = (str(self.settings["environment"]), str(self.settings["nip"]))
+        profile = self.profile
+        if profile is None or (profile.environment.value, profile.nip) != wanted:
+            from ksef_desktop.store.profiles import ensure_profile
+
+            with self.store().db.transaction() as conn:
+                profile = ensure_profile(conn, *wanted, now=self.now())
+            self._set_profile(profile)
+        return profile
+
+    def select_profile(
+        self,
+        environment: str,
+        nip: str,
+        *,
+        company_name: str | None = None,
+        company_address: str | None = None,
+        token: str = "",
+        confirm_production: bool = False,
+    ) -> Profile:
+        """Make ``(environment, nip)`` the current profile (made if new): the settings
+        name it, its company data and token are kept, and the client is rebuilt.
+
+        A Production profile is confirmed once (``confirm_production``: the user said yes
+        in the window); without it the switch is refused, so nothing can be sent there
+        by mistake."""
+        from ksef_desktop.store.profiles import (
+            ProfileError,
+            checked_identity,
+            ensure_profile,
+            get_profile,
+            update_company,
+        )
+        from ksef_desktop.store.profiles import (
+            confirm_production as confirm,
+        )
+
+        env, clean = checked_identity(environment, nip)
+        with self.store().db.transaction() as conn:
+            profile = ensure_profile(conn, env.value, clean, now=self.now())
+            if company_name is not None or company_address is not None:
+                update_company(
+                    conn,
+                    profile.id,
+                    company_name=company_name if company_name is not None else profile.company_name,
+                    company_address=(
+                        company_address if company_address is not None else profile.company_address
+                    ),
+                )
+            if profile.needs_production_confirmation:
+                if not confirm_production:
+                    raise ProfileError(
+                        _(
+                            "Production is the real KSeF, where invoices are legal documents: "
+                            "confirm that you want to work there."
+                        )
+                    )
+                confirm(conn, profile.id, now=self.now())
+            profile = get_profile(conn, profile.id)
+        leaving_sandbox = self.sandbox is not None and (
+            env.value != environments.SANDBOX or clean != self.nip
+        )
+        self.settings["environment"] = env.value
+        self.settings["nip"] = clean
+        self.settings["first_run_done"] = True
+        self.settings.save()
+        if leaving_sandbox:
+            self.close_sandbox()
+        self._set_profile(profile)
+        if token:
+            self.store_token(token)
+        return profile
+
+    def reload_profile(self) -> Profile:
+        """The current profile as the store has it now (after its data changed)."""
+        from ksef_desktop.store.profiles import get_profile
+
+        profile = get_profile(self.store().db.connection(), self.profile_now().id)
+        self._set_profile(profile)
+        return profile
+
+    def _set_profile(self, profile: Profile) -> None:
+        old = self.profile
+        self.profile = profile
+        if old is None or old.id != profile.id:
+            self.drop_client()
+            log.info("profile %s (%s %s)", profile.id, profile.environment.value, profile.nip)
 
     def http(self) -> httpx.Client:
         if self._http is None:
@@ -107,10 +229,8 @@ class AppContext:
 
         ``check`` (a job's ``JobContext.check``) is called once the sandbox's modules
         are imported: a program closing meanwhile does not start it only to stop it."""
-        try:
-            from ksef_desktop.sandbox import Sandbox, SandboxConfig
-        except ImportError:
-            raise SandboxNotInBuild from None
+        from ksef_desktop.sandbox import Sandbox, SandboxConfig
+
         check()
         if self.sandbox is None:
             nips = (self.nip,) if self.nip else ()
@@ -134,33 +254,48 @@ class AppContext:
             self.secrets.set(entry, token)
         return True
 
-    def ksef_client(self) -> Any:
-        """A KSeF client for the environment and NIP in use (token from the keyring)."""
+    def ksef_client(self) -> KsefClient:
+        """The KSeF client of the current profile (token from the keyring): one per
+        profile, made on first use and kept while the profile and its address hold."""
         from ksef_desktop.ksef.tokens import resolve_token
         from ksef_desktop.ksef.workflows import KsefClient
 
+        profile = self.profile_now()
         env = self.environment()
         if env is None:
-            raise SandboxNotInBuild
-        token = resolve_token(self.env_name, self.nip, self.secrets)
-        return KsefClient(self.http(), env, self.nip, token, now=self.now)
+            raise SandboxNotRunning
+        key = (profile.id, env.api_base)
+        if self._client is None or self._client_key != key:
+            token = resolve_token(env.name, profile.nip, self.secrets)
+            self._client = KsefClient(self.http(), env, profile.nip, token, now=self.now)
+            self._client_key = key
+        client: KsefClient = self._client
+        return client
+
+    def drop_client(self) -> None:
+        """Forget the client (the profile, its environment or its token changed)."""
+        self._client = None
+        self._client_key = None
 
     def token_stored(self) -> bool:
         return bool(self.nip) and self.secrets.has(token_entry(self.env_name, self.nip))
 
     def store_token(self, token: str) -> None:
         self.secrets.set(token_entry(self.env_name, self.nip), token.strip())
+        self.drop_client()
 
     def close_sandbox(self) -> None:
         if self.sandbox is not None:
             sandbox, self.sandbox = self.sandbox, None
             sandbox.__exit__(None, None, None)
+            self.drop_client()
 
     def close(self) -> None:
+        self.drop_client()
         if self._http is not None:
             self._http.close()
             self._http = None
         self.close_sandbox()
-        close = getattr(self.ledger, "close", None)
-        if close is not None:
-            close()
+        if self._store is not None:
+            self._store.close()
+            self._store = None

@@ -31,6 +31,7 @@ from ksef_desktop.store.contractors import (
     save_contractor,
     search_contractors,
 )
+from ksef_desktop.store.profiles import Profile
 from ksef_desktop.ui.contractors_model import ContractorsModel, party_problems
 from ksef_desktop.ui.editor_buyer import BuyerPicker
 from ksef_desktop.ui.invoice_list_model import guarded
@@ -88,6 +89,7 @@ class ContractorsPanel(QWidget):
         self,
         runner: Runner,
         store: Callable[[], Store],
+        profile: Callable[[], Profile],
         now: Callable[[], datetime],
         parent: QWidget | None = None,
     ) -> None:
@@ -95,6 +97,8 @@ class ContractorsPanel(QWidget):
         self.runner = runner
         self._submit = guarded(self, runner.submit)
         self.store = store
+        #: The current profile (worker side); its company's contractors are shown.
+        self.profile = profile
         self.now = now
         self.model = ContractorsModel(self)
         self.dialog: ContractorDialog | None = None
@@ -144,9 +148,11 @@ class ContractorsPanel(QWidget):
         self.search.textChanged.connect(lambda _t: self._debounce.start())
 
     def reload(self) -> None:
-        store, text = self.store, self.search.text()
+        store, profile, text = self.store, self.profile, self.search.text()
         self._submit(
-            lambda job: search_contractors(store().db.connection(), text, limit=LIMIT),
+            lambda job: search_contractors(
+                store().db.connection(), text, limit=LIMIT, company_nip=profile().nip
+            ),
             self.model.set_contractors,
             self._failed,
             name="contractors",
@@ -176,11 +182,14 @@ class ContractorsPanel(QWidget):
         dialog.open()
 
     def _save(self, party: Party, contractor_id: int | None) -> None:
-        store, now = self.store, self.now
+        store, profile, now = self.store, self.profile, self.now
 
         def op() -> int:
+            nip = profile().nip
             with store().db.transaction() as conn:
-                return save_contractor(conn, party, now=now(), contractor_id=contractor_id)
+                return save_contractor(
+                    conn, party, company_nip=nip, now=now(), contractor_id=contractor_id
+                )
 
         def done(_id: int) -> None:
             self.changed.emit()
@@ -212,11 +221,12 @@ class ContractorsPanel(QWidget):
         box.open()
 
     def _delete(self, current: Contractor) -> None:
-        store = self.store
+        store, profile = self.store, self.profile
 
         def op() -> None:
+            nip = profile().nip
             with store().db.transaction() as conn:
-                delete_contractor(conn, current.id)
+                delete_contractor(conn, current.id, company_nip=nip)
 
         def done(_r: None) -> None:
             self.message.emit(

@@ -15,9 +15,11 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ksef_desktop.domain.offline import Deadline, OfflineMode, invoice_deadline
 from ksef_desktop.i18n import _, ngettext
+from ksef_desktop.store.profiles import Environment, Profile
 from ksef_desktop.ui.context import AppContext
 from ksef_desktop.ui.ksef_state import KsefState, check_ksef, decide_mode
 from ksef_desktop.ui.ledger import OutboxCounts, SendReport, refine_deadline
+from ksef_desktop.ui.store_ledger import StoreLedger
 from ksef_desktop.worker import Failure, JobContext
 from ksef_desktop.worker.runner import Runner
 
@@ -30,6 +32,8 @@ class Controller(QObject):
     rows_changed = Signal(object)  # list[OfflineRow]
     outbox_changed = Signal(object)  # OutboxCounts
     identity_changed = Signal(str, str, bool)  # environment, NIP, token stored
+    profile_changed = Signal(object)  # Profile: the current one (another, or its data)
+    profiles_changed = Signal(object)  # list[Profile]: every profile, for the menu
     message = Signal(str)  # a passing note for the status bar
 
     def __init__(self, ctx: AppContext, runner: Runner, parent: QObject | None = None) -> None:
@@ -42,6 +46,8 @@ class Controller(QObject):
         self._stored_rows: list = []
         self.counts = OutboxCounts()
         self.token_stored = False
+        self.profile: Profile | None = None
+        self.profiles: list[Profile] = []
         self._sending = False
         self._just_sent = False
         self._timer = QTimer(self)
@@ -65,10 +71,76 @@ class Controller(QObject):
         """No more periodic checks (the program is closing; the worker stops next)."""
         self._timer.stop()
 
+    # --- profiles ---------------------------------------------------------------------------
+
+    def needs_production_confirmation(self, environment: str, nip: str) -> bool:
+        """Whether making ``(environment, nip)`` current must first be confirmed by the
+        user: a Production profile, once (a practice invoice never goes there unasked)."""
+        if environment != Environment.PROD:
+            return False
+        for p in self.profiles:
+            if p.environment is Environment.PROD and p.nip == nip:
+                return p.needs_production_confirmation
+        return True
+
+    def switch_profile(
+        self,
+        environment: str,
+        nip: str,
+        *,
+        confirm_production: bool = False,
+        company_name: str | None = None,
+        company_address: str | None = None,
+        token: str = "",
+    ) -> None:
+        """Make another profile current (made if new): everything reloads for it, and
+        the one KSeF client is rebuilt for its environment."""
+        ctx = self.ctx
+
+        def select(job: JobContext) -> Profile:
+            return ctx.select_profile(
+                environment,
+                nip,
+                company_name=company_name,
+                company_address=company_address,
+                token=token,
+                confirm_production=confirm_production,
+            )
+
+        self.runner.submit(select, self.profile_saved, self._note, name="switch-profile")
+
+    def profile_saved(self, profile: Profile) -> None:
+        """A profile was selected or its data changed in the worker: start over for it."""
+        switched = self.profile is None or self.profile.id != profile.id
+        self.profile = profile
+        if switched:
+            self.rows, self._stored_rows, self.counts = [], [], OutboxCounts()
+            self.rows_changed.emit(self.rows)
+            self.outbox_changed.emit(self.counts)
+        self.start()
+
     # --- start-up -----------------------------------------------------------------------
 
     def start(self) -> None:
-        """Bring up the sandbox (if chosen), then check KSeF and load the rows."""
+        """Resolve the current profile, bring up the sandbox (if it is the profile's
+        environment), then check KSeF and load the rows."""
+        ctx = self.ctx
+
+        def resolve(job: JobContext) -> tuple[Profile, list[Profile]]:
+            from ksef_desktop.store.profiles import list_profiles
+
+            profile = ctx.profile_now()
+            return profile, list_profiles(ctx.store().db.connection())
+
+        self.runner.submit(resolve, self._resolved, self._note, name="profile")
+
+    def _resolved(self, result: tuple[Profile, list[Profile]]) -> None:
+        self.profile, self.profiles = result
+        self.profile_changed.emit(self.profile)
+        self.profiles_changed.emit(self.profiles)
+        self._start_environment()
+
+    def _start_environment(self) -> None:
         ctx = self.ctx
         if ctx.env_name == "sandbox":
 
@@ -102,6 +174,9 @@ class Controller(QObject):
 
     def replay(self) -> None:
         """Emit everything known again (a new window was built)."""
+        if self.profile is not None:
+            self.profile_changed.emit(self.profile)
+            self.profiles_changed.emit(self.profiles)
         self.identity_changed.emit(self.ctx.env_name, self.ctx.nip, self.token_stored)
         self.ksef_changed.emit(self.state)
         self.mode_changed.emit(self.decision)
@@ -165,8 +240,14 @@ class Controller(QObject):
 
     # --- rows and the outbox -------------------------------------------------------------
 
-    def reload(self) -> None:
+    @property
+    def ledger(self) -> StoreLedger:
         ledger = self.ctx.ledger
+        assert ledger is not None, "the Shell gives the context its ledger"
+        return ledger
+
+    def reload(self) -> None:
+        ledger = self.ledger
         self.runner.submit(
             lambda job: (ledger.offline_rows(), ledger.outbox_counts()),
             self._loaded,
@@ -189,7 +270,7 @@ class Controller(QObject):
         if self._sending:
             return
         self._sending = True
-        ledger = self.ctx.ledger
+        ledger = self.ledger
 
         def done(report: SendReport) -> None:
             self._sending = False

@@ -37,6 +37,7 @@ from ksef_desktop.store import Store
 from ksef_desktop.store.contractors import Contractor, save_contractor, search_contractors
 from ksef_desktop.store.invoices import StoredInvoice, create_draft, get_invoice, update_draft
 from ksef_desktop.store.numbering import Series, create_series, list_series
+from ksef_desktop.store.profiles import Profile
 from ksef_desktop.ui.editor_form import EditorForm
 from ksef_desktop.ui.formatting import fmt_moment
 from ksef_desktop.ui.invoice_list_model import mode_label
@@ -53,8 +54,13 @@ UNDO_SECONDS = 5
 Terms = Callable[[date], tuple[OfflineMode | None, Deadline | None]]
 
 
+def seller_of(profile: Profile) -> Party:
+    """The seller of the profile's invoices: its NIP and company data."""
+    return seller_from_settings(profile.nip, profile.company_name, profile.company_address)
+
+
 def seller_from_settings(nip: str, name: str, address: str) -> Party:
-    """The seller as the settings hold it ("street, postcode city" → two address lines)."""
+    """The seller as the profile holds it ("street, postcode city" → two address lines)."""
     line1, _sep, line2 = address.partition(",")
     return Party(
         PolishNip(nip), name, Address("PL", line1.strip(), line2.strip() or None) if line1 else None
@@ -75,23 +81,27 @@ class Issued:
     pdf_problem: str = ""
 
 
-def load_editor(store: Store, draft_id: int | None, now: datetime) -> Loaded:
-    """Runs in the worker: the series (a default one made on first use), contractors, draft."""
+def load_editor(store: Store, profile: Profile, draft_id: int | None, now: datetime) -> Loaded:
+    """Runs in the worker: the profile's series (a default one made on first use), the
+    company's contractors, the draft."""
     conn = store.db.connection()
-    series = list_series(conn)
+    series = list_series(conn, profile_id=profile.id)
     if not series:
         with store.db.transaction() as tx:
-            create_series(tx, *DEFAULT_SERIES, now=now)
-        series = list_series(conn)
-    draft = get_invoice(conn, draft_id) if draft_id is not None else None
-    return Loaded(series, search_contractors(conn, "", limit=1000), draft)
+            create_series(tx, *DEFAULT_SERIES, profile_id=profile.id, now=now)
+        series = list_series(conn, profile_id=profile.id)
+    draft = get_invoice(conn, draft_id, profile_id=profile.id) if draft_id is not None else None
+    contractors = search_contractors(conn, "", limit=1000, company_nip=profile.nip)
+    return Loaded(series, contractors, draft)
 
 
-def save_draft(store: Store, draft_id: int | None, invoice: Any, now: datetime) -> int:
+def save_draft(
+    store: Store, profile: Profile, draft_id: int | None, invoice: Any, now: datetime
+) -> int:
     with store.db.transaction() as conn:
         if draft_id is None:
-            return create_draft(conn, invoice, now=now)
-        update_draft(conn, draft_id, invoice, now=now)
+            return create_draft(conn, invoice, profile_id=profile.id, now=now)
+        update_draft(conn, draft_id, invoice, profile_id=profile.id, now=now)
         return draft_id
 
 
@@ -101,6 +111,7 @@ def pdf_folder(store: Store) -> Path:
 
 def issue_draft(
     store: Store,
+    profile: Profile,
     draft_id: int | None,
     invoice: Any,
     *,
@@ -116,13 +127,14 @@ def issue_draft(
     from ksef_desktop.services.issue import fa3_check, issue_invoice
 
     moment = now()
-    draft_id = save_draft(store, draft_id, invoice, moment)
+    draft_id = save_draft(store, profile, draft_id, invoice, moment)
     mode, deadline = terms
     due = deadline.due if deadline is not None and deadline.state is DeadlineState.DUE else None
     issued = issue_invoice(
         store.db,
         store.archive,
         draft_id,
+        profile_id=profile.id,
         now=now,
         series_id=series_id,
         mode=mode,
@@ -134,7 +146,15 @@ def issue_draft(
     try:
         needs_kod2 = mode is not None and mode is not OfflineMode.AWARIA_CALKOWITA
         offline = signing() if (signing is not None and needs_kod2) else None
-        pdf = invoice_pdf(store, issued.id, qr_base=qr_base, lang=lang, offline=offline, now=moment)
+        pdf = invoice_pdf(
+            store,
+            issued.id,
+            profile_id=profile.id,
+            qr_base=qr_base,
+            lang=lang,
+            offline=offline,
+            now=moment,
+        )
     except ValueError as exc:  # a certificate refused: the invoice stands, the PDF waits
         return Issued(issued, None, str(exc))
     folder.mkdir(parents=True, exist_ok=True)
@@ -170,7 +190,7 @@ class EditorDialog(QDialog):
         self,
         runner: Runner,
         store: Callable[[], Store],
-        seller: Party,
+        profile: Profile,
         now: Callable[[], datetime],
         terms: Terms,
         qr_base: Callable[[], str],
@@ -185,6 +205,9 @@ class EditorDialog(QDialog):
         self.setWindowTitle(_("Invoice"))
         self.runner = runner
         self.store = store
+        #: The profile this editor works in, fixed when it opens (a switch of profile
+        #: meanwhile does not move its draft elsewhere).
+        self.profile = profile
         self.now = now
         self.terms = terms
         self.qr_base = qr_base
@@ -198,7 +221,7 @@ class EditorDialog(QDialog):
         self.busy = False
         self._inflight = 0
         self._finished = False
-        self.form = EditorForm(seller, now)
+        self.form = EditorForm(seller_of(profile), now)
         scroll = QScrollArea()
         scroll.setWidget(self.form)
         scroll.setWidgetResizable(True)
@@ -290,10 +313,10 @@ class EditorDialog(QDialog):
     # --- loading ---------------------------------------------------------------------------------
 
     def load(self) -> None:
-        store, draft_id, now = self.store, self.draft_id, self.now
+        store, draft_id, now, profile = self.store, self.draft_id, self.now, self.profile
         self.busy = True
         self._submit(
-            lambda job: load_editor(store(), draft_id, now()),
+            lambda job: load_editor(store(), profile, draft_id, now()),
             self._loaded,
             self._failed,
             name="editor-load",
@@ -354,6 +377,7 @@ class EditorDialog(QDialog):
         if not self.save_button.isEnabled():
             return
         store, draft_id, now, invoice = self.store, self.draft_id, self.now, self.form.invoice()
+        profile = self.profile
         self.busy = True
         self._follow()
 
@@ -365,7 +389,7 @@ class EditorDialog(QDialog):
             self._follow()
 
         self._submit(
-            lambda job: save_draft(store(), draft_id, invoice, now()), saved, self._failed,
+            lambda job: save_draft(store(), profile, draft_id, invoice, now()), saved, self._failed,
             name="editor-save",
         )  # fmt: skip
 
@@ -377,7 +401,7 @@ class EditorDialog(QDialog):
         invoice = self.form.invoice()
         series_id = self.form.series.currentData()
         terms = self.terms(invoice.issue_date)
-        store, draft_id, now = self.store, self.draft_id, self.now
+        store, draft_id, now, profile = self.store, self.draft_id, self.now, self.profile
         lang = pdf_language(invoice, self.lang)
         qr_base, signing = self.qr_base(), self.signing
         self.busy = True
@@ -385,7 +409,7 @@ class EditorDialog(QDialog):
         self.state.setText(_("Issuing…"))
         self._submit(
             lambda job: issue_draft(
-                store(), draft_id, invoice, series_id=series_id, terms=terms, now=now,
+                store(), profile, draft_id, invoice, series_id=series_id, terms=terms, now=now,
                 qr_base=qr_base, lang=lang, signing=signing,
             ),
             self._issued,
@@ -452,22 +476,25 @@ class EditorDialog(QDialog):
         from ksef_desktop.services.issue import queue_for_sending
 
         invoice_id, store, now = self.issued.invoice.id, self.store, self.now
+        profile_id = self.profile.id
 
         def done(_result: object) -> None:
             self.state.setText(self.state.text() + " " + _("Queued for KSeF."))
             self.queued.emit(invoice_id)
 
         self._submit(
-            lambda job: queue_for_sending(store().db, invoice_id, now=now),
+            lambda job: queue_for_sending(store().db, invoice_id, profile_id=profile_id, now=now),
             done,
             self._failed,
             name="editor-queue",
         )
 
     def load_contractors(self) -> None:
-        store = self.store
+        store, nip = self.store, self.profile.nip
         self._submit(
-            lambda job: search_contractors(store().db.connection(), "", limit=1000),
+            lambda job: search_contractors(
+                store().db.connection(), "", limit=1000, company_nip=nip
+            ),
             self.form.buyer.set_contractors,
             self._failed,
             name="editor-contractors",
@@ -480,13 +507,13 @@ class EditorDialog(QDialog):
         if any(p.field.startswith("buyer") for p in self.form.problems):
             self.state.setText(_("Fix the buyer's data first."))
             return
-        store, now = self.store, self.now
+        store, now, nip = self.store, self.now, self.profile.nip
 
         def op() -> list[Contractor]:
             s = store()
             with s.db.transaction() as conn:
-                save_contractor(conn, party, now=now())
-            return search_contractors(s.db.connection(), "", limit=1000)
+                save_contractor(conn, party, company_nip=nip, now=now())
+            return search_contractors(s.db.connection(), "", limit=1000, company_nip=nip)
 
         def done(contractors: list[Contractor]) -> None:
             self.form.buyer.set_contractors(contractors)

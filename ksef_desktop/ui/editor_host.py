@@ -14,8 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from ksef_desktop import i18n
-from ksef_desktop.i18n import _
-from ksef_desktop.store import Store
+from ksef_desktop.store.profiles import Profile
 from ksef_desktop.ui.controller import Controller
 from ksef_desktop.ui.invoice_list import InvoiceListPanel
 
@@ -25,11 +24,6 @@ if TYPE_CHECKING:  # imported on first use: not needed for the window's first fr
     from ksef_desktop.ui.editor import EditorDialog
     from ksef_desktop.ui.sessions_panel import SessionsPanel
     from ksef_desktop.visual.certificates import OfflineSigning
-
-
-class NoStore(RuntimeError):
-    def message(self) -> str:
-        return _("The invoice store is not part of this build.")
 
 
 class PanelsHost(QObject):
@@ -44,9 +38,12 @@ class PanelsHost(QObject):
         self.editors: list[EditorDialog] = []
         self.collective: CollectiveDialog | None = None
         runner = controller.runner
-        self.invoices = InvoiceListPanel(runner, self.store, ctx.now, self.qr_base)
+        self.invoices = InvoiceListPanel(runner, ctx.store, ctx.profile_now, ctx.now, self.qr_base)
         self._contractors: ContractorsPanel | None = None
         self._sessions: SessionsPanel | None = None
+        #: The profile whose data the panels show (None until the first is known).
+        self._shown_profile: int | None = None
+        self._sessions_stale = False
         self.invoices.new_requested.connect(lambda: self.open_editor(None))
         self.invoices.open_requested.connect(self.open_editor)
         self.invoices.draft_created.connect(self.open_editor)
@@ -60,7 +57,8 @@ class PanelsHost(QObject):
         if self._contractors is None:
             from ksef_desktop.ui.contractors import ContractorsPanel
 
-            panel = ContractorsPanel(self.controller.runner, self.store, self.ctx.now)
+            ctx = self.ctx
+            panel = ContractorsPanel(self.controller.runner, ctx.store, ctx.profile_now, ctx.now)
             panel.changed.connect(self._contractors_changed)
             self._contractors = panel
             self.panel_built.emit("contractors", panel)
@@ -76,8 +74,8 @@ class PanelsHost(QObject):
             self._sessions = SessionsPanel(
                 self.controller.runner,
                 ctx.ksef_client,
-                self.store,
-                lambda: ctx.env_name,
+                ctx.store,
+                ctx.profile_now,
                 ctx.now,
             )
             self.panel_built.emit("sessions", self._sessions)
@@ -85,51 +83,48 @@ class PanelsHost(QObject):
 
     # --- what the panels need (worker side) ---------------------------------------------------
 
-    def store(self) -> Store:
-        store = getattr(self.ctx.ledger, "store", None)
-        if store is None:
-            raise NoStore
-        assert isinstance(store, Store)
-        return store
-
     def qr_base(self) -> str:
         env = self.ctx.environment()
         return env.qr_base if env is not None else ""
 
-    def signing(self) -> OfflineSigning | None:
-        """KOD II's certificate and key (keyring), or None when none was imported."""
+    def signing(self, profile_id: int) -> OfflineSigning | None:
+        """KOD II's certificate and key (keyring) of profile ``profile_id`` as the store has
+        it now, or None when none was imported (worker side)."""
+        from ksef_desktop.store.profiles import get_profile
         from ksef_desktop.visual.certificates import offline_signing
 
-        path = str(self.ctx.settings["offline_certificate"])
+        profile = get_profile(self.ctx.store().db.connection(), profile_id)
+        path = profile.offline_certificate
         if not path or not Path(path).is_file():
             return None
         return offline_signing(
             self.ctx.secrets,
-            environment=self.ctx.env_name,
-            nip=self.ctx.nip,
+            environment=profile.environment.value,
+            nip=profile.nip,
             cert_der=Path(path).read_bytes(),
             now=self.ctx.now(),
         )
 
     # --- the editor ---------------------------------------------------------------------------
 
-    def open_editor(self, draft_id: int | None = None) -> EditorDialog:
-        from ksef_desktop.ui.editor import EditorDialog, seller_from_settings
+    def open_editor(self, draft_id: int | None = None) -> EditorDialog | None:
+        """The editor of a new invoice or of ``draft_id``, in the current profile (None
+        while no profile is known yet: the window is still starting)."""
+        from ksef_desktop.ui.editor import EditorDialog
 
-        s = self.ctx.settings
-        seller = seller_from_settings(
-            str(s["nip"]), str(s["company_name"]), str(s["company_address"])
-        )
+        profile = self.controller.profile
+        if profile is None:
+            return None
         editor = EditorDialog(
             self.controller.runner,
-            self.store,
-            seller,
+            self.ctx.store,
+            profile,
             self.ctx.now,
             self.controller.terms_for,
             self.qr_base,
             draft_id=draft_id,
             lang=i18n.current_language(),
-            signing=self.signing,
+            signing=lambda: self.signing(profile.id),
             parent=self.parent_widget,
         )
         self.editors.append(editor)
@@ -144,17 +139,16 @@ class PanelsHost(QObject):
 
     def open_collective(self, invoice_ids: Sequence[int] = ()) -> CollectiveDialog:
         """The collective identifiers (one dialog); with ``invoice_ids`` it generates one
-        for them (the KSeF client is the session browser's, so its login is reused)."""
+        for them (with the profile's one KSeF client, so its login is reused)."""
         from ksef_desktop.ui.collective_dialog import CollectiveDialog
 
         ctx = self.ctx
         if self.collective is None:
             self.collective = CollectiveDialog(
                 self.controller.runner,
-                self.store,
-                self.sessions.clients.get,
-                lambda: ctx.nip,
-                lambda: ctx.env_name,
+                ctx.store,
+                ctx.ksef_client,
+                ctx.profile_now,
                 ctx.now,
                 self.parent_widget,
             )
@@ -187,5 +181,35 @@ class PanelsHost(QObject):
         self.invoices.apply_filter()  # the contractors load when their panel is built
 
     def wire(self) -> None:
-        """Reload the list when the controller reports new outbox counts (a send ended)."""
-        self.controller.outbox_changed.connect(lambda _c: self.invoices.model.reload())
+        """Reload the list when the controller reports new outbox counts (a send ended),
+        and every panel when another profile becomes current. Bound methods: Qt drops the
+        connections with this object when its window goes."""
+        self.controller.outbox_changed.connect(self._outbox_changed)
+        self.controller.profile_changed.connect(self._profile_changed)
+        self.controller.identity_changed.connect(self._identity_changed)
+
+    def _identity_changed(self, _env: str, _nip: str, _token: bool) -> None:
+        """The current profile's environment is up (its client can be made)."""
+        if self._sessions is not None and self._sessions_stale:
+            self._sessions_stale = False
+            self._sessions.apply_filter()
+
+    def _outbox_changed(self, _counts: object) -> None:
+        self.invoices.model.reload()
+
+    def _profile_changed(self, profile: Profile) -> None:
+        """Everything shown belongs to the current profile: show the new one's."""
+        if self._shown_profile is not None and self._shown_profile == profile.id:
+            return
+        first = self._shown_profile is None
+        self._shown_profile = profile.id
+        if first:
+            return  # the panels were loaded for it when they were built
+        self.invoices.model.reload()
+        if self._contractors is not None:
+            self._contractors.reload()
+        if self._sessions is not None:
+            self._sessions.profile_changed()
+            self._sessions_stale = True
+        if self.collective is not None:
+            self.collective.reload()

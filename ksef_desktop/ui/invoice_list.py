@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from ksef_desktop.i18n import _
 from ksef_desktop.services import invoice_actions as actions
 from ksef_desktop.store import Store
+from ksef_desktop.store.profiles import Profile
 from ksef_desktop.store.queries import Cursor, InvoiceFilter, Page, SortKey, list_invoices
 from ksef_desktop.store.states import InvoiceState
 from ksef_desktop.ui.invoice_list_model import InvoiceListModel, guarded
@@ -43,6 +44,8 @@ from ksef_desktop.worker.runner import Runner
 
 #: The store, opened for the calling (worker) thread.
 StoreAccess = Callable[[], Store]
+#: The current profile, resolved in the worker (``AppContext.profile_now``).
+ProfileAccess = Callable[[], Profile]
 
 STATE_CHOICES: tuple[tuple[str, frozenset[InvoiceState] | None], ...] = (
     ("", None),
@@ -74,17 +77,28 @@ class TextFilter(InvoiceFilter):
     text: str
 
 
-def store_loader(store: StoreAccess) -> Callable[..., Page]:
+def store_loader(store: StoreAccess, profile: ProfileAccess) -> Callable[..., Page]:
+    """Loads pages of the current profile's invoices (in the worker)."""
+
     def load(
         flt: InvoiceFilter, sort: SortKey, descending: bool, after: Cursor | None, limit: int
     ) -> Page:
         conn = store().db.connection()
+        profile_id = profile().id
         text = getattr(flt, "text", "")
         if text:
             from ksef_desktop.services.invoice_search import search_numbers
 
-            return search_numbers(conn, text, flt)
-        return list_invoices(conn, flt, sort=sort, descending=descending, after=after, limit=limit)
+            return search_numbers(conn, text, flt, profile_id=profile_id)
+        return list_invoices(
+            conn,
+            flt,
+            profile_id=profile_id,
+            sort=sort,
+            descending=descending,
+            after=after,
+            limit=limit,
+        )
 
     return load
 
@@ -124,6 +138,7 @@ class InvoiceListPanel(QWidget):
         self,
         runner: Runner,
         store: StoreAccess,
+        profile: ProfileAccess,
         now: Callable[[], Any],
         qr_base: Callable[[], str],
         parent: QWidget | None = None,
@@ -132,9 +147,10 @@ class InvoiceListPanel(QWidget):
         self.runner = runner
         self._submit = guarded(self, runner.submit)
         self.store = store
+        self.profile = profile
         self.now = now
         self.qr_base = qr_base
-        self.model = InvoiceListModel(store_loader(store), runner.submit, parent=self)
+        self.model = InvoiceListModel(store_loader(store, profile), runner.submit, parent=self)
         self.model.failed.connect(self.message.emit)
         self.dialogs: list[TextDialog] = []
         self.last_pdf: bytes | None = None
@@ -151,7 +167,7 @@ class InvoiceListPanel(QWidget):
         for key, _states in STATE_CHOICES:
             self.state.addItem(state_choice_label(key), key)
         self.state.setAccessibleName(_("State"))
-        self.use_period = QCheckBox(_("&Period:"))
+        self.use_period = QCheckBox(_("Pe&riod:"))
         today = QDate.currentDate()
         self.date_from = QDateEdit(today.addMonths(-1))
         self.date_to = QDateEdit(today)
@@ -365,10 +381,12 @@ class InvoiceListPanel(QWidget):
         invoice_id = self.selected_id()
         if invoice_id is None:
             return
-        store, now = self.store, self.now
+        store, profile, now = self.store, self.profile, self.now
         self._run(
             "duplicate",
-            lambda: actions.duplicate_as_new(store().db, invoice_id, now=now),
+            lambda: actions.duplicate_as_new(
+                store().db, invoice_id, profile_id=profile().id, now=now
+            ),
             self._created,
         )
 
@@ -376,10 +394,12 @@ class InvoiceListPanel(QWidget):
         invoice_id = self.selected_id()
         if invoice_id is None:
             return
-        store, now = self.store, self.now
+        store, profile, now = self.store, self.profile, self.now
         self._run(
             "correct",
-            lambda: actions.start_correction(store().db, invoice_id, now=now),
+            lambda: actions.start_correction(
+                store().db, invoice_id, profile_id=profile().id, now=now
+            ),
             self._created,
         )
 
@@ -389,10 +409,12 @@ class InvoiceListPanel(QWidget):
         invoice_id = self.selected_id()
         if invoice_id is None:
             return
-        store, now = self.store, self.now
+        store, profile, now = self.store, self.profile, self.now
         self._run(
             "technical-correction",
-            lambda: start_technical_correction(store().db, invoice_id, now=now),
+            lambda: start_technical_correction(
+                store().db, invoice_id, profile_id=profile().id, now=now
+            ),
             self._created,
         )
 
@@ -403,13 +425,17 @@ class InvoiceListPanel(QWidget):
         invoice_id = self.selected_id()
         if invoice_id is None:
             return
-        store, now = self.store, self.now
+        store, profile, now = self.store, self.profile, self.now
 
         def done(_r: object) -> None:
             self.model.reload()
             self.queued.emit(invoice_id)
 
-        self._run("queue", lambda: queue_for_sending(store().db, invoice_id, now=now), done)
+        self._run(
+            "queue",
+            lambda: queue_for_sending(store().db, invoice_id, profile_id=profile().id, now=now),
+            done,
+        )
 
     def collective(self) -> None:
         """One collective identifier for the selected invoices (checked, then generated
@@ -423,21 +449,23 @@ class InvoiceListPanel(QWidget):
         invoice_id = self.selected_id()
         if invoice_id is None:
             return
-        store = self.store
+        store, profile = self.store, self.profile
 
         def copy(title: str) -> None:
             QGuiApplication.clipboard().setText(title)
             self.message.emit(_("Transfer title copied: {title}").format(title=title))
 
         self._run(
-            "transfer-title", lambda: invoice_title(store().db.connection(), invoice_id), copy
+            "transfer-title",
+            lambda: invoice_title(store().db.connection(), invoice_id, profile_id=profile().id),
+            copy,
         )
 
     def _pdf(self, done: Callable[[bytes], None]) -> None:
         invoice_id = self.selected_id()
         if invoice_id is None:
             return
-        store, qr_base = self.store, self.qr_base()
+        store, profile, qr_base = self.store, self.profile, self.qr_base()
         from ksef_desktop import i18n
 
         lang = "pl+en" if i18n.current_language() != "pl" else "pl"
@@ -447,7 +475,11 @@ class InvoiceListPanel(QWidget):
             done(pdf)
 
         self._run(
-            "pdf", lambda: actions.invoice_pdf(store(), invoice_id, qr_base=qr_base, lang=lang), got
+            "pdf",
+            lambda: actions.invoice_pdf(
+                store(), invoice_id, profile_id=profile().id, qr_base=qr_base, lang=lang
+            ),
+            got,
         )
 
     def save_pdf(self, path: str | None = None) -> None:
@@ -501,10 +533,10 @@ class InvoiceListPanel(QWidget):
         invoice_id = self.selected_id()
         if invoice_id is None:
             return
-        store = self.store
+        store, profile = self.store, self.profile
         self._run(
             "xml",
-            lambda: actions.invoice_xml(store(), invoice_id),
+            lambda: actions.invoice_xml(store(), invoice_id, profile_id=profile().id),
             lambda xml: self._show(_("Invoice XML"), xml),
         )
 
@@ -512,10 +544,10 @@ class InvoiceListPanel(QWidget):
         invoice_id = self.selected_id()
         if invoice_id is None:
             return
-        store = self.store
+        store, profile = self.store, self.profile
         self._run(
             "upo",
-            lambda: actions.invoice_upo(store(), invoice_id),
+            lambda: actions.invoice_upo(store(), invoice_id, profile_id=profile().id),
             lambda upo: self._show(_("UPO (official receipt)"), upo),
         )
 

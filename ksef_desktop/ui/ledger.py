@@ -1,17 +1,15 @@
 """The rows the offline panel shows and the outbox counts the status bar shows (no Qt).
 
-A ``Ledger`` is where they come from: the invoice store once it is part of the build
-(issued invoices not yet accepted, with their outbox state), ``NoLedger`` until then.
-Each method runs in the worker thread.
+``ui.store_ledger.StoreLedger`` reads them from the store, for the current profile; each
+of its methods runs in the worker thread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from typing import Protocol
 
 from ksef_desktop.domain.offline import (
     Announcement,
@@ -20,8 +18,6 @@ from ksef_desktop.domain.offline import (
     OfflineMode,
     invoice_deadline,
 )
-from ksef_desktop.i18n import _
-from ksef_desktop.worker import JobContext
 
 
 @dataclass(frozen=True)
@@ -70,34 +66,3 @@ class SendReport:
     sent: int = 0
     failed: int = 0
     problem: str = ""  # why nothing could be sent (KSeF unavailable …), translated
-
-
-class Ledger(Protocol):
-    def offline_rows(self) -> list[OfflineRow]: ...
-
-    def outbox_counts(self) -> OutboxCounts: ...
-
-    def send_pending(self, ctx: JobContext, ids: Sequence[int] | None = None) -> SendReport: ...
-
-    def retry_now(self, ids: Sequence[int] | None = None) -> int: ...
-
-
-class NotInThisBuild(RuntimeError):
-    def message(self) -> str:
-        return _("Sending invoices arrives together with the invoice store in a later version.")
-
-
-class NoLedger:
-    """No invoice store in this build yet: nothing to show, nothing to send."""
-
-    def offline_rows(self) -> list[OfflineRow]:
-        return []
-
-    def outbox_counts(self) -> OutboxCounts:
-        return OutboxCounts()
-
-    def send_pending(self, ctx: JobContext, ids: Sequence[int] | None = None) -> SendReport:
-        raise NotInThisBuild
-
-    def retry_now(self, ids: Sequence[int] | None = None) -> int:
-        return 0

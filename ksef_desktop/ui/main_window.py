@@ -7,17 +7,31 @@ widgets out of the time to the first frame.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ksef_desktop import __version__
 from ksef_desktop.i18n import _
+from ksef_desktop.store.profiles import Profile
 from ksef_desktop.ui.controller import Controller
 from ksef_desktop.ui.editor_host import PanelsHost
 from ksef_desktop.ui.offline_panel import OfflinePanel
+from ksef_desktop.ui.profiles_ui import (
+    EnvironmentBand,
+    NewProfile,
+    ProfileDialog,
+    confirm_production,
+)
 from ksef_desktop.ui.status_bar import KsefStatusBar
 from ksef_desktop.ui.tray import Notifier, app_icon
 
@@ -46,7 +60,14 @@ class MainWindow(QMainWindow):
         }
         self.panels.panel_built.connect(self._place)
         self.tabs.currentChanged.connect(self._tab_shown)
-        self.setCentralWidget(self.tabs)
+        self.band = EnvironmentBand()
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.band)
+        column.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
         self.status = KsefStatusBar(controller.runner)
         self.setStatusBar(self.status)
         self.notifier = Notifier(self)
@@ -59,6 +80,8 @@ class MainWindow(QMainWindow):
         c.rows_changed.connect(self.offline.set_rows)
         c.outbox_changed.connect(self.status.set_outbox)
         c.identity_changed.connect(self.status.set_identity)
+        c.profile_changed.connect(self._profile_changed)
+        c.profiles_changed.connect(self._profiles_changed)
         c.message.connect(lambda text: self.status.showMessage(text, 10_000))
         self.offline.send_requested.connect(c.send_pending)
         self.offline.alert.connect(self._alert)
@@ -67,6 +90,9 @@ class MainWindow(QMainWindow):
         self.panels.start()
         self.status.set_identity(c.ctx.env_name, c.ctx.nip, False)
         self.offline.set_mode(c.decision)
+        if c.profile is not None:
+            self._profile_changed(c.profile)
+            self._profiles_changed(c.profiles)
 
     # --- tabs built on first show -----------------------------------------------------------
 
@@ -108,6 +134,12 @@ class MainWindow(QMainWindow):
         file.addAction(self._action(_("&Settings…"), "Ctrl+,", self.settings_requested.emit))
         file.addSeparator()
         file.addAction(self._action(_("&Quit"), "Ctrl+Q", self.close))
+        self.profile_menu = bar.addMenu(_("&Profile"))
+        self.profile_actions: list[QAction] = []
+        self.add_profile_action = self._action(
+            _("&Add a profile…"), "Ctrl+Shift+N", self._add_profile
+        )
+        self._profiles_changed([])
         ksef = bar.addMenu(_("&KSeF"))
         ksef.addAction(self._action(_("&Check availability now"), "F5", self.controller.check_now))
         ksef.addAction(
@@ -127,16 +159,86 @@ class MainWindow(QMainWindow):
         self.declare.setChecked(bool(self.controller.ctx.settings["declared_offline24"]))
         ksef.addAction(self.declare)
         view = bar.addMenu(_("&View"))
-        for i in range(self.tabs.count()):
+        for i in range(self.tabs.count()):  # Ctrl+1…9 choose a profile (Profile menu)
             view.addAction(
                 self._action(
                     self.tabs.tabText(i),
-                    f"Ctrl+{i + 1}",
+                    f"Alt+{i + 1}",
                     lambda _checked=False, i=i: self.tabs.setCurrentIndex(i),
                 )
             )
         help_menu = bar.addMenu(_("&Help"))
         help_menu.addAction(self._action(_("&About KSeF Desktop"), None, self._about))
+
+    # --- profiles -------------------------------------------------------------------------
+
+    def _profile_changed(self, profile: Profile) -> None:
+        """The current profile, unmistakable: title, band and status bar name it."""
+        self.setWindowTitle(_("KSeF Desktop — {profile}").format(profile=profile.label))
+        self.band.set_profile(profile)
+        for action in self.profile_actions:
+            action.setChecked(action.data() == profile.id)
+
+    def _profiles_changed(self, profiles: Sequence[Profile]) -> None:
+        """The Profile menu: one entry per profile (Ctrl+1…9 for the first nine)."""
+        menu = self.profile_menu
+        for action in self.profile_actions:
+            self.removeAction(action)
+            action.deleteLater()
+        menu.clear()
+        self.profile_actions = []
+        current = self.controller.profile
+        for index, profile in enumerate(profiles):
+            action = QAction(profile.label, self)
+            action.setData(profile.id)
+            action.setCheckable(True)
+            action.setChecked(current is not None and current.id == profile.id)
+            if index < 9:
+                action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            action.triggered.connect(lambda _checked=False, p=profile: self.choose_profile(p))
+            self.addAction(action)
+            menu.addAction(action)
+            self.profile_actions.append(action)
+        if profiles:
+            menu.addSeparator()
+        menu.addAction(self.add_profile_action)
+
+    def choose_profile(self, profile: Profile) -> None:
+        """Switch to ``profile``; Production asks first, the first time."""
+        current = self.controller.profile
+        if current is not None and current.id == profile.id:
+            return
+        confirmed = False
+        if profile.needs_production_confirmation:
+            confirmed = confirm_production(self, profile.nip)
+            if not confirmed:
+                if current is not None:
+                    self._profile_changed(current)  # the menu's tick back where it was
+                return
+        self.controller.switch_profile(
+            profile.environment.value, profile.nip, confirm_production=confirmed
+        )
+
+    def _add_profile(self) -> ProfileDialog:
+        dialog = ProfileDialog(self.controller.profile, self)
+        dialog.accepted.connect(lambda: self._profile_added(dialog.values()))
+        dialog.open()
+        return dialog
+
+    def _profile_added(self, values: NewProfile) -> None:
+        confirmed = False
+        if self.controller.needs_production_confirmation(values.environment, values.nip):
+            confirmed = confirm_production(self, values.nip)
+            if not confirmed:
+                return
+        self.controller.switch_profile(
+            values.environment,
+            values.nip,
+            confirm_production=confirmed,
+            company_name=values.company_name or None,
+            company_address=values.company_address or None,
+            token=values.token,
+        )
 
     def _alert(self, title: str, text: str) -> None:
         if self.controller.ctx.settings["notifications"]:

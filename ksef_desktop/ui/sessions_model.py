@@ -67,6 +67,13 @@ class SessionsModel(RowsTableModel):
         self._filter = flt
         self.reload()
 
+    def clear(self) -> None:
+        """No rows, and pages still on their way are dropped (another profile came)."""
+        self._generation += 1
+        self.beginResetModel()
+        self._rows, self._token, self._complete, self._loading = [], None, True, False
+        self.endResetModel()
+
     def reload(self) -> None:
         self._generation += 1
         self.beginResetModel()

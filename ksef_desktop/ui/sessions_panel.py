@@ -31,27 +31,12 @@ from ksef_desktop.domain.calendar import WARSAW
 from ksef_desktop.i18n import _
 from ksef_desktop.services import sessions_sync as sync
 from ksef_desktop.store import Store
+from ksef_desktop.store.profiles import Profile
 from ksef_desktop.ui.invoice_list import TextDialog
 from ksef_desktop.ui.invoice_list_model import guarded
 from ksef_desktop.ui.sessions_model import SessionInvoicesModel, SessionsModel
 from ksef_desktop.worker import Failure
 from ksef_desktop.worker.runner import Runner
-
-
-class ClientCache:
-    """One KSeF client, made in the worker on first use and kept (worker thread only)."""
-
-    def __init__(self, make: Callable[[], Any]) -> None:
-        self._make = make
-        self._client: Any = None
-
-    def get(self) -> Any:
-        if self._client is None:
-            self._client = self._make()
-        return self._client
-
-    def forget(self) -> None:
-        self._client = None
 
 
 def _status_choices() -> tuple[tuple[str, str], ...]:
@@ -72,23 +57,24 @@ class SessionsPanel(QWidget):
         runner: Runner,
         client: Callable[[], Any],
         store: Callable[[], Store],
-        environment: Callable[[], str],
+        profile: Callable[[], Profile],
         now: Callable[[], datetime],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.runner = runner
         self._submit = guarded(self, runner.submit)
-        self.clients = ClientCache(client)
+        #: The current profile's KSeF client, owned by the context: rebuilt there when
+        #: the profile or its environment changes, never kept here.
+        self.client = client
         self.store = store
-        self.environment = environment
+        self.profile = profile
         self.now = now
         self.detail: sync.SessionDetail | None = None
         self.dialogs: list[TextDialog] = []
-        env = environment
 
         def load(flt: sync.SessionFilter, token: str | None) -> sync.SessionsPage:
-            return sync.sessions_page(self.clients.get(), store(), flt, token, environment=env())
+            return sync.sessions_page(client(), store(), flt, token, profile=profile())
 
         self.model = SessionsModel(load, runner.submit, self)
         self.model.failed.connect(self._note)
@@ -104,7 +90,7 @@ class SessionsPanel(QWidget):
         for key, label in _status_choices():
             self.status.addItem(label, key)
         self.status.setAccessibleName(_("Status"))
-        self.use_period = QCheckBox(_("O&pened between:"))
+        self.use_period = QCheckBox(_("Opened &between:"))
         today = QDate.currentDate()
         self.date_from = QDateEdit(today.addMonths(-1))
         self.date_to = QDateEdit(today)
@@ -198,6 +184,14 @@ class SessionsPanel(QWidget):
             statuses=(status,) if status else (),
         )
 
+    def profile_changed(self) -> None:
+        """Another profile is current: its sessions come once its environment answers
+        (``apply_filter`` again); nothing of the old one stays on screen meanwhile."""
+        self.detail = None
+        self.invoices.set_lines([])
+        self.model.clear()
+        self._update_buttons()
+
     def apply_filter(self) -> None:
         self.detail = None
         self.invoices.set_lines([])
@@ -217,7 +211,7 @@ class SessionsPanel(QWidget):
         self._update_buttons()
         if session is None:
             return
-        clients, store, reference = self.clients, self.store, session.reference
+        client, store, profile, reference = self.client, self.store, self.profile, session.reference
 
         def done(detail: sync.SessionDetail) -> None:
             current = self.selected_session()
@@ -228,7 +222,7 @@ class SessionsPanel(QWidget):
             self._update_buttons()
 
         self._submit(
-            lambda job: sync.session_detail(clients.get(), store(), reference),
+            lambda job: sync.session_detail(client(), store(), reference, profile_id=profile().id),
             done,
             self._note,
             name="session-detail",
@@ -257,9 +251,12 @@ class SessionsPanel(QWidget):
                 _("This session is still open or being processed: its UPO comes once it is closed.")
             )
             return
-        clients, store, now, reference = self.clients, self.store, self.now, session.reference
+        client, store, now, reference = self.client, self.store, self.now, session.reference
+        profile = self.profile
         self._submit(
-            lambda job: sync.fetch_session_upo(clients.get(), store(), reference, now),
+            lambda job: sync.fetch_session_upo(
+                client(), store(), reference, now, profile_id=profile().id
+            ),
             lambda upo: self._show(_("Session UPO"), upo),
             self._note,
             name="session-upo",
@@ -270,9 +267,11 @@ class SessionsPanel(QWidget):
         if self.detail is None or not index.isValid():
             return
         line = self.invoices.line(index.row())
-        clients, store, now = self.clients, self.store, self.now
+        client, store, now, profile = self.client, self.store, self.now, self.profile
         self._submit(
-            lambda job: sync.fetch_invoice_upo(clients.get(), store(), line, now),
+            lambda job: sync.fetch_invoice_upo(
+                client(), store(), line, now, profile_id=profile().id
+            ),
             lambda upo: self._show(_("Invoice UPO"), upo),
             self._note,
             name="invoice-upo",

@@ -2,9 +2,9 @@
 
 Business settings live here; window geometry lives in ``QSettings`` (ui/app.py), never
 here; secrets live only in the OS keyring (``SecretStore``), never here: only declared
-keys can be set, and none of them is a secret. Until the store's settings table is
-part of the build, the values are kept in ``settings.json`` in the data directory
-(written atomically, mode 0600 on POSIX).
+keys can be set, and none of them is a secret. ``environment`` and ``nip`` name the
+current profile; the profile's company data live with it in the store. The values are
+kept in ``settings.json`` in the data directory (written atomically, mode 0600 on POSIX).
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from ksef_desktop.i18n import N_
+from ksef_desktop.paths import SETTINGS_FILE
 
-FILE_NAME = "settings.json"
+FILE_NAME = SETTINGS_FILE
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,6 @@ OPTIONS: tuple[Option, ...] = (
     Option("first_run_done", False, N_("First-run setup finished")),
     Option("environment", "sandbox", N_("KSeF &environment")),
     Option("nip", "", N_("Seller's &NIP")),
-    Option("company_name", "", N_("C&ompany name")),
-    Option("company_address", "", N_("&Address")),
-    Option("offline_certificate", "", N_("Offline certificate (KOD &II)")),
     Option("language", "pl", N_("&Language")),
     Option("stretch_strings", False, N_("Stretch every text (la&yout check)")),
     Option("availability_minutes", 5, N_("Check KSeF availability every (&minutes)")),
@@ -44,6 +42,14 @@ OPTIONS: tuple[Option, ...] = (
 )
 
 _BY_KEY = {o.key: o for o in OPTIONS}
+
+#: Labels of the profile's own fields (kept in the store's ``profiles`` table, not here:
+#: each profile, one seller NIP in one environment, has its own).
+PROFILE_LABELS = {
+    "company_name": N_("C&ompany name"),
+    "company_address": N_("&Address"),
+    "offline_certificate": N_("Offline certificate (KOD &II)"),
+}
 
 DEMO_NIP = "5265877635"
 DEMO_COMPANY = "Firma Demonstracyjna Jan Kowalski"

@@ -20,25 +20,38 @@ from PySide6.QtWidgets import (
 )
 
 from ksef_desktop.i18n import _
+from ksef_desktop.store.profiles import Profile
 from ksef_desktop.ui.fields import CertificatePicker, NipEdit, SetupValues, environment_combo
 from ksef_desktop.ui.fields import token_edit as make_token_edit
-from ksef_desktop.ui.settings import Settings, option
+from ksef_desktop.ui.settings import PROFILE_LABELS, Settings, option
 
 
 def _label(key: str) -> str:
-    return _(option(key).label) + ":"
+    label = PROFILE_LABELS.get(key) or option(key).label
+    return _(label) + ":"
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, token_stored: bool, parent: QWidget | None = None):
+    """The settings; the environment, NIP and company fields are the current profile's
+    (another environment or NIP switches to that profile, making it if new)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        token_stored: bool,
+        profile: Profile | None = None,
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
         self.setWindowTitle(_("Settings"))
         self.setMinimumWidth(760)
         s = settings
-        self.environment = environment_combo(s["environment"])
-        self.nip = NipEdit(s["nip"])
-        self.company_name = QLineEdit(s["company_name"])
-        self.company_address = QLineEdit(s["company_address"])
+        self.environment = environment_combo(
+            profile.environment.value if profile else s["environment"]
+        )
+        self.nip = NipEdit(profile.nip if profile else s["nip"])
+        self.company_name = QLineEdit(profile.company_name if profile else "")
+        self.company_address = QLineEdit(profile.company_address if profile else "")
         self.token = make_token_edit()
         self.token.setPlaceholderText(_("leave empty to keep the stored token"))
         self.token_state = QLabel(
@@ -46,7 +59,7 @@ class SettingsDialog(QDialog):
             if token_stored
             else _("No token is stored yet.")
         )
-        self.certificate = CertificatePicker(s["offline_certificate"])
+        self.certificate = CertificatePicker(profile.offline_certificate if profile else "")
         self.language = QComboBox()
         self.language.addItem("Polski", "pl")
         self.language.addItem("English", "en")

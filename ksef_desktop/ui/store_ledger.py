@@ -1,25 +1,24 @@
-"""The offline panel's rows and the outbox counts, read from the invoice store.
+"""The offline panel's rows and the outbox counts of the current profile, from the store.
 
 Runs in the worker thread only (the store hands each thread its own connection). Every
-issued invoice KSeF has not accepted yet is a row; its deadline is the one frozen when
-it was issued. Sending is delegated to a ``Sender`` (``send_pending``); without one the
-ledger says that sending is not part of this build.
+issued invoice of the profile that KSeF has not accepted yet is a row; its deadline is the
+one frozen when it was issued. Sending is delegated to a ``Sender`` (``send_pending``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Protocol
 
 from ksef_desktop.domain.offline import Deadline, DeadlineState, OfflineMode
 from ksef_desktop.i18n import _
-from ksef_desktop.store import Store, open_store
+from ksef_desktop.store import Store
 from ksef_desktop.store.outbox import Outbox
+from ksef_desktop.store.profiles import Profile
 from ksef_desktop.store.queries import Cursor, InvoiceFilter, ListRow, SortKey, list_invoices
 from ksef_desktop.store.states import InvoiceState
-from ksef_desktop.ui.ledger import NotInThisBuild, OfflineRow, OutboxCounts, SendReport
+from ksef_desktop.ui.ledger import OfflineRow, OutboxCounts, SendReport
 from ksef_desktop.worker import JobContext
 
 #: The states of an issued invoice that KSeF has not accepted.
@@ -30,9 +29,11 @@ PAGE = 500
 
 
 class Sender(Protocol):
-    """Sends what the outbox holds (all due items, or only ``ids``)."""
+    """Sends what the profile's outbox holds (all due items, or only ``ids``)."""
 
-    def __call__(self, store: Store, ctx: JobContext, ids: Sequence[int] | None) -> SendReport: ...
+    def __call__(
+        self, store: Store, profile: Profile, ctx: JobContext, ids: Sequence[int] | None
+    ) -> SendReport: ...
 
 
 def stored_deadline(mode: str | None, due: datetime | None) -> Deadline | None:
@@ -54,30 +55,39 @@ def _failure(row: ListRow, last_error: str | None) -> str:
 
 class StoreLedger:
     def __init__(
-        self, data_dir: Path, now: Callable[[], datetime], sender: Sender | None = None
+        self,
+        store: Callable[[], Store],
+        profile: Callable[[], Profile],
+        now: Callable[[], datetime],
+        sender: Sender,
     ) -> None:
-        self._data_dir = data_dir
+        self._store = store
+        self._profile = profile
         self._now = now
-        self._store: Store | None = None
         self.sender = sender
 
     @property
     def store(self) -> Store:
-        if self._store is None:
-            self._store = open_store(self._data_dir)
-        return self._store
+        return self._store()
 
     def _outbox(self) -> Outbox:
-        return Outbox(self.store.db, self.store.archive, self._now)
+        return Outbox(self.store.db, self.store.archive, self._now, profile_id=self._profile().id)
 
     def _open_rows(self) -> list[ListRow]:
         conn = self.store.db.connection()
         flt = InvoiceFilter(states=NOT_ACCEPTED)
+        profile_id = self._profile().id
         rows: list[ListRow] = []
         after: Cursor | None = None
         while True:
             page = list_invoices(
-                conn, flt, sort=SortKey.ISSUE_DATE, descending=False, after=after, limit=PAGE
+                conn,
+                flt,
+                profile_id=profile_id,
+                sort=SortKey.ISSUE_DATE,
+                descending=False,
+                after=after,
+                limit=PAGE,
             )
             rows.extend(page.rows)
             if page.next is None:
@@ -119,15 +129,8 @@ class StoreLedger:
         return OutboxCounts(len(items) - sending - failed, sending, failed + rejected)
 
     def send_pending(self, ctx: JobContext, ids: Sequence[int] | None = None) -> SendReport:
-        if self.sender is None:
-            raise NotInThisBuild
-        return self.sender(self.store, ctx, ids)
+        return self.sender(self.store, self._profile(), ctx, ids)
 
     def retry_now(self, ids: Sequence[int] | None = None) -> int:
         """Waiting invoices due at once, whatever pause their failed attempts earned."""
         return self._outbox().retry_now(ids)
-
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None

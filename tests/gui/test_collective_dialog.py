@@ -14,7 +14,7 @@ from ksef_desktop.store.invoices import create_draft, get_invoice
 from ksef_desktop.store.states import InvoiceState
 from tests.gui.helpers import wait_ready
 from tests.integration.submit_support import issue_many
-from tests.unit.test_store_support import sample_invoice
+from tests.unit.test_store_support import PID, sample_invoice
 
 
 def _click_rows(qtbot, listing, ids: list[int]) -> None:
@@ -43,14 +43,16 @@ def test_three_accepted_invoices_one_identifier_and_its_transfer_title(qtbot, ma
     wait_ready(qtbot, shell)
     window = shell.window
     panels = window.panels
-    store = panels.store()
+    store = shell.ctx.store()
     conn = store.db.connection()
     ids = issue_many(store, 4, now=shell.ctx.now)
     with store.db.transaction() as tx:
-        draft = create_draft(tx, sample_invoice(), now=shell.ctx.now())
+        draft = create_draft(tx, sample_invoice(), now=shell.ctx.now(), profile_id=PID)
     shell.controller.send_pending()
     qtbot.waitUntil(
-        lambda: all(get_invoice(conn, i).state is InvoiceState.ACCEPTED for i in ids),
+        lambda: all(
+            get_invoice(conn, i, profile_id=PID).state is InvoiceState.ACCEPTED for i in ids
+        ),
         timeout=60_000,
     )
     listing = panels.invoices
@@ -69,7 +71,7 @@ def test_three_accepted_invoices_one_identifier_and_its_transfer_title(qtbot, ma
     assert collective_identifier_is_valid(identifier)
     assert list(sandbox_made) == [identifier]
     assert dialog.title.text() == f"KSeF {identifier}"
-    gross = sum(get_invoice(conn, i).gross for i in picked)
+    gross = sum(get_invoice(conn, i, profile_id=PID).gross for i in picked)
     assert dialog.amount.text() == f"{gross:.2f}".replace(".", ",") + " zł"
     assert "3 faktur" in dialog.state.text()
     QTest.mouseClick(dialog.copy_title_button, Qt.MouseButton.LeftButton)
@@ -83,7 +85,7 @@ def test_three_accepted_invoices_one_identifier_and_its_transfer_title(qtbot, ma
     assert top.text(0) == identifier
     assert top.isExpanded()
     shown = [top.child(n).text(1) for n in range(top.childCount())]
-    assert shown == [get_invoice(conn, i).number for i in order]
+    assert shown == [get_invoice(conn, i, profile_id=PID).number for i in order]
     dialog.close()
 
     # an accepted invoice with a draft: why, and KSeF is not asked
@@ -103,7 +105,7 @@ def test_three_accepted_invoices_one_identifier_and_its_transfer_title(qtbot, ma
     QGuiApplication.clipboard().clear()
     _click_rows(qtbot, listing, [ids[3]])
     _press(qtbot, window, listing, Qt.Key.Key_C)
-    single = get_invoice(conn, ids[3])
+    single = get_invoice(conn, ids[3], profile_id=PID)
     expected = f"KSeF {single.ksef_number} {single.number}"
     qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() == expected, timeout=10_000)
 

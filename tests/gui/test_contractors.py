@@ -8,33 +8,36 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
 from ksef_desktop.domain.invoice import EuVatNumber, PolishNip
-from ksef_desktop.store import open_store
 from ksef_desktop.store.contractors import search_contractors
 from ksef_desktop.ui.contractors import ContractorsPanel
 from ksef_desktop.ui.contractors_model import ContractorsModel
 from tests.gui.panels_support import NOW, type_text
+from tests.unit.test_store_support import NIP, open_profiled, sample_profile
 
 
 def test_model_passes_the_model_tester(qtmodeltester, tmp_path):
     from ksef_desktop.domain.invoice import Address, Party
     from ksef_desktop.store.contractors import save_contractor
 
-    store = open_store(tmp_path / "d")
+    store = open_profiled(tmp_path / "d")
     with store.db.transaction() as conn:
         save_contractor(
-            conn, Party(PolishNip("1111111111"), "Ala", Address("PL", "ul. A 1")), now=NOW
+            conn,
+            Party(PolishNip("1111111111"), "Ala", Address("PL", "ul. A 1")),
+            now=NOW,
+            company_nip=NIP,
         )
     model = ContractorsModel()
     qtmodeltester.check(model)
-    model.set_contractors(search_contractors(store.db.connection(), ""))
+    model.set_contractors(search_contractors(store.db.connection(), "", company_nip=NIP))
     assert model.rowCount() == 1
     assert model.index(0, 1).data() == "1111111111"
     store.close()
 
 
 def test_add_search_edit_and_delete_by_keyboard(qtbot, runner, tmp_path):
-    store = open_store(tmp_path / "d")
-    panel = ContractorsPanel(runner, lambda: store, lambda: NOW)
+    store = open_profiled(tmp_path / "d")
+    panel = ContractorsPanel(runner, lambda: store, lambda: sample_profile(store), lambda: NOW)
     qtbot.addWidget(panel)
     panel.show()
     panel.reload()
@@ -82,7 +85,7 @@ def test_add_search_edit_and_delete_by_keyboard(qtbot, runner, tmp_path):
     qtbot.waitUntil(
         lambda: panel.model.rowCount() == 1 and panel.model.index(0, 0).data() == "Mueller AG"
     )
-    assert len(search_contractors(store.db.connection(), "")) == 1
+    assert len(search_contractors(store.db.connection(), "", company_nip=NIP)) == 1
 
     QTest.keyClicks(panel.search, "zzz")
     qtbot.waitUntil(lambda: panel.model.rowCount() == 0)
@@ -98,14 +101,14 @@ def test_add_search_edit_and_delete_by_keyboard(qtbot, runner, tmp_path):
     assert panel.confirmation is not None
     QTest.keyClick(panel.confirmation.button(QMessageBox.StandardButton.Yes), Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: panel.model.rowCount() == 0)
-    assert search_contractors(store.db.connection(), "") == []
+    assert search_contractors(store.db.connection(), "", company_nip=NIP) == []
     store.close()
 
 
 def test_the_editor_offers_saved_contractors(qtbot, runner, tmp_path):
     from tests.gui.test_editor import _editor
 
-    store = open_store(tmp_path / "d")
+    store = open_profiled(tmp_path / "d")
     from ksef_desktop.domain.invoice import Address, Party
     from ksef_desktop.store.contractors import save_contractor
 
@@ -114,6 +117,7 @@ def test_the_editor_offers_saved_contractors(qtbot, runner, tmp_path):
             conn,
             Party(PolishNip("1111111111"), "Żabka Polska", Address("PL", "ul. Krzywa 2")),
             now=NOW,
+            company_nip=NIP,
         )
     dialog = _editor(qtbot, runner, store)
     assert dialog.form.buyer.pick_contractor(cid)

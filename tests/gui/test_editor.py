@@ -9,18 +9,17 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from ksef_desktop.domain.invoice import Line, VatRate
-from ksef_desktop.store import open_store
 from ksef_desktop.store.invoices import get_invoice
 from ksef_desktop.store.outbox import Outbox
 from ksef_desktop.store.states import InvoiceState
-from ksef_desktop.ui.editor import EditorDialog, seller_from_settings
+from ksef_desktop.ui.editor import EditorDialog
 from ksef_desktop.ui.editor_lines import GROSS, PRICE, QUANTITY, VAT, LinesModel
 from tests.gui.panels_support import (
     NOW,
-    SELLER_NIP,
     fill_line,
     type_polish_buyer,
 )
+from tests.unit.test_store_support import PID, open_profiled, sample_profile
 
 #: Qt's delegate may deliver a focus-out commit for a cell editor it has just closed on
 #: Enter (a timing race inside QAbstractItemView); the value was committed already.
@@ -28,8 +27,6 @@ TABLE_TYPING = pytest.mark.qt_log_ignore(
     "QAbstractItemView::commitData called with an editor that does not belong to this view"
 )
 pytestmark = TABLE_TYPING
-
-SELLER = seller_from_settings(SELLER_NIP, "Jan Kowalski Usługi", "ul. Prosta 1, 00-001 Warszawa")
 
 
 def test_lines_model_passes_the_model_tester_while_edited(qtmodeltester):
@@ -52,14 +49,14 @@ def test_lines_model_passes_the_model_tester_while_edited(qtmodeltester):
 
 @pytest.fixture
 def store(tmp_path):
-    s = open_store(tmp_path / "data")
+    s = open_profiled(tmp_path / "data")
     yield s
     s.close()
 
 
 def _editor(qtbot, runner, store, undo_seconds: int = 30, draft_id: int | None = None):
     dialog = EditorDialog(
-        runner, lambda: store, SELLER, lambda: NOW, lambda day: (None, None),
+        runner, lambda: store, sample_profile(store), lambda: NOW, lambda day: (None, None),
         lambda: "http://127.0.0.1/qr", draft_id=draft_id, undo_seconds=undo_seconds,
     )  # fmt: skip
     qtbot.addWidget(dialog)
@@ -122,7 +119,7 @@ def test_issue_then_undo_keeps_it_issued_but_unsent(qtbot, runner, store):
     assert not dialog.counting_down
     qtbot.wait(50)
     assert queued == []
-    issued = get_invoice(store.db.connection(), dialog.issued.invoice.id)
+    issued = get_invoice(store.db.connection(), dialog.issued.invoice.id, profile_id=PID)
     assert issued.state is InvoiceState.ISSUED
     assert issued.number == "FV/2026/11/1"
     assert dialog.issued.pdf is not None
@@ -137,8 +134,12 @@ def test_issue_is_queued_when_the_pause_ends(qtbot, runner, store):
     dialog.queued.connect(queued.append)
     dialog.issue()
     qtbot.waitUntil(lambda: len(queued) == 1, timeout=15_000)
-    assert get_invoice(store.db.connection(), queued[0]).state is InvoiceState.QUEUED
-    assert [i.invoice_id for i in Outbox(store.db, store.archive, lambda: NOW).pending()] == queued
+    assert (
+        get_invoice(store.db.connection(), queued[0], profile_id=PID).state is InvoiceState.QUEUED
+    )
+    assert [
+        i.invoice_id for i in Outbox(store.db, store.archive, lambda: NOW, profile_id=PID).pending()
+    ] == queued
 
 
 def test_a_saved_draft_opens_again_with_its_content(qtbot, runner, store):

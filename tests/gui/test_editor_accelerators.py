@@ -16,11 +16,11 @@ from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QWidget
 
 from ksef_desktop import i18n
 from ksef_desktop.domain.invoice import InvoiceKind
-from ksef_desktop.store import open_store
 from ksef_desktop.store.invoices import get_invoice
 from ksef_desktop.store.states import InvoiceState
-from ksef_desktop.ui.editor import EditorDialog, seller_from_settings
-from tests.gui.panels_support import NOW, SELLER_NIP, fill_line, type_polish_buyer
+from ksef_desktop.ui.editor import EditorDialog
+from tests.gui.panels_support import NOW, fill_line, type_polish_buyer
+from tests.unit.test_store_support import PID, open_profiled, sample_profile
 
 #: Qt's delegate may deliver a focus-out commit for a cell editor it has just closed on
 #: Enter (a timing race inside QAbstractItemView); the value was committed already.
@@ -28,13 +28,12 @@ pytestmark = pytest.mark.qt_log_ignore(
     "QAbstractItemView::commitData called with an editor that does not belong to this view"
 )
 
-SELLER = seller_from_settings(SELLER_NIP, "Jan Kowalski Usługi", "ul. Prosta 1, 00-001 Warszawa")
 MNEMONIC = re.compile(r"(?<!&)&([^&\s])")
 
 
 @pytest.fixture
 def store(tmp_path):
-    s = open_store(tmp_path / "data")
+    s = open_profiled(tmp_path / "data")
     yield s
     s.close()
 
@@ -49,7 +48,7 @@ def lang(request):
 
 def _editor(qtbot, runner, store) -> EditorDialog:
     dialog = EditorDialog(
-        runner, lambda: store, SELLER, lambda: NOW, lambda day: (None, None),
+        runner, lambda: store, sample_profile(store), lambda: NOW, lambda day: (None, None),
         lambda: "http://127.0.0.1/qr", draft_id=None, undo_seconds=30,
     )  # fmt: skip
     qtbot.addWidget(dialog)
@@ -131,7 +130,7 @@ def test_the_issue_letter_issues_a_valid_invoice(qtbot, runner, store, lang):
     press_alt(qtbot, dialog, letter_of(dialog.issue_button.text()))
     qtbot.waitUntil(lambda: dialog.issued is not None, timeout=15_000)
     assert dialog.issued is not None
-    issued = get_invoice(store.db.connection(), dialog.issued.invoice.id)
+    issued = get_invoice(store.db.connection(), dialog.issued.invoice.id, profile_id=PID)
     assert issued.state is InvoiceState.ISSUED
     assert issued.number == "FV/2026/11/1"
     # then the pause bar's "Send now" is among the active ones, and its letter is its own too

@@ -10,30 +10,28 @@ from PySide6.QtTest import QTest
 
 from ksef_desktop.domain.invoice import InvoiceKind
 from ksef_desktop.fa3.parse import parse
-from ksef_desktop.store import open_store
 from ksef_desktop.store.invoices import get_invoice
 from ksef_desktop.store.states import InvoiceState
-from ksef_desktop.ui.editor import EditorDialog, seller_from_settings
+from ksef_desktop.ui.editor import EditorDialog
 from ksef_desktop.ui.formatting import fmt_money
-from tests.gui.panels_support import NOW, SELLER_NIP, fill_line, type_polish_buyer
+from tests.gui.panels_support import NOW, fill_line, type_polish_buyer
+from tests.unit.test_store_support import PID, open_profiled, sample_profile
 
 pytestmark = pytest.mark.qt_log_ignore(
     "QAbstractItemView::commitData called with an editor that does not belong to this view"
 )
 
-SELLER = seller_from_settings(SELLER_NIP, "Jan Kowalski Usługi", "ul. Prosta 1, 00-001 Warszawa")
-
 
 @pytest.fixture
 def store(tmp_path):
-    s = open_store(tmp_path / "data")
+    s = open_profiled(tmp_path / "data")
     yield s
     s.close()
 
 
 def _editor(qtbot, runner, store):
     dialog = EditorDialog(
-        runner, lambda: store, SELLER, lambda: NOW, lambda day: (None, None),
+        runner, lambda: store, sample_profile(store), lambda: NOW, lambda day: (None, None),
         lambda: "http://127.0.0.1/qr", undo_seconds=1,
     )  # fmt: skip
     qtbot.addWidget(dialog)
@@ -69,7 +67,7 @@ def test_advance_invoice_splits_the_advance_per_rate_and_issues(qtbot, runner, s
     dialog.queued.connect(queued.append)
     QTest.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: len(queued) == 1, timeout=15_000)
-    stored = get_invoice(store.db.connection(), queued[0])
+    stored = get_invoice(store.db.connection(), queued[0], profile_id=PID)
     assert stored.state is InvoiceState.QUEUED
     assert stored.xml is not None
     back = parse(stored.xml)

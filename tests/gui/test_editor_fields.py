@@ -22,18 +22,17 @@ from ksef_desktop import i18n
 from ksef_desktop.domain.invoice import Line, Payment, VatRate
 from ksef_desktop.fa3.schema import FA3_NAMESPACE
 from ksef_desktop.fa3.validate import validate
-from ksef_desktop.store import open_store
 from ksef_desktop.store.invoices import get_invoice
-from ksef_desktop.ui.editor import EditorDialog, seller_from_settings
+from ksef_desktop.ui.editor import EditorDialog
 from ksef_desktop.ui.editor_lines import DISCOUNT, PRICE, QUANTITY, LinesModel
 from ksef_desktop.ui.editor_payment import SALE_NONE, SALE_PERIOD
-from tests.gui.panels_support import NOW, SELLER_NIP, fill_line, type_polish_buyer, type_text
+from tests.gui.panels_support import NOW, fill_line, type_polish_buyer, type_text
+from tests.unit.test_store_support import PID, open_profiled, sample_profile
 
 pytestmark = pytest.mark.qt_log_ignore(
     "QAbstractItemView::commitData called with an editor that does not belong to this view"
 )
 
-SELLER = seller_from_settings(SELLER_NIP, "Jan Kowalski Usługi", "ul. Prosta 1, 00-001 Warszawa")
 TODAY = date(2026, 11, 20)  # NOW in Warsaw
 NS = {"f": FA3_NAMESPACE}
 ACCOUNT = "PL61109010140000071219812874"
@@ -41,14 +40,14 @@ ACCOUNT = "PL61109010140000071219812874"
 
 @pytest.fixture
 def store(tmp_path):
-    s = open_store(tmp_path / "data")
+    s = open_profiled(tmp_path / "data")
     yield s
     s.close()
 
 
 def _editor(qtbot, runner, store, draft_id: int | None = None) -> EditorDialog:
     dialog = EditorDialog(
-        runner, lambda: store, SELLER, lambda: NOW, lambda day: (None, None),
+        runner, lambda: store, sample_profile(store), lambda: NOW, lambda day: (None, None),
         lambda: "http://127.0.0.1/qr", draft_id=draft_id, undo_seconds=30,
     )  # fmt: skip
     qtbot.addWidget(dialog)
@@ -109,7 +108,7 @@ def test_typed_fields_reach_the_issued_xml(qtbot, runner, store):
     dialog.issue()
     qtbot.waitUntil(lambda: dialog.issued is not None, timeout=15_000)
     assert dialog.issued is not None
-    xml = get_invoice(store.db.connection(), dialog.issued.invoice.id).xml
+    xml = get_invoice(store.db.connection(), dialog.issued.invoice.id, profile_id=PID).xml
     assert xml is not None
     assert validate(xml, today=TODAY) == []
     fa = etree.fromstring(xml).find("f:Fa", NS)

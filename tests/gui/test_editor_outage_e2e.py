@@ -24,6 +24,7 @@ from ksef_desktop.ui.offline_model import COUNTDOWN
 from tests.gui.helpers import wait_ready
 from tests.gui.panels_support import fill_line, type_text
 from tests.unit.test_certificates import make_credentials
+from tests.unit.test_store_support import PID
 
 pytestmark = pytest.mark.qt_log_ignore(
     "QAbstractItemView::commitData called with an editor that does not belong to this view"
@@ -44,7 +45,9 @@ def test_eur_invoice_for_a_foreign_buyer_during_a_failure(qtbot, make_shell, tmp
     shell.import_certificate(
         replace(shell.demo_setup(), certificate=str(cert), certificate_key=str(key))
     )
-    qtbot.waitUntil(lambda: bool(shell.ctx.settings["offline_certificate"]), timeout=15_000)
+    qtbot.waitUntil(
+        lambda: bool(shell.ctx.profile and shell.ctx.profile.offline_certificate), timeout=15_000
+    )
     controller, window = shell.controller, shell.window
     assert controller is not None
     assert window is not None
@@ -92,21 +95,25 @@ def test_eur_invoice_for_a_foreign_buyer_during_a_failure(qtbot, make_shell, tmp
 
     QTest.keyClick(editor.send_now_button, Qt.Key.Key_Space)
     invoice_id = issued.invoice.id
-    conn = window.panels.store().db.connection()
-    qtbot.waitUntil(lambda: get_invoice(conn, invoice_id).state is InvoiceState.QUEUED)
+    conn = shell.ctx.store().db.connection()
+    qtbot.waitUntil(
+        lambda: get_invoice(conn, invoice_id, profile_id=PID).state is InvoiceState.QUEUED
+    )
     model = window.offline.model
     qtbot.waitUntil(lambda: model.rowCount() == 1 and shell.runner.is_idle(), timeout=15_000)
     assert model.data(model.index(0, COUNTDOWN)).startswith("pozostało: ")
     # nothing was attempted during the failure
-    assert get_invoice(conn, invoice_id).state is InvoiceState.QUEUED
-    assert not [i for i in Outbox(shell.ctx.ledger.store.db, shell.ctx.ledger.store.archive,
-                                  shell.ctx.now).pending() if i.last_error]  # fmt: skip
+    assert get_invoice(conn, invoice_id, profile_id=PID).state is InvoiceState.QUEUED
+    store = shell.ctx.store()
+    outbox = Outbox(store.db, store.archive, shell.ctx.now, profile_id=PID)
+    assert not [i for i in outbox.pending() if i.last_error]
 
     httpx.post(f"{server}/_sandbox/failure/end", json={}).raise_for_status()
     controller.check_now()
     qtbot.waitUntil(
-        lambda: get_invoice(conn, invoice_id).state is InvoiceState.ACCEPTED, timeout=60_000
+        lambda: get_invoice(conn, invoice_id, profile_id=PID).state is InvoiceState.ACCEPTED,
+        timeout=60_000,
     )
-    accepted = get_invoice(conn, invoice_id)
+    accepted = get_invoice(conn, invoice_id, profile_id=PID)
     assert ksef_number_is_valid(accepted.ksef_number or "")
     qtbot.waitUntil(lambda: model.rowCount() == 0, timeout=15_000)

@@ -1,16 +1,20 @@
-"""End to end: KSeF rejects an invoice (the Sandbox refuses a seller NIP other than the
-logged-in one, code 410); the list shows the official code with its Polish explanation;
-a technical correction opened from the list with the keyboard fixes the seller from the
-settings, keeps the number, and is accepted."""
+"""End to end: KSeF rejects an invoice (issued with a date after the day KSeF receives it,
+code 450); the list shows the official code with its Polish explanation; a technical
+correction opened from the list with the keyboard, with the date typed right, keeps the
+number and is accepted.
+
+(An invoice of another seller, KSeF's 410, cannot be made any more: a profile issues for
+its own NIP only, tests/unit/test_issue.py.)"""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDateTimeEdit
 
 from ksef_desktop.domain.calendar import warsaw_date
 from ksef_desktop.domain.identifiers import ksef_number_is_valid
@@ -22,7 +26,7 @@ from ksef_desktop.store.states import InvoiceState
 from ksef_desktop.ui.invoice_list_model import STATE
 from ksef_desktop.ui.settings import DEMO_NIP
 from tests.gui.helpers import wait_ready
-from tests.unit.test_store_support import sample_invoice
+from tests.unit.test_store_support import PID, sample_invoice
 
 pytestmark = pytest.mark.qt_log_ignore(
     "QAbstractItemView::commitData called with an editor that does not belong to this view"
@@ -36,34 +40,35 @@ def test_rejected_invoice_shows_the_code_and_gets_a_technical_correction(qtbot, 
     assert window is not None
     assert controller is not None
     panels = window.panels
-    store = panels.store()
+    store = shell.ctx.store()
     now = datetime.now(UTC)
-    wrong = sample_invoice(day=warsaw_date(now))
-    wrong = replace(
-        wrong, seller=replace(wrong.seller, tax_id=PolishNip("1111111111")), payment=None
-    )
-    assert DEMO_NIP != "1111111111"
+    today = warsaw_date(now)
+    wrong = sample_invoice(day=today + timedelta(days=1))  # P_1 after the day of receipt
+    wrong = replace(wrong, seller=replace(wrong.seller, tax_id=PolishNip(DEMO_NIP)), payment=None)
     with store.db.transaction() as conn:
-        series = create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=now)
-        draft = create_draft(conn, wrong, now=now)
+        series = create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=now, profile_id=PID)
+        draft = create_draft(conn, wrong, now=now, profile_id=PID)
     issue_invoice(
         store.db, store.archive, draft, now=lambda: now, series_id=series, mode=None,
         deadline=None,
-    )  # fmt: skip
+     profile_id=PID,)  # fmt: skip
     controller.reload()
     controller.check_now()
     conn = store.db.connection()
-    qtbot.waitUntil(lambda: get_invoice(conn, draft).state is InvoiceState.REJECTED, timeout=60_000)
-    rejected = get_invoice(conn, draft)
-    assert rejected.rejection_code == 410
-    assert "uprawnie" in (rejected.rejection_details or "")  # the Polish explanation
+    qtbot.waitUntil(
+        lambda: get_invoice(conn, draft, profile_id=PID).state is InvoiceState.REJECTED,
+        timeout=60_000,
+    )
+    rejected = get_invoice(conn, draft, profile_id=PID)
+    assert rejected.rejection_code == 450
+    assert "semantyki" in (rejected.rejection_details or "")  # the Polish explanation
 
     listing = panels.invoices
     listing.state.setCurrentIndex(listing.state.findData("rejected"))
     qtbot.waitUntil(lambda: listing.model.rowCount() == 1 and not listing.model.loading)
     index = listing.model.index(0, STATE)
     assert index.data() == "odrzucona przez KSeF"
-    assert index.data(Qt.ItemDataRole.ToolTipRole) == "Odrzucona przez KSeF z kodem 410."
+    assert index.data(Qt.ItemDataRole.ToolTipRole) == "Odrzucona przez KSeF z kodem 450."
 
     window.activateWindow()
     listing.table.setFocus()
@@ -78,6 +83,10 @@ def test_rejected_invoice_shows_the_code_and_gets_a_technical_correction(qtbot, 
     qtbot.waitUntil(lambda: len(set(panels.editors) - before) == 1, timeout=10_000)
     editor = (set(panels.editors) - before).pop()
     qtbot.waitUntil(lambda: editor.ready, timeout=10_000)
+    editor.form.issue_date.setFocus()
+    editor.form.issue_date.setSelectedSection(QDateTimeEdit.Section.DaySection)
+    QTest.keyClicks(editor.form.issue_date, today.strftime("%d%m%Y"))
+    assert editor.form.invoice().issue_date == today
     assert editor.form.valid, [p.text() for p in editor.form.problems]
     QTest.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: editor.issued is not None, timeout=20_000)
@@ -87,9 +96,12 @@ def test_rejected_invoice_shows_the_code_and_gets_a_technical_correction(qtbot, 
     assert fixed.invoice.seller.tax_id == PolishNip(DEMO_NIP)
     QTest.keyClick(editor.send_now_button, Qt.Key.Key_Space)
     qtbot.waitUntil(
-        lambda: get_invoice(conn, fixed.id).state in (InvoiceState.ACCEPTED, InvoiceState.REJECTED),
+        lambda: (
+            get_invoice(conn, fixed.id, profile_id=PID).state
+            in (InvoiceState.ACCEPTED, InvoiceState.REJECTED)
+        ),
         timeout=60_000,
     )
-    accepted = get_invoice(conn, fixed.id)
+    accepted = get_invoice(conn, fixed.id, profile_id=PID)
     assert accepted.state is InvoiceState.ACCEPTED, accepted.rejection_details
     assert ksef_number_is_valid(accepted.ksef_number or "")

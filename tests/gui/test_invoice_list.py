@@ -15,6 +15,7 @@ from ksef_desktop.store.states import InvoiceState
 from ksef_desktop.ui.invoice_list import InvoiceListPanel, store_loader
 from ksef_desktop.ui.invoice_list_model import BUYER, GROSS, NUMBER, InvoiceListModel
 from tests.gui.panels_support import NOW, fill, type_text
+from tests.unit.test_store_support import PID, sample_profile
 
 
 def _load_all(qtbot, model: InvoiceListModel) -> None:
@@ -34,7 +35,9 @@ def store(tmp_path):
 def test_model_pages_through_the_store_and_passes_the_model_tester(
     qtbot, qtmodeltester, runner, store
 ):
-    model = InvoiceListModel(store_loader(lambda: store), runner.submit, page_size=100)
+    model = InvoiceListModel(
+        store_loader(lambda: store, lambda: sample_profile(store)), runner.submit, page_size=100
+    )
     qtmodeltester.check(model)
     model.reload()
     qtbot.waitUntil(lambda: model.rowCount() >= 100)  # the tester itself fetches more
@@ -50,7 +53,9 @@ def test_model_pages_through_the_store_and_passes_the_model_tester(
 
 
 def test_sorting_by_a_column_reloads_in_that_order(qtbot, qtmodeltester, runner, store):
-    model = InvoiceListModel(store_loader(lambda: store), runner.submit, page_size=150)
+    model = InvoiceListModel(
+        store_loader(lambda: store, lambda: sample_profile(store)), runner.submit, page_size=150
+    )
     qtmodeltester.check(model)
     model.sort(GROSS, Qt.SortOrder.AscendingOrder)
     _load_all(qtbot, model)
@@ -65,7 +70,9 @@ def test_sorting_by_a_column_reloads_in_that_order(qtbot, qtmodeltester, runner,
 
 
 def test_a_page_of_an_older_filter_is_dropped(qtbot, runner, store):
-    model = InvoiceListModel(store_loader(lambda: store), runner.submit, page_size=50)
+    model = InvoiceListModel(
+        store_loader(lambda: store, lambda: sample_profile(store)), runner.submit, page_size=50
+    )
     model.set_filter(InvoiceFilter(buyer="orlen"))
     model.set_filter(InvoiceFilter(states=frozenset({InvoiceState.QUEUED})))
     qtbot.waitUntil(lambda: model.complete and not model.loading)
@@ -75,7 +82,13 @@ def test_a_page_of_an_older_filter_is_dropped(qtbot, runner, store):
 
 
 def test_the_panels_filters_typed_by_keyboard(qtbot, runner, store):
-    panel = InvoiceListPanel(runner, lambda: store, lambda: NOW, lambda: "http://127.0.0.1/qr")
+    panel = InvoiceListPanel(
+        runner,
+        lambda: store,
+        lambda: sample_profile(store),
+        lambda: NOW,
+        lambda: "http://127.0.0.1/qr",
+    )
     qtbot.addWidget(panel)
     panel.show()
     panel.apply_filter()
@@ -108,7 +121,13 @@ def _select_first(qtbot, panel: InvoiceListPanel, state: str) -> int:
 
 
 def test_duplicate_correct_xml_and_pdf_from_the_keyboard(qtbot, runner, store, tmp_path):
-    panel = InvoiceListPanel(runner, lambda: store, lambda: NOW, lambda: "http://127.0.0.1/qr")
+    panel = InvoiceListPanel(
+        runner,
+        lambda: store,
+        lambda: sample_profile(store),
+        lambda: NOW,
+        lambda: "http://127.0.0.1/qr",
+    )
     qtbot.addWidget(panel)
     panel.show()
     issued_id = _select_first(qtbot, panel, "open")
@@ -118,8 +137,8 @@ def test_duplicate_correct_xml_and_pdf_from_the_keyboard(qtbot, runner, store, t
     QTest.keyClick(panel.table, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: len(created) == 1)
     conn = store.db.connection()
-    original = get_invoice(conn, issued_id)
-    copy = get_invoice(conn, created[0])
+    original = get_invoice(conn, issued_id, profile_id=PID)
+    copy = get_invoice(conn, created[0], profile_id=PID)
     assert copy.state is InvoiceState.DRAFT
     assert copy.number is None
     assert copy.invoice.lines == original.invoice.lines
@@ -128,7 +147,7 @@ def test_duplicate_correct_xml_and_pdf_from_the_keyboard(qtbot, runner, store, t
     panel.select_id(issued_id) or _select_first(qtbot, panel, "open")
     QTest.keyClick(panel.table, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: len(created) == 2)
-    kor = get_invoice(store.db.connection(), created[1]).invoice
+    kor = get_invoice(store.db.connection(), created[1], profile_id=PID).invoice
     assert kor.kind is InvoiceKind.KOR
     assert kor.correction is not None
     assert kor.correction.corrected[0].number == original.number
@@ -154,7 +173,13 @@ def test_duplicate_correct_xml_and_pdf_from_the_keyboard(qtbot, runner, store, t
 
 
 def test_actions_that_do_not_apply_say_why(qtbot, runner, store):
-    panel = InvoiceListPanel(runner, lambda: store, lambda: NOW, lambda: "http://127.0.0.1/qr")
+    panel = InvoiceListPanel(
+        runner,
+        lambda: store,
+        lambda: sample_profile(store),
+        lambda: NOW,
+        lambda: "http://127.0.0.1/qr",
+    )
     qtbot.addWidget(panel)
     messages: list[str] = []
     panel.message.connect(messages.append)
@@ -175,7 +200,13 @@ def test_free_text_finds_invoice_and_ksef_numbers(qtbot, runner, store):
         "UPDATE invoices SET state = 'accepted', ksef_number = ? WHERE number = 'FV/2026/2'",
         ("5265877635-20261120-ABCDEF012345-6A",),
     )
-    panel = InvoiceListPanel(runner, lambda: store, lambda: NOW, lambda: "http://127.0.0.1/qr")
+    panel = InvoiceListPanel(
+        runner,
+        lambda: store,
+        lambda: sample_profile(store),
+        lambda: NOW,
+        lambda: "http://127.0.0.1/qr",
+    )
     qtbot.addWidget(panel)
     panel.show()
     QTest.keyClicks(panel.text, "FV/2026/3")
@@ -194,7 +225,13 @@ def test_free_text_finds_invoice_and_ksef_numbers(qtbot, runner, store):
 
 
 def test_number_search_keeps_the_buyer_filter(qtbot, runner, store):
-    panel = InvoiceListPanel(runner, lambda: store, lambda: NOW, lambda: "http://127.0.0.1/qr")
+    panel = InvoiceListPanel(
+        runner,
+        lambda: store,
+        lambda: sample_profile(store),
+        lambda: NOW,
+        lambda: "http://127.0.0.1/qr",
+    )
     qtbot.addWidget(panel)
     panel.show()
     conn = store.db.connection()

@@ -16,14 +16,13 @@ from ksef_desktop.domain.calendar import warsaw_date
 from ksef_desktop.domain.offline import DeadlineState, OfflineMode
 from ksef_desktop.domain.offline_watch import Availability
 from ksef_desktop.services.issue import issue_invoice
-from ksef_desktop.store import open_store
 from ksef_desktop.store.invoices import create_draft, get_invoice
 from ksef_desktop.store.numbering import create_series
 from ksef_desktop.store.states import InvoiceState
 from ksef_desktop.ui.offline_model import COLUMNS, COUNTDOWN
 from ksef_desktop.ui.settings import DEMO_NIP
 from tests.gui.helpers import wait_ready
-from tests.unit.test_store_support import sample_invoice
+from tests.unit.test_store_support import PID, open_profiled, sample_invoice
 
 
 def _accepted(sandbox) -> list[dict[str, object]]:
@@ -52,15 +51,17 @@ def test_invoices_issued_during_an_outage_are_sent_when_ksef_recovers(qtbot, mak
     assert mode is OfflineMode.AWARIA
     assert deadline is not None
     assert deadline.state is DeadlineState.DUE  # 7 business days after the planned end
-    store = open_store(shell.ctx.data_dir)
+    store = open_profiled(shell.ctx.data_dir)
     ids = []
     try:
         now = datetime.now(UTC)
         with store.db.transaction() as conn:
-            series = create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=now)
+            series = create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=now, profile_id=PID)
         for price in ("100.00", "2500.00"):
             with store.db.transaction() as conn:
-                draft = create_draft(conn, sample_invoice(day=today, price=price), now=now)
+                draft = create_draft(
+                    conn, sample_invoice(day=today, price=price), now=now, profile_id=PID
+                )
             issue_invoice(
                 store.db,
                 store.archive,
@@ -69,6 +70,7 @@ def test_invoices_issued_during_an_outage_are_sent_when_ksef_recovers(qtbot, mak
                 series_id=series,
                 mode=mode.value,
                 deadline=deadline.due,
+                profile_id=PID,
             )
             ids.append(draft)
         controller.reload()
@@ -92,7 +94,7 @@ def test_invoices_issued_during_an_outage_are_sent_when_ksef_recovers(qtbot, mak
         assert len(accepted) == 2
         conn = store.db.connection()
         for invoice_id in ids:
-            stored = get_invoice(conn, invoice_id)
+            stored = get_invoice(conn, invoice_id, profile_id=PID)
             assert stored.state is InvoiceState.ACCEPTED
             assert stored.ksef_number in {a["ksefNumber"] for a in accepted}
     finally:

@@ -15,6 +15,7 @@ from ksef_desktop.store.states import InvoiceState
 from ksef_desktop.store.timefmt import from_db
 from tests.gui.helpers import wait_ready
 from tests.integration.submit_support import issue_many
+from tests.unit.test_store_support import PID
 
 
 def test_send_now_sends_an_invoice_waiting_after_a_failed_attempt(qtbot, make_shell):
@@ -23,7 +24,7 @@ def test_send_now_sends_an_invoice_waiting_after_a_failed_attempt(qtbot, make_sh
     window, controller = shell.window, shell.controller
     sandbox = shell.ctx.sandbox
     faults = f"{sandbox.server_url}/_sandbox/faults"
-    store = window.panels.store()
+    store = shell.ctx.store()
     conn = store.db.connection()
     httpx.post(faults, json={"errorRate": 1.0}).raise_for_status()
     (invoice_id,) = issue_many(store, 1, now=shell.ctx.now)
@@ -44,6 +45,7 @@ def test_send_now_sends_an_invoice_waiting_after_a_failed_attempt(qtbot, make_sh
     qtbot.waitUntil(window.offline.send.isEnabled, timeout=10_000)
     QTest.mouseClick(window.offline.send, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
-        lambda: get_invoice(conn, invoice_id).state is InvoiceState.ACCEPTED, timeout=15_000
+        lambda: get_invoice(conn, invoice_id, profile_id=PID).state is InvoiceState.ACCEPTED,
+        timeout=15_000,
     )
     assert attempts() == 1  # the failed attempt stays counted

@@ -15,6 +15,7 @@ from ksef_desktop.store.states import InvoiceState
 from ksef_desktop.ui.sessions_model import KSEF, LOCAL
 from tests.gui.helpers import wait_ready
 from tests.gui.panels_support import fill_line, type_polish_buyer
+from tests.unit.test_store_support import PID
 
 pytestmark = pytest.mark.qt_log_ignore(
     "QAbstractItemView::commitData called with an editor that does not belong to this view"
@@ -43,13 +44,14 @@ def test_typed_invoice_is_accepted_and_browsable_in_the_session_history(
     QTest.keyClick(editor.send_now_button, Qt.Key.Key_Space)
     QTest.keyClick(editor, Qt.Key.Key_Escape)  # closing after "send now" keeps the send
 
-    store = panels.store()
+    store = shell.ctx.store()
     invoice_id = editor.issued.invoice.id
     conn = store.db.connection()
     qtbot.waitUntil(
-        lambda: get_invoice(conn, invoice_id).state is InvoiceState.ACCEPTED, timeout=60_000
+        lambda: get_invoice(conn, invoice_id, profile_id=PID).state is InvoiceState.ACCEPTED,
+        timeout=60_000,
     )
-    accepted = get_invoice(conn, invoice_id)
+    accepted = get_invoice(conn, invoice_id, profile_id=PID)
     assert accepted.ksef_number is not None
     assert ksef_number_is_valid(accepted.ksef_number)
 
@@ -87,7 +89,7 @@ def test_typed_invoice_is_accepted_and_browsable_in_the_session_history(
     assert accepted.ksef_number in sessions.dialogs[0].text.toPlainText()
     sessions.dialogs[0].reject()
     reference = sessions.model.row_at(0).reference
-    assert upos(conn, session_ref=reference)
+    assert upos(conn, session_ref=reference, profile_id=PID)
 
     window.activateWindow()
     sessions.invoice_table.setFocus()
@@ -121,13 +123,14 @@ def test_correction_of_an_accepted_invoice_is_issued_and_accepted(qtbot, make_sh
     editor.issue()
     qtbot.waitUntil(lambda: editor.issued is not None, timeout=20_000)
     editor.send_now()
-    store = panels.store()
+    store = shell.ctx.store()
     conn = store.db.connection()
     original_id = editor.issued.invoice.id
     qtbot.waitUntil(
-        lambda: get_invoice(conn, original_id).state is InvoiceState.ACCEPTED, timeout=60_000
+        lambda: get_invoice(conn, original_id, profile_id=PID).state is InvoiceState.ACCEPTED,
+        timeout=60_000,
     )
-    original = get_invoice(conn, original_id)
+    original = get_invoice(conn, original_id, profile_id=PID)
     editor.close()
 
     listing = panels.invoices
@@ -155,10 +158,13 @@ def test_correction_of_an_accepted_invoice_is_issued_and_accepted(qtbot, make_sh
     kor.send_now()
     kor_id = kor.issued.invoice.id
     qtbot.waitUntil(
-        lambda: get_invoice(conn, kor_id).state in (InvoiceState.ACCEPTED, InvoiceState.REJECTED),
+        lambda: (
+            get_invoice(conn, kor_id, profile_id=PID).state
+            in (InvoiceState.ACCEPTED, InvoiceState.REJECTED)
+        ),
         timeout=60_000,
     )
-    corrected = get_invoice(conn, kor_id)
+    corrected = get_invoice(conn, kor_id, profile_id=PID)
     assert corrected.state is InvoiceState.ACCEPTED, corrected.rejection_details
     assert ksef_number_is_valid(corrected.ksef_number or "")
     assert corrected.invoice.correction is not None

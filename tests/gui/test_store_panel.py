@@ -11,24 +11,25 @@ from ksef_desktop.domain.calendar import warsaw_date
 from ksef_desktop.domain.offline import DeadlineState, OfflineMode, invoice_deadline
 from ksef_desktop.domain.offline_watch import Availability, Urgency, classify
 from ksef_desktop.services.issue import issue_invoice
-from ksef_desktop.store import open_store
 from ksef_desktop.store.invoices import create_draft
 from ksef_desktop.store.numbering import create_series
 from ksef_desktop.ui.offline_model import COLUMNS, COUNTDOWN
 from tests.gui.helpers import wait_ready
-from tests.unit.test_store_support import sample_invoice
+from tests.unit.test_store_support import PID, open_profiled, sample_invoice
 
 
 def _issue(data_dir, issued: list[tuple[date, str | None]]) -> None:
     """Issue one invoice per (issue date, mode) into the store of ``data_dir``."""
-    store = open_store(data_dir)
+    store = open_profiled(data_dir)
     now = datetime.now(UTC)
     try:
         with store.db.transaction() as conn:
-            series = create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=now)
+            series = create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=now, profile_id=PID)
         for i, (day, mode) in enumerate(issued):
             with store.db.transaction() as conn:
-                draft = create_draft(conn, sample_invoice(day=day, price=f"{100 + i}.00"), now=now)
+                draft = create_draft(
+                    conn, sample_invoice(day=day, price=f"{100 + i}.00"), now=now, profile_id=PID
+                )
             deadline = (
                 invoice_deadline(OfflineMode(mode), day, []).due if mode is not None else None
             )
@@ -40,6 +41,7 @@ def _issue(data_dir, issued: list[tuple[date, str | None]]) -> None:
                 series_id=series,
                 mode=mode,
                 deadline=deadline,
+                profile_id=PID,
             )
     finally:
         store.close()

@@ -46,7 +46,12 @@ def test_taking_every_default_ends_in_a_ready_window_with_the_token_in_the_keyri
     assert stored == shell.ctx.sandbox.tokens[DEMO_NIP]
     saved = Settings(shell.ctx.data_dir)
     assert saved["first_run_done"] is True
-    assert saved["company_name"] == DEMO_COMPANY
+    # the company's data live with its profile in the store, not in the settings
+    profile = shell.ctx.profile
+    assert profile is not None
+    assert (profile.environment, profile.nip) == ("sandbox", DEMO_NIP)
+    assert profile.company_name == DEMO_COMPANY
+    assert "company_name" not in (shell.ctx.data_dir / "settings.json").read_text(encoding="utf-8")
     assert stored not in (shell.ctx.data_dir / "settings.json").read_text(encoding="utf-8")
 
 
@@ -141,7 +146,9 @@ def test_an_offline_certificate_is_imported_with_its_key_in_the_keyring(
     entry = offline_key_entry("sandbox", DEMO_NIP, serial)
     try:
         assert (store.get(entry) or "").startswith("-----BEGIN PRIVATE KEY-----")
-        kept = Path(shell.ctx.settings["offline_certificate"])
+        qtbot.waitUntil(lambda: bool(shell.ctx.profile and shell.ctx.profile.offline_certificate))
+        assert shell.ctx.profile is not None
+        kept = Path(shell.ctx.profile.offline_certificate)
         assert kept.parent == shell.ctx.data_dir
         assert kept.read_bytes().startswith(b"0")  # DER: a SEQUENCE
         qtbot.waitUntil(shell.runner.is_idle, timeout=10_000)
@@ -161,7 +168,9 @@ def test_a_wrong_certificate_is_refused_with_a_reason(qtbot, make_shell, tmp_pat
     qtbot.waitUntil(lambda: bool(shell.certificate_note), timeout=15_000)
     assert shell.certificate_note.startswith("Nie zaimportowano certyfikatu offline")
     assert "Non-Repudiation" in shell.certificate_note
-    assert shell.ctx.settings["offline_certificate"] == ""
+    qtbot.waitUntil(shell.runner.is_idle, timeout=10_000)
+    assert shell.ctx.profile is not None
+    assert shell.ctx.profile.offline_certificate == ""
 
 
 def test_a_new_nip_gets_a_sandbox_that_knows_it(qtbot, make_shell) -> None:

@@ -24,11 +24,11 @@ from ksef_desktop.ksef.transport import RetryPolicy
 from ksef_desktop.ksef.workflows import KsefClient
 from ksef_desktop.services.issue import issue_invoice
 from ksef_desktop.services.submit import ClientFactory, Submitter
-from ksef_desktop.store import Store, open_store
+from ksef_desktop.store import Store
 from ksef_desktop.store.invoices import create_draft
 from ksef_desktop.store.numbering import create_series
 from ksef_desktop.store.outbox import Backoff
-from tests.unit.test_store_support import sample_invoice
+from tests.unit.test_store_support import PID, open_profiled, sample_invoice, sample_profile
 
 SELLER = "5265877635"
 FAST_BACKOFF = Backoff(base=timedelta(milliseconds=50), cap=timedelta(milliseconds=500))
@@ -47,16 +47,23 @@ def issue_many(
     """Issue ``count`` distinct invoices of seller ``SELLER`` and queue them for KSeF."""
     base = invoice or sample_invoice()
     with store.db.transaction() as conn:
-        series = create_series(conn, prefix, prefix + "/{yyyy}/{mm}/{n}", now=now())
+        series = create_series(conn, prefix, prefix + "/{yyyy}/{mm}/{n}", now=now(), profile_id=PID)
     ids = []
     for i in range(count):
         draft_invoice = replace(
             base, lines=tuple(replace(line, name=f"{line.name} #{i}") for line in base.lines)
         )
         with store.db.transaction() as conn:
-            draft = create_draft(conn, draft_invoice, now=now())
+            draft = create_draft(conn, draft_invoice, now=now(), profile_id=PID)
         issued = issue_invoice(
-            store.db, store.archive, draft, now=now, series_id=series, mode=mode, deadline=deadline
+            store.db,
+            store.archive,
+            draft,
+            now=now,
+            series_id=series,
+            mode=mode,
+            deadline=deadline,
+            profile_id=PID,
         )
         ids.append(issued.id)
     return ids
@@ -83,7 +90,7 @@ def submitter(store: Store, base_url: str, token: str, now: Callable[[], datetim
         store.db,
         store.archive,
         client_factory(base_url, token),
-        environment="sandbox",
+        profile=sample_profile(store),
         now=now,
         backoff=FAST_BACKOFF,
     )
@@ -101,7 +108,7 @@ def drain_until_done(sender: Submitter, attempts: int = 100) -> None:
 
 def _child(data_dir: str, base_url: str) -> int:
     token = os.environ["KSEF_TOKEN"]
-    store = open_store(Path(data_dir))
+    store = open_profiled(Path(data_dir))
     sender = submitter(store, base_url, token, lambda: datetime.now(UTC))
     for _ in range(500):
         if not sender.outbox.pending():

@@ -26,7 +26,6 @@ from ksef_desktop.services.sessions_sync import (
     session_detail,
     sessions_page,
 )
-from ksef_desktop.store import open_store
 from ksef_desktop.store.invoices import get_invoice
 from ksef_desktop.store.outbox import Outbox
 from ksef_desktop.store.sessions import get_session, upos
@@ -38,6 +37,7 @@ from tests.integration.submit_support import (
     issue_many,
     submitter,
 )
+from tests.unit.test_store_support import PID, open_profiled, sample_profile
 
 SMALLEST_PAGE = 10  # the smallest pageSize GET /sessions allows
 
@@ -49,7 +49,7 @@ def _now() -> datetime:
 def test_history_pages_through_every_session_once_newest_first(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    store = open_store(tmp_path / "data")
+    store = open_profiled(tmp_path / "data")
     sender = submitter(store, sandbox.base_url, sandbox.tokens[SELLER], _now)
     sent: set[str] = set()
     for round_ in range(12):
@@ -69,7 +69,7 @@ def test_history_pages_through_every_session_once_newest_first(
                 store,
                 SessionFilter(kind=ONLINE),
                 token,
-                environment="sandbox",
+                profile=sample_profile(store),
                 page_size=SMALLEST_PAGE,
             )
             pages.append(page)
@@ -92,7 +92,7 @@ def test_history_pages_through_every_session_once_newest_first(
         assert row.succeeded == 1
         assert row.closed
         assert row.has_upo
-        recorded = get_session(conn, row.reference)
+        recorded = get_session(conn, row.reference, profile_id=PID)
         assert recorded is not None
         assert recorded.environment == "sandbox"
         assert recorded.kind == "online"
@@ -104,10 +104,10 @@ def test_history_pages_through_every_session_once_newest_first(
 def test_reconciliation_and_session_upo_of_an_open_then_closed_session(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    store = open_store(tmp_path / "data")
+    store = open_profiled(tmp_path / "data")
     ours, lost = issue_many(store, 2, now=_now)
     conn = store.db.connection()
-    our_xml = get_invoice(conn, ours).xml
+    our_xml = get_invoice(conn, ours, profile_id=PID).xml
     assert our_xml is not None
     (foreign,) = invoices(1, SELLER, tag="FOREIGN")
     with ksef_client(sandbox.base_url, sandbox.tokens[SELLER], SELLER) as (client, _):
@@ -121,20 +121,20 @@ def test_reconciliation_and_session_upo_of_an_open_then_closed_session(
             )
         # Our records say ``lost`` went into this session too, but KSeF never got it
         # (the request was lost after we marked it sent).
-        Outbox(store.db, store.archive, _now).mark_sent(
+        Outbox(store.db, store.archive, _now, profile_id=PID).mark_sent(
             lost, session_ref=reference, invoice_ref="never-arrived"
         )
 
         with pytest.raises(SessionNotClosed) as refused:
-            fetch_session_upo(client, store, reference, _now)
+            fetch_session_upo(client, store, reference, _now, profile_id=PID)
         assert refused.value.reference == reference
         assert refused.value.message()
-        assert not upos(conn, session_ref=reference)
+        assert not upos(conn, session_ref=reference, profile_id=PID)
 
         api_sessions.sessions_online_close(client.transport, reference)
         wait_until_processed(client.transport, reference, ONLINE_SENDING, client.poll)
 
-        detail = session_detail(client, store, reference)
+        detail = session_detail(client, store, reference, profile_id=PID)
         assert detail.reference == reference
         assert not detail.session_upo_stored
         assert len(detail.lines) == 3
@@ -156,15 +156,15 @@ def test_reconciliation_and_session_upo_of_an_open_then_closed_session(
         assert not missing_in_ksef.missing_locally
         assert missing_in_ksef.status_code is None
         assert missing_in_ksef.ksef_number is None
-        assert missing_in_ksef.invoice_number == get_invoice(conn, lost).number
+        assert missing_in_ksef.invoice_number == get_invoice(conn, lost, profile_id=PID).number
 
-        upo = fetch_session_upo(client, store, reference, _now)
+        upo = fetch_session_upo(client, store, reference, _now, profile_id=PID)
         assert reference.encode() in upo
         assert matched.ksef_number.encode() in upo
-        stored = upos(conn, session_ref=reference)
+        stored = upos(conn, session_ref=reference, profile_id=PID)
         assert stored
         assert all(store.archive.read(conn, u.relpath) in upo for u in stored)
         # Fetched again: the archive keeps one copy of each page.
-        fetch_session_upo(client, store, reference, _now)
-        assert len(upos(conn, session_ref=reference)) == len(stored)
-        assert session_detail(client, store, reference).session_upo_stored
+        fetch_session_upo(client, store, reference, _now, profile_id=PID)
+        assert len(upos(conn, session_ref=reference, profile_id=PID)) == len(stored)
+        assert session_detail(client, store, reference, profile_id=PID).session_upo_stored

@@ -23,10 +23,10 @@ import httpx
 import pytest
 
 from ksef_desktop.sandbox import Sandbox
-from ksef_desktop.store import open_store
 from ksef_desktop.store.invoices import get_invoice
 from ksef_desktop.store.states import InvoiceState
 from tests.integration.submit_support import SELLER, issue_many
+from tests.unit.test_store_support import PID, open_profiled
 
 ROOT = Path(__file__).resolve().parents[2]
 PER_RUN = 200
@@ -63,7 +63,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(
     ids: list[int] = []
     kills = 0
     for run in range(RUNS):
-        store = open_store(data_dir)
+        store = open_profiled(data_dir)
         ids += issue_many(store, PER_RUN, now=lambda: datetime.now(UTC), prefix=f"R{run}")
         store.db.close_all()
         if run % 3 == 1:
@@ -82,11 +82,11 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(
     final = _start(data_dir, sb)
     assert final.wait(timeout=300) == 0
 
-    store = open_store(data_dir)
+    store = open_profiled(data_dir)
     conn = store.db.connection()
     ours = {}
     for invoice_id in ids:
-        stored = get_invoice(conn, invoice_id)
+        stored = get_invoice(conn, invoice_id, profile_id=PID)
         assert stored.state is InvoiceState.ACCEPTED, (invoice_id, stored.state)
         assert stored.sha256_b64 is not None
         ours[stored.sha256_b64] = stored.ksef_number

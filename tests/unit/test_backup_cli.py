@@ -7,9 +7,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ksef_desktop.store import open_store
 from ksef_desktop.store.invoices import create_draft
-from tests.unit.test_store_support import sample_invoice
+from tests.unit.test_store_support import PID, open_profiled, sample_invoice
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -20,9 +19,9 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_backup_then_restore_round_trip(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    store = open_store(data)
+    store = open_profiled(data)
     with store.db.transaction() as conn:
-        create_draft(conn, sample_invoice(), now=datetime.now(UTC))
+        create_draft(conn, sample_invoice(), now=datetime.now(UTC), profile_id=PID)
     store.close()
     target = tmp_path / "kopia.zip"
     made = _run("--data-dir", str(data), "backup", "create", str(target))
@@ -39,7 +38,7 @@ def test_backup_then_restore_round_trip(tmp_path: Path) -> None:
 
 def test_a_tampered_backup_is_refused_and_changes_nothing(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    open_store(data).close()
+    open_profiled(data).close()
     bogus = tmp_path / "bogus.zip"
     bogus.write_bytes(b"PK\x05\x06" + b"\x00" * 18)  # an empty zip: no manifest
     out = _run("--lang", "en", "--data-dir", str(data), "backup", "restore", str(bogus))

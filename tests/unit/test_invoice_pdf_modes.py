@@ -15,7 +15,7 @@ from ksef_desktop.store.numbering import create_series
 from ksef_desktop.visual import qr
 from tests.unit.test_certificates import NOW
 from tests.unit.test_pdf import QR_BASE, read_back, signing
-from tests.unit.test_store_support import Clock, make_store, sample_invoice
+from tests.unit.test_store_support import PID, Clock, make_store, sample_invoice
 
 
 @pytest.mark.parametrize(
@@ -31,14 +31,16 @@ def test_codes_follow_the_mode(mode: str | None, codes: int, words: list[str], t
     store = make_store(tmp_path)
     clock = Clock(NOW)
     with store.db.transaction() as conn:
-        series = create_series(conn, "FV", "FV/{yyyy}/{n}", now=clock())
-        draft = create_draft(conn, sample_invoice(), now=clock())
+        series = create_series(conn, "FV", "FV/{yyyy}/{n}", now=clock(), profile_id=PID)
+        draft = create_draft(conn, sample_invoice(), now=clock(), profile_id=PID)
     deadline = clock() + timedelta(days=1) if mode in ("offline24",) else None
     issued = issue_invoice(
         store.db, store.archive, draft, now=clock, series_id=series, mode=mode,
         deadline=deadline, send=False,
-    )  # fmt: skip
-    pdf = invoice_pdf(store, issued.id, qr_base=QR_BASE, offline=signing("ec"), now=NOW)
+     profile_id=PID,)  # fmt: skip
+    pdf = invoice_pdf(
+        store, issued.id, qr_base=QR_BASE, offline=signing("ec"), now=NOW, profile_id=PID
+    )
     out = read_back(pdf, tmp_path)
     assert len(out.codes) == codes
     for word in words:

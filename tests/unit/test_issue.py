@@ -15,14 +15,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from ksef_desktop.domain.invoice import Invoice
+from ksef_desktop.domain.invoice import Invoice, PolishNip
 from ksef_desktop.fa3.parse import parse
 from ksef_desktop.services.issue import (
     IssueError,
     issue_invoice,
     queue_for_sending,
 )
-from ksef_desktop.store import Store, open_store
+from ksef_desktop.store import Store
 from ksef_desktop.store.invoices import (
     NotADraft,
     create_draft,
@@ -34,7 +34,14 @@ from ksef_desktop.store.numbering import create_series
 from ksef_desktop.store.serialize import invoice_from_json
 from ksef_desktop.store.states import IllegalTransition, InvoiceState, events_of, transition
 from tests.strategies import invoices
-from tests.unit.test_store_support import Clock, make_store, sample_invoice
+from tests.unit.test_store_support import (
+    PID,
+    SELLER_NIP,
+    Clock,
+    make_store,
+    open_profiled,
+    sample_invoice,
+)
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 
@@ -43,7 +50,7 @@ def _setup(tmp_path: Path) -> tuple[Store, Clock, int]:
     store = make_store(tmp_path)
     clock = Clock()
     with store.db.transaction() as conn:
-        series = create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=clock())
+        series = create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=clock(), profile_id=PID)
     return store, clock, series
 
 
@@ -52,13 +59,13 @@ def test_issue_freezes_bytes_hash_mode_deadline_and_queues(tmp_path: Path) -> No
     clock = Clock()
     deadline = datetime(2026, 3, 3, 23, 59, 59, tzinfo=WARSAW)
     with store.db.transaction() as conn:
-        series = create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=clock())
-        draft = create_draft(conn, sample_invoice(), now=clock())
+        series = create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=clock(), profile_id=PID)
+        draft = create_draft(conn, sample_invoice(), now=clock(), profile_id=PID)
     clock.advance(timedelta(minutes=5))
     issued = issue_invoice(
         store.db, store.archive, draft, now=clock, series_id=series, mode="offline24",
         deadline=deadline,
-    )  # fmt: skip
+     profile_id=PID,)  # fmt: skip
     assert issued.state is InvoiceState.QUEUED
     assert issued.number == "FV/2026/03/1"
     assert issued.xml is not None
@@ -78,7 +85,7 @@ def test_issue_freezes_bytes_hash_mode_deadline_and_queues(tmp_path: Path) -> No
     conn = store.db.connection()
     outbox = conn.execute("SELECT state, attempts FROM outbox WHERE invoice_id = ?", (draft,))
     assert outbox.fetchone() == ("pending", 0)
-    steps = [(e.from_state, e.to_state) for e in events_of(conn, draft)]
+    steps = [(e.from_state, e.to_state) for e in events_of(conn, draft, profile_id=PID)]
     assert steps == [
         (None, InvoiceState.DRAFT),
         (InvoiceState.DRAFT, InvoiceState.ISSUED),
@@ -90,9 +97,16 @@ def test_issue_freezes_bytes_hash_mode_deadline_and_queues(tmp_path: Path) -> No
 def test_issued_invoice_is_immutable(tmp_path: Path) -> None:
     store, clock, series = _setup(tmp_path)
     with store.db.transaction() as conn:
-        draft = create_draft(conn, sample_invoice(), now=clock())
+        draft = create_draft(conn, sample_invoice(), now=clock(), profile_id=PID)
     issue_invoice(
-        store.db, store.archive, draft, now=clock, series_id=series, mode=None, deadline=None
+        store.db,
+        store.archive,
+        draft,
+        now=clock,
+        series_id=series,
+        mode=None,
+        deadline=None,
+        profile_id=PID,
     )
     conn = store.db.connection()
     for sql, args in [
@@ -106,51 +120,65 @@ def test_issued_invoice_is_immutable(tmp_path: Path) -> None:
         with pytest.raises(sqlite3.IntegrityError, match="immutable"):
             conn.execute(sql, args)
     with store.db.transaction() as conn2, pytest.raises(NotADraft):
-        update_draft(conn2, draft, sample_invoice(buyer="Inny"), now=clock())
+        update_draft(conn2, draft, sample_invoice(buyer="Inny"), now=clock(), profile_id=PID)
     with store.db.transaction() as conn2, pytest.raises(NotADraft):
-        delete_draft(conn2, draft)
+        delete_draft(conn2, draft, profile_id=PID)
     # Columns that are not frozen still change (the state machine needs them).
     conn.execute("UPDATE invoices SET updated_at = 'x' WHERE id = ?", (draft,))
-    assert get_invoice(conn, draft).number == "FV/2026/03/1"
+    assert get_invoice(conn, draft, profile_id=PID).number == "FV/2026/03/1"
     store.close()
 
 
 def test_illegal_transitions_raise_and_change_nothing(tmp_path: Path) -> None:
     store, clock, series = _setup(tmp_path)
     with store.db.transaction() as conn:
-        draft = create_draft(conn, sample_invoice(), now=clock())
+        draft = create_draft(conn, sample_invoice(), now=clock(), profile_id=PID)
     for target in (InvoiceState.QUEUED, InvoiceState.SENT, InvoiceState.ACCEPTED):
         with store.db.transaction() as conn, pytest.raises(IllegalTransition) as info:
-            transition(conn, draft, target, at=clock())
+            transition(conn, draft, target, at=clock(), profile_id=PID)
         assert info.value.current is InvoiceState.DRAFT
         assert "szkic" in info.value.message()
     issue_invoice(
-        store.db, store.archive, draft, now=clock, series_id=series, mode=None, deadline=None
+        store.db,
+        store.archive,
+        draft,
+        now=clock,
+        series_id=series,
+        mode=None,
+        deadline=None,
+        profile_id=PID,
     )
     with pytest.raises(NotADraft):
         issue_invoice(
-            store.db, store.archive, draft, now=clock, series_id=series, mode=None, deadline=None
+            store.db,
+            store.archive,
+            draft,
+            now=clock,
+            series_id=series,
+            mode=None,
+            deadline=None,
+            profile_id=PID,
         )
     with pytest.raises(IllegalTransition):
-        queue_for_sending(store.db, draft, now=clock)
+        queue_for_sending(store.db, draft, now=clock, profile_id=PID)
     conn = store.db.connection()
-    assert len(events_of(conn, draft)) == 3
+    assert len(events_of(conn, draft, profile_id=PID)) == 3
     store.close()
 
 
 def test_issue_without_sending_then_queue(tmp_path: Path) -> None:
     store, clock, series = _setup(tmp_path)
     with store.db.transaction() as conn:
-        draft = create_draft(conn, sample_invoice(), now=clock())
+        draft = create_draft(conn, sample_invoice(), now=clock(), profile_id=PID)
     issued = issue_invoice(
         store.db, store.archive, draft, now=clock, series_id=series,
         mode="awaria-calkowita", deadline=None, send=False,
-    )  # fmt: skip
+     profile_id=PID,)  # fmt: skip
     assert issued.state is InvoiceState.ISSUED
     conn = store.db.connection()
     assert conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
-    queue_for_sending(store.db, draft, now=clock)
-    assert get_invoice(conn, draft).state is InvoiceState.QUEUED
+    queue_for_sending(store.db, draft, now=clock, profile_id=PID)
+    assert get_invoice(conn, draft, profile_id=PID).state is InvoiceState.QUEUED
     assert conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == 1
     store.close()
 
@@ -170,14 +198,14 @@ def test_bad_issue_requests_are_refused(
 ) -> None:
     store, clock, series_id = _setup(tmp_path)
     with store.db.transaction() as conn:
-        draft = create_draft(conn, sample_invoice(), now=clock())
+        draft = create_draft(conn, sample_invoice(), now=clock(), profile_id=PID)
     with pytest.raises(IssueError) as info:
         issue_invoice(
             store.db, store.archive, draft, now=clock,
             series_id=series_id if series else None, mode=mode, deadline=deadline,
-        )  # fmt: skip
+         profile_id=PID,)  # fmt: skip
     assert info.value.message()
-    assert get_invoice(store.db.connection(), draft).state is InvoiceState.DRAFT
+    assert get_invoice(store.db.connection(), draft, profile_id=PID).state is InvoiceState.DRAFT
     store.close()
 
 
@@ -189,11 +217,13 @@ def _shared_store() -> tuple[Store, int]:
     """One store for all examples (hypothesis reruns the test body, not the fixtures)."""
     if "store" not in _shared:
         folder = tempfile.mkdtemp(prefix="ksef-issue-prop-")
-        store = open_store(Path(folder))
+        store = open_profiled(Path(folder))
         atexit.register(shutil.rmtree, folder, True)
         atexit.register(store.close)
         with store.db.transaction() as conn:
-            _series.append(create_series(conn, "P", "P/{yyyy}/{mm}/{n}", now=Clock()()))
+            _series.append(
+                create_series(conn, "P", "P/{yyyy}/{mm}/{n}", now=Clock()(), profile_id=PID)
+            )
         _shared["store"] = store
     return _shared["store"], _series[0]
 
@@ -206,13 +236,22 @@ def _shared_store() -> tuple[Store, int]:
 @given(invoices())
 def test_issued_xml_parses_back_to_the_draft(invoice: Invoice) -> None:
     store, series = _shared_store()
+    # the profile's own seller (a profile issues for its NIP only)
+    invoice = replace(invoice, seller=replace(invoice.seller, tax_id=PolishNip(SELLER_NIP)))
     clock = Clock(datetime(2026, 5, 6, 7, 8, 9, tzinfo=UTC))
     with store.db.transaction() as conn:
-        draft = create_draft(conn, invoice, now=clock())
-        stored_draft = get_invoice(conn, draft)
+        draft = create_draft(conn, invoice, now=clock(), profile_id=PID)
+        stored_draft = get_invoice(conn, draft, profile_id=PID)
     assert stored_draft.invoice == invoice
     issued = issue_invoice(
-        store.db, store.archive, draft, now=clock, series_id=series, mode=None, deadline=None
+        store.db,
+        store.archive,
+        draft,
+        now=clock,
+        series_id=series,
+        mode=None,
+        deadline=None,
+        profile_id=PID,
     )
     assert issued.xml is not None
     assert issued.number is not None
@@ -234,28 +273,28 @@ def test_deadline_from_the_domain_rules_and_moved_by_an_announcement(tmp_path: P
     store, clock, series = _setup(tmp_path)
     invoice = sample_invoice()
     with store.db.transaction() as conn:
-        draft = create_draft(conn, invoice, now=clock())
-        other = create_draft(conn, invoice, now=clock())
+        draft = create_draft(conn, invoice, now=clock(), profile_id=PID)
+        other = create_draft(conn, invoice, now=clock(), profile_id=PID)
     due = offline24_deadline(invoice.issue_date).due
     assert due is not None
     issued = issue_invoice(
         store.db, store.archive, draft, now=clock, series_id=series,
         mode=OfflineMode.OFFLINE24, deadline=due,
-    )  # fmt: skip
+     profile_id=PID,)  # fmt: skip
     assert issued.mode == "offline24"
     assert issued.deadline == due
     # A failure announced while it is pending moves the deadline (DESIGN.md §3).
     later = failure_deadline(invoice.issue_date).due
     assert later is not None
-    update_deadline(store.db, draft, later, reason="awaria ogłoszona", now=clock)
-    stored = get_invoice(store.db.connection(), draft)
+    update_deadline(store.db, draft, later, reason="awaria ogłoszona", now=clock, profile_id=PID)
+    stored = get_invoice(store.db.connection(), draft, profile_id=PID)
     assert stored.deadline == later
     assert stored.state is InvoiceState.QUEUED
-    last = events_of(store.db.connection(), draft)[-1]
+    last = events_of(store.db.connection(), draft, profile_id=PID)[-1]
     assert (last.from_state, last.to_state) == (InvoiceState.QUEUED, InvoiceState.QUEUED)
     assert "awaria" in last.detail
     with pytest.raises(InvoiceClosed):
-        update_deadline(store.db, other, later, reason="x", now=clock)
+        update_deadline(store.db, other, later, reason="x", now=clock, profile_id=PID)
     store.close()
 
 
@@ -265,7 +304,7 @@ def test_fa3_validation_as_the_pre_flight_check(tmp_path: Path) -> None:
     store, clock, series = _setup(tmp_path)
     invoice = sample_invoice()
     with store.db.transaction() as conn:
-        draft = create_draft(conn, invoice, now=clock())
+        draft = create_draft(conn, invoice, now=clock(), profile_id=PID)
     # Issued "today" is fine; the same invoice checked as of the day before is refused
     # (P_1 may not be later than the day KSeF receives it).
     day_before = invoice.issue_date - timedelta(days=1)
@@ -273,13 +312,13 @@ def test_fa3_validation_as_the_pre_flight_check(tmp_path: Path) -> None:
         issue_invoice(
             store.db, store.archive, draft, now=clock, series_id=series, mode=None,
             deadline=None, check=fa3_check(day_before),
-        )  # fmt: skip
+         profile_id=PID,)  # fmt: skip
     assert info.value.defects
-    assert get_invoice(store.db.connection(), draft).state is InvoiceState.DRAFT
+    assert get_invoice(store.db.connection(), draft, profile_id=PID).state is InvoiceState.DRAFT
     issued = issue_invoice(
         store.db, store.archive, draft, now=clock, series_id=series, mode=None,
         deadline=None, check=fa3_check(invoice.issue_date),
-    )  # fmt: skip
+     profile_id=PID,)  # fmt: skip
     assert issued.number == "FV/2026/03/1"
     store.close()
 
@@ -291,13 +330,20 @@ def test_a_draft_that_cannot_be_built_is_refused_cleanly(tmp_path: Path) -> None
     invoice = sample_invoice()
     foreign_seller = replace(invoice, seller=replace(invoice.seller, tax_id=EuVatNumber("DE", "1")))
     with store.db.transaction() as conn:
-        draft = create_draft(conn, foreign_seller, now=clock())
+        draft = create_draft(conn, foreign_seller, now=clock(), profile_id=PID)
     with pytest.raises(IssueError) as info:
         issue_invoice(
-            store.db, store.archive, draft, now=clock, series_id=series, mode=None, deadline=None
+            store.db,
+            store.archive,
+            draft,
+            now=clock,
+            series_id=series,
+            mode=None,
+            deadline=None,
+            profile_id=PID,
         )
     assert info.value.message().startswith("Nie można wystawić faktury")
-    assert get_invoice(store.db.connection(), draft).state is InvoiceState.DRAFT
+    assert get_invoice(store.db.connection(), draft, profile_id=PID).state is InvoiceState.DRAFT
     counters = store.db.connection().execute("SELECT count(*) FROM series_counters")
     assert counters.fetchone()[0] == 0
     store.close()

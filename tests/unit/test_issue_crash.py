@@ -37,22 +37,21 @@ import sys, time
 from datetime import UTC, datetime
 from pathlib import Path
 from ksef_desktop.services.issue import issue_invoice
-from ksef_desktop.store import open_store
 from ksef_desktop.store.invoices import create_draft
 from ksef_desktop.store.numbering import create_series
 from ksef_desktop.store.outbox import Outbox
-from tests.unit.test_store_support import sample_invoice
+from tests.unit.test_store_support import PID, open_profiled, sample_invoice
 
-store = open_store(Path(sys.argv[1]))
+store = open_profiled(Path(sys.argv[1]))
 now = lambda: datetime.now(UTC)
 conn = store.db.connection()
 row = conn.execute("SELECT id FROM series WHERE name = 'FV'").fetchone()
 if row is None:
     with store.db.transaction() as c:
-        series = create_series(c, "FV", "FV/{yyyy}/{mm}/{n}", now=now())
+        series = create_series(c, "FV", "FV/{yyyy}/{mm}/{n}", profile_id=PID, now=now())
 else:
     series = row[0]
-outbox = Outbox(store.db, store.archive, now)
+outbox = Outbox(store.db, store.archive, now, profile_id=PID)
 
 def inside(xml):
     print("inside", flush=True)
@@ -70,8 +69,8 @@ while True:
     draft = leftover()
     if draft is None:
         with store.db.transaction() as c:
-            draft = create_draft(c, sample_invoice(buyer=f"Kupiec {n}"), now=now())
-    issue_invoice(store.db, store.archive, draft, now=now, series_id=series,
+            draft = create_draft(c, sample_invoice(buyer=f"Kupiec {n}"), profile_id=PID, now=now())
+    issue_invoice(store.db, store.archive, draft, profile_id=PID, now=now, series_id=series,
                   mode="offline24", deadline=now(), check=inside if n % 2 else None)
     print("issued", draft, flush=True)
     if n % 3 == 0:

@@ -15,6 +15,7 @@ from ksef_desktop.store.archive import ArchiveConflict, FileKind, safe_relpath
 from ksef_desktop.store.invoices import get_invoice
 from ksef_desktop.store.outbox import Outbox
 from tests.unit.test_store_outbox import KSEF_NUMBER, UPO, World
+from tests.unit.test_store_support import PID
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def _archived(store: Store) -> list[str]:
 
 def _accept_one(world: World) -> int:
     invoice = world.issue()
-    outbox = Outbox(world.store.db, world.store.archive, world.clock)
+    outbox = Outbox(world.store.db, world.store.archive, world.clock, profile_id=PID)
     outbox.claim()
     outbox.mark_sent(invoice, session_ref="S", invoice_ref="I")
     outbox.mark_accepted(invoice, KSEF_NUMBER, upo=UPO)
@@ -59,7 +60,7 @@ def test_verify_reports_a_modified_and_a_missing_file(world: World) -> None:
     world.issue(buyer="Drugi")
     paths = _archived(world.store)
     upo = next(p for p in paths if p.startswith("upo/"))
-    stored = get_invoice(world.store.db.connection(), invoice)
+    stored = get_invoice(world.store.db.connection(), invoice, profile_id=PID)
     assert stored.sha256_hex is not None
     xml = next(p for p in paths if stored.sha256_hex in p)
     changed = world.store.archive.path_of(xml)

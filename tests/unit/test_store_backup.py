@@ -13,7 +13,6 @@ import pytest
 
 from ksef_desktop.paths import database_path
 from ksef_desktop.services.archive_verify import verify_archive
-from ksef_desktop.store import open_store
 from ksef_desktop.store.backup import (
     MANIFEST,
     BackupError,
@@ -24,12 +23,13 @@ from ksef_desktop.store.backup import (
 from ksef_desktop.store.invoices import get_invoice
 from ksef_desktop.store.outbox import Outbox
 from tests.unit.test_store_outbox import KSEF_NUMBER, UPO, World
+from tests.unit.test_store_support import PID, open_profiled
 
 
 def _fill(world: World) -> list[int]:
     first = world.issue(buyer="Pierwszy")
     second = world.issue(buyer="Drugi")
-    outbox = Outbox(world.store.db, world.store.archive, world.clock)
+    outbox = Outbox(world.store.db, world.store.archive, world.clock, profile_id=PID)
     outbox.claim()
     outbox.mark_sent(first, session_ref="S", invoice_ref="I")
     outbox.mark_accepted(first, KSEF_NUMBER, upo=UPO)
@@ -86,10 +86,10 @@ def test_backup_restore_round_trip(tmp_path: Path) -> None:
     assert report.files == 3
     assert (report.previous / "ksef-desktop.sqlite3").exists()
 
-    store = open_store(folder)
+    store = open_profiled(folder)
     conn = store.db.connection()
     assert [r[0] for r in conn.execute("SELECT id FROM invoices ORDER BY id")] == ids
-    assert get_invoice(conn, ids[0]).ksef_number == KSEF_NUMBER
+    assert get_invoice(conn, ids[0], profile_id=PID).ksef_number == KSEF_NUMBER
     assert verify_archive(store).ok
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     store.close()

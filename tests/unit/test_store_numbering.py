@@ -19,7 +19,7 @@ from ksef_desktop.store.numbering import (
     peek_number,
     period_of,
 )
-from tests.unit.test_store_support import Clock, make_store, sample_invoice
+from tests.unit.test_store_support import PID, Clock, make_store, sample_invoice
 
 
 @pytest.mark.parametrize(
@@ -48,16 +48,19 @@ def test_counter_restarts_per_period_and_only_inside_a_transaction(tmp_path: Pat
     store = make_store(tmp_path)
     clock = Clock()
     with store.db.transaction() as conn:
-        series = create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=clock())
+        series = create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=clock(), profile_id=PID)
     conn = store.db.connection()
     with pytest.raises(Exception, match="issuing transaction"):
-        next_number(conn, series, date(2026, 3, 1))
+        next_number(conn, series, date(2026, 3, 1), profile_id=PID)
     taken = []
     for day in (date(2026, 3, 1), date(2026, 3, 31), date(2026, 4, 1), date(2026, 3, 5)):
         with store.db.transaction() as conn:
-            taken.append(next_number(conn, series, day).number)
+            taken.append(next_number(conn, series, day, profile_id=PID).number)
     assert taken == ["FV/2026/03/1", "FV/2026/03/2", "FV/2026/04/1", "FV/2026/03/3"]
-    assert peek_number(store.db.connection(), series, date(2026, 4, 9)) == "FV/2026/04/2"
+    assert (
+        peek_number(store.db.connection(), series, date(2026, 4, 9), profile_id=PID)
+        == "FV/2026/04/2"
+    )
     store.close()
 
 
@@ -65,9 +68,9 @@ def test_a_failed_issue_gives_its_number_back(tmp_path: Path) -> None:
     store = make_store(tmp_path)
     clock = Clock()
     with store.db.transaction() as conn:
-        series = create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=clock())
-        first = create_draft(conn, sample_invoice(), now=clock())
-        second = create_draft(conn, sample_invoice(), now=clock())
+        series = create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=clock(), profile_id=PID)
+        first = create_draft(conn, sample_invoice(), now=clock(), profile_id=PID)
+        second = create_draft(conn, sample_invoice(), now=clock(), profile_id=PID)
 
     def refuse(_xml: bytes) -> list[str]:
         return ["P_2: refused by the test's check"]
@@ -76,11 +79,18 @@ def test_a_failed_issue_gives_its_number_back(tmp_path: Path) -> None:
         issue_invoice(
             store.db, store.archive, first, now=clock, series_id=series, mode=None,
             deadline=None, check=refuse,
-        )  # fmt: skip
+         profile_id=PID,)  # fmt: skip
     assert info.value.defects == ("P_2: refused by the test's check",)
-    assert get_invoice(store.db.connection(), first).state == "draft"
+    assert get_invoice(store.db.connection(), first, profile_id=PID).state == "draft"
     issued = issue_invoice(
-        store.db, store.archive, second, now=clock, series_id=series, mode=None, deadline=None
+        store.db,
+        store.archive,
+        second,
+        now=clock,
+        series_id=series,
+        mode=None,
+        deadline=None,
+        profile_id=PID,
     )
     assert issued.number == "FV/2026/03/1"
     store.close()
@@ -91,8 +101,11 @@ def test_no_gaps_with_two_threads_issuing_at_once(tmp_path: Path) -> None:
     clock = Clock()
     per_thread = 25
     with store.db.transaction() as conn:
-        series = create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=clock())
-        drafts = [create_draft(conn, sample_invoice(), now=clock()) for _ in range(2 * per_thread)]
+        series = create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=clock(), profile_id=PID)
+        drafts = [
+            create_draft(conn, sample_invoice(), now=clock(), profile_id=PID)
+            for _ in range(2 * per_thread)
+        ]
     errors: list[BaseException] = []
     start = threading.Barrier(2)
 
@@ -103,7 +116,7 @@ def test_no_gaps_with_two_threads_issuing_at_once(tmp_path: Path) -> None:
                 issue_invoice(
                     store.db, store.archive, draft, now=clock, series_id=series, mode=None,
                     deadline=None,
-                )  # fmt: skip
+                 profile_id=PID,)  # fmt: skip
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             errors.append(exc)
 

@@ -20,7 +20,7 @@ from ksef_desktop.store.outbox import (
     Outbox,
 )
 from ksef_desktop.store.states import IllegalTransition, InvoiceState, events_of
-from tests.unit.test_store_support import Clock, make_store, sample_invoice
+from tests.unit.test_store_support import PID, Clock, make_store, sample_invoice
 
 KSEF_NUMBER = "5265877635-20260302-0100001AF629-AF"
 OTHER_NUMBER = "5265877635-20260302-0100002BF629-1C"
@@ -32,20 +32,24 @@ class World:
         self.store: Store = make_store(tmp_path)
         self.clock = Clock()
         with self.store.db.transaction() as conn:
-            self.series = create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=self.clock())
-        self.outbox = Outbox(self.store.db, self.store.archive, self.clock)
+            self.series = create_series(
+                conn, "FV", "FV/{yyyy}/{mm}/{n}", now=self.clock(), profile_id=PID
+            )
+        self.outbox = Outbox(self.store.db, self.store.archive, self.clock, profile_id=PID)
 
     def issue(self, deadline: datetime | None = None, *, buyer: str = "Kupiec") -> int:
         with self.store.db.transaction() as conn:
-            draft = create_draft(conn, sample_invoice(buyer=buyer), now=self.clock())
+            draft = create_draft(
+                conn, sample_invoice(buyer=buyer), now=self.clock(), profile_id=PID
+            )
         issue_invoice(
             self.store.db, self.store.archive, draft, now=self.clock, series_id=self.series,
             mode=None if deadline is None else "offline24", deadline=deadline,
-        )  # fmt: skip
+         profile_id=PID,)  # fmt: skip
         return draft
 
     def state(self, invoice_id: int) -> InvoiceState:
-        return get_invoice(self.store.db.connection(), invoice_id).state
+        return get_invoice(self.store.db.connection(), invoice_id, profile_id=PID).state
 
     def count(self, sql: str) -> int:
         return int(self.store.db.connection().execute(sql).fetchone()[0])
@@ -68,7 +72,7 @@ def test_claim_takes_the_most_urgent_first_under_a_lease(world: World) -> None:
     soon = world.issue(_at(3))
     items = world.outbox.claim(limit=2)
     assert [i.invoice_id for i in items] == [soon, late]
-    assert items[0].xml == get_invoice(world.store.db.connection(), soon).xml
+    assert items[0].xml == get_invoice(world.store.db.connection(), soon, profile_id=PID).xml
     assert items[0].hash_of_corrected is None
     # Leased: not handed out again until the lease runs out.
     assert [i.invoice_id for i in world.outbox.claim(limit=10)] == [online]
@@ -119,16 +123,16 @@ def test_sent_then_accepted_with_upo_and_accepting_again_is_a_no_op(world: World
     assert [i.session_ref for i in world.outbox.awaiting_verdict()] == ["S-1"]
     assert world.outbox.claim() == []
     assert world.outbox.mark_accepted(invoice, KSEF_NUMBER, upo=UPO, session_ref="S-1")
-    stored = get_invoice(world.store.db.connection(), invoice)
+    stored = get_invoice(world.store.db.connection(), invoice, profile_id=PID)
     assert stored.state is InvoiceState.ACCEPTED
     assert stored.ksef_number == KSEF_NUMBER
     assert stored.accepted_at == world.clock()
-    events = len(events_of(world.store.db.connection(), invoice))
+    events = len(events_of(world.store.db.connection(), invoice, profile_id=PID))
     assert world.count("SELECT count(*) FROM upos") == 1
 
     assert not world.outbox.mark_accepted(invoice, KSEF_NUMBER, upo=UPO, session_ref="S-1")
     assert not world.outbox.mark_accepted(invoice, KSEF_NUMBER)
-    assert len(events_of(world.store.db.connection(), invoice)) == events
+    assert len(events_of(world.store.db.connection(), invoice, profile_id=PID)) == events
     assert world.count("SELECT count(*) FROM upos") == 1
     assert world.count("SELECT count(*) FROM outbox WHERE state <> 'done'") == 0
     with pytest.raises(KsefNumberConflict):
@@ -140,12 +144,18 @@ def test_sent_then_accepted_with_upo_and_accepting_again_is_a_no_op(world: World
     assert world.outbox.pending() == []
     upo_path = world.store.db.connection().execute("SELECT relpath FROM upos").fetchone()[0]
     assert world.store.archive.read(world.store.db.connection(), upo_path) == UPO
-    steps = [(e.from_state, e.to_state) for e in events_of(world.store.db.connection(), invoice)]
+    steps = [
+        (e.from_state, e.to_state)
+        for e in events_of(world.store.db.connection(), invoice, profile_id=PID)
+    ]
     assert steps[-2:] == [
         (InvoiceState.QUEUED, InvoiceState.SENT),
         (InvoiceState.SENT, InvoiceState.ACCEPTED),
     ]
-    assert item.sha256_b64 == get_invoice(world.store.db.connection(), invoice).sha256_b64
+    assert (
+        item.sha256_b64
+        == get_invoice(world.store.db.connection(), invoice, profile_id=PID).sha256_b64
+    )
 
 
 def test_lost_session_requeues_the_same_bytes(world: World) -> None:
@@ -168,10 +178,10 @@ def test_duplicate_is_adopted_when_the_hash_matches(world: World) -> None:
     assert world.outbox.adopt_duplicate(
         invoice, KSEF_NUMBER, original_hash_b64=item.sha256_b64, original_session_ref="S-0"
     )
-    stored = get_invoice(world.store.db.connection(), invoice)
+    stored = get_invoice(world.store.db.connection(), invoice, profile_id=PID)
     assert stored.state is InvoiceState.ACCEPTED
     assert stored.ksef_number == KSEF_NUMBER
-    assert "duplicate" in events_of(world.store.db.connection(), invoice)[-1].detail
+    assert "duplicate" in events_of(world.store.db.connection(), invoice, profile_id=PID)[-1].detail
     assert not world.outbox.adopt_duplicate(invoice, KSEF_NUMBER)
 
 
@@ -180,36 +190,41 @@ def test_rejection_and_technical_correction(world: World) -> None:
     world.outbox.claim()
     world.outbox.mark_sent(original, session_ref="S-1", invoice_ref="I-1")
     world.outbox.mark_rejected(original, 450, "Błąd weryfikacji semantyki dokumentu faktury")
-    rejected = get_invoice(world.store.db.connection(), original)
+    rejected = get_invoice(world.store.db.connection(), original, profile_id=PID)
     assert rejected.state is InvoiceState.REJECTED
     assert rejected.rejection_code == 450
     assert world.outbox.claim() == []
 
-    correction = start_technical_correction(world.store.db, original, now=world.clock)
+    correction = start_technical_correction(
+        world.store.db, original, now=world.clock, profile_id=PID
+    )
     with pytest.raises(IssueError):
-        start_technical_correction(world.store.db, original, now=world.clock)
+        start_technical_correction(world.store.db, original, now=world.clock, profile_id=PID)
     issued = issue_invoice(
         world.store.db, world.store.archive, correction, now=world.clock, series_id=None,
         mode="offline24", deadline=_at(4),
-    )  # fmt: skip
+     profile_id=PID,)  # fmt: skip
     assert issued.number == rejected.number
     assert issued.corrects_id == original
     [item] = world.outbox.claim()
     assert item.invoice_id == correction
     assert item.hash_of_corrected == rejected.sha256_b64
     # The series did not move: the next ordinary invoice gets number 2.
-    assert get_invoice(world.store.db.connection(), world.issue()).number == "FV/2026/03/2"
+    assert (
+        get_invoice(world.store.db.connection(), world.issue(), profile_id=PID).number
+        == "FV/2026/03/2"
+    )
 
 
 def test_only_a_rejected_invoice_gets_a_technical_correction(world: World) -> None:
     invoice = world.issue(_at(3))
     with pytest.raises(IllegalTransition):
-        start_technical_correction(world.store.db, invoice, now=world.clock)
+        start_technical_correction(world.store.db, invoice, now=world.clock, profile_id=PID)
 
 
 def test_outbox_calls_on_invoices_not_in_it(world: World) -> None:
     with world.store.db.transaction() as conn:
-        draft = create_draft(conn, sample_invoice(), now=world.clock())
+        draft = create_draft(conn, sample_invoice(), now=world.clock(), profile_id=PID)
     with pytest.raises(NotInOutbox):
         world.outbox.mark_sent(draft, session_ref="S", invoice_ref="I")
     with pytest.raises(NotInOutbox):

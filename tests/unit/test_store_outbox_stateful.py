@@ -19,12 +19,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from ksef_desktop.services.issue import issue_invoice, start_technical_correction
-from ksef_desktop.store import open_store
 from ksef_desktop.store.db import StoreError
 from ksef_desktop.store.invoices import create_draft
 from ksef_desktop.store.numbering import create_series
 from ksef_desktop.store.outbox import Outbox
-from tests.unit.test_store_support import Clock, sample_invoice
+from tests.unit.test_store_support import PID, Clock, open_profiled, sample_invoice
 
 OUTBOX_OF: dict[str, set[str | None]] = {
     "issued": {None},
@@ -48,11 +47,13 @@ class OutboxMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.folder = Path(tempfile.mkdtemp(prefix="ksef-outbox-sm-"))
-        self.store = open_store(self.folder)
+        self.store = open_profiled(self.folder)
         self.clock = Clock()
         with self.store.db.transaction() as conn:
-            self.series = create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=self.clock())
-        self.outbox = Outbox(self.store.db, self.store.archive, self.clock)
+            self.series = create_series(
+                conn, "FV", "FV/{yyyy}/{mm}/{n}", now=self.clock(), profile_id=PID
+            )
+        self.outbox = Outbox(self.store.db, self.store.archive, self.clock, profile_id=PID)
         self.ids: list[int] = []
         self.accepted: dict[int, str] = {}
 
@@ -77,11 +78,11 @@ class OutboxMachine(RuleBasedStateMachine):
     @rule(hours=st.integers(min_value=1, max_value=72), send=st.sampled_from([True, True, False]))
     def issue(self, hours: int, send: bool) -> None:
         with self.store.db.transaction() as conn:
-            draft = create_draft(conn, sample_invoice(), now=self.clock())
+            draft = create_draft(conn, sample_invoice(), now=self.clock(), profile_id=PID)
         issue_invoice(
             self.store.db, self.store.archive, draft, now=self.clock, series_id=self.series,
             mode="offline24", deadline=self.clock() + timedelta(hours=hours), send=send,
-        )  # fmt: skip
+         profile_id=PID,)  # fmt: skip
         self.ids.append(draft)
 
     @rule(limit=st.integers(min_value=1, max_value=3))
@@ -140,11 +141,13 @@ class OutboxMachine(RuleBasedStateMachine):
     @rule(i=st.integers(0, 50))
     def correct(self, i: int) -> None:
         def run() -> None:
-            draft = start_technical_correction(self.store.db, self._pick(i), now=self.clock)
+            draft = start_technical_correction(
+                self.store.db, self._pick(i), now=self.clock, profile_id=PID
+            )
             issue_invoice(
                 self.store.db, self.store.archive, draft, now=self.clock, series_id=None,
                 mode="offline24", deadline=self.clock() + timedelta(hours=5),
-            )  # fmt: skip
+             profile_id=PID,)  # fmt: skip
             self.ids.append(draft)
 
         self._attempt(run)

@@ -27,7 +27,7 @@ from ksef_desktop.store.queries import (
     list_invoices,
 )
 from ksef_desktop.store.states import InvoiceState
-from tests.unit.test_store_support import Clock, make_store, sample_invoice
+from tests.unit.test_store_support import PID, Clock, make_store, sample_invoice
 
 BUYERS = ["Żabka Polska", "ŻÓŁW sp. j.", "Kowalski Handel", "Nowak i Syn", "Łódzka Piekarnia"]
 NIPS = ["1111111111", "5265877635", "7740001454", "5261040828", "1234563218"]
@@ -49,15 +49,20 @@ class Fixture:
         self.clock = Clock(datetime(2026, 5, 1, 8, tzinfo=UTC))
         rng = random.Random(5)
         with self.store.db.transaction() as conn:
-            self.series = create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=self.clock())
-            self.ids = [create_draft(conn, _invoice(rng, i), now=self.clock()) for i in range(60)]
+            self.series = create_series(
+                conn, "FV", "FV/{yyyy}/{mm}/{n}", now=self.clock(), profile_id=PID
+            )
+            self.ids = [
+                create_draft(conn, _invoice(rng, i), now=self.clock(), profile_id=PID)
+                for i in range(60)
+            ]
         for n, draft in enumerate(self.ids[:50]):
             deadline = self.clock() + timedelta(hours=n - 10) if n % 2 else None
             issue_invoice(
                 self.store.db, self.store.archive, draft, now=self.clock, series_id=self.series,
                 mode="offline24" if deadline else None, deadline=deadline,
-            )  # fmt: skip
-        self.outbox = Outbox(self.store.db, self.store.archive, self.clock)
+             profile_id=PID,)  # fmt: skip
+        self.outbox = Outbox(self.store.db, self.store.archive, self.clock, profile_id=PID)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -65,7 +70,7 @@ class Fixture:
 
     def everything(self) -> list[ListRow]:
         rows = self.conn.execute("SELECT id FROM invoices").fetchall()
-        page = list_invoices(self.conn, limit=len(rows))
+        page = list_invoices(self.conn, limit=len(rows), profile_id=PID)
         return page.rows
 
 
@@ -92,13 +97,15 @@ def test_keyset_pages_walk_the_whole_list_in_order(
     fx: Fixture, sort: SortKey, descending: bool
 ) -> None:
     seen: list[ListRow] = []
-    page = list_invoices(fx.conn, sort=sort, descending=descending, limit=7)
+    page = list_invoices(fx.conn, sort=sort, descending=descending, limit=7, profile_id=PID)
     pages = 1
     while True:
         seen.extend(page.rows)
         if page.next is None:
             break
-        page = list_invoices(fx.conn, sort=sort, descending=descending, limit=7, after=page.next)
+        page = list_invoices(
+            fx.conn, sort=sort, descending=descending, limit=7, after=page.next, profile_id=PID
+        )
         pages += 1
     assert pages == 9  # 60 rows by 7
     assert len({r.id for r in seen}) == 60
@@ -118,18 +125,23 @@ def test_buyer_filter_by_name_or_identifier(
     # Both strategies (buyer index / walk in order) must give the same rows.
     monkeypatch.setattr(queries, "FEW_BUYER_ROWS", few_rows)
     flt = InvoiceFilter(buyer=needle)
-    rows = list_invoices(fx.conn, flt, limit=100).rows
+    rows = list_invoices(fx.conn, flt, limit=100, profile_id=PID).rows
     assert len(rows) == 12
     assert {r.buyer_name for r in rows} == {buyer}
-    assert count_invoices(fx.conn, flt) == 12
+    assert count_invoices(fx.conn, flt, profile_id=PID) == 12
     assert rows == sorted(rows, key=lambda r: (r.issue_date, r.id), reverse=True)
-    assert list_invoices(fx.conn, InvoiceFilter(buyer="nikt taki"), limit=100).rows == []
+    assert (
+        list_invoices(fx.conn, InvoiceFilter(buyer="nikt taki"), limit=100, profile_id=PID).rows
+        == []
+    )
 
 
 def test_state_and_date_filters(fx: Fixture) -> None:
     everything = fx.everything()
     drafts = InvoiceFilter(states=frozenset({InvoiceState.DRAFT}))
-    assert {r.id for r in list_invoices(fx.conn, drafts, limit=100).rows} == set(fx.ids[50:])
+    assert {r.id for r in list_invoices(fx.conn, drafts, limit=100, profile_id=PID).rows} == set(
+        fx.ids[50:]
+    )
     start, end = date(2026, 2, 1), date(2026, 2, 28)
     flt = InvoiceFilter(
         buyer="kowalski",
@@ -137,7 +149,7 @@ def test_state_and_date_filters(fx: Fixture) -> None:
         date_from=start,
         date_to=end,
     )
-    got = {r.id for r in list_invoices(fx.conn, flt, limit=100).rows}
+    got = {r.id for r in list_invoices(fx.conn, flt, limit=100, profile_id=PID).rows}
     want = {
         r.id
         for r in everything
@@ -147,8 +159,8 @@ def test_state_and_date_filters(fx: Fixture) -> None:
     }
     assert want
     assert got == want
-    assert count_invoices(fx.conn, flt) == len(want)
-    assert list_invoices(fx.conn, InvoiceFilter(states=frozenset())).rows == []
+    assert count_invoices(fx.conn, flt, profile_id=PID) == len(want)
+    assert list_invoices(fx.conn, InvoiceFilter(states=frozenset()), profile_id=PID).rows == []
 
 
 def test_due_soon_counts_open_invoices_with_a_deadline_within_24_hours(tmp_path: Path) -> None:
@@ -160,19 +172,21 @@ def test_due_soon_counts_open_invoices_with_a_deadline_within_24_hours(tmp_path:
         for r in f.everything()
         if r.deadline is not None and r.deadline <= now + timedelta(hours=24)
     ]
-    assert count_due_soon(conn, now) == len(expected) > 0
-    assert sorted(r.id for r in due_soon(conn, now)) == sorted(expected)
-    urgent = due_soon(conn, now)
+    assert count_due_soon(conn, now, profile_id=PID) == len(expected) > 0
+    assert sorted(r.id for r in due_soon(conn, now, profile_id=PID)) == sorted(expected)
+    urgent = due_soon(conn, now, profile_id=PID)
     assert [r.deadline for r in urgent] == sorted(r.deadline for r in urgent)  # type: ignore[type-var]
     # Accepted leaves the count; a rejected one stays until its correction exists.
     accepted, rejected = urgent[0].id, urgent[1].id
     f.outbox.claim(limit=100)
     f.outbox.mark_accepted(accepted, "5265877635-20260501-0100001AF629-AF")
     f.outbox.mark_rejected(rejected, 450, "semantyka")
-    assert count_due_soon(conn, now) == len(expected) - 1
-    start_technical_correction(f.store.db, rejected, now=f.clock)
-    assert count_due_soon(conn, now) == len(expected) - 2
-    assert count_due_soon(conn, now, timedelta(days=30)) > count_due_soon(conn, now)
+    assert count_due_soon(conn, now, profile_id=PID) == len(expected) - 1
+    start_technical_correction(f.store.db, rejected, now=f.clock, profile_id=PID)
+    assert count_due_soon(conn, now, profile_id=PID) == len(expected) - 2
+    assert count_due_soon(conn, now, timedelta(days=30), profile_id=PID) > count_due_soon(
+        conn, now, profile_id=PID
+    )
     f.store.close()
 
 
@@ -180,13 +194,13 @@ def test_due_soon_counts_open_invoices_with_a_deadline_within_24_hours(tmp_path:
 def test_state_filter_pages_in_any_order(fx: Fixture, sort: SortKey) -> None:
     flt = InvoiceFilter(states=frozenset({InvoiceState.QUEUED, InvoiceState.DRAFT}))
     seen: list[ListRow] = []
-    page = list_invoices(fx.conn, flt, sort=sort, limit=4)
+    page = list_invoices(fx.conn, flt, sort=sort, limit=4, profile_id=PID)
     while True:
         seen.extend(page.rows)
         if page.next is None:
             break
-        page = list_invoices(fx.conn, flt, sort=sort, limit=4, after=page.next)
-    assert len(seen) == count_invoices(fx.conn, flt) == 60
+        page = list_invoices(fx.conn, flt, sort=sort, limit=4, after=page.next, profile_id=PID)
+    assert len(seen) == count_invoices(fx.conn, flt, profile_id=PID) == 60
     assert [r.id for r in seen] == [
         r.id for r in sorted(seen, key=lambda r: (_key(r, sort), r.id), reverse=True)
     ]

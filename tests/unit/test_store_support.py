@@ -18,6 +18,7 @@ from ksef_desktop.domain.invoice import (
     VatRate,
 )
 from ksef_desktop.store import Store, open_store
+from ksef_desktop.store.profiles import Profile, ensure_profile
 
 
 class Clock:
@@ -64,5 +65,46 @@ def sample_invoice(
     )
 
 
+#: The seller of ``sample_invoice`` and the NIP of the profile ``make_store`` makes.
+SELLER_NIP = "5265877635"
+#: The id of that profile (the first one of a new store): the Sandbox, ``SELLER_NIP``.
+PID = 1
+#: The contractors of the tests belong to the company ``SELLER_NIP``.
+NIP = SELLER_NIP
+
+
+#: The company data of ``sample_invoice``'s seller, as its profile holds them.
+SELLER_NAME = "Jan Kowalski Usługi"
+SELLER_ADDRESS = "ul. Prosta 1, 00-001 Warszawa"
+
+
+def add_profile(store: Store, environment: str = "sandbox", nip: str = SELLER_NIP) -> Profile:
+    """The profile ``(environment, nip)`` of ``store``, made if new (with the sample
+    seller's company data)."""
+    with store.db.transaction() as conn:
+        return ensure_profile(
+            conn,
+            environment,
+            nip,
+            now=datetime(2026, 3, 1, tzinfo=UTC),
+            company_name=SELLER_NAME,
+            company_address=SELLER_ADDRESS,
+        )
+
+
+def open_profiled(folder: Path) -> Store:
+    """The store of ``folder`` with its first profile (``PID``: the Sandbox,
+    ``SELLER_NIP``), made if the store is new."""
+    store = open_store(folder)
+    assert add_profile(store).id == PID
+    return store
+
+
 def make_store(tmp_path: Path) -> Store:
-    return open_store(tmp_path / "data")
+    """A new store with its first profile (``PID``: the Sandbox, ``SELLER_NIP``)."""
+    return open_profiled(tmp_path / "data")
+
+
+def sample_profile(store: Store) -> Profile:
+    """The profile ``PID`` of ``store`` (the sample seller in the Sandbox)."""
+    return add_profile(store)

@@ -35,6 +35,7 @@ from ksef_desktop.store.settings import (
     set_setting,
 )
 from tests.unit.test_store_outbox import KSEF_NUMBER, UPO, World
+from tests.unit.test_store_support import NIP, PID, add_profile
 
 
 @pytest.fixture
@@ -59,6 +60,7 @@ def test_sessions_are_upserted_and_listed_newest_first(world: World) -> None:
                 status_code=100,
                 status_text="Sesja interaktywna otwarta",
             ),
+            profile_id=PID,
         )
     closed = SessionRecord(
         reference="20260302-SO-0000000001-00",
@@ -73,37 +75,36 @@ def test_sessions_are_upserted_and_listed_newest_first(world: World) -> None:
         success_count=2,
         failed_count=1,
     )
-    record_session(conn, closed)
-    assert get_session(conn, closed.reference) == closed
-    assert get_session(conn, "nope") is None
-    everything = list_sessions(conn)
+    record_session(conn, closed, profile_id=PID)
+    assert get_session(conn, closed.reference, profile_id=PID) == closed
+    assert get_session(conn, "nope", profile_id=PID) is None
+    everything = list_sessions(conn, profile_id=PID)
     assert [s.reference for s in everything] == [
         f"20260302-SO-{n:010d}-00" for n in (4, 3, 2, 1, 0)
     ]
     assert len(everything) == 5
-    sandbox = list_sessions(conn, environment="sandbox")
-    assert {s.environment for s in sandbox} == {"sandbox"}
-    assert len(sandbox) == 2
-    page2 = list_sessions(conn, before=everything[1].opened_at, limit=2)
+    other = add_profile(world.store, "test")
+    assert list_sessions(conn, profile_id=other.id) == []
+    page2 = list_sessions(conn, before=everything[1].opened_at, limit=2, profile_id=PID)
     assert page2 == everything[2:4]
 
 
 def test_upos_per_invoice_and_per_session(world: World) -> None:
     invoice = world.issue()
-    outbox = Outbox(world.store.db, world.store.archive, world.clock)
+    outbox = Outbox(world.store.db, world.store.archive, world.clock, profile_id=PID)
     outbox.claim()
     outbox.mark_sent(invoice, session_ref="S-9", invoice_ref="I-9")
     outbox.mark_accepted(invoice, KSEF_NUMBER, upo=UPO, session_ref="S-9")
     session_upo = b"<UPO>session S-9</UPO>"
     outbox.add_upo(session_upo, session_ref="S-9")
     conn = world.store.db.connection()
-    assert invoices_of_session(conn, "S-9") == [invoice]
-    [mine] = upos(conn, invoice_id=invoice)
+    assert invoices_of_session(conn, "S-9", profile_id=PID) == [invoice]
+    [mine] = upos(conn, invoice_id=invoice, profile_id=PID)
     assert world.store.archive.read(conn, mine.relpath) == UPO
-    by_session = upos(conn, session_ref="S-9")
+    by_session = upos(conn, session_ref="S-9", profile_id=PID)
     assert {world.store.archive.read(conn, u.relpath) for u in by_session} == {UPO, session_upo}
     with pytest.raises(ValueError, match="either"):
-        upos(conn)
+        upos(conn, profile_id=PID)
 
 
 def test_contractors(world: World) -> None:
@@ -111,20 +112,20 @@ def test_contractors(world: World) -> None:
     now = world.clock()
     zabka = Party(PolishNip("1111111111"), "Żabka Polska", Address("PL", "ul. Krzywa 2"))
     berlin = Party(EuVatNumber("DE", "123456789"), "Berliner Bäckerei GmbH")
-    first = save_contractor(conn, zabka, now=now)
-    second = save_contractor(conn, berlin, now=now)
-    assert get_contractor(conn, first).party == zabka
-    assert [c.id for c in search_contractors(conn, "ŻABKA")] == [first]
-    assert [c.id for c in search_contractors(conn, "de1234")] == [second]
-    assert [c.id for c in search_contractors(conn, "")] == [second, first]
+    first = save_contractor(conn, zabka, now=now, company_nip=NIP)
+    second = save_contractor(conn, berlin, now=now, company_nip=NIP)
+    assert get_contractor(conn, first, company_nip=NIP).party == zabka
+    assert [c.id for c in search_contractors(conn, "ŻABKA", company_nip=NIP)] == [first]
+    assert [c.id for c in search_contractors(conn, "de1234", company_nip=NIP)] == [second]
+    assert [c.id for c in search_contractors(conn, "", company_nip=NIP)] == [second, first]
     renamed = Party(PolishNip("1111111111"), "Żabka Polska S.A.")
-    save_contractor(conn, renamed, now=now, contractor_id=first)
-    assert get_contractor(conn, first).party == renamed
-    delete_contractor(conn, second)
+    save_contractor(conn, renamed, now=now, contractor_id=first, company_nip=NIP)
+    assert get_contractor(conn, first, company_nip=NIP).party == renamed
+    delete_contractor(conn, second, company_nip=NIP)
     with pytest.raises(UnknownContractor):
-        get_contractor(conn, second)
+        get_contractor(conn, second, company_nip=NIP)
     with pytest.raises(UnknownContractor):
-        save_contractor(conn, berlin, now=now, contractor_id=second)
+        save_contractor(conn, berlin, now=now, contractor_id=second, company_nip=NIP)
 
 
 @pytest.mark.parametrize(
@@ -156,15 +157,16 @@ def test_schema_modes_are_the_domain_modes(world: World) -> None:
         conn.execute("SAVEPOINT probe")
         conn.execute(
             "INSERT INTO invoices (kind, issue_date, buyer_name, buyer_search, gross_minor, "
-            "currency, mode, created_at, updated_at) VALUES ('VAT', '2026-01-01', 'x', 'x', 0, "
-            "'PLN', ?, 'x', 'x')",
-            (mode.value,),
+            "currency, mode, created_at, updated_at, profile_id) VALUES ('VAT', '2026-01-01', "
+            "'x', 'x', 0, 'PLN', ?, 'x', 'x', ?)",
+            (mode.value, PID),
         )
         conn.execute("ROLLBACK TO probe")
         conn.execute("RELEASE probe")
     with pytest.raises(sqlite3.IntegrityError):
         conn.execute(
             "INSERT INTO invoices (kind, issue_date, buyer_name, buyer_search, gross_minor, "
-            "currency, mode, created_at, updated_at) VALUES ('VAT', '2026-01-01', 'x', 'x', 0, "
-            "'PLN', 'offline48', 'x', 'x')"
+            "currency, mode, created_at, updated_at, profile_id) VALUES ('VAT', '2026-01-01', "
+            "'x', 'x', 0, 'PLN', 'offline48', 'x', 'x', ?)",
+            (PID,),
         )

@@ -55,15 +55,24 @@ def main() -> None:
     warsaw = ZoneInfo("Europe/Warsaw")
     with store.db.transaction() as conn:
         series = create_series(conn, "FV", "FV/{yyyy}/{mm}/{n}", now=clock())
-        drafts = [create_draft(conn, sample_invoice(buyer=f"Kupiec {i}"), now=clock()) for i in range(6)]
+        drafts = [
+            create_draft(conn, sample_invoice(buyer=f"Kupiec {i}"), now=clock()) for i in range(6)
+        ]
         save_contractor(conn, sample_invoice().buyer, now=clock())
     outbox = Outbox(store.db, store.archive, clock)
     issued = []
     for draft in drafts[:5]:
         clock.advance(timedelta(minutes=1))
         issued.append(
-            issue_invoice(store.db, store.archive, draft, now=clock, series_id=series, mode=None,
-                          deadline=None).id
+            issue_invoice(
+                store.db,
+                store.archive,
+                draft,
+                now=clock,
+                series_id=series,
+                mode=None,
+                deadline=None,
+            ).id
         )
     # Invoices 1 and 2 went out in a Sandbox session, invoice 3 in a Test session.
     for invoice_id, session, number in zip(
@@ -71,8 +80,9 @@ def main() -> None:
     ):
         outbox.claim(limit=1)
         outbox.mark_sent(invoice_id, session_ref=session, invoice_ref=f"EE-{invoice_id}")
-        outbox.mark_accepted(invoice_id, number, upo=UPO.replace(b"{ref}", session.encode()),
-                             session_ref=session)
+        outbox.mark_accepted(
+            invoice_id, number, upo=UPO.replace(b"{ref}", session.encode()), session_ref=session
+        )
     # Invoice 4 rejected in the Sandbox session.
     outbox.claim(limit=1)
     outbox.mark_sent(issued[3], session_ref=SANDBOX_SESSION, invoice_ref="EE-4")
@@ -80,15 +90,41 @@ def main() -> None:
     # Invoice 5 stays queued: it never reached a session (environment unknown).
     with store.db.transaction() as conn:
         for ref, env in ((SANDBOX_SESSION, "sandbox"), (TEST_SESSION, "test")):
-            record_session(conn, SessionRecord(ref, env, "online", clock(), clock(), 200,
-                                               "Sesja przetworzona", clock(), 3, 2, 1))
-        save_collective(conn, "5265877635-IZ202603-65ED02180000-61", KSEF_NUMBERS[:2],
-                        environment="sandbox", now=clock())
+            record_session(
+                conn,
+                SessionRecord(
+                    ref,
+                    env,
+                    "online",
+                    clock(),
+                    clock(),
+                    200,
+                    "Sesja przetworzona",
+                    clock(),
+                    3,
+                    2,
+                    1,
+                ),
+            )
+        save_collective(
+            conn,
+            "5265877635-IZ202603-65ED02180000-61",
+            KSEF_NUMBERS[:2],
+            environment="sandbox",
+            now=clock(),
+        )
     # An offline draft: a sixth invoice issued offline24 with a deadline, still queued.
     with store.db.transaction() as conn:
         offline = create_draft(conn, sample_invoice(buyer="Offline Kupiec"), now=clock())
-    issue_invoice(store.db, store.archive, offline, now=clock, series_id=series,
-                  mode="offline24", deadline=datetime(2026, 3, 3, 23, 59, 59, tzinfo=warsaw))
+    issue_invoice(
+        store.db,
+        store.archive,
+        offline,
+        now=clock,
+        series_id=series,
+        mode="offline24",
+        deadline=datetime(2026, 3, 3, 23, 59, 59, tzinfo=warsaw),
+    )
     store.close()
     print(TARGET)
 
