@@ -28,10 +28,17 @@ COMMAND_MODULES: tuple[str, ...] = (
     "verify",
     "backup",
     "send",
+    "import",
+    "invoices",
+    "outbox",
     "sessions",
     "token",
     "collective",
 )
+
+
+#: Commands whose module is named otherwise (``import`` is a Python keyword).
+_MODULE_OF = {"import": "importing"}
 
 
 def _localize_argparse() -> None:
@@ -91,7 +98,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--exit-when-idle", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES if _commands_needed(argv) else ():
-        module = importlib.import_module(f"ksef_desktop.commands.{name}")
+        module = importlib.import_module(f"ksef_desktop.commands.{_MODULE_OF.get(name, name)}")
         module.register(sub)
     return parser
 

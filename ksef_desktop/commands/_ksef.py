@@ -1,4 +1,6 @@
-"""Options and plumbing shared by the KSeF subcommands (send, sessions, token)."""
+"""Options and plumbing shared by the KSeF subcommands (send, sessions, token, import,
+invoices, outbox): the target (``--env``/``--base-url`` and ``--nip``), its profile in the
+store, its client."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ if TYPE_CHECKING:
 
     from ksef_desktop.ksef.environments import Environment
     from ksef_desktop.ksef.workflows import KsefClient
+    from ksef_desktop.store import Store
+    from ksef_desktop.store.profiles import Profile
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
@@ -75,6 +79,44 @@ def open_client(args: argparse.Namespace, http: httpx.Client) -> KsefClient | in
         error(str(exc))
         return EXIT_USAGE
     return KsefClient(http, env, nip, token, now=lambda: datetime.now(UTC))
+
+
+def open_profile(args: argparse.Namespace) -> tuple[Store, Profile] | int:
+    """The data folder's store and the profile ``--env``/``--base-url`` and ``--nip``
+    name (made if new), or an exit code after printing why not.
+
+    ``--base-url`` names a Sandbox: the Sandbox profile of the NIP. The store is opened
+    (and migrated) as the window opens it.
+    """
+    from ksef_desktop.store import open_store
+    from ksef_desktop.store.db import StoreError
+    from ksef_desktop.store.profiles import ProfileError, ensure_profile
+
+    nip = checked_nip(args.nip)
+    env = resolve_environment(args)
+    if nip is None or env is None:
+        return EXIT_USAGE
+    try:
+        store = open_store(getattr(args, "data_dir", None))
+    except StoreError as exc:
+        error(user_text(exc))
+        return EXIT_USAGE
+    try:
+        with store.db.transaction() as conn:
+            profile = ensure_profile(conn, env.name, nip, now=datetime.now(UTC))
+    except ProfileError as exc:
+        store.close()
+        error(exc.message())
+        return EXIT_USAGE
+    return store, profile
+
+
+def user_text(exc: BaseException) -> str:
+    """The sentence a user reads for ``exc`` (its ``message()`` when it has one)."""
+    message = getattr(exc, "message", None)
+    if callable(message):
+        return str(message())
+    return str(exc)
 
 
 def http_client() -> httpx.Client:

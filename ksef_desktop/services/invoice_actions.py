@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ksef_desktop.domain.calendar import warsaw_date
@@ -17,12 +18,13 @@ from ksef_desktop.domain.invoice import (
     Correction,
     Invoice,
     InvoiceKind,
+    PolishNip,
 )
 from ksef_desktop.domain.offline import OfflineMode
 from ksef_desktop.i18n import _
 from ksef_desktop.store import Store
 from ksef_desktop.store.db import Database, StoreError
-from ksef_desktop.store.invoices import create_draft, get_invoice
+from ksef_desktop.store.invoices import StoredInvoice, create_draft, get_invoice
 from ksef_desktop.store.sessions import upos
 from ksef_desktop.store.states import InvoiceState
 
@@ -31,6 +33,31 @@ if TYPE_CHECKING:  # cryptography: imported when a certificate is used
 
 #: The number a draft carries until issuing takes one from the series.
 DRAFT_NUMBER = "(draft)"
+#: The data folder's sub-folder of the PDFs made at issue.
+PDF_FOLDER = "pdf"
+
+
+def pdf_language(invoice: Invoice, ui_lang: str) -> str:
+    """Polish for a Polish buyer in PLN; bilingual for a foreign buyer or currency (a
+    foreign buyer, who cannot read KSeF, gets the invoice in a language they read)."""
+    if not isinstance(invoice.buyer.tax_id, PolishNip) or invoice.currency != "PLN":
+        return "pl+en"
+    return "pl" if ui_lang == "pl" else "pl+en"
+
+
+def pdf_path(store: Store, stored: StoredInvoice) -> Path:
+    """Where the PDF of an issued invoice is kept in the data folder."""
+    name = (stored.number or str(stored.id)).replace("/", "_").replace("\\", "_")
+    return store.data_dir / PDF_FOLDER / f"{name}.pdf"
+
+
+def write_pdf(store: Store, stored: StoredInvoice, pdf: bytes) -> Path:
+    """Keep ``pdf`` as the invoice's PDF (readable by the user only); its path."""
+    from ksef_desktop.paths import write_private_file
+
+    path = pdf_path(store, stored)
+    write_private_file(path, pdf)
+    return path
 
 
 class ActionRefused(StoreError):

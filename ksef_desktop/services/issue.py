@@ -163,7 +163,7 @@ def issue_invoice(
         detail = f"{number}; mode {mode or 'online'}"
         if deadline is not None:
             detail += f"; deadline {deadline.isoformat()}"
-        freeze_document(conn, draft_id, invoice, xml)
+        freeze_document(conn, draft_id, invoice, xml, profile_id=profile_id)
         transition(
             conn,
             draft_id,

@@ -151,12 +151,14 @@ def update_draft(
     columns.update(updated_at=to_db(now))
     assignments = ", ".join(f"{name} = ?" for name in columns)
     conn.execute(
-        f"UPDATE invoices SET {assignments} WHERE id = ? AND state = 'draft'",  # noqa: S608
-        (*columns.values(), invoice_id),
+        f"UPDATE invoices SET {assignments} "  # noqa: S608
+        "WHERE id = ? AND state = 'draft' AND profile_id = ?",
+        (*columns.values(), invoice_id, profile_id),
     )
     conn.execute(
-        "UPDATE invoice_documents SET data_json = ? WHERE invoice_id = ?",
-        (invoice_to_json(invoice), invoice_id),
+        "UPDATE invoice_documents SET data_json = ? WHERE invoice_id = ? AND invoice_id IN "
+        "(SELECT id FROM invoices WHERE profile_id = ?)",
+        (invoice_to_json(invoice), invoice_id, profile_id),
     )
 
 
@@ -240,12 +242,13 @@ def issue_day(conn: sqlite3.Connection, invoice_id: int, *, profile_id: int) -> 
 
 
 def freeze_document(
-    conn: sqlite3.Connection, invoice_id: int, invoice: Invoice, xml: bytes
+    conn: sqlite3.Connection, invoice_id: int, invoice: Invoice, xml: bytes, *, profile_id: int
 ) -> None:
     """Store the issued invoice's data and XML bytes (once: a trigger refuses a second time)."""
     conn.execute(
-        "UPDATE invoice_documents SET data_json = ?, xml = ? WHERE invoice_id = ?",
-        (invoice_to_json(invoice), xml, invoice_id),
+        "UPDATE invoice_documents SET data_json = ?, xml = ? WHERE invoice_id = ? AND "
+        "invoice_id IN (SELECT id FROM invoices WHERE profile_id = ?)",
+        (invoice_to_json(invoice), xml, invoice_id, profile_id),
     )
 
 

@@ -128,7 +128,9 @@ def peek_number(conn: sqlite3.Connection, series_id: int, day: date, *, profile_
     series = get_series(conn, series_id, profile_id=profile_id)
     period = period_of(series.pattern, day)
     row = conn.execute(
-        "SELECT last FROM series_counters WHERE series_id = ? AND period = ?", (series_id, period)
+        "SELECT c.last FROM series_counters c JOIN series s ON s.id = c.series_id "
+        "WHERE c.series_id = ? AND c.period = ? AND s.profile_id = ?",
+        (series_id, period, profile_id),
     ).fetchone()
     return format_number(series.pattern, day, (row[0] if row else 0) + 1)
 

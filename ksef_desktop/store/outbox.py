@@ -188,8 +188,9 @@ class Outbox:
             until = to_db(now + self._lease)
             conn.executemany(
                 "UPDATE outbox SET state = 'claimed', claimed_until = ?, updated_at = ? "
-                "WHERE invoice_id = ?",
-                [(until, stamp, row[0]) for row in rows],
+                "WHERE invoice_id = ? AND invoice_id IN "
+                "(SELECT id FROM invoices WHERE profile_id = ?)",
+                [(until, stamp, row[0], self.profile_id) for row in rows],
             )
         return [_item(row) for row in rows]
 

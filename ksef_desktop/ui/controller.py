@@ -114,6 +114,11 @@ class Controller(QObject):
         switched = self.profile is None or self.profile.id != profile.id
         self.profile = profile
         if switched:
+            # Nothing of the old profile's environment may apply to the new one's invoices
+            # (its announcements would move their deadlines): unknown until checked again.
+            self.state = KsefState()
+            self.ksef_changed.emit(self.state)
+            self._decide()
             self.rows, self._stored_rows, self.counts = [], [], OutboxCounts()
             self.rows_changed.emit(self.rows)
             self.outbox_changed.emit(self.counts)

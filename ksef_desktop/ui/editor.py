@@ -105,10 +105,6 @@ def save_draft(
         return draft_id
 
 
-def pdf_folder(store: Store) -> Path:
-    return store.data_dir / "pdf"
-
-
 def issue_draft(
     store: Store,
     profile: Profile,
@@ -123,7 +119,7 @@ def issue_draft(
     signing: Callable[[], OfflineSigning | None] | None = None,
 ) -> Issued:
     """Runs in the worker: save, issue (not queued), render and write the PDF."""
-    from ksef_desktop.services.invoice_actions import invoice_pdf
+    from ksef_desktop.services.invoice_actions import invoice_pdf, write_pdf
     from ksef_desktop.services.issue import fa3_check, issue_invoice
 
     moment = now()
@@ -142,7 +138,6 @@ def issue_draft(
         send=False,
         check=fa3_check(warsaw_date(moment)),
     )
-    folder = pdf_folder(store)
     try:
         needs_kod2 = mode is not None and mode is not OfflineMode.AWARIA_CALKOWITA
         offline = signing() if (signing is not None and needs_kod2) else None
@@ -157,17 +152,7 @@ def issue_draft(
         )
     except ValueError as exc:  # a certificate refused: the invoice stands, the PDF waits
         return Issued(issued, None, str(exc))
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / ((issued.number or str(issued.id)).replace("/", "_") + ".pdf")
-    path.write_bytes(pdf)
-    return Issued(issued, path)
-
-
-def pdf_language(invoice: Any, ui_lang: str) -> str:
-    """Polish for a Polish buyer in PLN; bilingual for a foreign buyer or currency."""
-    if not isinstance(invoice.buyer.tax_id, PolishNip) or invoice.currency != "PLN":
-        return "pl+en"
-    return "pl" if ui_lang == "pl" else "pl+en"
+    return Issued(issued, write_pdf(store, issued, pdf))
 
 
 def terms_text(mode: OfflineMode | str | None, deadline: datetime | None) -> str:
@@ -402,6 +387,8 @@ class EditorDialog(QDialog):
         series_id = self.form.series.currentData()
         terms = self.terms(invoice.issue_date)
         store, draft_id, now, profile = self.store, self.draft_id, self.now, self.profile
+        from ksef_desktop.services.invoice_actions import pdf_language
+
         lang = pdf_language(invoice, self.lang)
         qr_base, signing = self.qr_base(), self.signing
         self.busy = True

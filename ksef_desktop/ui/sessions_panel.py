@@ -77,7 +77,7 @@ class SessionsPanel(QWidget):
             return sync.sessions_page(client(), store(), flt, token, profile=profile())
 
         self.model = SessionsModel(load, runner.submit, self)
-        self.model.failed.connect(self._note)
+        self.model.failed.connect(self._note_text)  # the model says why in a sentence
         self.invoices = SessionInvoicesModel(self)
         self._build()
 

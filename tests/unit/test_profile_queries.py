@@ -1,0 +1,284 @@
+"""No query of a panel, the outbox or the worker runs without the profile (issue 14).
+
+Every SQL statement the store executes while the panels' loaders, the ledger, the outbox,
+the editor's operations, the invoice actions, the collective identifiers and the
+contractors do their work is traced (``sqlite3.Connection.set_trace_callback``); each one
+that reads or changes a table whose rows belong to a profile must name the profile
+(``profile_id``; contractors: the company, ``company_nip``). A query that forgets it
+fails here — ``test_the_checker_catches_a_forgotten_condition`` shows that it would.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from ksef_desktop.domain.offline import OfflineMode
+from ksef_desktop.services import invoice_actions as actions
+from ksef_desktop.services.collective import invoice_title, selection_problems
+from ksef_desktop.services.importing import import_invoice
+from ksef_desktop.services.invoice_search import search_numbers
+from ksef_desktop.services.issue import issue_invoice, start_technical_correction
+from ksef_desktop.store.collective import save_collective
+from ksef_desktop.store.contractors import delete_contractor, save_contractor, search_contractors
+from ksef_desktop.store.invoices import create_draft
+from ksef_desktop.store.numbering import create_series
+from ksef_desktop.store.outbox import Outbox
+from ksef_desktop.store.profiles import Profile
+from ksef_desktop.store.queries import InvoiceFilter, SortKey, count_due_soon, due_soon
+from ksef_desktop.store.sessions import SessionRecord, list_sessions, record_session, upos
+from ksef_desktop.store.states import InvoiceState
+from tests.unit.test_store_support import (
+    NIP,
+    Clock,
+    add_profile,
+    make_store,
+    sample_invoice,
+)
+
+#: Tables whose rows belong to a profile (directly or through their invoice).
+PROFILE_TABLES = frozenset(
+    {
+        "invoices",
+        "invoice_documents",
+        "outbox",
+        "events",
+        "series",
+        "series_counters",
+        "sessions",
+        "upos",
+        "collective_identifiers",
+        "collective_invoices",
+    }
+)
+#: Statements (as traced, with their values) that may go without the condition, and why;
+#: each must occur, so that no exception outlives its reason.
+ALLOWED = {
+    # the invoices of an identifier, read after the identifier was found in the profile
+    re.compile(
+        r"SELECT ksef_number FROM collective_invoices WHERE number = '[^']*' ORDER BY position"
+    ),
+}
+_TABLE = re.compile(r"\b(?:from|join|update|into)\s+([a-z_]+)", re.IGNORECASE)
+#: Child rows written in the transaction of their parent, after the parent was found in
+#: (or written for) the profile: the state log, a document, an outbox item, a number.
+_CHILD_INSERT = re.compile(
+    r"^\s*insert\s+(?:or\s+\w+\s+)?into\s+"
+    r"(events|invoice_documents|outbox|series_counters|collective_invoices)\b",
+    re.IGNORECASE,
+)
+
+
+def unscoped(statements: list[str]) -> list[str]:
+    """The statements that touch a profile's tables without naming the profile."""
+    bad = []
+    for sql in statements:
+        text = " ".join(sql.split())
+        if any(p.fullmatch(text) for p in ALLOWED) or _CHILD_INSERT.match(text):
+            continue  # a child row written in the transaction of its (scoped) parent
+        tables = {t.lower() for t in _TABLE.findall(text)}
+        if tables & PROFILE_TABLES and "profile_id" not in text:
+            bad.append(text)
+        if "contractors" in tables and "company_nip" not in text:
+            bad.append(text)
+    return bad
+
+
+def test_the_checker_catches_a_forgotten_condition() -> None:
+    assert unscoped(["SELECT count(*) FROM invoices WHERE state = 'queued'"])
+    assert unscoped(["UPDATE outbox SET state = 'pending' WHERE state = 'claimed'"])
+    assert unscoped(["SELECT id, party_json FROM contractors WHERE instr(search, ?) > 0"])
+    assert not unscoped(["SELECT count(*) FROM invoices WHERE profile_id = ? AND state = ?"])
+
+
+class Traced:
+    """A store with two profiles of one NIP, whose statements are recorded on demand."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.store = make_store(tmp_path)
+        self.clock = Clock(datetime(2026, 3, 2, 9, tzinfo=UTC))
+        self.mine = add_profile(self.store)
+        self.other = add_profile(self.store, "test")
+        self.statements: list[str] = []
+        for profile in (self.other, self.mine):  # the other one's rows must stay out of sight
+            self._fill(profile)
+
+    def _fill(self, profile: Profile) -> None:
+        store, clock = self.store, self.clock
+        with store.db.transaction() as conn:
+            series = create_series(
+                conn, "FV", "FV/{yyyy}/{mm}/{n}", profile_id=profile.id, now=clock()
+            )
+            drafts = [
+                create_draft(
+                    conn, sample_invoice(buyer=f"Kupiec {i}"), profile_id=profile.id, now=clock()
+                )
+                for i in range(4)
+            ]
+        for i, draft in enumerate(drafts[:3]):
+            issue_invoice(
+                store.db,
+                store.archive,
+                draft,
+                profile_id=profile.id,
+                now=clock,
+                series_id=series,
+                mode="offline24" if i else None,
+                deadline=clock() + timedelta(days=1) if i else None,
+            )
+        outbox = Outbox(store.db, store.archive, clock, profile_id=profile.id)
+        (first, second, *_) = outbox.claim(limit=2)
+        session = f"20260302-SO-{profile.id:010d}-{profile.id:010d}-00"
+        outbox.mark_sent(first.invoice_id, session_ref=session, invoice_ref="EE-1")
+        outbox.mark_accepted(
+            first.invoice_id,
+            f"{NIP}-20260302-{profile.id:012X}-00",
+            upo=b"<Potwierdzenie/>",
+            session_ref=session,
+        )
+        outbox.mark_sent(second.invoice_id, session_ref=session, invoice_ref="EE-2")
+        outbox.mark_rejected(second.invoice_id, 450, "Błąd weryfikacji semantyki")
+        with store.db.transaction() as conn:
+            record_session(
+                conn,
+                SessionRecord(session, profile.environment.value, "online", clock(), clock()),
+                profile_id=profile.id,
+            )
+        self.accepted, self.rejected = first.invoice_id, second.invoice_id
+
+    def record(self) -> None:
+        self.store.db.connection().set_trace_callback(self.statements.append)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.store.db.connection()
+
+
+@pytest.fixture
+def traced(tmp_path: Path) -> Iterator[Traced]:
+    t = Traced(tmp_path)
+    yield t
+    t.store.close()
+
+
+def _all_operations(t: Traced) -> list[Callable[[], object]]:
+    """What the panels, the ledger, the outbox and the worker do, for profile ``mine``."""
+    from ksef_desktop.ui.collective_dialog import load_listed
+    from ksef_desktop.ui.editor import issue_draft, load_editor, save_draft
+    from ksef_desktop.ui.invoice_list import store_loader
+    from ksef_desktop.ui.store_ledger import StoreLedger
+
+    store, clock, mine = t.store, t.clock, t.mine
+    pid = mine.id
+    ledger = StoreLedger(lambda: store, lambda: mine, clock, lambda *a: None)  # type: ignore[arg-type]
+    load = store_loader(lambda: store, lambda: mine)
+    outbox = Outbox(store.db, store.archive, clock, profile_id=pid)
+    buyer = InvoiceFilter(buyer="kupiec 1", states=frozenset({InvoiceState.QUEUED}))
+    loaded = load_editor(store, mine, None, clock())
+    series = loaded.series[0].id
+
+    def contractors() -> None:
+        with store.db.transaction() as conn:
+            made = save_contractor(conn, sample_invoice().buyer, company_nip=mine.nip, now=clock())
+            save_contractor(
+                conn, sample_invoice().buyer, company_nip=mine.nip, now=clock(), contractor_id=made
+            )
+        search_contractors(t.conn, "", company_nip=mine.nip)
+        with store.db.transaction() as conn:
+            delete_contractor(conn, made, company_nip=mine.nip)
+
+    def collective() -> None:
+        with store.db.transaction() as conn:
+            save_collective(
+                conn,
+                "5265877635-IZ202603-65ED02180000-61",
+                ["x"],
+                profile_id=pid,
+                environment="sandbox",
+                now=clock(),
+            )
+        load_listed(store, mine)
+        selection_problems(t.conn, [t.accepted, t.rejected], mine)
+        invoice_title(t.conn, t.accepted, profile_id=pid)
+
+    def editor() -> None:
+        draft = save_draft(store, mine, None, sample_invoice(), clock())
+        save_draft(store, mine, draft, sample_invoice(buyer="Inny"), clock())
+        load_editor(store, mine, draft, clock())
+        issue_draft(
+            store,
+            mine,
+            draft,
+            sample_invoice(),
+            series_id=series,
+            terms=(None, None),
+            now=clock,
+            qr_base="http://q",
+            lang="pl",
+        )
+
+    return [
+        ledger.offline_rows,
+        ledger.outbox_counts,
+        ledger.retry_now,
+        lambda: [
+            load(f, s, d, None, 20)
+            for f in (InvoiceFilter(), buyer)
+            for s in SortKey
+            for d in (True, False)
+        ],
+        lambda: search_numbers(t.conn, "FV/2026", buyer, profile_id=pid),
+        lambda: count_due_soon(t.conn, clock(), profile_id=pid),
+        lambda: due_soon(t.conn, clock(), profile_id=pid),
+        lambda: outbox.claim(),
+        outbox.pending,
+        outbox.awaiting_verdict,
+        outbox.release_claims,
+        lambda: actions.invoice_xml(store, t.accepted, profile_id=pid),
+        lambda: actions.invoice_upo(store, t.accepted, profile_id=pid),
+        lambda: actions.duplicate_as_new(store.db, t.accepted, profile_id=pid, now=clock),
+        lambda: actions.start_correction(store.db, t.accepted, profile_id=pid, now=clock),
+        lambda: start_technical_correction(store.db, t.rejected, profile_id=pid, now=clock),
+        lambda: list_sessions(t.conn, profile_id=pid),
+        lambda: upos(t.conn, profile_id=pid, invoice_id=t.accepted),
+        lambda: import_invoice(
+            store, b"<x/>", profile_id=pid, mode=OfflineMode.OFFLINE24, now=clock
+        ),
+        contractors,
+        collective,
+        editor,
+    ]
+
+
+def test_every_statement_of_the_panels_and_the_outbox_names_the_profile(traced: Traced) -> None:
+    t = traced
+    t.record()
+    for operation in _all_operations(t):
+        operation()
+    assert len(t.statements) > 100  # the tracing really saw the work
+    bad = unscoped(t.statements)
+    assert not bad, "\n".join(bad)
+    used = [" ".join(s.split()) for s in t.statements]
+    stale = [p.pattern for p in ALLOWED if not any(p.fullmatch(u) for u in used)]
+    assert not stale, stale  # no exception outlives its reason
+
+
+def test_the_other_profile_saw_nothing_of_the_work(traced: Traced) -> None:
+    """Nothing done for ``mine`` touched the rows of ``other`` (same NIP, Test)."""
+    t = traced
+    before = t.conn.execute(
+        "SELECT id, state, updated_at FROM invoices WHERE profile_id = ? ORDER BY id",
+        (t.other.id,),
+    ).fetchall()
+    for operation in _all_operations(t):
+        operation()
+    after = t.conn.execute(
+        "SELECT id, state, updated_at FROM invoices WHERE profile_id = ? ORDER BY id",
+        (t.other.id,),
+    ).fetchall()
+    assert after == before
