@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sessions",
     "token",
     "collective",
+    "jpk",
 )
 
 

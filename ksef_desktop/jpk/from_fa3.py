@@ -290,6 +290,14 @@ def _check_status(ksef: KsefStatus, label: str) -> None:
     check_ksef(ksef, label)
 
 
+def _assigned_on(ksef: KsefStatus) -> date | None:
+    """The date in a KSeF number (NIP-YYYYMMDD-…), the day KSeF assigned it."""
+    if isinstance(ksef, Marker):
+        return None
+    raw = ksef.split("-")[1]
+    return date(int(raw[:4]), int(raw[4:6]), int(raw[6:8]))
+
+
 def _sale_date(invoice: Invoice) -> date | None:
     day = invoice.sale_date or (invoice.sale_period[1] if invoice.sale_period else None)
     return None if day == invoice.issue_date else day
@@ -429,8 +437,9 @@ def purchase_document(
 
     ``deductible_share`` (0–1) is the part of the input tax that may be deducted, e.g.
     0.5 for a car also used privately (art. 86a) or the proportion of art. 90; the net
-    value is reported whole. ``received`` is DataWplywu (for an invoice in KSeF, the day
-    its number was assigned: art. 106na ust. 3).
+    value is reported whole. ``received`` is DataWplywu; without it, an invoice with a
+    KSeF number was received on the day the number was assigned (art. 106na ust. 3), the
+    date the number carries.
     """
     facts = _read(data, label or "FA(3)")
     invoice = facts.invoice
@@ -455,7 +464,7 @@ def purchase_document(
             fields[0]: net + base,
             fields[1]: round_money((tax + reverse_tax) * deductible_share),
         },
-        received_date=received,
+        received_date=received or _assigned_on(ksef),
         doc_type=PurchaseDocType.MK if invoice.cash_accounting else None,
         label=label,
     )
