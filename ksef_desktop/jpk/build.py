@@ -35,6 +35,7 @@ from ksef_desktop.jpk.model import (
     Taxpayer,
 )
 from ksef_desktop.jpk.register import (
+    NOT_XML,
     PURCHASE_FIELDS,
     PURCHASE_PAIRS,
     SALES_FIELDS,
@@ -81,6 +82,18 @@ def _amount(value: Decimal) -> str:
 
 
 def _check_taxpayer(taxpayer: Taxpayer) -> None:
+    texts = {"Email": taxpayer.email, "Telefon": taxpayer.phone or ""}
+    if isinstance(taxpayer, NaturalPerson):
+        texts |= {"ImiePierwsze": taxpayer.first_name, "Nazwisko": taxpayer.last_name}
+    else:
+        texts["PelnaNazwa"] = taxpayer.name
+    for name, value in texts.items():
+        if NOT_XML.search(value):
+            raise JpkError(
+                N_("{document}: {field} contains a control character."),
+                document="Podmiot1",
+                field=name,
+            )
     if not nip_is_valid(taxpayer.nip):
         raise JpkError(N_("The taxpayer's NIP {nip} is not valid."), nip=taxpayer.nip)
     if taxpayer.tax_office not in tax_offices():

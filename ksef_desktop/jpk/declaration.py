@@ -37,7 +37,7 @@ from ksef_desktop.jpk.model import (
     PurchaseDocument,
     SalesDocument,
 )
-from ksef_desktop.jpk.register import PURCHASE_FIELDS, SALES_FIELDS, field_sums
+from ksef_desktop.jpk.register import NOT_XML, PURCHASE_FIELDS, SALES_FIELDS, field_sums
 
 #: TKwotaC: an integer of at most 14 digits.
 _LIMIT = Decimal(10) ** 14
@@ -111,9 +111,16 @@ def compute(
                 N_("{field}: {value} is too large for the declaration."), field=name, value=value
             )
     reason = inputs.correction_reason
-    if correction and reason is not None and not 1 <= len(reason.strip()) <= 3500:
+    if (
+        correction
+        and reason is not None
+        and (not 1 <= len(reason.strip()) <= 3500 or NOT_XML.search(reason))
+    ):
         raise JpkError(
-            N_("The reason for the correction (P_ORDZU) must have 1 to 3500 characters.")
+            N_(
+                "The reason for the correction (P_ORDZU) must have 1 to 3500 characters, "
+                "with no control characters."
+            )
         )
     return _ordered(p)
 
@@ -148,7 +155,7 @@ def _refund(inputs: DeclarationInputs, surplus: Decimal) -> dict[str, Decimal]:
     if refund.credit_amount is not None or refund.credit_for is not None:
         credit = _user_amount(refund.credit_amount or ZERO, "P_60")
         kind = " ".join((refund.credit_for or "").split())
-        if not credit or credit > amount or not 1 <= len(kind) <= 240:
+        if not credit or credit > amount or not 1 <= len(kind) <= 240 or NOT_XML.search(kind):
             raise JpkError(
                 N_(
                     "P_59–P_61: a credit towards future taxes needs an amount up to P_54 "

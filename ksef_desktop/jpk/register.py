@@ -50,7 +50,7 @@ _AMOUNT_LIMIT = Decimal(10) ** 16
 _DATES = (date(2006, 1, 1), date(2100, 12, 31))
 _PAYMENT_DATES = (date(2016, 1, 1), date(2100, 12, 31))
 # Characters XML 1.0 cannot carry.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _text(value: str, limit: int, what: str, doc: str) -> None:
@@ -63,7 +63,7 @@ def _text(value: str, limit: int, what: str, doc: str) -> None:
             field=what,
             limit=limit,
         )
-    if _NOT_XML.search(value):
+    if NOT_XML.search(value):
         raise JpkError(
             N_("{document}: {field} contains a control character."), document=doc, field=what
         )
