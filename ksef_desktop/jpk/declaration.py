@@ -51,7 +51,12 @@ def whole(value: Decimal) -> Decimal:
 
 
 def _user_amount(value: Decimal, field: str) -> Decimal:
-    if not isinstance(value, Decimal) or not value.is_finite() or value != whole(value):
+    if (
+        not isinstance(value, Decimal)
+        or not value.is_finite()
+        or abs(value) >= _LIMIT
+        or value != whole(value)
+    ):
         raise JpkError(
             N_("{field}: {value} is not an amount in whole złoty."), field=field, value=value
         )

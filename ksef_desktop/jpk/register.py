@@ -85,7 +85,7 @@ def check_amount(value: Decimal, what: str, doc: str) -> None:
     """A PLN amount of the register: finite, whole grosze, within TKwotowy."""
     if not isinstance(value, Decimal) or not value.is_finite():
         raise JpkError(N_("{document}: {field} is not an amount."), document=doc, field=what)
-    if value != value.quantize(GROSZ) or abs(value) >= _AMOUNT_LIMIT:
+    if abs(value) >= _AMOUNT_LIMIT or value != value.quantize(GROSZ):
         raise JpkError(
             N_("{document}: {field} = {value} is not an amount in złoty and grosze."),
             document=doc,

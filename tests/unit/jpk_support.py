@@ -13,6 +13,7 @@ from lxml import etree
 from ksef_desktop.domain.identifiers import make_ksef_number
 from ksef_desktop.domain.invoice import (
     Address,
+    EuVatNumber,
     Invoice,
     InvoiceKind,
     Line,
@@ -94,3 +95,8 @@ def declaration(data: bytes) -> dict[str, str]:
     node = root(data).find("t:Deklaracja/t:PozycjeSzczegolowe", NS)
     assert node is not None
     return {etree.QName(child).localname: child.text or "" for child in node}
+
+
+EU_BUYER_FOR_CLI = Party(
+    EuVatNumber("DE", "123456789"), "Kunde GmbH", Address("DE", "Hauptstr. 1, Berlin")
+)
