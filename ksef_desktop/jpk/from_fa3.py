@@ -42,8 +42,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from lxml import etree
-
 from ksef_desktop.domain.invoice import (
     TAXED_GROUPS,
     EuVatNumber,
@@ -56,12 +54,10 @@ from ksef_desktop.domain.invoice import (
     Totals,
 )
 from ksef_desktop.domain.money import round_money
-from ksef_desktop.domain.totals import compute_totals
 from ksef_desktop.fa3.parse import Fa3ParseError, parse
-from ksef_desktop.fa3.schema import FA3_NAMESPACE
-from ksef_desktop.fa3.xmlsafe import UnsafeXmlError, parse_untrusted
 from ksef_desktop.i18n import N_
 from ksef_desktop.jpk.errors import JpkError
+from ksef_desktop.jpk.fa3_facts import Fa3Facts, Fa3Unreadable, read
 from ksef_desktop.jpk.model import (
     NONE_GIVEN,
     ONE,
@@ -80,7 +76,6 @@ from ksef_desktop.jpk.model import (
 from ksef_desktop.jpk.register import check_ksef, check_purchase, check_sales
 from ksef_desktop.jpk.schema import country_codes
 
-_NS = {"f": FA3_NAMESPACE}
 HUNDRED = Decimal(100)
 
 #: FA(3) group -> (base field, tax field or None) of the sales row.
@@ -123,73 +118,27 @@ class ReverseCharge:
     percent: Decimal  # the Polish rate the buyer applies
 
 
-@dataclass(frozen=True)
-class _Facts:
-    invoice: Invoice
-    gtu: frozenset[str]
-    procedures: frozenset[Procedure]
-    invoice_to_receipt: bool  # FP
-
-
-def _flag(node: etree._Element | None, path: str) -> bool:
-    return node is not None and node.findtext(path, namespaces=_NS) == "1"
-
-
-def _read(data: bytes, label: str) -> _Facts:
+def _read(data: bytes, label: str) -> Fa3Facts:
     try:
-        invoice = parse(data)
-        root = parse_untrusted(data)
-    except (Fa3ParseError, UnsafeXmlError, etree.XMLSyntaxError) as exc:
+        return read(data)
+    except Fa3Unreadable as exc:
         raise JpkError(
             N_("{document}: not an FA(3) invoice: {reason}"), document=label, reason=exc
         ) from None
-    fa = root.find("f:Fa", _NS)
-    assert fa is not None  # parse() has checked it
-    gtu = {
-        (node.text or "").strip() for node in fa.iterfind("f:FaWiersz/f:GTU", _NS) if node.text
-    } | {
-        (node.text or "").strip()
-        for node in fa.iterfind("f:Zamowienie/f:ZamowienieWiersz/f:GTUZ", _NS)
-        if node.text
-    }
-    procedures: set[Procedure] = set()
-    for path in ("f:FaWiersz/f:Procedura", "f:Zamowienie/f:ZamowienieWiersz/f:ProceduraZ"):
-        for node in fa.iterfind(path, _NS):
-            try:
-                procedures.add(Procedure((node.text or "").strip()))
-            except ValueError:
-                raise JpkError(
-                    N_("{document}: unknown procedure marker {value}."),
-                    document=label,
-                    value=node.text,
-                ) from None
-    notes = fa.find("f:Adnotacje", _NS)
-    if _flag(fa, "f:TP"):
-        procedures.add(Procedure.TP)
-    if _flag(notes, "f:PMarzy/f:P_PMarzy_2"):
-        procedures.add(Procedure.MR_T)
-    if any(_flag(notes, f"f:PMarzy/f:P_PMarzy_3_{n}") for n in (1, 2, 3)):
-        procedures.add(Procedure.MR_UZ)
-    if _flag(notes, "f:P_23"):
-        procedures.add(Procedure.TT_D)
-    return _Facts(invoice, frozenset(gtu), frozenset(procedures), _flag(fa, "f:FP"))
 
 
-def _totals(invoice: Invoice, label: str) -> Totals:
-    declared = invoice.declared
-    if declared is None:
-        return compute_totals(invoice)
+def _totals(facts: Fa3Facts, label: str) -> Totals:
+    declared = facts.totals
     if declared.groups or not declared.gross:
         return declared
     # A simplified invoice (UPR) may state only its gross total P_15: it is split when
     # all its lines have one rate (tax = gross × rate / (100 + rate), art. 106e ust. 5).
-    rates = {line.rate for line in invoice.lines if line.rate is not None}
-    if len(rates) != 1:
+    if len(facts.vat_rates) != 1:
         raise JpkError(
             N_("{document}: the invoice gives its gross total only, with no amounts per rate."),
             document=label,
         )
-    rate = rates.pop()
+    (rate,) = facts.vat_rates
     gross = declared.gross
     percent = rate.percent
     if rate.group in TAXED_GROUPS and percent:
@@ -219,8 +168,8 @@ def _line_rate(invoice: Invoice, group: str) -> Decimal | None:
     return seen.pop() if len(seen) == 1 else None
 
 
-def _invoice_rate(invoice: Invoice, given: Decimal | None, label: str) -> Decimal | None:
-    stated = invoice.exchange_rate
+def _invoice_rate(facts: Fa3Facts, given: Decimal | None, label: str) -> Decimal | None:
+    stated = facts.exchange_rate
     if given is not None and (not given.is_finite() or given <= 0):
         raise JpkError(
             N_("{document}: {value} is not an exchange rate."), document=label, value=given
@@ -235,15 +184,17 @@ def _invoice_rate(invoice: Invoice, given: Decimal | None, label: str) -> Decima
     return stated if stated is not None else given
 
 
-def _groups_pln(invoice: Invoice, given_rate: Decimal | None, label: str) -> dict[str, RateTotal]:
+def _groups_pln(facts: Fa3Facts, given_rate: Decimal | None, label: str) -> dict[str, RateTotal]:
     """The invoice's totals per FA(3) group, in złoty (net, tax)."""
-    totals = _totals(invoice, label)
-    if not invoice.is_foreign_currency:
+    totals = _totals(facts, label)
+    if not facts.is_foreign_currency:
         return {g: RateTotal(t.net, t.vat or ZERO) for g, t in totals.groups.items()}
-    invoice_rate = _invoice_rate(invoice, given_rate, label)
+    invoice_rate = _invoice_rate(facts, given_rate, label)
+    # Lines at different rates: their amounts are needed, so the invoice is parsed whole.
+    lines = _parsed(facts, label) if invoice_rate is None and facts.line_rates_differ else None
     result: dict[str, RateTotal] = {}
     for group, total in totals.groups.items():
-        rate = invoice_rate or _line_rate(invoice, group)
+        rate = invoice_rate or (_line_rate(lines, group) if lines is not None else None)
         if rate is None:
             raise JpkError(
                 N_(
@@ -251,7 +202,7 @@ def _groups_pln(invoice: Invoice, given_rate: Decimal | None, label: str) -> dic
                     "give the rate of art. 31a of the VAT act."
                 ),
                 document=label,
-                currency=invoice.currency,
+                currency=facts.currency,
             )
         net = round_money(total.net * rate)
         if total.vat_pln is not None:
@@ -260,6 +211,15 @@ def _groups_pln(invoice: Invoice, given_rate: Decimal | None, label: str) -> dic
             vat = round_money((total.vat or ZERO) * rate)
         result[group] = RateTotal(net, vat)
     return result
+
+
+def _parsed(facts: Fa3Facts, label: str) -> Invoice:
+    try:
+        return parse(facts.data)
+    except Fa3ParseError as exc:
+        raise JpkError(
+            N_("{document}: not an FA(3) invoice: {reason}"), document=label, reason=exc
+        ) from None
 
 
 def _counterparty(party: Party) -> Counterparty:
@@ -298,9 +258,8 @@ def _assigned_on(ksef: KsefStatus) -> date | None:
     return date(int(raw[:4]), int(raw[4:6]), int(raw[6:8]))
 
 
-def _sale_date(invoice: Invoice) -> date | None:
-    day = invoice.sale_date or (invoice.sale_period[1] if invoice.sale_period else None)
-    return None if day == invoice.issue_date else day
+def _sale_date(facts: Fa3Facts) -> date | None:
+    return None if facts.sale_date == facts.issue_date else facts.sale_date
 
 
 def sales_document(
@@ -320,10 +279,9 @@ def sales_document(
     given, must be the seller's NIP.
     """
     facts = _read(data, label or "FA(3)")
-    invoice = facts.invoice
-    name = label or invoice.number
+    name = label or facts.number
     _check_status(ksef, name)
-    seller = _nip_of(invoice.seller)
+    seller = _nip_of(facts.seller)
     if own_nip is not None and seller != own_nip:
         raise JpkError(
             N_("{document}: the seller's NIP {nip} is not the taxpayer's NIP {own}."),
@@ -333,7 +291,7 @@ def sales_document(
         )
     amounts: dict[str, Decimal] = defaultdict(lambda: ZERO)
     margin_gross: Decimal | None = None
-    for group, total in _groups_pln(invoice, exchange_rate, name).items():
+    for group, total in _groups_pln(facts, exchange_rate, name).items():
         if group == "4":
             raise JpkError(
                 N_("{document}: the flat-rate tax of taxis (P_13_4) is not part of JPK_V7M."),
@@ -358,12 +316,12 @@ def sales_document(
         amounts[pair[0]] += margin.net
         amounts[pair[1]] += margin.vat
     document = SalesDocument(
-        number=invoice.number,
-        issue_date=invoice.issue_date,
-        counterparty=_counterparty(invoice.buyer),
+        number=facts.number,
+        issue_date=facts.issue_date,
+        counterparty=_counterparty(facts.buyer),
         ksef=ksef,
         amounts=dict(amounts),
-        sale_date=_sale_date(invoice),
+        sale_date=_sale_date(facts),
         doc_type=SalesDocType.FP if facts.invoice_to_receipt else None,
         gtu=facts.gtu | gtu,
         procedures=facts.procedures | procedures,
@@ -376,15 +334,14 @@ def sales_document(
 
 
 def _purchase_parts(
-    facts: _Facts,
+    facts: Fa3Facts,
     reverse: ReverseCharge | None,
     exchange_rate: Decimal | None,
     own_nip: str | None,
     name: str,
 ) -> tuple[Decimal, Decimal, Decimal, Decimal]:
     """(net, tax) of the taxed groups and (base, tax) of the self-assessed reverse charge."""
-    invoice = facts.invoice
-    buyer = _nip_of(invoice.buyer)
+    buyer = _nip_of(facts.buyer)
     if own_nip is not None and buyer != own_nip:
         raise JpkError(
             N_("{document}: the buyer's NIP {nip} is not the taxpayer's NIP {own}."),
@@ -393,7 +350,7 @@ def _purchase_parts(
             own=own_nip,
         )
     net = tax = base = ZERO
-    for group, total in _groups_pln(invoice, exchange_rate, name).items():
+    for group, total in _groups_pln(facts, exchange_rate, name).items():
         if group in TAXED_GROUPS:
             net += total.net
             tax += total.vat or ZERO
@@ -442,8 +399,7 @@ def purchase_document(
     date the number carries.
     """
     facts = _read(data, label or "FA(3)")
-    invoice = facts.invoice
-    name = label or invoice.number
+    name = label or facts.number
     _check_status(ksef, name)
     if not deductible_share.is_finite() or not ZERO <= deductible_share <= ONE:
         raise JpkError(
@@ -456,16 +412,16 @@ def purchase_document(
     )
     fields = ("K_40", "K_41") if category is DeductionCategory.FIXED_ASSETS else ("K_42", "K_43")
     document = PurchaseDocument(
-        number=invoice.number,
-        issue_date=invoice.issue_date,
-        counterparty=_counterparty(invoice.seller),
+        number=facts.number,
+        issue_date=facts.issue_date,
+        counterparty=_counterparty(facts.seller),
         ksef=ksef,
         amounts={
             fields[0]: net + base,
             fields[1]: round_money((tax + reverse_tax) * deductible_share),
         },
         received_date=received or _assigned_on(ksef),
-        doc_type=PurchaseDocType.MK if invoice.cash_accounting else None,
+        doc_type=PurchaseDocType.MK if facts.cash_accounting else None,
         label=label,
     )
     check_purchase(document)
@@ -483,18 +439,17 @@ def self_assessed_sales(
 ) -> SalesDocument:
     """The SprzedazWiersz in which the buyer of a reverse-charge purchase owes its tax."""
     facts = _read(data, label or "FA(3)")
-    invoice = facts.invoice
-    name = label or invoice.number
+    name = label or facts.number
     _check_status(ksef, name)
     _, _, base, tax = _purchase_parts(facts, reverse_charge, exchange_rate, own_nip, name)
     kind = reverse_charge.kind
     document = SalesDocument(
-        number=invoice.number,
-        issue_date=invoice.issue_date,
-        counterparty=_counterparty(invoice.seller),
+        number=facts.number,
+        issue_date=facts.issue_date,
+        counterparty=_counterparty(facts.seller),
         ksef=ksef,
         amounts={kind.value: base, kind.tax_field: tax},
-        sale_date=_sale_date(invoice),
+        sale_date=_sale_date(facts),
         label=label,
     )
     check_sales(document)

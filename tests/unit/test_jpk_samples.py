@@ -79,7 +79,7 @@ def test_the_samples_make_a_valid_month_of_sales() -> None:
     # Each P_ field is its K_ field summed over those rows, rounded to whole złoty.
     p = declaration(built)
     for n in ("10", "11", "13", "15", "16", "17", "18", "19", "20", "21", "22"):
-        total = sum(Decimal(row.get(f"K_{n}", "0")) for row in counted)
+        total = sum((Decimal(row.get(f"K_{n}", "0")) for row in counted), Decimal(0))
         expected = total.quantize(Decimal(1), rounding=ROUND_HALF_UP)
         assert Decimal(p.get(f"P_{n}", "0")) == expected, n
     assert Decimal(p["P_38"]) == sum(Decimal(p.get(f"P_{n}", "0")) for n in (16, 18, 20))
