@@ -17,7 +17,6 @@ from decimal import Decimal
 from lxml import etree
 
 from ksef_desktop.domain.identifiers import nip_is_valid
-from ksef_desktop.domain.money import xml_decimal
 from ksef_desktop.i18n import N_
 from ksef_desktop.jpk import declaration as decl
 from ksef_desktop.jpk.errors import JpkError, JpkSchemaError
@@ -78,7 +77,8 @@ def _el(parent: etree._Element, tag: str, text: str | None = None) -> etree._Ele
 
 
 def _amount(value: Decimal) -> str:
-    return xml_decimal(value, 2)
+    """TKwotowy: two decimals (the value was checked to be whole grosze)."""
+    return f"{value:.2f}"
 
 
 def _check_taxpayer(taxpayer: Taxpayer) -> None:
@@ -210,12 +210,14 @@ def _sales_row(parent: etree._Element, number: int, doc: SalesDocument) -> None:
     _status(row, doc.ksef)
     if doc.doc_type is not None:
         _el(row, _T + "TypDokumentu", doc.doc_type.value)
-    for code in GTU_CODES:
-        if code in doc.gtu:
-            _el(row, _T + code, "1")
-    for procedure in _PROCEDURES:
-        if procedure in doc.procedures:
-            _el(row, _T + procedure.value, "1")
+    if doc.gtu:
+        for code in GTU_CODES:
+            if code in doc.gtu:
+                _el(row, _T + code, "1")
+    if doc.procedures:
+        for procedure in _PROCEDURES:
+            if procedure in doc.procedures:
+                _el(row, _T + procedure.value, "1")
     if doc.bad_debt is not None:
         _el(row, _T + "KorektaPodstawyOpodt", "1")
         _el(row, _T + doc.bad_debt.kind.value, doc.bad_debt.day.isoformat())

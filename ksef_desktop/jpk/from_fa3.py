@@ -223,6 +223,9 @@ def _parsed(facts: Fa3Facts, label: str) -> Invoice:
 
 
 def _counterparty(party: Party) -> Counterparty:
+    """The buyer or supplier as the register names them. NrKontrahenta is "wyłącznie kod
+    cyfrowo-literowy" (the schema's documentation): spaces, dashes and the like are
+    dropped, and the country goes to KodKrajuNadaniaTIN."""
     name = " ".join(party.name.split()) or NONE_GIVEN
     tax_id = party.tax_id
     if isinstance(tax_id, PolishNip):
@@ -231,7 +234,7 @@ def _counterparty(party: Party) -> Counterparty:
         country = tax_id.country
         if country == "GR":
             country = "EL"
-        number = tax_id.number.strip() or NONE_GIVEN
+        number = "".join(c for c in tax_id.number if c.isalnum()) or NONE_GIVEN
         return Counterparty(number, name, country if country in country_codes() else None)
     assert isinstance(tax_id, NoTaxId)
     return Counterparty(NONE_GIVEN, name)

@@ -108,7 +108,8 @@ def test_the_buyers_tax_number_and_country() -> None:
     assert (eu["KodKrajuNadaniaTIN"], eu["NrKontrahenta"]) == ("DE", "123456789")
     assert eu["NazwaKontrahenta"] == "Kunde GmbH"
     us = only_row(month_of(sale(fa3(line(VatRate.R0_EX, "1"), buyer=US_BUYER))))
-    assert (us["KodKrajuNadaniaTIN"], us["NrKontrahenta"]) == ("US", "98-7654321")
+    # "wyłącznie kod cyfrowo-literowy": the dash is dropped.
+    assert (us["KodKrajuNadaniaTIN"], us["NrKontrahenta"]) == ("US", "987654321")
     pl = only_row(month_of(sale(fa3(line(VatRate.R23, "1")))))
     assert "KodKrajuNadaniaTIN" not in pl
     assert pl["NrKontrahenta"] == "9999999999"
