@@ -1,0 +1,294 @@
+"""``ksef-desktop jpk --month YYYY-MM --nip NIP --tax-office CODE ... -o OUT.xml``.
+
+Writes the JPK_V7M(3) file of a month from FA(3) files given on the command line (the
+store's sales and purchases will be the other source): ``--sales FILE=STATUS`` and
+``--purchases FILE=STATUS``, where STATUS is the invoice's KSeF number, ``OFF`` (issued
+offline, no number yet) or ``BFK`` (issued outside KSeF). The file is validated against
+the official schema before it is written (atomically), then the command prints
+
+    LiczbaWierszySprzedazy N
+    LiczbaWierszyZakupow N
+    PodatekNalezny 0.00
+    PodatekNaliczony 0.00
+    P_51 0
+    P_62 0
+
+and, on standard error, what the user should know (invoices reported as OFF, …).
+Exit 0 on success, 1 when the data make no correct file, 2 for wrong arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ksef_desktop.commands.qr import UserError
+from ksef_desktop.i18n import _
+
+if TYPE_CHECKING:
+    from decimal import Decimal
+
+    from ksef_desktop.jpk.model import Taxpayer
+
+REFUND_MODES = {"15": "P_540", "25-vat": "P_55", "25": "P_56", "40": "P_560", "180": "P_58"}
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "jpk",
+        help="write the JPK_V7M(3) file of a month (register and declaration)",
+        description="Build the JPK_V7M(3) file of MONTH from FA(3) invoices, validate it "
+        "against the official schema and write it to OUT.xml.",
+    )
+    parser.add_argument("--month", required=True, metavar="YYYY-MM")
+    parser.add_argument("--nip", required=True, help="the taxpayer's NIP")
+    parser.add_argument("--tax-office", required=True, metavar="CODE", help="KodUrzedu")
+    who = parser.add_argument_group("the taxpayer (Podmiot1)")
+    who.add_argument("--first-name", help="a person's first name")
+    who.add_argument("--last-name", help="a person's surname")
+    who.add_argument("--birth-date", metavar="YYYY-MM-DD", help="a person's date of birth")
+    who.add_argument("--name", help="the full name of a company (instead of a person)")
+    who.add_argument("--email", required=True)
+    who.add_argument("--phone")
+    files = parser.add_argument_group("documents")
+    files.add_argument(
+        "--sales",
+        nargs="+",
+        default=[],
+        metavar="FILE=STATUS",
+        help="FA(3) invoices issued; STATUS: a KSeF number, OFF or BFK",
+    )
+    files.add_argument(
+        "--purchases",
+        nargs="+",
+        default=[],
+        metavar="FILE=STATUS",
+        help="FA(3) invoices received; STATUS: a KSeF number, OFF or BFK",
+    )
+    files.add_argument(
+        "--rate",
+        action="append",
+        default=[],
+        metavar="FILE=RATE",
+        help="the exchange rate of an invoice in a foreign currency that states none",
+    )
+    files.add_argument(
+        "--fixed-asset",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a purchase of a fixed asset (K_40/K_41 instead of K_42/K_43)",
+    )
+    files.add_argument(
+        "--deductible",
+        action="append",
+        default=[],
+        metavar="FILE=SHARE",
+        help="the deductible share of a purchase's tax, 0-1 (default 1)",
+    )
+    dec = parser.add_argument_group("the declaration")
+    dec.add_argument("--surplus", default="0", metavar="PLN", help="P_39, whole zloty")
+    dec.add_argument("--refund", metavar="PLN", help="P_54: the refund asked for, whole zloty")
+    dec.add_argument("--refund-mode", choices=tuple(REFUND_MODES), default="25")
+    dec.add_argument("--correction", action="store_true", help="a correction (CelZlozenia 2)")
+    dec.add_argument("--reason", help="P_ORDZU: why the correction is filed")
+    parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.xml")
+    parser.set_defaults(func=run)
+
+
+def _pairs(values: list[str], option: str) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for value in values:
+        name, sep, right = value.rpartition("=")
+        if not sep or not name or not right:
+            raise UserError(
+                _("{option} expects FILE=VALUE, not {value!r}.").format(option=option, value=value),
+                2,
+            )
+        if name in result:
+            raise UserError(_("{file} is given twice.").format(file=name), 2)
+        result[name] = right
+    return result
+
+
+def _decimal(text: str, what: str) -> Decimal:
+    from ksef_desktop.domain.money import parse_decimal
+
+    try:
+        return parse_decimal(text)
+    except ValueError:
+        raise UserError(
+            _("{option}: {value} is not a number.").format(option=what, value=text), 2
+        ) from None
+
+
+def _taxpayer(args: argparse.Namespace) -> Taxpayer:
+    from datetime import date
+
+    from ksef_desktop.jpk.model import NaturalPerson, Organisation
+
+    if args.name:
+        if args.first_name or args.last_name or args.birth_date:
+            raise UserError(_("Give either --name or a person's names, not both."), 2)
+        return Organisation(args.nip, args.name, args.email, args.tax_office, args.phone)
+    if not (args.first_name and args.last_name and args.birth_date):
+        raise UserError(
+            _("A person needs --first-name, --last-name and --birth-date (or a company --name)."),
+            2,
+        )
+    try:
+        born = date.fromisoformat(args.birth_date)
+    except ValueError:
+        raise UserError(
+            _("--birth-date: {value} is not a date (YYYY-MM-DD).").format(value=args.birth_date), 2
+        ) from None
+    return NaturalPerson(
+        args.nip, args.first_name, args.last_name, born, args.email, args.tax_office, args.phone
+    )
+
+
+def _read(path: str) -> bytes:
+    from lxml import etree
+
+    from ksef_desktop.fa3.schema import fa3_schema
+    from ksef_desktop.fa3.xmlsafe import UnsafeXmlError, parse_untrusted
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise UserError(
+            _("{file}: cannot read the file: {reason}").format(
+                file=path, reason=exc.strerror or exc
+            )
+        ) from None
+    try:
+        root = parse_untrusted(data)
+    except (etree.XMLSyntaxError, UnsafeXmlError) as exc:
+        raise UserError(
+            _("{file}: not an FA(3) invoice: {reason}").format(file=path, reason=exc)
+        ) from None
+    schema = fa3_schema()
+    if not schema.validate(root):
+        reason = schema.error_log[0].message if schema.error_log else ""
+        raise UserError(
+            _("{file}: not an FA(3) invoice: {reason}").format(file=path, reason=reason)
+        )
+    return data
+
+
+def _status(text: str) -> str:
+    from ksef_desktop.jpk.model import Marker
+
+    upper = text.strip().upper()
+    return Marker(upper) if upper in Marker.__members__ else text.strip()
+
+
+def _write(path: Path, data: bytes) -> None:
+    """All or nothing: a temporary file beside the target, then renamed over it."""
+    import os
+    import tempfile
+
+    try:
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".jpk-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise UserError(
+            _("{file}: cannot write the file: {reason}").format(
+                file=path, reason=exc.strerror or exc
+            )
+        ) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from ksef_desktop.jpk.errors import JpkError
+
+    try:
+        return _run(args)
+    except UserError as exc:
+        print(exc, file=sys.stderr)
+        return exc.code
+    except JpkError as exc:
+        print(exc.text(), file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ksef_desktop.jpk import from_fa3
+    from ksef_desktop.jpk.build import build_jpk, summarize
+    from ksef_desktop.jpk.model import (
+        DeclarationInputs,
+        DeductionCategory,
+        Period,
+        Refund,
+        RefundMode,
+    )
+    from ksef_desktop.jpk.register import notices
+
+    period = Period.parse(args.month)
+    taxpayer = _taxpayer(args)
+    sales_files = _pairs(args.sales, "--sales")
+    purchase_files = _pairs(args.purchases, "--purchases")
+    rates = {name: _decimal(v, "--rate") for name, v in _pairs(args.rate, "--rate").items()}
+    shares = {
+        name: _decimal(v, "--deductible")
+        for name, v in _pairs(args.deductible, "--deductible").items()
+    }
+    for name in [*rates, *shares, *args.fixed_asset]:
+        if name not in sales_files and name not in purchase_files:
+            raise UserError(_("{file} is not among --sales or --purchases.").format(file=name), 2)
+    sales = [
+        from_fa3.sales_document(
+            _read(name),
+            _status(status),
+            exchange_rate=rates.get(name),
+            own_nip=args.nip,
+            label=name,
+        )
+        for name, status in sales_files.items()
+    ]
+    purchases = [
+        from_fa3.purchase_document(
+            _read(name),
+            _status(status),
+            category=DeductionCategory.FIXED_ASSETS
+            if name in args.fixed_asset
+            else DeductionCategory.OTHER,
+            deductible_share=shares.get(name, _decimal("1", "--deductible")),
+            exchange_rate=rates.get(name),
+            own_nip=args.nip,
+            label=name,
+        )
+        for name, status in purchase_files.items()
+    ]
+    sales.sort(key=lambda doc: doc.issue_date)
+    purchases.sort(key=lambda doc: doc.issue_date)
+    refund = None
+    if args.refund is not None:
+        refund = Refund(
+            _decimal(args.refund, "--refund"), RefundMode(REFUND_MODES[args.refund_mode])
+        )
+    inputs = DeclarationInputs(
+        surplus_carried=_decimal(args.surplus, "--surplus"),
+        refund=refund,
+        correction_reason=args.reason,
+    )
+    data = build_jpk(period, taxpayer, sales, purchases, inputs, args.correction)
+    _write(args.output, data)
+    for notice in notices(sales, purchases):
+        print(notice.text(), file=sys.stderr)
+    summary = summarize(data)
+    print(f"LiczbaWierszySprzedazy {summary.sales_rows}")
+    print(f"LiczbaWierszyZakupow {summary.purchase_rows}")
+    print(f"PodatekNalezny {summary.tax_due:.2f}")
+    print(f"PodatekNaliczony {summary.tax_deductible:.2f}")
+    print(f"P_51 {summary.to_pay}")
+    print(f"P_62 {summary.carried_forward}")
+    return 0
