@@ -77,7 +77,9 @@ def check_reverse_charge(doc: Doc, report: Report) -> None:
     domestic = [row for row in _rows(doc) if row.group == "10"]
     buyer = doc.buyer_ids()
     if domestic and buyer is not None and child(buyer, "NIP") is None:
-        rate = child(domestic[0].element, "P_12") or child(domestic[0].element, "P_12Z")
+        rate = child(domestic[0].element, "P_12")
+        if rate is None:
+            rate = child(domestic[0].element, "P_12Z")
         report.add(
             "reverse-charge",
             rate if rate is not None else domestic[0].element,
@@ -127,7 +129,7 @@ def check_correction_lines(doc: Doc, report: Report) -> None:
     if doc.is_correction:
         return
     for row in _rows(doc):
-        if not row.before:
+        if not row.marked_before:
             continue
         marker = child(row.element, "StanPrzed")
         if marker is None:

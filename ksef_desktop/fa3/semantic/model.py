@@ -203,7 +203,8 @@ class Row:
     vat: Value | None  # P_11Vat or P_11VatZ
     rate_text: str | None  # P_12 / P_12Z as written
     group: str | None  # the P_13_x suffix the line sums into; None when unknown
-    before: bool  # StanPrzed / StanPrzedZ
+    before: bool  # the "before" row of a correction: StanPrzed / StanPrzedZ in a KOR*
+    marked_before: bool  # StanPrzed / StanPrzedZ = 1 whatever the kind (a mistake outside KOR*)
     exchange_rate: Value | None  # KursWaluty
     sale_date: date | None  # P_6A
     sale_date_element: etree._Element | None
@@ -242,9 +243,10 @@ def _group(rate_text: str | None, has_xii: bool, margin: bool) -> str | None:
     return None
 
 
-def _line(node: etree._Element, margin: bool) -> Row:
+def _line(node: etree._Element, margin: bool, correction: bool) -> Row:
     rate_text = text_of(node, "P_12")
     sale = child(node, "P_6A")
+    marked = text_of(node, "StanPrzed") == "1"
     return Row(
         element=node,
         number=text_of(node, "NrWierszaFa"),
@@ -257,15 +259,17 @@ def _line(node: etree._Element, margin: bool) -> Row:
         vat=value_of(node, "P_11Vat"),
         rate_text=rate_text,
         group=_group(rate_text, child(node, "P_12_XII") is not None, margin),
-        before=text_of(node, "StanPrzed") == "1",
+        before=marked and correction,
+        marked_before=marked,
         exchange_rate=value_of(node, "KursWaluty"),
         sale_date=to_date(text_of(sale)),
         sale_date_element=sale,
     )
 
 
-def _order_row(node: etree._Element) -> Row:
+def _order_row(node: etree._Element, correction: bool) -> Row:
     rate_text = text_of(node, "P_12Z")
+    marked = text_of(node, "StanPrzedZ") == "1"
     return Row(
         element=node,
         number=text_of(node, "NrWierszaZam"),
@@ -278,7 +282,8 @@ def _order_row(node: etree._Element) -> Row:
         vat=value_of(node, "P_11VatZ"),
         rate_text=rate_text,
         group=_group(rate_text, child(node, "P_12Z_XII") is not None, margin=False),
-        before=text_of(node, "StanPrzedZ") == "1",
+        before=marked and correction,
+        marked_before=marked,
         exchange_rate=None,
         sale_date=None,
         sale_date_element=None,
@@ -302,9 +307,12 @@ class Doc:
         self.issue_date = to_date(text_of(self.fa, "P_1"))
         self.annotations = child(self.fa, "Adnotacje")
         margin = text_of(child(self.annotations, "PMarzy"), "P_PMarzy") == "1"
-        self.lines = [_line(node, margin) for node in children(self.fa, "FaWiersz")]
+        # Outside a correction a StanPrzed row counts as an ordinary one (and is a warning).
+        correction = self.kind in CORRECTIONS
+        self.lines = [_line(n, margin, correction) for n in children(self.fa, "FaWiersz")]
         self.order = child(self.fa, "Zamowienie")
-        self.order_rows = [_order_row(node) for node in children(self.order, "ZamowienieWiersz")]
+        rows = children(self.order, "ZamowienieWiersz")
+        self.order_rows = [_order_row(node, correction) for node in rows]
         self.net: dict[str, Value] = {}
         self.vat: dict[str, Value] = {}
         self.vat_pln: dict[str, Value] = {}
