@@ -250,7 +250,8 @@ def check_rate_vat(doc: Doc, report: Report) -> None:
         if vat is None:
             continue
         group_rows = [r for r in rows or [] if r.group == group]
-        tolerance = _vat_tolerance(doc, group_rows)
+        from_lines = _line_candidates(group_rows)
+        tolerance = _vat_tolerance(doc, from_lines)
         line_percents = {r.percent for r in group_rows if r.percent is not None}
         percents = tuple(sorted(line_percents, reverse=True)) or GROUP_PERCENTS[group]
         net = doc.net.get(group)
@@ -259,7 +260,7 @@ def check_rate_vat(doc: Doc, report: Report) -> None:
         for percent in percents:
             candidates.append(rounded(_tax(net_amount, percent, gross=False)))
             candidates.append(rounded(_tax(net_amount + vat.amount, percent, gross=True)))
-        candidates += _line_candidates(group_rows)
+        candidates += from_lines
         if _closest(vat.amount, candidates) <= tolerance:
             continue
         percent = percents[0]
@@ -294,7 +295,7 @@ def check_rate_vat(doc: Doc, report: Report) -> None:
             )
 
 
-def _vat_tolerance(doc: Doc, rows: list[Row]) -> Decimal:
+def _vat_tolerance(doc: Doc, from_lines: list[Decimal]) -> Decimal:
     """How far P_14_x may be from the nearest computed tax.
 
     None on an ordinary invoice whose lines show every value: both roundings are then
@@ -305,7 +306,7 @@ def _vat_tolerance(doc: Doc, rows: list[Row]) -> Decimal:
     """
     if doc.kind in SETTLEMENT_KINDS:
         return GROSZ * (1 + len(children(doc.fa, "FakturaZaliczkowa")))
-    if doc.kind in ("VAT", "UPR") and rows and _line_candidates(rows):
+    if doc.kind in ("VAT", "UPR") and from_lines:
         return ZERO
     return GROSZ
 

@@ -17,7 +17,6 @@ from ksef_desktop.fa3.semantic.model import (
     child,
     children,
     local_name,
-    path_of,
     text_of,
     to_date,
     to_decimal,
@@ -253,7 +252,7 @@ def check_line_numbers(doc: Doc, report: Report) -> None:
     for rows, name in ((doc.lines, "NrWierszaFa"), (doc.order_rows, "NrWierszaZam")):
         seen: dict[tuple[int, bool], etree._Element] = {}
         for row in rows:
-            element = child(row.element, name)
+            element = row.number_element
             value = to_decimal(row.number)
             if element is None or value is None or value != value.to_integral_value():
                 continue
@@ -270,5 +269,5 @@ def check_line_numbers(doc: Doc, report: Report) -> None:
                 ),
                 name=name,
                 number=row.number,
-                first=path_of(parent if parent is not None else first),
+                first=report.path(parent if parent is not None else first),
             )
