@@ -191,8 +191,8 @@ def _sum(rows: list[Row], pick: str) -> tuple[Decimal, int] | None:
 def check_rate_sums(doc: Doc, report: Report) -> None:
     """rate-net: each P_13_x is the sum of its lines (after minus before in a correction)."""
     rows = _line_rows(doc)
-    if rows is None:
-        return
+    if rows is None or (doc.kind == "UPR" and not doc.net):
+        return  # a simplified invoice may leave out the per-rate amounts
     by_group: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
         by_group[str(row.group)].append(row)
@@ -489,8 +489,10 @@ def check_currency_tax(doc: Doc, report: Report) -> None:
             largest = max(largest, abs(single))
         if not candidates:
             continue
-        # The tax in the invoice's currency is itself rounded (per line or per rate).
-        tolerance = GROSZ + largest * HALF * (len(group_rows) + 1)
+        # The tax in the invoice's currency is itself rounded (per line or per rate, and
+        # a group may hold two rates: 23 % and 22 %, ...).
+        roundings = len(group_rows) + len(GROUP_PERCENTS[group])
+        tolerance = GROSZ + largest * HALF * roundings
         if _closest(pln.amount, candidates) <= tolerance:
             continue
         report.add(
