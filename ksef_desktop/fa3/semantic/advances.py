@@ -3,7 +3,8 @@
 Art. 106f ustawy o VAT: an advance invoice gives the order (ust. 1 pkt 4) and the tax
 contained in the advance, ZB × SP / (100 + SP) (ust. 1 pkt 3); where the order holds
 several rates the advance is split over them in proportion to the order's gross value
-per rate (the MF brochure on FA(3), and the official samples 10-13). The invoice issued
+per rate, as the official samples 11-14 and 17-18 compute it (the act does not spell the
+split out; each share is then taxed by the formula). The invoice issued
 after the advances (ROZ, ust. 3) shows the whole order in its lines, names the advance
 invoices, and its P_13_x/P_14_x/P_15 hold what is left to pay. Their corrections give
 the amount before the correction (P_15ZK) and show the order before and after

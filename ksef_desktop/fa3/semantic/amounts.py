@@ -1,12 +1,15 @@
 """Arithmetic of an invoice: lines, per-rate sums and tax, P_15, Rozliczenie, currency.
 
-Rounding (art. 106e ust. 10 and 11 ustawy o VAT, and the MF brochure on FA(3)): the tax
-may be computed per line and summed, or once per rate from the sum of the lines; on net
-amounts (sum × rate) or, when prices include the tax (art. 106e ust. 7-8: P_9B/P_11A), on
-gross amounts (sum × rate / (100 + rate)); advance and settlement invoices always use
-the gross formula of art. 106f ust. 1 pkt 3. A declared tax is accepted when it is within
-one grosz of any of those results; an amount that is a plain sum (P_13_x of the lines,
-P_15) must match to the grosz.
+Both roundings the law allows are accepted: the tax computed per line and summed (the
+case of art. 106e ust. 10, which FA(3) carries in P_11Vat) or once per rate from the sum
+of the lines (art. 106e ust. 1 pkt 14: "kwotę podatku od sumy wartości sprzedaży netto");
+on net amounts (sum × rate) or, where prices include the tax (art. 106e ust. 7-8: P_9B,
+P_11A), on gross amounts (sum × rate / (100 + rate)). Advance and settlement invoices use
+the gross formula of art. 106f ust. 1 pkt 3. Amounts are rounded half up to the grosz
+(art. 106e ust. 11). On an ordinary invoice whose lines show every value the declared tax
+must equal one of those results; it may be one grosz off where it is the difference of
+two rounded amounts (corrections) or the lines cannot be read. Plain sums (P_13_x of the
+lines, P_15, Rozliczenie) must match to the grosz.
 """
 
 from __future__ import annotations
