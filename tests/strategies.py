@@ -1,17 +1,19 @@
 """Hypothesis strategies that generate invoices across the whole domain model.
 
-Every generated invoice is one the program could issue: XSD-valid when built. Other
-suites (PDF, store, sandbox) reuse ``invoices()``.
+Every generated invoice is one the program could issue: XSD-valid when built, and
+lawful where the file shows it (fa3/semantic finds nothing to warn about: the date of
+supply within what art. 106i allows, a corrected invoice's KSeF number of this seller).
+Other suites (PDF, store, sandbox) reuse ``invoices()``.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from hypothesis import strategies as st
 
-from ksef_desktop.domain.identifiers import EU_VAT_FORMATS
+from ksef_desktop.domain.identifiers import EU_VAT_FORMATS, make_ksef_number
 from ksef_desktop.domain.invoice import (
     EXCHANGE_RATE_DATE_KEY,
     ISSUABLE_RATES,
@@ -183,6 +185,27 @@ def payments(draw: st.DrawFn, issue_date: date = date(2026, 1, 1)) -> Payment:
     )
 
 
+def lawful_sale_dates(issue_date: date) -> st.SearchStrategy[date]:
+    """Dates of supply an invoice issued on ``issue_date`` may carry (art. 106i): issued
+    by the 15th of the month after the supply (ust. 1), and not more than 60 days before
+    it (ust. 7)."""
+    first = issue_date.replace(day=1)
+    if issue_date.day <= 15:
+        first = (first - timedelta(days=1)).replace(day=1)
+    return st.dates(first, issue_date + timedelta(days=60))
+
+
+@st.composite
+def corrected_invoices(draw: st.DrawFn, seller_nip: str, issue_date: date) -> CorrectedInvoice:
+    """An invoice this seller issued before ``issue_date``, in KSeF or outside it."""
+    issued = draw(st.dates(date(2020, 1, 1), issue_date))
+    ksef_number = None
+    if draw(st.booleans()):
+        technical = draw(st.from_regex(r"[0-9A-F]{12}", fullmatch=True))
+        ksef_number = make_ksef_number(seller_nip, issued, technical)
+    return CorrectedInvoice(issue_date=issued, number=draw(tokens(2)), ksef_number=ksef_number)
+
+
 _notes = st.lists(
     st.tuples(tokens(3), tokens(4)).filter(lambda kv: kv[0] != EXCHANGE_RATE_DATE_KEY),
     max_size=3,
@@ -215,20 +238,15 @@ def invoices(
     foreign = currency != "PLN"
     issue_date = draw(issue_dates)
     earlier = st.dates(date(2020, 1, 1), issue_date)
+    seller = draw(sellers)
+    assert isinstance(seller.tax_id, PolishNip)
     correction = None
     if is_correction:
         correction = Correction(
             corrected=tuple(
                 draw(
                     st.lists(
-                        st.builds(
-                            CorrectedInvoice,
-                            issue_date=earlier,
-                            number=tokens(2),
-                            ksef_number=st.none() | st.just("5265877635-20250826-0100001AF629-AF"),
-                        ),
-                        min_size=1,
-                        max_size=3,
+                        corrected_invoices(seller.tax_id.nip, issue_date), min_size=1, max_size=3
                     )
                 )
             ),
@@ -241,7 +259,7 @@ def invoices(
             basis=draw(st.sampled_from(list(ExemptionBasis))), text=draw(tokens(6))
         )
     sale = draw(st.sampled_from(["none", "date", "period"]))
-    period_start = draw(issue_dates)
+    period_start = draw(lawful_sale_dates(issue_date))
     advance = None
     if is_advance:
         probe = Invoice(
@@ -259,12 +277,12 @@ def invoices(
         kind=kind,
         number=draw(tokens(2)),
         issue_date=issue_date,
-        seller=draw(sellers),
+        seller=seller,
         buyer=buyer,
         lines=tuple(invoice_lines),
         created_at=draw(created_ats),
         issue_place=draw(st.none() | tokens(2)),
-        sale_date=draw(issue_dates) if sale == "date" else None,
+        sale_date=draw(lawful_sale_dates(issue_date)) if sale == "date" else None,
         sale_period=(period_start, period_start) if sale == "period" else None,
         currency=currency,
         exchange_rate=draw(exchange_rates) if foreign else None,

@@ -1,7 +1,9 @@
 """``ksef-desktop validate FILE...``: FA(3) schema and KSeF pre-flight checks (DESIGN §9).
 
-Exit 0 when every file is a valid FA(3) invoice that passes the checks; otherwise exit 1
-with one ``FILE: message`` line per defect on standard output, in the current language.
+One ``FILE: message`` line per defect on standard output, in the current language, then
+one ``FILE: warning: message`` line per semantic warning (fa3/semantic: mistakes KSeF
+accepts, such as VAT that is not net × rate). Exit 0 when no file has a defect (warnings
+alone do not fail, unless ``--strict``); otherwise exit 1.
 """
 
 from __future__ import annotations
@@ -23,9 +25,13 @@ def register(subparsers: Any) -> None:
         "validate",
         help="check FA(3) invoice files against the schema and KSeF's pre-flight checks",
         description="Exit 0 when every FILE is a valid FA(3) invoice that KSeF would "
-        "accept; otherwise print 'FILE: message' lines and exit 1.",
+        "accept; otherwise print 'FILE: message' lines and exit 1. Mistakes KSeF accepts "
+        "(arithmetic, markers, dates) follow as 'FILE: warning: message' lines.",
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="an FA(3) invoice (XML)")
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1 on warnings too, not only on defects"
+    )
     parser.set_defaults(func=run)
 
 
@@ -35,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
     from zoneinfo import ZoneInfo
 
+    from ksef_desktop.fa3.semantic import semantic_warnings
     from ksef_desktop.fa3.validate import validate
 
     # KSeF compares P_1 with the day of acceptance, a Polish calendar day.
@@ -52,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
         for defect in validate(data, today=today):
             ok = False
             print(f"{name}: {defect.text()}")
+        for warning in semantic_warnings(data):
+            ok = ok and not args.strict
+            print(f"{name}: {warning.located()}")
     return 0 if ok else 1
 
 

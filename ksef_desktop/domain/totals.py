@@ -9,14 +9,15 @@ exchange rate, summed and rounded once.
 
 A correction (KOR) declares differences: "before" lines (StanPrzed) count negative.
 An advance invoice (ZAL) declares the advance received, split over the rates in
-proportion to the gross value of the order, the last rate taking the rounding rest.
+proportion to the gross value of the order, to the grosz by the largest remainders (so
+the shares add up to the advance and none turns negative).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from ksef_desktop.domain.invoice import (
     TAXED_GROUPS,
@@ -27,7 +28,7 @@ from ksef_desktop.domain.invoice import (
     Totals,
     VatRate,
 )
-from ksef_desktop.domain.money import ZERO, round_money
+from ksef_desktop.domain.money import GROSZ, ZERO, round_money
 
 HUNDRED = Decimal(100)
 
@@ -122,12 +123,15 @@ def _advance_totals(invoice: Invoice) -> Totals:
         # An order of zero value gives no proportions: the advance goes to its first rate.
         shares[rates[0]] = received
     elif rates:
-        rest = received
-        for rate in rates[:-1]:
-            share = round_money(received * per_rate[rate] / total)
-            shares[rate] = share
-            rest -= share
-        shares[rates[-1]] = rest
+        # Largest remainders: the last rate taking the rest of rounded shares could end
+        # at -0.01 (fa3/semantic found it: a negative P_13_x on an advance invoice).
+        exact = {rate: received * per_rate[rate] / total for rate in rates}
+        for rate, value in exact.items():
+            shares[rate] = value.quantize(GROSZ, rounding=ROUND_FLOOR)
+        left = int((received - sum(shares.values(), ZERO)) / GROSZ)
+        by_remainder = sorted(rates, key=lambda r: exact[r] - shares[r], reverse=True)
+        for rate in by_remainder[:left]:
+            shares[rate] += GROSZ
     pln_tax: dict[str, Decimal] = defaultdict(lambda: ZERO)
     if invoice.is_foreign_currency and invoice.exchange_rate is not None:
         for rate, share in shares.items():

@@ -199,7 +199,11 @@ def _annotations(node: etree._Element, invoice: Invoice) -> None:
     rates = {line.rate for line in invoice.lines}
     _el(node, "P_16", "1" if invoice.cash_accounting else "2")
     _el(node, "P_17", "1" if invoice.self_billing else "2")
-    _el(node, "P_18", "1" if VatRate.OO in rates else "2")
+    # "odwrotne obciążenie" (art. 106e ust. 1 pkt 18) whenever the buyer settles the tax:
+    # domestic reverse charge (oo) and the EU services of art. 28b / art. 100 ust. 1 pkt 4
+    # (np II) alike.
+    reverse = VatRate.OO in rates or VatRate.NP_II in rates
+    _el(node, "P_18", "1" if reverse else "2")
     _el(node, "P_18A", "1" if invoice.split_payment else "2")
     exemption = _el(node, "Zwolnienie")
     if invoice.exemption is not None:

@@ -3,7 +3,9 @@
 ``invoice()`` builds the domain ``Invoice`` from what is typed; ``check()`` runs
 ``check_invoice`` on it and shows each problem next to its field (``Problem.field`` →
 the widget's message label; line problems colour the cell). ``problems`` holds the last
-result, and ``valid`` is what the Issue button follows.
+result, and ``valid`` is what the Issue button follows. An invoice with no problems may
+still be wrong in law (a date of sale art. 106i does not allow, ...): ``warnings`` holds
+what fa3/semantic says about it, shown below the totals; they do not stop issuing.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -50,6 +53,9 @@ from ksef_desktop.ui.editor_lines import FIELD_COLUMNS, LineRow, LinesModel, Rat
 from ksef_desktop.ui.editor_payment import PaymentFields, SaleDates, date_edit, pydate, qdate
 from ksef_desktop.ui.editor_totals import TotalsBox
 
+if TYPE_CHECKING:
+    from ksef_desktop.fa3.semantic import SemanticWarning
+
 KIND_LABELS = (
     (InvoiceKind.VAT, N_("VAT invoice")),
     (InvoiceKind.KOR, N_("Correction (KOR)")),
@@ -87,6 +93,7 @@ class EditorForm(QWidget):
         self.seller = seller
         self.now = now
         self.problems: list[Problem] = []
+        self.warnings: list[SemanticWarning] = []
         self.correction: Correction | None = None
         self._base: Invoice | None = None  # the loaded draft (fields the form does not show)
         self._loading = False
@@ -218,6 +225,9 @@ class EditorForm(QWidget):
         self.other_problems = QLabel()
         self.other_problems.setStyleSheet("color: #b71c1c")
         self.other_problems.setWordWrap(True)
+        self.warnings_label = QLabel()
+        self.warnings_label.setStyleSheet("color: #8d5b00")
+        self.warnings_label.setWordWrap(True)
 
         grid = QGridLayout(self)
         grid.addLayout(head, 0, 0)
@@ -228,6 +238,7 @@ class EditorForm(QWidget):
         right = QVBoxLayout()
         right.addWidget(self.totals)
         right.addWidget(self.other_problems)
+        right.addWidget(self.warnings_label)
         right.addStretch(1)
         grid.addLayout(right, 2, 2)
         grid.setRowStretch(1, 1)
@@ -415,6 +426,7 @@ class EditorForm(QWidget):
             )
         self.problems = problems
         self._show(problems)
+        self._warn(invoice)
         line_problem = any(p.field.startswith("lines[") for p in problems)
         self.totals.show_invoice(None if line_problem else invoice)
         return problems
@@ -422,6 +434,14 @@ class EditorForm(QWidget):
     @property
     def valid(self) -> bool:
         return not self.problems
+
+    def _warn(self, invoice: Invoice) -> None:
+        from ksef_desktop.fa3.semantic import invoice_warnings
+
+        self.warnings = [] if self.problems else invoice_warnings(invoice)
+        texts = [_("Warning: {message}").format(message=w.text()) for w in self.warnings]
+        self.warnings_label.setText("\n".join(texts))
+        self.warnings_label.setVisible(bool(texts))
 
     def _show(self, problems: list[Problem]) -> None:
         by_field: dict[str, list[str]] = {}

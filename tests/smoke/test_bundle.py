@@ -62,6 +62,11 @@ def test_validate_uses_the_bundled_schema_and_polish_catalog(bundle: Path) -> No
     assert bad.returncode == 1
     assert "BOM" in bad.stdout
     assert "Plik" in bad.stdout or "plik" in bad.stdout  # Polish, from the bundled catalog
+    # python-stdnum's IBAN registry (a data file) is in the bundle: the NRB is judged.
+    account = run(bundle, "validate", str(DATA / "semantic" / "bank-account.xml"))
+    assert account.returncode == 0, account.stderr
+    assert "ostrzeżenie" in account.stdout
+    assert "(NRB)" in account.stdout
 
 
 def test_deadline_uses_the_bundled_holidays(bundle: Path) -> None:

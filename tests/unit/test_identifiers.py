@@ -107,6 +107,10 @@ def test_eu_vat_normalization() -> None:
         ("PL61109010140000071219812875", False),
         ("DE89370400440532013000", True),
         ("PL6110", False),
+        # Right mod-97 check digits, but one digit more than a Belgian IBAN has.
+        ("BE705390075470341", False),
+        ("BE68539007547034", True),
+        ("GB82WEST12345698765432", True),
     ],
 )
 def test_iban(account: str, ok: bool) -> None:
