@@ -66,6 +66,14 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         r"\1" + REDACTED,
     ),
     (re.compile(r"(?i)(bearer\s+)[^\s'\",;}]+"), r"\1" + REDACTED),
+    # The query of a signed URL (a batch part's upload link carries its signature there).
+    (
+        re.compile(
+            r"(?i)([?&](?:sig|signature|se|sp|sv|skoid|sktid|token|access_token|code|key)"
+            r"[A-Za-z0-9_-]*=)[^&\s'\"]+"
+        ),
+        r"\1" + REDACTED,
+    ),
     # password=..., "password": "...", secret=..., token=..., passphrase: ...
     (
         re.compile(
@@ -152,6 +160,11 @@ def log_file(data_dir: Path | None = None) -> Path:
 _installed: list[logging.Handler] = []
 _current: Path | None = None
 _setup_as: tuple[Path, bool, int] | None = None
+_levels_before: dict[str, int] = {}
+
+#: Libraries that log whole URLs (a signed upload link's query is a secret) at INFO: only
+#: their warnings are kept; our transport logs method, path, status and reference.
+QUIET_LOGGERS = ("httpx", "httpcore", "urllib3")
 
 
 def current_log_file() -> Path:
@@ -198,8 +211,11 @@ def setup(data_dir: Path | None = None, *, stderr: bool = False, level: int = lo
         _installed.append(console)
     for handler in _installed:
         root.addHandler(handler)
-    if root.level == logging.NOTSET or root.level > level:
-        root.setLevel(level)
+    for name in ("", *QUIET_LOGGERS):
+        _levels_before.setdefault(name, logging.getLogger(name).level)
+    root.setLevel(min(level, _levels_before[""] or level))
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, _levels_before[name]))
     logging.captureWarnings(True)
     return path
 
@@ -220,5 +236,9 @@ def reset() -> None:
         root.removeHandler(handler)
         handler.close()
     _installed.clear()
+    for name, before in _levels_before.items():
+        logging.getLogger(name).setLevel(before)
+    _levels_before.clear()
+    logging.captureWarnings(False)
     _current = None
     _setup_as = None

@@ -32,9 +32,10 @@ JWT = (
     ".Q2FuYXJ5U2lnbmF0dXJlQ2FuYXJ5U2lnbmF0dXJl"
 )
 PASSWORD = "Canary-Pa55word-7781"
+SIGNATURE = "CanarySignature0x7f3e"
 PEM_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCanaryKeyBody0000"
 PEM = f"-----BEGIN PRIVATE KEY-----\n{PEM_BODY}\n-----END PRIVATE KEY-----"
-SECRETS = (CANARY_HEX, JWT, JWT.split(".")[1], JWT.split(".")[2], PASSWORD, PEM_BODY)
+SECRETS = (CANARY_HEX, JWT, JWT.split(".")[1], JWT.split(".")[2], PASSWORD, PEM_BODY, SIGNATURE)
 
 
 @pytest.fixture
@@ -72,6 +73,15 @@ def test_without_a_data_dir_the_environment_then_the_platform_folder(
     monkeypatch.delenv(logs.LOG_DIR_ENV)
     expected = Path(platformdirs.user_log_dir("ksef-desktop", appauthor=False))
     assert logs.log_file() == expected / "ksef-desktop.log"
+
+
+def test_reset_gives_back_the_levels_it_found(tmp_path: Path) -> None:
+    before = (logging.getLogger().level, logging.getLogger("httpx").level)
+    logs.setup(tmp_path)
+    assert logging.getLogger().level == logging.INFO
+    assert logging.getLogger("httpx").level == logging.WARNING
+    logs.reset()
+    assert (logging.getLogger().level, logging.getLogger("httpx").level) == before
 
 
 def test_the_file_is_private_and_takes_info(logged: Path) -> None:
@@ -125,6 +135,10 @@ def test_setting_up_twice_does_not_double_the_lines(tmp_path: Path) -> None:
         (f'{{"password": "{PASSWORD}"}}', '{"password": "[REDACTED]"}'),
         (f"key {PEM} end", "key -----BEGIN PRIVATE KEY----- [REDACTED] end"),
         (f"cut key -----BEGIN EC PRIVATE KEY-----\n{PEM_BODY}", "cut key -----BEGIN PRIVATE"),
+        (
+            f"PUT https://b.example/up/part1?sv=2024&sig={SIGNATURE}&se=2026",
+            "PUT https://b.example/up/part1?sv=[REDACTED]&sig=[REDACTED]&se=[REDACTED]",
+        ),
     ],
 )
 def test_redact_hides_each_kind_of_secret(text: str, kept: str) -> None:
@@ -182,6 +196,9 @@ def test_the_canary_never_reaches_the_file_or_stderr(
 
     args = argparse.Namespace(command="canary", data_dir=logged.parent.parent, func=broken)
     assert _run_command(args) == EXIT_BUG
+    # A library that logs whole URLs at INFO (a signed upload link): kept out.
+    logging.getLogger("httpx").info('HTTP Request: PUT https://b/up?sig=%s "201"', SIGNATURE)
+    logging.getLogger("httpx").warning("retrying https://b/up?sig=%s", SIGNATURE)
     # Logged from another thread, too.
     import threading
 
@@ -203,6 +220,8 @@ def test_the_canary_never_reaches_the_file_or_stderr(
     assert "RuntimeError: bad state with Authorization: [REDACTED]" in text
     assert "KeyError: 'token=[KSEF TOKEN]'" in text
     assert "[canary] in a thread: [JWT]" in text
+    assert "HTTP Request" not in text
+    assert "retrying https://b/up?sig=[REDACTED]" in text
     # The two raised ones have their traceback (the worker's was never raised: no frames).
     assert text.count("Traceback (most recent call last)") == 2
 
