@@ -116,7 +116,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         i18n.set_language(args.lang)
     if args.command is None:
         return _open_window(args)
-    result: int = args.func(args)
+    return _run_command(args)
+
+
+#: The exit code of a command that met a program error (sysexits' EX_SOFTWARE).
+EXIT_BUG = 70
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    """Run the command with the log set up (``ksef_desktop/logs.py``): records go to the
+    file, warnings also to stderr in one line. A program error is logged with its
+    traceback and reported in one line that names the log, never as a traceback."""
+    import logging
+
+    from ksef_desktop import logs
+
+    path = logs.setup(args.data_dir, stderr=True)
+    log = logging.getLogger("ksef_desktop.cli")
+    log.info("ksef-desktop %s: %s", __version__, args.command)
+    try:
+        result: int = args.func(args)
+    except Exception as exc:
+        log.error("ksef-desktop %s failed", args.command, exc_info=exc, extra={"quiet": True})
+        print(
+            i18n._(
+                "ksef-desktop {command}: a program error ({error}); details in the log: {path}"
+            ).format(command=args.command, error=type(exc).__name__, path=path),
+            file=sys.stderr,
+        )
+        return EXIT_BUG
     return result
 
 

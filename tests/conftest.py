@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Commands run without --data-dir log here, not into the user's log folder (logs.py).
+os.environ.setdefault("KSEF_DESKTOP_LOG_DIR", tempfile.mkdtemp(prefix="ksef-desktop-test-log-"))
 
 DATA = Path(__file__).parent / "data"
 OFFICIAL_SAMPLES = sorted((DATA / "fa3-official").glob("*.xml"))
@@ -31,3 +34,12 @@ def _english_or_polish_reset() -> object:
     i18n.set_language(i18n.DEFAULT_LANGUAGE)
     yield
     i18n.set_language(i18n.DEFAULT_LANGUAGE)
+
+
+@pytest.fixture(autouse=True)
+def _no_log_handlers_left() -> object:
+    """A command run in-process sets up the log; the next test starts without it."""
+    yield
+    from ksef_desktop import logs
+
+    logs.reset()

@@ -107,9 +107,17 @@ def run(args: argparse.Namespace) -> int:
             drop_responses=args.drop_responses,
         ),
     )
-    logging.basicConfig(
-        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
-    )
+    # The request log on stderr (the program's log file gets it too, ksef_desktop/logs.py;
+    # warnings reach stderr through that set-up, in one line).
+    from ksef_desktop.logs import RedactSecrets
+
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    console.addFilter(RedactSecrets())
+    console.addFilter(lambda record: record.levelno < logging.WARNING)
+    sandbox_log = logging.getLogger("ksef_desktop.sandbox")
+    sandbox_log.addHandler(console)
+    sandbox_log.setLevel(logging.INFO)
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: object) -> None:
@@ -136,4 +144,5 @@ def run(args: argparse.Namespace) -> int:
         sandbox.stop()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        sandbox_log.removeHandler(console)
     return 0

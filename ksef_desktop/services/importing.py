@@ -98,7 +98,7 @@ def import_invoice(
         )
     deadline = None
     if mode is not None:
-        due = invoice_deadline(mode, invoice.issue_date, [])
+        due = invoice_deadline(mode, invoice.issue_date, [], issued_at=moment)
         deadline = due.due if due.state is DeadlineState.DUE else None
     with store.db.transaction() as tx:
         taken = tx.execute(

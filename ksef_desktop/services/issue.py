@@ -7,9 +7,9 @@ rolls all of it back (the number included), so a crash at any point leaves the d
 draft or the invoice fully issued and queued, never half of it.
 
 The mode and the deadline are the caller's: ``ksef_desktop.domain.offline`` computes
-the deadline (``invoice_deadline(mode, issued, announcements).due``; ``None`` while it
-waits for an event's end or when there is no obligation); this service only checks that
-they are well-formed. A later announcement may move the deadline: ``set_deadline``.
+the deadline (``invoice_deadline(mode, issued, announcements, issued_at=now).due``;
+``None`` while it waits for an event's end or when there is no obligation); this service
+only checks that they are well-formed. A later announcement may move the deadline: ``set_deadline``.
 """
 
 from __future__ import annotations

@@ -8,8 +8,10 @@ page costs the same at the start and at the end of 100 000 invoices.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -18,7 +20,7 @@ from typing import Any
 
 from ksef_desktop.store.invoices import fold, from_minor
 from ksef_desktop.store.states import InvoiceState
-from ksef_desktop.store.timefmt import opt_from_db, to_db
+from ksef_desktop.store.timefmt import from_db, opt_from_db, to_db
 
 
 class SortKey(StrEnum):
@@ -250,3 +252,19 @@ def due_soon(
         (profile_id, to_db(now + within)),
     ).fetchall()
     return [list_row(r) for r in rows]
+
+
+def issued_moments(
+    conn: sqlite3.Connection, ids: Sequence[int], *, profile_id: int
+) -> dict[int, datetime]:
+    """The moment each of the profile's invoices ``ids`` was issued (those issued only).
+
+    The offline deadline is decided by what was going on at that moment
+    (``domain.offline.invoice_deadline(issued_at=...)``), not by the issue date.
+    """
+    rows = conn.execute(
+        "SELECT id, issued_at FROM invoices WHERE profile_id = ? AND issued_at IS NOT NULL "
+        "AND id IN (SELECT value FROM json_each(?))",
+        (profile_id, json.dumps([int(i) for i in ids])),
+    ).fetchall()
+    return {int(r[0]): from_db(r[1]) for r in rows}

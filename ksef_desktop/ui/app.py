@@ -285,17 +285,23 @@ class Shell:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ksef_desktop import logs
+    from ksef_desktop.ui.crash import CrashHandler
+
+    log_path = logs.setup(args.data_dir)  # the file only: the window has no console
     if getattr(args, "smoke_test", False):
         from ksef_desktop.ui.smoke import run_smoke
 
         return run_smoke(args)
     shell = Shell(data_dir(args.data_dir), lang=args.lang)
+    crashes = CrashHandler(log_path).install()
     shell.start()
     if getattr(args, "exit_when_idle", False):
         QTimer.singleShot(0, lambda: _idle_exit(shell))
     try:
         return int(shell.app.exec())
     finally:
+        crashes.uninstall()
         shell.close()
 
 

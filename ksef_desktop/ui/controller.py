@@ -233,15 +233,17 @@ class Controller(QObject):
         self.mode_changed.emit(decision)
 
     def terms_for(self, issued: date) -> tuple[OfflineMode | None, Deadline | None]:
-        """The mode and deadline an invoice issued now on ``issued`` gets (the editor's).
+        """The mode and deadline an invoice issued now with date ``issued`` gets (the editor's).
 
         During an announced failure that is ``awaria`` with the deadline the announcements
-        give (not known until the failure's end is announced).
+        give (not known until the failure's end is announced). The announcements are
+        matched against this moment, so an event already over does not count.
         """
         mode = self.decision.mode
         if mode is None:
             return None, None
-        return mode, invoice_deadline(mode, issued, self.state.announcements)
+        now = self.ctx.now()
+        return mode, invoice_deadline(mode, issued, self.state.announcements, issued_at=now)
 
     # --- rows and the outbox -------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from ksef_desktop.domain.offline import (
@@ -34,18 +34,21 @@ class OfflineRow:
     deadline: Deadline | None  # None for invoices issued online
     state: str  # a translated state ("waiting", "sending", "rejected" …)
     last_error: str = ""
+    issued_at: datetime | None = None  # the moment it was issued (None: only the day known)
 
 
 def refine_deadline(row: OfflineRow, announcements: Iterable[Announcement]) -> OfflineRow:
     """``row`` with its deadline recomputed from what Latarnia announced since it was issued.
 
     An ``awaria``/``offline`` deadline becomes known once its event's end is announced,
-    and a later failure extends any pending deadline; a deadline is never shortened.
+    and a later failure extends a pending one; a deadline is never shortened. Events are
+    matched against the moment the row was issued (``issued_at``), so one that was over
+    before the invoice existed changes nothing.
     """
     events = list(announcements)
     if row.mode is None or row.deadline is None or not events:
         return row
-    fresh = invoice_deadline(row.mode, row.issued, events)
+    fresh = invoice_deadline(row.mode, row.issued, events, issued_at=row.issued_at)
     old = row.deadline
     if fresh.state is DeadlineState.EVENT_UNKNOWN:
         return row

@@ -246,13 +246,14 @@ class MainWindow(QMainWindow):
         self.status.showMessage(title, 15_000)
 
     def _about(self) -> None:
-        QMessageBox.about(
-            self,
-            _("About KSeF Desktop"),
-            _("KSeF Desktop {version}: offline-first FA(3) invoicing through KSeF.").format(
-                version=__version__
-            ),
-        )
+        QMessageBox.about(self, _("About KSeF Desktop"), self.about_text())
+
+    def about_text(self) -> str:
+        from ksef_desktop.logs import current_log_file
+
+        about = _("KSeF Desktop {version}: offline-first FA(3) invoicing through KSeF.")
+        log = _("Log file: {path}").format(path=current_log_file())
+        return f"{about.format(version=__version__)}\n\n{log}"
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closing.emit()

@@ -16,7 +16,14 @@ from ksef_desktop.i18n import _
 from ksef_desktop.store import Store
 from ksef_desktop.store.outbox import Outbox
 from ksef_desktop.store.profiles import Profile
-from ksef_desktop.store.queries import Cursor, InvoiceFilter, ListRow, SortKey, list_invoices
+from ksef_desktop.store.queries import (
+    Cursor,
+    InvoiceFilter,
+    ListRow,
+    SortKey,
+    issued_moments,
+    list_invoices,
+)
 from ksef_desktop.store.states import InvoiceState
 from ksef_desktop.ui.ledger import OfflineRow, OutboxCounts, SendReport
 from ksef_desktop.worker import JobContext
@@ -96,6 +103,12 @@ class StoreLedger:
 
     def offline_rows(self) -> list[OfflineRow]:
         errors = {item.invoice_id: item.last_error for item in self._outbox().pending()}
+        rows = self._open_rows()
+        moments = issued_moments(
+            self.store.db.connection(),
+            [r.id for r in rows if r.mode],
+            profile_id=self._profile().id,
+        )
         out = [
             OfflineRow(
                 invoice_id=r.id,
@@ -104,12 +117,13 @@ class StoreLedger:
                 gross=r.gross,
                 currency=r.currency,
                 issued=r.issue_date,
+                issued_at=moments.get(r.id),
                 mode=OfflineMode(r.mode) if r.mode else None,
                 deadline=stored_deadline(r.mode, r.deadline),
                 state=r.state.label,
                 last_error=_failure(r, errors.get(r.id)),
             )
-            for r in self._open_rows()
+            for r in rows
         ]
         far = datetime.max.replace(tzinfo=self._now().tzinfo)
         out.sort(

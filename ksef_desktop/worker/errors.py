@@ -85,10 +85,12 @@ def describe(exc: BaseException) -> Failure:
     if isinstance(exc, sqlite3.Error):
         return Failure(exc, _("The database could not be used: {detail}").format(detail=exc))
     log.error("unexpected error in a background operation", exc_info=exc)
+    from ksef_desktop.logs import current_log_file, redact
+
     return Failure(
         exc,
-        _("Unexpected error (a program error, see the log): {detail}").format(
-            detail=f"{type(exc).__name__}: {exc}"
+        _("Unexpected error (a program error; details in the log {path}): {detail}").format(
+            detail=redact(f"{type(exc).__name__}: {exc}"), path=current_log_file()
         ),
         bug=True,
     )

@@ -6,28 +6,26 @@ from __future__ import annotations
 
 import pytest
 
-from ksef_desktop.store import open_store
-from ksef_desktop.ui.editor import EditorDialog, seller_from_settings
-from tests.gui.panels_support import NOW, SELLER_NIP, fill_line, type_polish_buyer
+from ksef_desktop.ui.editor import EditorDialog
+from tests.gui.panels_support import NOW, fill_line, type_polish_buyer
 from tests.gui.test_editor_fields import type_date
+from tests.unit.test_store_support import open_profiled, sample_profile
 
 pytestmark = pytest.mark.qt_log_ignore(
     "QAbstractItemView::commitData called with an editor that does not belong to this view"
 )
 
-SELLER = seller_from_settings(SELLER_NIP, "Jan Kowalski Usługi", "ul. Prosta 1, 00-001 Warszawa")
-
 
 @pytest.fixture
 def store(tmp_path):
-    s = open_store(tmp_path / "data")
+    s = open_profiled(tmp_path / "data")
     yield s
     s.close()
 
 
 def test_a_late_date_of_sale_warns_but_does_not_stop_issuing(qtbot, runner, store):
     dialog = EditorDialog(
-        runner, lambda: store, SELLER, lambda: NOW, lambda day: (None, None),
+        runner, lambda: store, sample_profile(store), lambda: NOW, lambda day: (None, None),
         lambda: "http://127.0.0.1/qr",
     )  # fmt: skip
     qtbot.addWidget(dialog)

@@ -136,22 +136,49 @@ def test_deadline_for_refuses_the_wrong_date(mode: OfflineMode, kwargs: dict[str
 # -- announcements ------------------------------------------------------------------------
 
 
-def test_the_official_example_failure_extends_a_pending_offline24_invoice() -> None:
-    # Invoice of 2025-07-08 in offline24 (due 07-09); a failure announced on 07-09 ends on
-    # Saturday 07-12: the invoice may be sent until Tuesday 07-22, the 7th business day
-    # counting from Monday 07-14.
+# An ``offline`` invoice issued on Tuesday 2025-07-08 at noon during an unavailability that
+# ends that evening is due Wednesday 07-09 (art. 106nh ust. 2).
+ISSUED_0708 = at("2025-07-08", "12:00")
+UNAVAILABLE_0708 = Announcement(UNAVAILABLE, at("2025-07-08", "08:00"), at("2025-07-08", "20:00"))
+
+
+def pending(events: list[Announcement], **kw: datetime) -> Deadline:
+    """The deadline of that ``offline`` invoice given ``events`` besides its unavailability."""
+    return invoice_deadline(
+        OfflineMode.OFFLINE,
+        date(2025, 7, 8),
+        [UNAVAILABLE_0708, *events],
+        issued_at=ISSUED_0708,
+        **kw,
+    )
+
+
+def test_the_official_example_failure_extends_a_pending_offline_invoice() -> None:
+    # The guide's example, with an ``offline`` invoice (art. 106nh ust. 3 pkt 1): due 07-09;
+    # a failure announced on 07-09 ends on Saturday 07-12: the invoice may be sent until
+    # Tuesday 07-22, the 7th business day counting from Monday 07-14.
     failure = event(FAILURE, "2025-07-09", "2025-07-12")
-    deadline = invoice_deadline(OfflineMode.OFFLINE24, date(2025, 7, 8), [failure])
-    assert deadline == Deadline(DeadlineState.DUE, due("2025-07-22"), failure)
-    assert invoice_deadline(OfflineMode.OFFLINE24, date(2025, 7, 8), []).due == due("2025-07-09")
+    assert pending([failure]) == Deadline(DeadlineState.DUE, due("2025-07-22"), failure)
+    assert pending([]).due == due("2025-07-09")
+
+
+def test_the_official_example_does_not_extend_an_offline24_invoice_under_the_statute() -> None:
+    # The guide extends an offline24 invoice of 07-08 to 07-22 here; art. 106nda has no
+    # provision for a failure announced after the invoice was issued, so it stays due
+    # Wednesday 07-09, the next business day after its issue date (art. 106nda ust. 2).
+    failure = event(FAILURE, "2025-07-09", "2025-07-12")
+    issued_at = at("2025-07-08", "12:00")
+    deadline = invoice_deadline(
+        OfflineMode.OFFLINE24, date(2025, 7, 8), [failure], issued_at=issued_at
+    )
+    assert deadline == Deadline(DeadlineState.DUE, due("2025-07-09"))
 
 
 def test_a_failure_starting_at_the_last_second_still_extends_and_one_later_does_not() -> None:
     last_second = Announcement(FAILURE, due("2025-07-09"), at("2025-07-12"))
     too_late = Announcement(FAILURE, at("2025-07-10", "00:00"), at("2025-07-12"))
-    issued = date(2025, 7, 8)
-    assert invoice_deadline(OfflineMode.OFFLINE24, issued, [last_second]).due == due("2025-07-22")
-    assert invoice_deadline(OfflineMode.OFFLINE24, issued, [too_late]).due == due("2025-07-09")
+    assert pending([last_second]).due == due("2025-07-22")
+    assert pending([too_late]).due == due("2025-07-09")
 
 
 def test_a_failure_over_before_the_invoice_was_issued_changes_nothing() -> None:
@@ -169,7 +196,7 @@ def test_a_failure_going_on_when_an_offline24_invoice_was_issued_extends_it() ->
 
 def test_a_failure_not_yet_ended_makes_a_pending_deadline_unknown() -> None:
     ongoing = event(FAILURE, "2025-07-09", None)
-    deadline = invoice_deadline(OfflineMode.OFFLINE24, date(2025, 7, 8), [ongoing])
+    deadline = pending([ongoing])
     assert deadline == Deadline(DeadlineState.WAITING_FOR_EVENT_END, None, ongoing)
     assert deadline.remaining(at("2025-07-10")) is None
 
@@ -238,14 +265,14 @@ def test_a_failure_after_the_term_ran_out_restarts_nothing() -> None:
 def test_chained_failures_each_within_the_extended_term_in_any_order() -> None:
     chain = [
         event(FAILURE, "2025-07-30", "2025-07-30"),  # only in reach after the second
-        event(FAILURE, "2025-07-09", "2025-07-12"),  # 07-08 offline24 -> 07-22
+        event(FAILURE, "2025-07-09", "2025-07-12"),  # 07-08 offline -> 07-22
         event(FAILURE, "2025-07-21", "2025-07-23"),  # -> 08-01
     ]
     expected = Deadline(DeadlineState.DUE, due("2025-08-08"), chain[0])
     for seed in range(5):
         shuffled = chain[:]
         random.Random(seed).shuffle(shuffled)
-        assert invoice_deadline(OfflineMode.OFFLINE24, date(2025, 7, 8), shuffled) == expected
+        assert pending(shuffled) == expected
 
 
 def test_a_failure_ending_on_a_weekend_counts_from_monday() -> None:
@@ -289,10 +316,8 @@ def test_events_after_delivery_do_not_extend_a_delivered_invoice() -> None:
     issued = date(2025, 7, 8)
     before = at("2025-07-09", "08:00")
     after = at("2025-07-09", "18:00")
-    early = invoice_deadline(OfflineMode.OFFLINE24, issued, [failure], delivered_at=before)
-    late = invoice_deadline(OfflineMode.OFFLINE24, issued, [failure], delivered_at=after)
-    assert early.due == due("2025-07-09")
-    assert late.due == due("2025-07-22")
+    assert pending([failure], delivered_at=before).due == due("2025-07-09")
+    assert pending([failure], delivered_at=after).due == due("2025-07-22")
     with pytest.raises(ValueError, match="aware"):
         invoice_deadline(
             OfflineMode.OFFLINE24, issued, [failure], delivered_at=datetime(2025, 7, 9)

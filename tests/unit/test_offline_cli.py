@@ -129,3 +129,149 @@ def test_any_input_gives_a_day_or_a_message_never_a_traceback(
         assert out == ""
         assert err.strip()
         assert "Traceback" not in err
+
+
+# -- the whole rule: the issue moment and the announced events (issue 15, item 1) ------------
+
+_FRIDAY_10 = "2026-12-04T10:00+01:00"  # Friday 4 December 2026, 10:00 CET
+
+
+@pytest.mark.parametrize(
+    ("args", "events", "expected"),
+    [
+        # A failure over at 09:00, an offline24 invoice at 10:00: the next business day,
+        # Monday 07.12.2026 (the day-based code printed 2026-12-15).
+        (
+            ["--mode", "offline24", "--issued", _FRIDAY_10],
+            ["--event", "failure:2026-12-04T08:00+01:00/2026-12-04T09:00+01:00"],
+            "2026-12-07",
+        ),
+        # A total failure over at 09:00: still an obligation, 07.12.2026.
+        (
+            ["--mode", "offline24", "--issued", _FRIDAY_10],
+            ["--event", "total-failure:2026-12-04T08:00+01:00/2026-12-04T09:00+01:00"],
+            "2026-12-07",
+        ),
+        # Over at 10:01 (written in UTC): 7 business days after Friday -> 15.12.2026.
+        (
+            ["--mode", "offline24", "--issued", _FRIDAY_10],
+            ["--event", "failure:2026-12-04T07:00Z/2026-12-04T09:01Z"],
+            "2026-12-15",
+        ),
+        # An awaria invoice during a failure not yet over: waiting for its end.
+        (
+            ["--mode", "awaria", "--issued", _FRIDAY_10],
+            ["--event", "failure:2026-12-04T08:00+01:00"],
+            "waiting",
+        ),
+        # An offline invoice during an unavailability (next business day after its end),
+        # then a total failure announced within the term: no obligation.
+        (
+            ["--mode", "offline", "--issued", _FRIDAY_10],
+            ["--event", "unavailability:2026-12-04T08:00+01:00/2026-12-04T12:00+01:00"],
+            "2026-12-07",
+        ),
+        (
+            ["--mode", "offline", "--issued", _FRIDAY_10],
+            [
+                "--event=unavailability:2026-12-04T08:00+01:00/2026-12-04T12:00+01:00",
+                "--event=total-failure:2026-12-05T09:00+01:00",
+            ],
+            "none",
+        ),
+        # A date alone is enough when no event starts or ends that day.
+        (
+            ["--mode", "offline24", "--issued", "2026-12-04"],
+            ["--event", "failure:2026-12-01T08:00+01:00/2026-12-02T09:00+01:00"],
+            "2026-12-07",
+        ),
+        # Autumn DST: issued at the second 02:00 (01:00 UTC); the failure was over at the
+        # first 02:59 (00:59 UTC): offline24, Monday 26.10.2026.
+        (
+            ["--mode", "offline24", "--issued", "2026-10-25T02:00+01:00"],
+            ["--event", "failure:2026-10-24T22:00+02:00/2026-10-25T02:59+02:00"],
+            "2026-10-26",
+        ),
+    ],
+)
+def test_deadline_from_the_issue_moment_and_events(
+    args: list[str], events: list[str], expected: str
+) -> None:
+    out = ksef_desktop("deadline", *args, *events)
+    assert (out.returncode, out.stdout, out.stderr) == (0, expected + "\n", "")
+
+
+@pytest.mark.parametrize(
+    ("args", "polish", "english"),
+    [
+        # The hour decides (the failure ended that day): the command asks for it.
+        (
+            ["--mode", "offline24", "--issued", "2026-12-04", "--event",
+             "failure:2026-12-04T08:00+01:00/2026-12-04T09:00+01:00"],
+            "zależy od godziny",
+            "depends on the time",
+        ),
+        (
+            ["--mode", "awaria", "--issued", _FRIDAY_10, "--event",
+             "failure:2026-12-04T08:00+01:00/2026-12-04T09:59+01:00"],
+            "trwające w chwili",
+            "going on at the moment",
+        ),
+        (["--mode", "offline24", "--issued", _FRIDAY_10, "--event", "outage:" + _FRIDAY_10],
+         "RODZAJ", "KIND"),
+        (["--mode", "offline24", "--issued", _FRIDAY_10, "--event", "failure"], "RODZAJ", "KIND"),
+        (["--mode", "offline24", "--issued", _FRIDAY_10, "--event", "failure:2026-12-04T08:00"],
+         "nie jest chwilą", "not a moment"),
+        (["--mode", "offline24", "--issued", "2026-12-04T10:00", "--event",
+          "failure:" + _FRIDAY_10], "nie jest chwilą", "not a moment"),
+        (["--mode", "offline24", "--issued", "2026-12-04T10:00+25:00"], "strefy", "time zone"),
+        (["--mode", "offline24", "--issued", "2026-12-04T25:00+01:00"], "godzinę", "time of day"),
+        (["--mode", "offline24", "--issued", _FRIDAY_10, "--event",
+          "failure:2026-12-04T09:00+01:00/2026-12-04T08:00+01:00"],
+         "kończy się, zanim", "ends before"),
+        (["--mode", "offline24", "--event", "failure:" + _FRIDAY_10], "wymaga --issued",
+         "needs --issued"),
+        (["--mode", "awaria", "--issued", _FRIDAY_10, "--ended", "2026-12-05"], "samo", "alone"),
+        (["--mode", "awaria-calkowita", "--issued", _FRIDAY_10], "nie przyjmuje daty", "no date"),
+    ],
+)  # fmt: skip
+def test_bad_moments_and_events_get_a_message_and_exit_2(
+    args: list[str], polish: str, english: str
+) -> None:
+    for lang_args, fragment in (([], polish), (["--lang", "en"], english)):
+        out = ksef_desktop(*lang_args, "deadline", *args)
+        assert out.returncode == 2, out
+        assert out.stdout == ""
+        assert fragment in out.stderr, out.stderr
+        assert out.stderr.startswith("ksef-desktop deadline: ")
+        assert "Traceback" not in out.stderr
+
+
+_EVENT_TEXT = st.builds(
+    lambda kind, start, end: f"{kind}:{start}" + ("" if end is None else f"/{end}"),
+    st.sampled_from(["failure", "total-failure", "unavailability", "crash", ""]),
+    st.text(max_size=30) | st.just("2026-12-04T08:00+01:00"),
+    st.none() | st.text(max_size=30) | st.just("2026-12-04T09:00+01:00"),
+)
+
+
+@settings(max_examples=200)
+@given(
+    st.sampled_from(["offline24", "offline", "awaria", "awaria-calkowita"]),
+    st.text(max_size=30) | st.just(_FRIDAY_10) | st.just("2026-12-04"),
+    st.lists(_EVENT_TEXT, max_size=3),
+)
+def test_any_moment_and_events_give_an_answer_or_a_message(
+    mode: str, issued: str, events: list[str]
+) -> None:
+    code, out, err = _run_in_process(
+        "--mode", mode, f"--issued={issued}", *(f"--event={e}" for e in events)
+    )
+    if code == 0:
+        assert out in ("none\n", "waiting\n") or _DAY_LINE.fullmatch(out), out
+        assert err == ""
+    else:
+        assert code == 2
+        assert out == ""
+        assert err.strip()
+        assert "Traceback" not in err
