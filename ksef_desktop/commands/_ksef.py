@@ -23,6 +23,10 @@ EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 3
+#: Another program (the window, another command) works in the data folder.
+EXIT_BUSY = 4
+#: How long a command waits for the data folder before it says who holds it.
+LOCK_WAIT_S = 5.0
 
 
 def add_target_options(parser: argparse.ArgumentParser, base_url: bool = True) -> None:
@@ -90,6 +94,7 @@ def open_profile(args: argparse.Namespace) -> tuple[Store, Profile] | int:
     """
     from ksef_desktop.store import open_store
     from ksef_desktop.store.db import StoreError
+    from ksef_desktop.store.lock import FolderBusy
     from ksef_desktop.store.profiles import ProfileError, ensure_profile
 
     nip = checked_nip(args.nip)
@@ -97,7 +102,12 @@ def open_profile(args: argparse.Namespace) -> tuple[Store, Profile] | int:
     if nip is None or env is None:
         return EXIT_USAGE
     try:
-        store = open_store(getattr(args, "data_dir", None))
+        store = open_store(
+            getattr(args, "data_dir", None), lock=str(args.command), wait=LOCK_WAIT_S
+        )
+    except FolderBusy as exc:
+        error(exc.message())
+        return EXIT_BUSY
     except StoreError as exc:
         error(user_text(exc))
         return EXIT_USAGE

@@ -105,9 +105,12 @@ def issue_invoice(
     mode: OfflineMode | str | None,
     deadline: datetime | None,
     send: bool = True,
+    not_before: datetime | None = None,
     check: Check | None = None,
 ) -> StoredInvoice:
-    """Issue draft ``draft_id``; with ``send`` (the default) also queue it for KSeF.
+    """Issue draft ``draft_id``; with ``send`` (the default) also queue it for KSeF, to be
+    handed out not before ``not_before`` (the editor's undo window): queued in the same
+    transaction, so that a crash in that window never leaves it unsent.
 
     ``series_id`` names the numbering series; a technical correction keeps the number of
     the invoice it corrects and takes none. ``check`` (e.g. FA(3) validation) runs on the
@@ -174,7 +177,7 @@ def issue_invoice(
             columns=columns,
         )
         if send:
-            enqueue(conn, draft_id, profile_id=profile_id, at=moment)
+            enqueue(conn, draft_id, profile_id=profile_id, at=moment, not_before=not_before)
     return get_invoice(db.connection(), draft_id, profile_id=profile_id)
 
 
@@ -200,6 +203,46 @@ def queue_for_sending(
     """issued → queued for an invoice issued with ``send=False``."""
     with db.transaction() as conn:
         enqueue(conn, invoice_id, profile_id=profile_id, at=now())
+
+
+def withdraw_from_queue(
+    db: Database,
+    archive: Archive,
+    invoice_id: int,
+    *,
+    profile_id: int,
+    now: Callable[[], datetime],
+) -> None:
+    """Undo the send of an invoice still in its undo window (``TooLateToUndo`` after)."""
+    from ksef_desktop.store.outbox import Outbox
+
+    Outbox(db, archive, now, profile_id=profile_id).withdraw(invoice_id)
+
+
+def send_when_due(
+    db: Database,
+    archive: Archive,
+    invoice_id: int,
+    *,
+    profile_id: int,
+    now: Callable[[], datetime],
+) -> None:
+    """The undo window is over (or skipped): the queued invoice is due at once."""
+    from ksef_desktop.store.outbox import Outbox
+
+    Outbox(db, archive, now, profile_id=profile_id).retry_now([invoice_id])
+
+
+def requeue_stranded(db: Database, archive: Archive, *, now: Callable[[], datetime]) -> int:
+    """At start: queue every issued invoice that is not queued, in every profile (one
+    issued just before a crash, in its undo window, would otherwise never be sent)."""
+    from ksef_desktop.store.outbox import Outbox
+    from ksef_desktop.store.profiles import list_profiles
+
+    count = 0
+    for profile in list_profiles(db.connection()):
+        count += len(Outbox(db, archive, now, profile_id=profile.id).requeue_stranded())
+    return count
 
 
 def start_technical_correction(

@@ -21,6 +21,7 @@ from pathlib import Path
 from ksef_desktop.paths import SETTINGS_FILE, archive_dir, data_dir, database_path
 from ksef_desktop.store.archive import Archive
 from ksef_desktop.store.db import Database
+from ksef_desktop.store.lock import FolderLock
 
 
 @dataclass
@@ -28,9 +29,14 @@ class Store:
     data_dir: Path
     db: Database
     archive: Archive
+    #: The data folder's lock, when this store was opened holding it (a command).
+    lock: FolderLock | None = None
 
     def close(self) -> None:
         self.db.close_all()
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
 
 #: What a migration may learn from the settings file beside the database: the identity
@@ -50,8 +56,22 @@ def migration_hints(root: Path) -> dict[str, str]:
     return {k: v for k in _HINT_KEYS if isinstance(v := data.get(k), str) and v}
 
 
-def open_store(folder: Path | None = None) -> Store:
-    """The store of ``folder`` (``--data-dir``) or of the platform's data folder."""
+def open_store(folder: Path | None = None, *, lock: str | None = None, wait: float = 0.0) -> Store:
+    """The store of ``folder`` (``--data-dir``) or of the platform's data folder.
+
+    With ``lock`` (the name of the command opening it) the data folder is locked first,
+    waiting up to ``wait`` seconds (``FolderBusy`` says who holds it), until ``close``.
+    The window holds the lock itself, for as long as it runs (``ui.single_instance``).
+    """
     root = data_dir(folder)
-    db = Database(database_path(root), hints=migration_hints(root))
-    return Store(root, db, Archive(archive_dir(root)))
+    held = None
+    if lock is not None:
+        held = FolderLock(root, lock)
+        held.acquire(timeout=wait)
+    try:
+        db = Database(database_path(root), hints=migration_hints(root))
+    except BaseException:
+        if held is not None:
+            held.release()
+        raise
+    return Store(root, db, Archive(archive_dir(root)), held)

@@ -21,6 +21,7 @@ from ksef_desktop.i18n import _
 from ksef_desktop.store.archive import Archive, FileKind
 from ksef_desktop.store.db import Database, StoreError
 from ksef_desktop.store.invoices import owned_state, sha256_pair
+from ksef_desktop.store.lock import owner_alive, process_owner
 from ksef_desktop.store.states import InvoiceState, UnknownInvoice, transition
 from ksef_desktop.store.timefmt import from_db, opt_from_db, to_db
 
@@ -31,6 +32,17 @@ class NotInOutbox(StoreError):
     def __init__(self, invoice_id: int) -> None:
         super().__init__(f"invoice {invoice_id} is not in the outbox")
         self.invoice_id = invoice_id
+
+
+class TooLateToUndo(StoreError):
+    """The send cannot be undone: a sender has the invoice already (or KSeF has it)."""
+
+    def __init__(self, invoice_id: int) -> None:
+        super().__init__(f"invoice {invoice_id} is already being sent")
+        self.invoice_id = invoice_id
+
+    def message(self) -> str:
+        return _("Too late to undo: the invoice is already on its way to KSeF.")
 
 
 class KsefNumberConflict(StoreError):
@@ -109,14 +121,25 @@ def _item(row: Any) -> OutboxItem:
 
 
 def enqueue(
-    conn: sqlite3.Connection, invoice_id: int, *, profile_id: int, at: datetime, detail: str = ""
+    conn: sqlite3.Connection,
+    invoice_id: int,
+    *,
+    profile_id: int,
+    at: datetime,
+    not_before: datetime | None = None,
+    detail: str = "",
 ) -> None:
-    """issued → queued and the outbox row, on the caller's transaction."""
+    """issued → queued and the outbox row, on the caller's transaction.
+
+    ``not_before``: the item is not handed out earlier (the editor's undo window). It is
+    queued all the same, so a crash meanwhile never leaves it unsent.
+    """
     transition(conn, invoice_id, S.QUEUED, profile_id=profile_id, at=at, detail=detail)
+    due = at if not_before is None or not_before < at else not_before
     conn.execute(
         "INSERT INTO outbox (invoice_id, state, attempts, next_attempt_at, created_at, updated_at)"
         " VALUES (?, 'pending', 0, ?, ?, ?)",
-        (invoice_id, to_db(at), to_db(at), to_db(at)),
+        (invoice_id, to_db(due), to_db(at), to_db(at)),
     )
 
 
@@ -153,6 +176,7 @@ class Outbox:
         now: Callable[[], datetime],
         *,
         profile_id: int,
+        owner: str | None = None,
         lease: timedelta = timedelta(minutes=5),
         backoff: Backoff | None = None,
     ) -> None:
@@ -160,6 +184,8 @@ class Outbox:
         self._archive = archive
         self._now = now
         self.profile_id = profile_id
+        #: Who claims: this process (``host/pid``) unless told otherwise.
+        self.owner = owner if owner is not None else process_owner()
         self._lease = lease
         self._backoff = backoff or Backoff()
 
@@ -187,28 +213,38 @@ class Outbox:
             ).fetchall()
             until = to_db(now + self._lease)
             conn.executemany(
-                "UPDATE outbox SET state = 'claimed', claimed_until = ?, updated_at = ? "
-                "WHERE invoice_id = ? AND invoice_id IN "
+                "UPDATE outbox SET state = 'claimed', claimed_until = ?, claimed_by = ?, "
+                "updated_at = ? WHERE invoice_id = ? AND invoice_id IN "
                 "(SELECT id FROM invoices WHERE profile_id = ?)",
-                [(until, stamp, row[0], self.profile_id) for row in rows],
+                [(until, self.owner, stamp, row[0], self.profile_id) for row in rows],
             )
         return [_item(row) for row in rows]
 
     def release_claims(self) -> int:
-        """Hand back every claim (left by a process that died): due again at once.
-
-        One sender works on a data directory at a time; even when two did, KSeF's
-        duplicate check and ``adopt_duplicate`` keep every invoice accepted once.
-        """
+        """Hand back the claims of senders that are gone (a process that died): due again
+        at once. A live process's claims are left alone: its work is not taken over."""
         stamp = to_db(self._now())
         with self._db.transaction() as conn:
-            cursor = conn.execute(
-                "UPDATE outbox SET state = 'pending', claimed_until = NULL, next_attempt_at = ?, "
-                "updated_at = ? WHERE state = 'claimed' AND invoice_id IN "
-                "(SELECT id FROM invoices WHERE profile_id = ?)",
-                (stamp, stamp, self.profile_id),
-            )
-        return int(cursor.rowcount)
+            owners = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT DISTINCT o.claimed_by FROM outbox o JOIN invoices i "
+                    "ON i.id = o.invoice_id WHERE o.state = 'claimed' AND i.profile_id = ?",
+                    (self.profile_id,),
+                )
+            ]
+            gone = [o for o in owners if o != self.owner and (o is None or not owner_alive(o))]
+            released = 0
+            for owner in gone:
+                cursor = conn.execute(
+                    "UPDATE outbox SET state = 'pending', claimed_until = NULL, claimed_by = NULL, "
+                    "next_attempt_at = ?, updated_at = ? WHERE state = 'claimed' "
+                    "AND claimed_by IS ? AND invoice_id IN "
+                    "(SELECT id FROM invoices WHERE profile_id = ?)",
+                    (stamp, stamp, owner, self.profile_id),
+                )
+                released += int(cursor.rowcount)
+        return released
 
     def retry_now(self, ids: Sequence[int] | None = None) -> int:
         """Make waiting items due at once (the user pressed "Send now"): the pause after
@@ -224,6 +260,51 @@ class Outbox:
                 (stamp, stamp, stamp, chosen, chosen, self.profile_id),
             )
         return int(cursor.rowcount)
+
+    def withdraw(self, invoice_id: int, *, reason: str = "sending undone") -> None:
+        """queued → issued, out of the outbox: the user undid the send before any attempt
+        (``TooLateToUndo`` once a sender holds it or tried it)."""
+        now = self._now()
+        with self._db.transaction() as conn:
+            state = self._outbox_state(conn, invoice_id)
+            row = conn.execute(
+                "SELECT o.attempts, o.session_ref FROM outbox o JOIN invoices i "
+                "ON i.id = o.invoice_id WHERE o.invoice_id = ? AND i.profile_id = ?",
+                (invoice_id, self.profile_id),
+            ).fetchone()
+            if state != "pending" or row[0] or row[1]:
+                raise TooLateToUndo(invoice_id)
+            transition(
+                conn, invoice_id, S.ISSUED, profile_id=self.profile_id, at=now, detail=reason
+            )
+            conn.execute(
+                "DELETE FROM outbox WHERE invoice_id = ? AND invoice_id IN "
+                "(SELECT id FROM invoices WHERE profile_id = ?)",
+                (invoice_id, self.profile_id),
+            )
+
+    def requeue_stranded(self) -> list[int]:
+        """Queue every issued invoice of the profile that is not queued (left so by a crash
+        in the undo window, or by an undo): an issued invoice must reach KSeF."""
+        now = self._now()
+        with self._db.transaction() as conn:
+            ids = [
+                int(r[0])
+                for r in conn.execute(
+                    "SELECT id FROM invoices WHERE profile_id = ? AND state = 'issued' "
+                    "AND id NOT IN (SELECT invoice_id FROM outbox) ORDER BY id",
+                    (self.profile_id,),
+                )
+            ]
+            for invoice_id in ids:
+                enqueue(
+                    conn,
+                    invoice_id,
+                    profile_id=self.profile_id,
+                    at=now,
+                    detail="queued at start: issued but never queued",
+                )
+        return ids
 
     def awaiting_verdict(self) -> list[OutboxItem]:
         """Sent items whose KSeF status has to be polled (resumed after a restart too)."""

@@ -523,6 +523,17 @@ BEGIN
 END;
 """
 
+# A claim names the process that holds it (``store.lock.process_owner``): a sender
+# releases only the claims of a process that is gone, never another's live ones.
+V4 = """
+ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+"""
+
+
+def _v4(conn: sqlite3.Connection) -> None:
+    run_script(conn, V4)
+
+
 #: Index i migrates from user_version i to i + 1. Append; never edit a released step.
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -44,11 +44,12 @@ _LABELS = {
 S = InvoiceState
 
 #: Where each state may go. queued → accepted/rejected: KSeF's verdict can come back on a
-#: resend (duplicate 440) or at once; sent → queued: the session was lost, send again.
+#: resend (duplicate 440) or at once; sent → queued: the session was lost, send again;
+#: queued → issued: the user undid the send in its undo window, before any attempt.
 ALLOWED: Mapping[InvoiceState, frozenset[InvoiceState]] = {
     S.DRAFT: frozenset({S.ISSUED}),
     S.ISSUED: frozenset({S.QUEUED}),
-    S.QUEUED: frozenset({S.SENT, S.ACCEPTED, S.REJECTED}),
+    S.QUEUED: frozenset({S.SENT, S.ACCEPTED, S.REJECTED, S.ISSUED}),
     S.SENT: frozenset({S.ACCEPTED, S.REJECTED, S.QUEUED}),
     S.ACCEPTED: frozenset(),
     S.REJECTED: frozenset(),

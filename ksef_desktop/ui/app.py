@@ -7,6 +7,7 @@ switch), the first-run wizard or the main window, the settings dialog, and shutd
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from contextlib import nullcontext
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import QApplication
 from ksef_desktop import i18n
 from ksef_desktop.i18n import _
 from ksef_desktop.paths import data_dir, write_private_file
+from ksef_desktop.store.lock import FolderBusy
 from ksef_desktop.ui import stretch
 from ksef_desktop.ui.context import AppContext
 from ksef_desktop.ui.controller import Controller
@@ -28,6 +30,7 @@ from ksef_desktop.ui.main_window import MainWindow
 from ksef_desktop.ui.profiles_ui import confirm_production
 from ksef_desktop.ui.qt_i18n import install_qt_catalog
 from ksef_desktop.ui.settings import DEMO_ADDRESS, DEMO_COMPANY, DEMO_NIP
+from ksef_desktop.ui.single_instance import SingleInstance
 from ksef_desktop.ui.store_ledger import StoreLedger
 from ksef_desktop.ui.tray import app_icon
 from ksef_desktop.worker import Failure, JobContext
@@ -57,6 +60,10 @@ class Shell:
 
     def __init__(self, data_dir: Path, lang: str | None = None) -> None:
         self.app = application()
+        # One program per data folder: FolderBusy when another one has it (see ``run``).
+        self.instance = SingleInstance(data_dir)
+        self.instance.claim()
+        self.instance.raise_requested.connect(self.bring_to_front)
         self.ctx = AppContext.open(data_dir)
         ctx = self.ctx
         self.ctx.ledger = StoreLedger(ctx.store, ctx.profile_now, ctx.now, self._send)
@@ -231,6 +238,14 @@ class Shell:
             self.controller.replay()
         return self.window
 
+    def bring_to_front(self) -> None:
+        """Another start on this data folder asked for this window."""
+        widget = self.window or self.wizard
+        if widget is not None:
+            widget.showNormal()
+            widget.raise_()
+            widget.activateWindow()
+
     def _save_geometry(self) -> None:
         if self.window is not None:
             self.window_state.setValue("main/geometry", self.window.saveGeometry())
@@ -280,6 +295,7 @@ class Shell:
             self.controller.stop()  # its timer would call check_now on a stopped worker
         self.runner.stop()
         self.ctx.close()
+        self.instance.release()
         install_qt_catalog(self.app, "en")  # take Qt's catalog out again
         stretch.set_stretch(False)
 
@@ -293,7 +309,11 @@ def run(args: argparse.Namespace) -> int:
         from ksef_desktop.ui.smoke import run_smoke
 
         return run_smoke(args)
-    shell = Shell(data_dir(args.data_dir), lang=args.lang)
+    folder = data_dir(args.data_dir)
+    try:
+        shell = Shell(folder, lang=args.lang)
+    except FolderBusy as busy:
+        return _folder_busy(folder, busy)
     crashes = CrashHandler(log_path).install()
     shell.start()
     if getattr(args, "exit_when_idle", False):
@@ -303,6 +323,24 @@ def run(args: argparse.Namespace) -> int:
     finally:
         crashes.uninstall()
         shell.close()
+
+
+def _folder_busy(folder: Path, busy: FolderBusy) -> int:
+    """A second start on a data folder: the window that has it comes to the front; a
+    command that has it is named, in a message box and on standard error."""
+    from ksef_desktop.ui.single_instance import ask_first_to_raise
+
+    if busy.holder is not None and busy.holder.kind == "window" and ask_first_to_raise(folder):
+        print(_("KSeF Desktop is already open on this data folder: its window is in front."))
+        return 0
+    text = busy.message()
+    print(text, file=sys.stderr)
+    if os.environ.get("QT_QPA_PLATFORM") != "offscreen":  # a screen to say it on, too
+        from PySide6.QtWidgets import QMessageBox
+
+        application()
+        QMessageBox.warning(None, _("KSeF Desktop"), text)
+    return 4
 
 
 def _idle_exit(shell: Shell) -> None:

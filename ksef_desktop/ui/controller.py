@@ -48,6 +48,7 @@ class Controller(QObject):
         self.token_stored = False
         self.profile: Profile | None = None
         self.profiles: list[Profile] = []
+        self._recovered = False
         self._sending = False
         self._just_sent = False
         self._timer = QTimer(self)
@@ -131,10 +132,20 @@ class Controller(QObject):
         environment), then check KSeF and load the rows."""
         ctx = self.ctx
 
+        recover = not self._recovered
+        self._recovered = True
+
         def resolve(job: JobContext) -> tuple[Profile, list[Profile]]:
             from ksef_desktop.store.profiles import list_profiles
 
             profile = ctx.profile_now()
+            if recover:  # once a run: what a crash left issued but not queued goes out
+                from ksef_desktop.services.issue import requeue_stranded
+
+                store = ctx.store()
+                count = requeue_stranded(store.db, store.archive, now=ctx.now)
+                if count:
+                    log.warning("queued %d issued invoices left unqueued by an earlier run", count)
             return profile, list_profiles(ctx.store().db.connection())
 
         self.runner.submit(resolve, self._resolved, self._note, name="profile")

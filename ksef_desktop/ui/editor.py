@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -117,8 +117,10 @@ def issue_draft(
     qr_base: str,
     lang: str,
     signing: Callable[[], OfflineSigning | None] | None = None,
+    undo_seconds: int = 0,
 ) -> Issued:
-    """Runs in the worker: save, issue (not queued), render and write the PDF."""
+    """Runs in the worker: save, issue and queue (handed out only after ``undo_seconds``,
+    the undo window), render and write the PDF."""
     from ksef_desktop.services.invoice_actions import invoice_pdf, write_pdf
     from ksef_desktop.services.issue import fa3_check, issue_invoice
 
@@ -135,7 +137,8 @@ def issue_draft(
         series_id=series_id,
         mode=mode,
         deadline=due,
-        send=False,
+        send=True,
+        not_before=moment + timedelta(seconds=undo_seconds),
         check=fa3_check(warsaw_date(moment)),
     )
     try:
@@ -390,14 +393,14 @@ class EditorDialog(QDialog):
         from ksef_desktop.services.invoice_actions import pdf_language
 
         lang = pdf_language(invoice, self.lang)
-        qr_base, signing = self.qr_base(), self.signing
+        qr_base, signing, undo = self.qr_base(), self.signing, self.undo_seconds
         self.busy = True
         self._follow()
         self.state.setText(_("Issuing…"))
         self._submit(
             lambda job: issue_draft(
                 store(), profile, draft_id, invoice, series_id=series_id, terms=terms, now=now,
-                qr_base=qr_base, lang=lang, signing=signing,
+                qr_base=qr_base, lang=lang, signing=signing, undo_seconds=undo,
             ),
             self._issued,
             self._failed,
@@ -445,22 +448,47 @@ class EditorDialog(QDialog):
         return self._countdown.isActive()
 
     def undo(self) -> None:
-        if not self._countdown.isActive():
-            return
-        self._countdown.stop()
-        self.undo_bar.setVisible(False)
-        self.state.setText(
-            self.state.text()
-            + " "
-            + _("Sending cancelled: the invoice stays issued; send it from the list when ready.")
-        )
-
-    def send_now(self) -> None:
+        """Take the invoice out of the queue while its undo window lasts (it stays issued;
+        it is queued again when the program next starts, or from the list)."""
         if not self._countdown.isActive() or self.issued is None:
             return
         self._countdown.stop()
         self.undo_bar.setVisible(False)
-        from ksef_desktop.services.issue import queue_for_sending
+        from ksef_desktop.services.issue import withdraw_from_queue
+
+        invoice_id, store, now = self.issued.invoice.id, self.store, self.now
+        profile_id = self.profile.id
+
+        def done(_result: object) -> None:
+            self.state.setText(
+                self.state.text()
+                + " "
+                + _(
+                    "Sending cancelled: the invoice stays issued; send it from the list when ready."
+                )
+            )
+            self.stored.emit(invoice_id)
+
+        def too_late(failure: Failure) -> None:
+            self._failed(failure)
+            self.queued.emit(invoice_id)
+
+        self._submit(
+            lambda job: withdraw_from_queue(
+                store().db, store().archive, invoice_id, profile_id=profile_id, now=now
+            ),
+            done,
+            too_late,
+            name="editor-undo",
+        )
+
+    def send_now(self) -> None:
+        """The undo window ends (at once when asked): the queued invoice is due now."""
+        if not self._countdown.isActive() or self.issued is None:
+            return
+        self._countdown.stop()
+        self.undo_bar.setVisible(False)
+        from ksef_desktop.services.issue import send_when_due
 
         invoice_id, store, now = self.issued.invoice.id, self.store, self.now
         profile_id = self.profile.id
@@ -470,7 +498,9 @@ class EditorDialog(QDialog):
             self.queued.emit(invoice_id)
 
         self._submit(
-            lambda job: queue_for_sending(store().db, invoice_id, profile_id=profile_id, now=now),
+            lambda job: send_when_due(
+                store().db, store().archive, invoice_id, profile_id=profile_id, now=now
+            ),
             done,
             self._failed,
             name="editor-queue",

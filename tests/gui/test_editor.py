@@ -115,12 +115,21 @@ def test_issue_then_undo_keeps_it_issued_but_unsent(qtbot, runner, store):
     assert dialog.undo_bar.isVisible()
     assert "wystawiona" in dialog.state.text()
     assert "online" in dialog.state.text()
+    # Already queued (a crash now must not lose it), but not handed out before the pause ends.
+    invoice_id = dialog.issued.invoice.id
+    outbox = Outbox(store.db, store.archive, lambda: NOW, profile_id=PID)
+    (waiting,) = outbox.pending()
+    assert waiting.invoice_id == invoice_id
+    assert waiting.next_attempt_at > NOW
     QTest.keyClick(dialog.undo_button, Qt.Key.Key_Space)
     assert not dialog.counting_down
-    qtbot.wait(50)
+    conn = store.db.connection()
+    qtbot.waitUntil(
+        lambda: get_invoice(conn, invoice_id, profile_id=PID).state is InvoiceState.ISSUED
+    )
     assert queued == []
-    issued = get_invoice(store.db.connection(), dialog.issued.invoice.id, profile_id=PID)
-    assert issued.state is InvoiceState.ISSUED
+    assert outbox.pending() == []  # undo took it out of the queue
+    issued = get_invoice(conn, invoice_id, profile_id=PID)
     assert issued.number == "FV/2026/11/1"
     assert dialog.issued.pdf is not None
     assert dialog.issued.pdf.read_bytes().startswith(b"%PDF")
