@@ -166,13 +166,7 @@ def _open_window(args: argparse.Namespace) -> int:
     # later collections, as they live as long as the program.
     gc.disable()
     try:
-        app = importlib.import_module("ksef_desktop.ui.app")
-    except ModuleNotFoundError:
-        print(
-            i18n._("The main window is not part of this build yet; see `ksef-desktop --help`."),
-            file=sys.stderr,
-        )
-        return 2
+        app = importlib.import_module("ksef_desktop.ui.app")  # a broken import must surface
     finally:
         gc.freeze()
         gc.enable()

@@ -8,8 +8,9 @@ archive of a data folder. The modules:
 - ``states``: invoice states, legal transitions, the event log;
 - ``invoices``: drafts and issued invoices; ``numbering``: series without gaps;
 - ``outbox``: what the sender works through; ``archive``: files + hashes, ``verify``;
-- ``queries``: the pages and counts the UI shows; ``sessions``, ``contractors``,
-  ``settings``: the small tables; ``backup``: one zip, restored only if every hash holds.
+- ``queries``: the pages and counts the UI shows; ``sessions``, ``contractors``;
+- ``profiles``: who the rows belong to; ``lock``: one program per data folder;
+- ``backup``: one zip, restored only if every hash holds.
 """
 
 from __future__ import annotations

@@ -534,6 +534,17 @@ def _v4(conn: sqlite3.Connection) -> None:
     run_script(conn, V4)
 
 
+# Settings live in settings.json only (ui/settings.py): the store's settings table was
+# never used, and two places for one setting is one too many.
+V5 = """
+DROP TABLE settings;
+"""
+
+
+def _v5(conn: sqlite3.Connection) -> None:
+    run_script(conn, V5)
+
+
 #: Index i migrates from user_version i to i + 1. Append; never edit a released step.
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5)
 SCHEMA_VERSION = len(MIGRATIONS)
