@@ -156,7 +156,7 @@ def test_the_window_remembers_its_geometry(qtbot, make_shell, tmp_path, lang) ->
     first.window.resize(700, 455)  # the offscreen screen is 800 x 600
     size = first.window.size()
     assert size.height() == 455
-    first.window.close()
+    first.close()  # the program ends (one program per data folder), then starts again
     second = make_shell(lang=lang, data_dir=tmp_path / "geo")
     assert second.window.size() == size
 
