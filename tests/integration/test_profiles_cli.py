@@ -112,6 +112,9 @@ def test_import_refuses_what_the_profile_cannot_issue(tmp_path: Path, sb: Sandbo
     first = _cli(data, "import", str(good), *target, "--mode", "offline24")
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines() == [f"{good} A/0 queued"]
+    # Official sample 1's P_15 is one grosz off its amounts: KSeF takes it, we say so.
+    assert f"{good}: ostrzeżenie: " in first.stderr
+    assert "P_15" in first.stderr
     # the same bytes again: the same invoice, not a second one
     again = _cli(data, "import", str(good), *target)
     assert again.stdout.splitlines() == [f"{good} A/0 queued"]
