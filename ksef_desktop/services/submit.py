@@ -77,6 +77,7 @@ class Submitter:
         backoff: Backoff | None = None,
     ) -> None:
         self._db = db
+        self._archive = archive
         self._client_factory = client_factory
         self._environment = environment
         self._now = now
@@ -106,7 +107,22 @@ class Submitter:
                     client = stack.enter_context(self._client_factory())
                 if not self._send(client, items, report):
                     break
+            if client is not None and not report.unreachable and not cancelled():
+                self._fetch_missing_upos(client)
         return report
+
+    def _fetch_missing_upos(self, client: KsefClient) -> None:
+        """UPOs that did not come with their verdicts (a firewall page instead, …)."""
+        from ksef_desktop.services.upo_fetch import fetch_missing_upos
+
+        done = fetch_missing_upos(client.transport, self._db, self._archive, self._now)
+        if done.fetched or done.sessions or done.still_missing:
+            log.info(
+                "missing UPOs: %d invoice(s) and %d session(s) fetched, %d still missing",
+                len(done.fetched),
+                len(done.sessions),
+                done.still_missing,
+            )
 
     def _send(self, client: KsefClient, items: Sequence[OutboxItem], report: DrainReport) -> bool:
         batch = [
@@ -169,6 +185,11 @@ class Submitter:
                     session_ref=result.session_reference,
                 )
                 report.accepted.append(invoice_id)
+            return
+        if result.postponed is not None:  # e.g. 21184: no verdict sought; send it again
+            self.outbox.mark_failed(invoice_id, result.postponed.user_message())
+            report.deferred.append(invoice_id)
+            report.error = result.postponed.user_message()
             return
         rejection = result.rejection()
         if rejection is None:  # no verdict reached us: try again later
