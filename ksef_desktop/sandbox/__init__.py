@@ -16,6 +16,7 @@ Stable Python API (the app and the tests build on it)::
         clock=None,              # an aware-datetime source; tests move time with it
         max_invoices_per_session=10_000,  # 21155 online, status 420 in a batch
         host="127.0.0.1",        # loopback only (anything else: ValueError)
+        api_version="2.9.0",     # "2.7.0": collective identifiers as API 2.7.0 had them
     )
     with Sandbox(cfg) as sb:     # serves in a background thread; stop() on exit
         sb.base_url              # "http://127.0.0.1:PORT/v2"
@@ -26,7 +27,8 @@ Stable Python API (the app and the tests build on it)::
         sb.wait_idle()           # block until every invoice sent so far has a verdict
         sb.accepted_state()      # the same dict as GET /_sandbox/state
 
-Served paths (field names, status codes and error bodies as in open-api.json 2.7.0):
+Served paths (field names, status codes and error bodies as in open-api.json 2.9.0; a
+path the document has only with other methods answers 404, as on the real server):
 
 - ``/v2/security/public-key-certificates``: two self-signed "Ministerstwo Finansów" RSA
   2048 certificates (KsefTokenEncryption, SymmetricKeyEncryption) whose private keys the
@@ -43,9 +45,11 @@ Served paths (field names, status codes and error bodies as in open-api.json 2.7
 - ``/v2/invoices/ksef/{ksefNumber}``, ``/v2/invoices/query/metadata``,
   ``/v2/invoices/exports`` (+ ``/{ref}``): an encrypted ZIP/tar.gz package of the
   invoices and ``_metadata.json``, parts downloaded from pre-signed URLs (in memory only).
-- ``/v2/collective-identifiers`` (generate), ``.../query``, ``.../{number}/invoices``,
-  ``.../ksef/{ksefNumber}``: collective identifiers (see sandbox/collective.py).
-- ``/v2/rate-limits``, ``/v2/limits/context``.
+- ``/v2/collective-identifiers`` (generate), ``.../query``, ``.../invoices`` (POST, at
+  most 10 identifiers), ``.../ksef/{ksefNumber}``: collective identifiers (see
+  sandbox/collective.py; 2.7.0's GET ``.../{number}/invoices`` only with api_version 2.7.0).
+- ``/v2/rate-limits`` (the groups of 2.9.0: session closes in ``onlineSessionClose`` and
+  ``batchSessionClose``, ``anonymous``, ``global``), ``/v2/limits/context``.
 - ``/latarnia/status``, ``/latarnia/messages``: availability and announcements.
 - ``/qr/invoice/{nip}/{DD-MM-YYYY}/{hash}``: an HTML page telling whether that invoice
   is in the sandbox (the page behind KOD I).
@@ -74,6 +78,14 @@ Control endpoints (JSON, no auth; under the server root, not /v2)::
                                    dropped AFTER the request was processed (the
                                    connection is closed without an answer); the method
                                    and path filters are optional
+                                {"firewallPage": 0.5}     share of pre-signed downloads
+                                   (UPO, export parts) answered with the web firewall's
+                                   HTML page (HTTP 200, no x-ms-meta-hash)
+                                {"sessionUnavailable": 3} the next N invoice sends are
+                                   answered 400 with code 21184 (session temporarily
+                                   unavailable) and not received
+                                {"nullCounts": true}      GET /sessions/{ref} answers null
+                                   invoiceCount, successfulInvoiceCount, failedInvoiceCount
     POST /_sandbox/faults/reset clears all of the above and ends every announcement
     POST /_sandbox/maintenance  {"start"?: iso, "end"?: iso}  planned unavailability:
                                 every /v2 path answers 503 inside the window; Latarnia
@@ -94,7 +106,8 @@ Control endpoints (JSON, no auth; under the server root, not /v2)::
 
 The same faults can be switched on at start with ``ksef-desktop sandbox`` flags:
 ``--unavailable``, ``--failure``, ``--total-failure``, ``--error-rate R``,
-``--latency-ms N``, ``--drop-responses N``.
+``--latency-ms N``, ``--drop-responses N``, ``--firewall-page RATE``,
+``--session-unavailable N``, ``--null-counts``.
 """
 
 from __future__ import annotations

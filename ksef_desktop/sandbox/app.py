@@ -17,7 +17,7 @@ from ksef_desktop.sandbox import (
     sessions_online,
     storage,
 )
-from ksef_desktop.sandbox.config import SandboxConfig
+from ksef_desktop.sandbox.config import API_VERSIONS, SandboxConfig
 from ksef_desktop.sandbox.control import accepted_state
 from ksef_desktop.sandbox.core import SandboxCore
 from ksef_desktop.sandbox.routing import Route, Router
@@ -26,7 +26,8 @@ from ksef_desktop.sandbox.server import API_PREFIX, SandboxHTTPServer
 log = logging.getLogger("ksef_desktop.sandbox")
 
 
-def api_routes() -> list[Route]:
+def api_routes(api_version: str = "2.9.0") -> list[Route]:
+    """The /v2 operations; with ``api_version`` "2.7.0" also the ones 2.9.0 dropped."""
     from ksef_desktop.sandbox import (
         collective,
         exports,
@@ -47,6 +48,7 @@ def api_routes() -> list[Route]:
         *tokens.ROUTES,
         *extra_api.ROUTES,
         *collective.ROUTES,
+        *(collective.LEGACY_ROUTES if api_version == "2.7.0" else []),
     ]
 
 
@@ -82,6 +84,8 @@ class Sandbox:
 
         if not ipaddress.ip_address(self.config.host).is_loopback:
             raise ValueError("the sandbox listens on a loopback address only (127.0.0.1)")
+        if self.config.api_version not in API_VERSIONS:
+            raise ValueError(f"api_version must be one of {', '.join(API_VERSIONS)}")
         core = self.core
         self._persister = Persister(core, self.config.state_file)
         self._persister.load()
@@ -90,7 +94,7 @@ class Sandbox:
         server = SandboxHTTPServer(
             (self.config.host, self.config.port),
             core,
-            Router(api_routes()),
+            Router(api_routes(self.config.api_version)),
             Router(other_routes()),
         )
         self._server = server

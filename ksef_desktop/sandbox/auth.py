@@ -335,10 +335,12 @@ def refresh(core: SandboxCore, req: Request) -> Response:
 
 
 ROUTES = [
-    Route("GET", "/security/public-key-certificates", public_key_certificates, "public", AUTH_NONE),
-    Route("POST", "/auth/challenge", challenge, "public", AUTH_NONE),
-    Route("POST", "/auth/ksef-token", ksef_token, "public", AUTH_NONE),
-    Route("POST", "/auth/token/redeem", redeem, "public", AUTH_CUSTOM),
-    Route("POST", "/auth/token/refresh", refresh, "public", AUTH_CUSTOM),
-    Route("GET", "/auth/{referenceNumber}", auth_status, "public", AUTH_CUSTOM),
+    Route(
+        "GET", "/security/public-key-certificates", public_key_certificates, "anonymous", AUTH_NONE
+    ),
+    Route("POST", "/auth/challenge", challenge, "anonymous", AUTH_NONE),
+    Route("POST", "/auth/ksef-token", ksef_token, "anonymous", AUTH_NONE),
+    Route("POST", "/auth/token/redeem", redeem, "anonymous", AUTH_CUSTOM),
+    Route("POST", "/auth/token/refresh", refresh, "anonymous", AUTH_CUSTOM),
+    Route("GET", "/auth/{referenceNumber}", auth_status, "anonymous", AUTH_CUSTOM),
 ]

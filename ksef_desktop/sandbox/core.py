@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from ksef_desktop.domain.collective import MAX_INVOICES_PER_IDENTIFIER
 from ksef_desktop.sandbox.config import SandboxConfig
 from ksef_desktop.sandbox.crypto import USAGES, JwtSigner, ServerKey, generate_key
 from ksef_desktop.sandbox.faults import Faults
@@ -24,6 +26,16 @@ DEFAULT_PERMISSIONS = [
     "Introspection",
 ]
 PRESIGNED_LIFETIME = timedelta(hours=1)
+_SESSION_LIMITS: dict[str, Callable[[SandboxConfig], int]] = {
+    "maxInvoiceSizeInMB": lambda c: 1,
+    "maxInvoiceWithAttachmentSizeInMB": lambda c: 3,
+    "maxInvoices": lambda c: c.max_invoices_per_session,
+}
+DEFAULT_CONTEXT_LIMITS: dict[str, dict[str, Callable[[SandboxConfig], int]]] = {
+    "onlineSession": _SESSION_LIMITS,
+    "batchSession": _SESSION_LIMITS,
+    "collectiveIdentifier": {"maxInvoices": lambda c: MAX_INVOICES_PER_IDENTIFIER},
+}
 
 
 def _utc_now() -> datetime:
@@ -47,6 +59,15 @@ class SandboxCore:
         self.batch_parts: dict[str, dict[int, bytes]] = {}
         # Invoice exports with their encrypted parts (in memory only; see exports.py).
         self.exports: dict[str, Any] = {}
+        # Limits of a context changed from their defaults: {nip: {group: {name: value}}}.
+        self.context_limits: dict[str, dict[str, dict[str, int]]] = {}
+
+    def context_limit(self, nip: str, group: str, name: str) -> int:
+        """One limit of a context (GET /limits/context): its override or the default."""
+        override = self.context_limits.get(nip, {}).get(group, {}).get(name)
+        if override is not None:
+            return override
+        return DEFAULT_CONTEXT_LIMITS[group][name](self.config)
 
     def now(self) -> datetime:
         return self._clock()

@@ -26,6 +26,7 @@ DESCRIPTIONS: dict[int, str] = {
     21175: "Wynik zapytania o podanym identyfikatorze nie istnieje.",
     21178: "Nie znaleziono UPO dla podanych kryteriów.",
     21180: "Status sesji nie pozwala na wykonanie operacji.",
+    21184: "Sesja tymczasowo niedostępna.",
     21205: "Pakiet nie może być pusty.",
     21208: "Upłynął czas oczekiwania na żądania upload lub finish.",
     21301: "Brak autoryzacji.",
@@ -37,8 +38,10 @@ DESCRIPTIONS: dict[int, str] = {
     21470: "Przesłany identyfikator klucza jest nieznany lub wskazuje na wycofany klucz.",
     26001: "Nie można utworzyć tokena.",
     26002: "Nie można unieważnić tokena.",
-    71001: "Faktura nie może zostac przypisana do Identyfikatora Zbiorczego.",
+    71001: "Faktura o podanym identyfikatorze nie istnieje.",
     71002: "Faktura jest już przypisana do maksymalnej liczby Identyfikatorów Zbiorczych.",
+    71004: "Faktury mają różnych sprzedawców.",
+    71005: "Powtórzony numer KSeF w żądaniu.",
 }
 
 

@@ -149,6 +149,7 @@ def _package(
             iso(last.permanent_storage_date) if last and last.permanent_storage_date else None
         ),
         "permanentStorageHwmDate": iso(core.now()),
+        "compressionType": compression,
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ksef_desktop.sandbox.core import SandboxCore
+from ksef_desktop.sandbox.core import DEFAULT_CONTEXT_LIMITS, SandboxCore
 from ksef_desktop.sandbox.routing import Route
 from ksef_desktop.sandbox.util import Request, Response, json_response
 
@@ -12,8 +12,14 @@ def rate_limits(core: SandboxCore, req: Request) -> Response:
 
 
 def context_limits(core: SandboxCore, req: Request) -> Response:
-    limits = {"maxInvoiceSizeInMB": 1, "maxInvoiceWithAttachmentSizeInMB": 3, "maxInvoices": 10000}
-    return json_response(200, {"onlineSession": limits, "batchSession": dict(limits)})
+    nip = req.context_nip or ""
+    return json_response(
+        200,
+        {
+            group: {name: core.context_limit(nip, group, name) for name in names}
+            for group, names in DEFAULT_CONTEXT_LIMITS.items()
+        },
+    )
 
 
 ROUTES = [

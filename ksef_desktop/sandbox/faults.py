@@ -1,5 +1,8 @@
-"""Faults: planned unavailability, announced (total) failures, 5xx rate, latency and
-dropped responses. Switched by CLI flags (FaultConfig) and by /_sandbox/ endpoints.
+"""Faults: planned unavailability, announced (total) failures, 5xx rate, latency,
+dropped responses, and what the real servers do that the documents do not say
+(KSEF-PROTOCOL.md §13a): the web firewall's HTML page on pre-signed downloads, 400/21184
+"session temporarily unavailable" on sending, ``null`` counts in a session status.
+Switched by CLI flags (FaultConfig) and by /_sandbox/ endpoints.
 
 Announcements live as Latarnia messages in the state (so they persist): every event has
 an ``eventId``; its latest message gives its start and end. While an event is active
@@ -9,12 +12,13 @@ an ``eventId``; its latest message gives its start and end. While an event is ac
 from __future__ import annotations
 
 import random
+import secrets
 import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ksef_desktop.sandbox.util import iso, parse_iso
+from ksef_desktop.sandbox.util import Response, iso, parse_iso
 
 if TYPE_CHECKING:
     from ksef_desktop.sandbox.core import SandboxCore
@@ -51,6 +55,9 @@ class Faults:
         self.drop_count = cfg.drop_responses
         self.drop_method: str | None = None
         self.drop_path_contains: str | None = None
+        self.firewall_rate = cfg.firewall_page
+        self.session_unavailable = cfg.session_unavailable
+        self.null_counts = cfg.null_counts
         self._random = random.Random()  # noqa: S311 - fault injection, not cryptography
 
     def apply_start_flags(self) -> None:
@@ -141,7 +148,22 @@ class Faults:
     # --- random faults ----------------------------------------------------------------
 
     def configure(self, body: dict[str, Any]) -> None:
+        """Apply the settings of ``body``; TypeError/ValueError for a bad value (nothing
+        is changed then)."""
+        changes: dict[str, Any] = {}
+        if "firewallPage" in body:
+            changes["firewall_rate"] = _share(body["firewallPage"], "firewallPage")
+        if "sessionUnavailable" in body:
+            changes["session_unavailable"] = _count(
+                body["sessionUnavailable"], "sessionUnavailable"
+            )
+        if "nullCounts" in body:
+            if not isinstance(body["nullCounts"], bool):
+                raise TypeError("'nullCounts' must be true or false")
+            changes["null_counts"] = body["nullCounts"]
         with self._lock:
+            for name, value in changes.items():
+                setattr(self, name, value)
             if "errorRate" in body:
                 self.error_rate = float(body["errorRate"])
             if "latencyMs" in body:
@@ -158,6 +180,9 @@ class Faults:
             self.drop_count = 0
             self.drop_method = None
             self.drop_path_contains = None
+            self.firewall_rate = 0.0
+            self.session_unavailable = 0
+            self.null_counts = False
         self.end_events((MAINTENANCE, FAILURE, TOTAL_FAILURE))
 
     def snapshot(self) -> dict[str, Any]:
@@ -168,6 +193,9 @@ class Faults:
                 "dropResponses": self.drop_count,
                 "dropMethod": self.drop_method,
                 "dropPathContains": self.drop_path_contains,
+                "firewallPage": self.firewall_rate,
+                "sessionUnavailable": self.session_unavailable,
+                "nullCounts": self.null_counts,
                 "blockedBecause": self.blocking_reason(),
             }
 
@@ -186,3 +214,50 @@ class Faults:
                 return False
             self.drop_count -= 1
             return True
+
+    def roll_firewall(self) -> bool:
+        """True when this pre-signed download meets the web firewall instead."""
+        with self._lock:
+            return self.firewall_rate > 0 and self._random.random() < self.firewall_rate
+
+    def take_session_unavailable(self) -> bool:
+        """True (and count it) when this invoice send must be answered with 21184."""
+        with self._lock:
+            if self.session_unavailable <= 0:
+                return False
+            self.session_unavailable -= 1
+            return True
+
+
+def _share(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ValueError(f"'{name}' must be a number from 0 to 1")
+    return float(value)
+
+
+def _count(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"'{name}' must be a whole number, 0 or more")
+    return value
+
+
+# What the Ministry's web firewall (Imperva Incapsula) answers instead of a file: HTTP 200
+# and a page like this one, reported by integrators for pre-signed UPO links (§13a).
+FIREWALL_PAGE = (
+    '<html style="height:100%"><head><META NAME="ROBOTS" CONTENT="NOINDEX, NOFOLLOW">'
+    '<meta name="format-detection" content="telephone=no">'
+    '<meta name="viewport" content="initial-scale=1.0">'
+    '<meta http-equiv="X-UA-Compatible" content="IE=edge,chrome=1"></head>'
+    '<body style="margin:0px;height:100%"><iframe id="main-iframe" '
+    'src="/_Incapsula_Resource?CWUDNSAI=27&xinfo=4-{incident}-0%200NNN%20RT&incident_id='
+    '{incident}&edet=12&cinfo=04000000&rpinfo=0&mth=GET" frameborder=0 width="100%" '
+    'height="100%" marginheight="0px" marginwidth="0px">Request unsuccessful. Incapsula '
+    "incident ID: {incident}</iframe></body></html>"
+)
+
+
+def firewall_response() -> Response:
+    """The web firewall's page: HTTP 200, text/html, no x-ms-meta-hash."""
+    incident = f"{secrets.randbelow(10**6)}-{secrets.randbelow(10**17)}"
+    body = FIREWALL_PAGE.format(incident=incident).encode("utf-8")
+    return Response(200, body, "text/html", {"X-Iinfo": f"4-{incident}-0 0NNN RT"})

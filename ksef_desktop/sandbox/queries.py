@@ -122,6 +122,8 @@ def session_json(core: SandboxCore, session: SessionRecord) -> dict[str, Any]:
         "successfulInvoiceCount": good,
         "failedInvoiceCount": bad,
     }
+    if core.faults.null_counts:  # as the real servers have answered (KSEF-PROTOCOL §13a)
+        out.update(invoiceCount=None, successfulInvoiceCount=None, failedInvoiceCount=None)
     if session.upo_pages:
         pages = []
         for page in session.upo_pages:

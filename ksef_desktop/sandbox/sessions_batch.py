@@ -263,7 +263,7 @@ def process_batch(core: SandboxCore, reference: str) -> None:
         _fail(core, session, 405, "Rozmiar lub skrót paczki nie zgadza się z deklaracją.")
         return
     try:
-        limit = core.config.max_invoices_per_session
+        limit = core.context_limit(session.nip, "batchSession", "maxInvoices")
         files = _unpack(archive, declared["compressionType"], limit)
     except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError, ValueError):
         _fail(core, session, 430)
@@ -317,7 +317,7 @@ ROUTES = [
         "POST",
         "/sessions/batch/{referenceNumber}/close",
         close_batch,
-        "batchSession",
+        "batchSessionClose",
         permissions=BATCH_WRITE,
     ),
 ]

@@ -153,7 +153,14 @@ def send_invoice(core: SandboxCore, req: Request) -> Response:
     body = parse_json_object(req)
     if session.status_code != 100:
         raise ApiError(21180, f"Status sesji {session.status_code} uniemożliwia wysyłkę faktur.")
-    limit = core.config.max_invoices_per_session
+    if core.faults.take_session_unavailable():
+        raise ApiError(
+            21184,
+            f"Trwają prace serwisowe i sesja {session.reference_number} jest tymczasowo "
+            "niedostępna. Spróbuj ponownie później lub otwórz nową sesję, aby wysłać kolejne "
+            "faktury.",
+        )
+    limit = core.context_limit(session.nip, "onlineSession", "maxInvoices")
     if len(session.invoice_refs) >= limit:
         raise ApiError(
             21155,
@@ -248,7 +255,7 @@ ROUTES = [
         "POST",
         "/sessions/online/{referenceNumber}/close",
         close_online,
-        "onlineSession",
+        "onlineSessionClose",
         permissions=WRITE,
     ),
 ]

@@ -24,7 +24,7 @@ def _cli(*args: str, token: str, lang: str = "pl") -> subprocess.CompletedProces
 
 
 def test_create_then_show() -> None:
-    with started(rate_limit_scale=None) as sb:
+    with started(rate_limit_scale=None, api_version="2.7.0") as sb:  # the client: API 2.7.0
         numbers = accepted_numbers(sb, SELLER, 3, "CLI")
         target = ["--base-url", sb.base_url, "--nip", SELLER]
         made = _cli("create", *numbers, *target, token=sb.tokens[SELLER])

@@ -37,7 +37,7 @@ from tests.integration.collective_support import (
 
 @pytest.fixture(scope="module")
 def world() -> Iterator[tuple[Sandbox, list[str], list[str]]]:
-    with started(rate_limit_scale=None) as sb:
+    with started(rate_limit_scale=None, api_version="2.7.0") as sb:  # the client: API 2.7.0
         yield sb, accepted_numbers(sb, SELLER, 501, "CC"), accepted_numbers(sb, STRANGER, 1, "CD")
 
 
