@@ -107,9 +107,16 @@ class Submitter:
                     client = stack.enter_context(self._client_factory())
                 if not self._send(client, items, report):
                     break
-            if client is not None and not report.unreachable and not cancelled():
+            if not report.unreachable and not cancelled() and self._upos_missing():
+                if client is None:
+                    client = stack.enter_context(self._client_factory())
                 self._fetch_missing_upos(client)
         return report
+
+    def _upos_missing(self) -> bool:
+        from ksef_desktop.services.upo_fetch import anything_missing
+
+        return anything_missing(self._db.connection(), self._now())
 
     def _fetch_missing_upos(self, client: KsefClient) -> None:
         """UPOs that did not come with their verdicts (a firewall page instead, …)."""

@@ -11,8 +11,9 @@ through the authenticated endpoints succeeds:
 - a session's UPO: every page of ``GET /sessions/{ref}`` (link, then
   ``GET /sessions/{ref}/upo/{upoRef}``).
 
-``Submitter.drain`` calls ``fetch_missing_upos`` after sending, a few at a time; the
-session browser shows the state (``sessions_sync.InvoiceLine.upo_pending``).
+``Submitter.drain`` calls ``fetch_missing_upos`` after sending (and, when something is
+missing, even with nothing to send: the user's "send now" fetches them too), a few at a
+time; the session browser shows the state (``sessions_sync.InvoiceLine.upo_pending``).
 """
 
 from __future__ import annotations
@@ -74,14 +75,24 @@ def missing_invoice_upos(
 def missing_session_upos(
     conn: sqlite3.Connection, *, since: datetime, limit: int = PER_CALL
 ) -> list[str]:
-    """Sessions KSeF processed with success (so they have a UPO) with none archived."""
+    """Sessions we sent in that KSeF processed with success (so they have a UPO) with
+    none archived. Sessions only seen in KSeF's history are not fetched unasked."""
     rows = conn.execute(
         "SELECT s.reference FROM sessions s WHERE s.status_code = 200 AND s.updated_at >= ? "
+        "AND EXISTS (SELECT 1 FROM outbox o WHERE o.session_ref = s.reference) "
         "AND NOT EXISTS (SELECT 1 FROM upos u WHERE u.session_ref = s.reference "
         "AND u.invoice_id IS NULL) ORDER BY s.updated_at DESC LIMIT ?",
         (to_db(since), limit),
     ).fetchall()
     return [str(r[0]) for r in rows]
+
+
+def anything_missing(conn: sqlite3.Connection, now: datetime) -> bool:
+    since = now - RETRY_WINDOW
+    return bool(
+        missing_invoice_upos(conn, since=since, limit=1)
+        or missing_session_upos(conn, since=since, limit=1)
+    )
 
 
 def fetch_missing_upos(
