@@ -110,7 +110,7 @@ def ksef_number_is_valid(number: str) -> bool:
       a guess against (CRC-8 of the first 33 characters would be the natural extension,
       but it is unconfirmed, and refusing a real number would make its invoice impossible
       to correct). KSeF itself accepts the 36-character form by its pattern alone
-      (open-api.json 2.9.0, ``KsefNumber``). See docs/KSEF-1.0-NUMBERS.md.
+      (open-api.json 2.9.0, ``KsefNumber``). See docs/KSEF-2.9-CLIENT.md.
     """
     if len(number) == LEGACY_KSEF_NUMBER_LENGTH:
         legacy = _LEGACY_KSEF_NUMBER.fullmatch(number)
