@@ -29,6 +29,7 @@ from ksef_desktop.ksef.environments import (
 SAMPLE = Path(__file__).parents[1] / "data" / "fa3-official" / "FA_3_Przykład_1.xml"
 CANARY = "CANARY-TOKEN-0f9e8d7c6b5a"
 NUMBER = "5265877635-20250826-0100001AF629-AF"
+OTHER = "5265877635-20250626-010080DD2B5E-26"
 IDENT = "1111111111-IZ202607-65ED02180000-E7"
 REMOTE = "http://192.0.2.1/v2"  # TEST-NET-1: nobody's server
 
@@ -92,7 +93,7 @@ def test_the_program_s_http_client_verifies_certificates() -> None:
 COMMANDS = [
     ["send", str(SAMPLE)],
     ["sessions"],
-    ["collective", "create", NUMBER],
+    ["collective", "create", NUMBER, OTHER],
     ["collective", "show", IDENT],
     ["collective", "of", NUMBER],
 ]
