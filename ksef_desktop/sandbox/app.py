@@ -20,6 +20,7 @@ from ksef_desktop.sandbox import (
 from ksef_desktop.sandbox.config import API_VERSIONS, SandboxConfig
 from ksef_desktop.sandbox.control import accepted_state
 from ksef_desktop.sandbox.core import SandboxCore
+from ksef_desktop.sandbox.processing import Worker, resume_after_load
 from ksef_desktop.sandbox.routing import Route, Router
 from ksef_desktop.sandbox.server import API_PREFIX, SandboxHTTPServer
 
@@ -71,6 +72,8 @@ class Sandbox:
     def __init__(self, config: SandboxConfig | None = None) -> None:
         self.config = config or SandboxConfig()
         self.core = SandboxCore(self.config)
+        self.worker = Worker(self.core)
+        self.core.worker = self.worker
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._persister: Any = None
@@ -101,8 +104,8 @@ class Sandbox:
         host, port = server.server_address[:2]
         core.server_url = f"http://{host!s}:{port}"
         core.faults.apply_start_flags()
-        core.worker.start()
-        core.resume_after_load()
+        self.worker.start()
+        resume_after_load(core)
         self._persister.start()
         self._thread = threading.Thread(
             target=server.serve_forever,
@@ -122,7 +125,7 @@ class Sandbox:
         server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=10)
-        self.core.worker.stop()
+        self.worker.stop()
         if self._persister is not None:
             self._persister.stop()
         log.info("KSeF sandbox stopped")
@@ -168,7 +171,7 @@ class Sandbox:
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until every invoice sent so far has its verdict."""
-        return self.core.worker.wait_idle(timeout)
+        return self.worker.wait_idle(timeout)
 
     def accepted_state(self) -> dict[str, Any]:
         """The same view as GET /_sandbox/state."""

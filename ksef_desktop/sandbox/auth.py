@@ -4,12 +4,11 @@ and the bearer-token checks every protected endpoint uses.
 
 from __future__ import annotations
 
-import json
 import re
-import secrets
 from datetime import timedelta
 from typing import Any
 
+from ksef_desktop.sandbox.access import check_bearer, issue_token
 from ksef_desktop.sandbox.core import SandboxCore
 from ksef_desktop.sandbox.crypto import (
     KSEF_TOKEN_ENCRYPTION,
@@ -18,8 +17,9 @@ from ksef_desktop.sandbox.crypto import (
     decrypt_with_any,
 )
 from ksef_desktop.sandbox.errors import ApiError, gone, unauthorized
+from ksef_desktop.sandbox.helpers import parse_json_object, require_str
 from ksef_desktop.sandbox.routing import AUTH_CUSTOM, AUTH_NONE, Route
-from ksef_desktop.sandbox.state import AuthOperation, ChallengeRecord, IssuedToken
+from ksef_desktop.sandbox.state import AuthOperation, ChallengeRecord
 from ksef_desktop.sandbox.util import (
     Request,
     Response,
@@ -41,75 +41,6 @@ IN_PROGRESS = (100, "Uwierzytelnianie w toku")
 SUCCESS = (200, "Uwierzytelnianie zakończone sukcesem")
 BAD_TOKEN = "Uwierzytelnianie zakończone niepowodzeniem z powodu błędnego tokenu"  # noqa: S105
 BAD_CHALLENGE_DETAIL = "Nieprawidłowe wyzwanie autoryzacyjne"
-
-
-def parse_json_object(req: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(req.body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ApiError(21405, f"Nieprawidłowy JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise ApiError(21405, "Treść żądania musi być obiektem JSON.")
-    return body
-
-
-def require_str(body: dict[str, Any], name: str) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not value:
-        raise ApiError(21405, f"Pole '{name}' jest wymagane.")
-    return value
-
-
-def issue_token(
-    core: SandboxCore,
-    kind: str,
-    nip: str,
-    auth_reference: str,
-    lifetime: timedelta,
-    permissions: list[str],
-) -> tuple[str, IssuedToken]:
-    now = core.now()
-    jti = secrets.token_hex(16)
-    record = IssuedToken(jti, kind, nip, auth_reference, now + lifetime, list(permissions))
-    token_type = {"operation": "OperationToken", "access": "ContextToken"}.get(kind, "RefreshToken")
-    claims = {
-        "token-type": token_type,
-        "context-identifier-type": "Nip",
-        "context-identifier-value": nip,
-        "authentication-method": "Token",
-        "operation-reference-number": auth_reference,
-        "jti": jti,
-        "iat": int(now.timestamp()),
-        "exp": int(record.expires.timestamp()),
-        "iss": "ksef-sandbox",
-        "aud": "ksef-sandbox",
-    }
-    with core.state.lock:
-        core.state.issued[jti] = record
-        core.state.touch()
-    return core.jwt.make(claims), record
-
-
-def check_bearer(core: SandboxCore, req: Request, kind: str) -> IssuedToken:
-    token = req.bearer()
-    if token is None:
-        raise unauthorized("Brak tokenu w nagłówku Authorization.")
-    claims = core.jwt.verify(token)
-    jti = claims.get("jti") if claims else None
-    with core.state.lock:
-        record = core.state.issued.get(jti) if isinstance(jti, str) else None
-    if record is None or record.kind != kind:
-        raise unauthorized("Nieprawidłowy token.")
-    if core.now() >= record.expires:
-        raise unauthorized("Token wygasł.")
-    return record
-
-
-def authenticate_access(core: SandboxCore, req: Request) -> IssuedToken:
-    record = check_bearer(core, req, "access")
-    req.context_nip = record.nip
-    req.principal = record
-    return record
 
 
 def _forget_old(core: SandboxCore) -> None:

@@ -17,15 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from ksef_desktop.sandbox.auth import parse_json_object
 from ksef_desktop.sandbox.core import SandboxCore
 from ksef_desktop.sandbox.crypto import aes_cbc_encrypt
 from ksef_desktop.sandbox.errors import ApiError, gone
-from ksef_desktop.sandbox.invoices import TECHNICAL_CAP, Filters, metadata_json, sort_key
+from ksef_desktop.sandbox.helpers import parse_json_object, session_key, signed, storage_error
+from ksef_desktop.sandbox.metadata import TECHNICAL_CAP, Filters, metadata_json, sort_key
 from ksef_desktop.sandbox.routing import AUTH_NONE, Route
-from ksef_desktop.sandbox.sessions_online import session_key
 from ksef_desktop.sandbox.state import InvoiceRecord
-from ksef_desktop.sandbox.storage import signed, storage_error
 from ksef_desktop.sandbox.util import (
     Request,
     Response,

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ksef_desktop.sandbox.auth import authenticate_access
+from ksef_desktop.sandbox.access import authenticate_access
 from ksef_desktop.sandbox.core import SandboxCore
 from ksef_desktop.sandbox.errors import ProblemError, SandboxHttpError, forbidden_permissions
 from ksef_desktop.sandbox.faults import firewall_response

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ksef_desktop.sandbox.auth import parse_json_object, require_str
 from ksef_desktop.sandbox.core import SandboxCore
 from ksef_desktop.sandbox.errors import ApiError
-from ksef_desktop.sandbox.queries import continuation_offset, next_token, page_size
+from ksef_desktop.sandbox.helpers import (
+    continuation_offset,
+    next_token,
+    page_size,
+    parse_json_object,
+    require_str,
+)
 from ksef_desktop.sandbox.routing import Route
 from ksef_desktop.sandbox.state import KsefTokenRecord
 from ksef_desktop.sandbox.util import Request, Response, iso, json_response
