@@ -3,8 +3,10 @@ a request carries (every protected endpoint goes through ``authenticate_access``
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from ksef_desktop.sandbox.core import SandboxCore
 from ksef_desktop.sandbox.errors import unauthorized
@@ -19,16 +21,17 @@ def issue_token(
     auth_reference: str,
     lifetime: timedelta,
     permissions: list[str],
+    method: str = "Token",
 ) -> tuple[str, IssuedToken]:
     now = core.now()
     jti = secrets.token_hex(16)
-    record = IssuedToken(jti, kind, nip, auth_reference, now + lifetime, list(permissions))
+    record = IssuedToken(jti, kind, nip, auth_reference, now + lifetime, list(permissions), method)
     token_type = {"operation": "OperationToken", "access": "ContextToken"}.get(kind, "RefreshToken")
     claims = {
         "token-type": token_type,
         "context-identifier-type": "Nip",
         "context-identifier-value": nip,
-        "authentication-method": "Token",
+        "authentication-method": method,
         "operation-reference-number": auth_reference,
         "jti": jti,
         "iat": int(now.timestamp()),
@@ -62,3 +65,67 @@ def authenticate_access(core: SandboxCore, req: Request) -> IssuedToken:
     req.context_nip = record.nip
     req.principal = record
     return record
+
+
+CHALLENGE_LIFETIME = timedelta(minutes=10)
+
+
+OPERATION_TOKEN_LIFETIME = timedelta(minutes=45)
+
+
+ACCESS_TOKEN_LIFETIME = timedelta(minutes=15)
+
+
+REFRESH_TOKEN_LIFETIME = timedelta(days=7)
+
+
+STATUS_RETENTION = timedelta(days=7)
+
+
+CHALLENGE_PATTERN = re.compile(r"\d{8}-CR-[A-F0-9]{10}-[A-F0-9]{10}-[A-F0-9]{2}")
+
+
+NIP_PATTERN = re.compile(r"[1-9]((\d[1-9])|([1-9]\d))\d{7}")
+
+
+def forget_old(core: SandboxCore) -> None:
+    """Drop challenges and tokens nobody can use any more (the state lock is held)."""
+    horizon = core.now() - timedelta(days=1)
+    state = core.state
+    for value in [v for v, c in state.challenges.items() if c.timestamp < horizon]:
+        del state.challenges[value]
+    for jti in [j for j, t in state.issued.items() if t.expires < horizon]:
+        del state.issued[jti]
+
+
+# AuthenticationMethod -> (AuthenticationMethodInfo category, code, display name).
+METHODS: dict[str, tuple[str, str, str]] = {
+    "Token": ("Token", "token", "Token KSeF"),
+    "QualifiedSeal": ("XadesSignature", "xades.qualified-seal", "Pieczęć kwalifikowana"),
+    "QualifiedSignature": ("XadesSignature", "xades.qualified-signature", "Podpis kwalifikowany"),
+    "InternalCertificate": ("XadesSignature", "xades.ksef-certificate", "Certyfikat KSeF"),
+}
+
+
+def method_info(method: str) -> dict[str, Any]:
+    category, code, name = METHODS.get(method, METHODS["Token"])
+    return {"category": category, "code": code, "displayName": name}
+
+
+def category_of(method: str) -> str:
+    return METHODS.get(method, METHODS["Token"])[0]
+
+
+BLOCKED = (
+    480,
+    "Uwierzytelnienie zablokowane",
+    [
+        "Podejrzenie incydentu bezpieczeństwa. Skontaktuj się z Ministerstwem Finansów przez "
+        "formularz zgłoszeniowy."
+    ],
+)
+
+
+def blocked(core: SandboxCore, kind: str, value: str) -> bool:
+    """Authentication in this context was blocked by /testdata/context/block."""
+    return f"{kind}:{value}" in core.state.testdata.get("blocked", [])

@@ -30,6 +30,7 @@ log = logging.getLogger("ksef_desktop.sandbox")
 def api_routes(api_version: str = "2.9.0") -> list[Route]:
     """The /v2 operations; with ``api_version`` "2.7.0" also the ones 2.9.0 dropped."""
     from ksef_desktop.sandbox import (
+        auth_xades,
         collective,
         exports,
         extra_api,
@@ -40,6 +41,7 @@ def api_routes(api_version: str = "2.9.0") -> list[Route]:
 
     return [
         *auth.ROUTES,
+        *auth_xades.ROUTES,
         *auth_sessions.ROUTES,
         *sessions_online.ROUTES,
         *sessions_batch.ROUTES,
@@ -93,6 +95,7 @@ class Sandbox:
         self._persister = Persister(core, self.config.state_file)
         self._persister.load()
         core.ensure_keys()
+        core.ensure_ca()
         core.ensure_ready_tokens()
         server = SandboxHTTPServer(
             (self.config.host, self.config.port),

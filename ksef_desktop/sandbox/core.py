@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from ksef_desktop.domain.collective import MAX_INVOICES_PER_IDENTIFIER
+from ksef_desktop.sandbox.ca import SandboxCA
 from ksef_desktop.sandbox.config import SandboxConfig
 from ksef_desktop.sandbox.crypto import USAGES, JwtSigner, ServerKey, generate_key
 from ksef_desktop.sandbox.errors import ApiError
@@ -63,6 +64,7 @@ class SandboxCore:
         self._clock = config.clock or _utc_now
         self.state = State()
         self.keys: list[ServerKey] = []  # oldest first; several per usage while rotating
+        self.ca: SandboxCA | None = None  # issues KSeF certificates (ca.py)
         self.jwt = JwtSigner()
         self.faults = Faults(config.faults, self.state, self.now)
         self.limiter = RateLimiter(config.rate_limit_scale)
@@ -92,6 +94,11 @@ class SandboxCore:
         for usage in USAGES:
             if not any(k.usage == usage for k in self.keys):
                 self.keys.append(generate_key(usage, now))
+
+    def ensure_ca(self) -> SandboxCA:
+        if self.ca is None:
+            self.ca = SandboxCA.generate(self.now())
+        return self.ca
 
     def rotate_keys(self, usages: tuple[str, ...] = USAGES, *, keep_old: bool = False) -> None:
         """New key pairs; without ``keep_old`` the previous ones are withdrawn (21470)."""

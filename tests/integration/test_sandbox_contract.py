@@ -22,6 +22,7 @@ from tests.contract.rawksef import (
     rsa_encrypt,
     wait_auth,
 )
+from tests.contract.xadessign import taxpayer, xades_login
 from tests.integration.conftest import OTHER_NIP, sample
 
 
@@ -89,10 +90,9 @@ def test_online_session_and_send_examples(sandbox: Sandbox, api: httpx.Client) -
 
 
 def test_token_example(sandbox: Sandbox, api: httpx.Client) -> None:
+    access = xades_login(api, OTHER_NIP, taxpayer(OTHER_NIP))["accessToken"]["token"]
     response = api.post(
-        "/tokens",
-        json=_checked("post", "/tokens", _example("/tokens")),
-        headers=bearer(_access(sandbox, api)),
+        "/tokens", json=_checked("post", "/tokens", _example("/tokens")), headers=bearer(access)
     )
     assert response.status_code == 202
     assert response.json()["token"].startswith(response.json()["referenceNumber"])

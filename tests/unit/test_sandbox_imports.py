@@ -15,7 +15,18 @@ import pytest
 PACKAGE = "ksef_desktop.sandbox"
 FOLDER = Path(__file__).resolve().parents[2] / "ksef_desktop" / "sandbox"
 # The modules that make the core; no endpoint module may be imported by them.
-CORE = {"config", "core", "crypto", "errors", "faults", "ratelimit", "routing", "state", "util"}
+CORE = {
+    "ca",
+    "config",
+    "core",
+    "crypto",
+    "errors",
+    "faults",
+    "ratelimit",
+    "routing",
+    "state",
+    "util",
+}
 
 
 def module_imports(source: str, package: str = PACKAGE) -> set[str]:
@@ -72,7 +83,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 def test_the_sandbox_has_modules() -> None:
     graph = import_graph()
     assert len(graph) > 20
-    assert CORE <= set(graph)
+    assert set(graph) >= CORE
 
 
 def test_no_import_circle() -> None:
