@@ -31,17 +31,25 @@ def api_routes(api_version: str = "2.9.0") -> list[Route]:
     """The /v2 operations; with ``api_version`` "2.7.0" also the ones 2.9.0 dropped."""
     from ksef_desktop.sandbox import (
         auth_xades,
+        certificates,
         collective,
         exports,
         extra_api,
         invoices,
+        permission_queries,
+        permissions,
         sessions_batch,
+        testdata,
         tokens,
     )
 
     return [
         *auth.ROUTES,
         *auth_xades.ROUTES,
+        *certificates.ROUTES,
+        *permissions.ROUTES,
+        *permission_queries.ROUTES,
+        *testdata.ROUTES,
         *auth_sessions.ROUTES,
         *sessions_online.ROUTES,
         *sessions_batch.ROUTES,

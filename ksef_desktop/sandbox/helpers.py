@@ -154,3 +154,12 @@ def denied() -> Response:
 
 def party_of(invoice: InvoiceRecord, nip: str | None) -> bool:
     return any(visible_to(invoice, nip, s) for s in ("Subject1", "Subject2", "Subject3"))
+
+
+def int_param(req: Request, name: str, default: int, low: int, high: int) -> int:
+    raw = req.query_one(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ApiError(21405, f"Parametr '{name}' musi być liczbą od {low} do {high}.")
+    return int(raw)

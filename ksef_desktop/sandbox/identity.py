@@ -97,3 +97,16 @@ def permissions_in(core: SandboxCore, context_nip: str, subject: dict[str, str])
         if scope not in found:
             found.append(scope)
     return found
+
+
+# Per authenticated subject (limity.md): NIP 300 requests / 100 certificates, else 12 / 6.
+DEFAULT_LIMITS = {"Nip": (300, 100), "Pesel": (12, 6), "Fingerprint": (12, 6)}
+
+
+def subject_limits(core: SandboxCore, subject: dict[str, str]) -> tuple[int, int]:
+    enrollments, certificates = DEFAULT_LIMITS.get(subject.get("type", ""), (12, 6))
+    override = core.state.testdata.get("subjectLimits", {}).get(subject.get("type", ""), {})
+    return (
+        override.get("maxEnrollments", enrollments),
+        override.get("maxCertificates", certificates),
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ksef_desktop.sandbox.core import SandboxCore
 from ksef_desktop.sandbox.errors import ApiError
-from ksef_desktop.sandbox.helpers import parse_json_object, visible_to
+from ksef_desktop.sandbox.helpers import int_param, parse_json_object, visible_to
 from ksef_desktop.sandbox.metadata import TECHNICAL_CAP, Filters, metadata_json, sort_key
 from ksef_desktop.sandbox.routing import Route
 from ksef_desktop.sandbox.util import Request, Response, iso, json_response
@@ -26,18 +26,9 @@ def download(core: SandboxCore, req: Request) -> Response:
     return Response(200, content, "application/xml; charset=utf-8", {"x-ms-meta-hash": digest})
 
 
-def _int_param(req: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = req.query_one(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ApiError(21405, f"Parametr '{name}' musi być liczbą od {low} do {high}.")
-    return int(raw)
-
-
 def query_metadata(core: SandboxCore, req: Request) -> Response:
-    size = _int_param(req, "pageSize", 10, 10, 250)
-    page = _int_param(req, "pageOffset", 0, 0, 1_000_000)
+    size = int_param(req, "pageSize", 10, 10, 250)
+    page = int_param(req, "pageOffset", 0, 0, 1_000_000)
     order = req.query_one("sortOrder") or "Asc"
     if order not in ("Asc", "Desc"):
         raise ApiError(21405, "Parametr 'sortOrder' przyjmuje Asc albo Desc.")
