@@ -7,8 +7,10 @@ only as something that takes jobs.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlencode
@@ -32,6 +34,11 @@ DEFAULT_PERMISSIONS = [
     "Introspection",
 ]
 PRESIGNED_LIFETIME = timedelta(hours=1)
+# The host a request named (its Host header): URLs the API returns use the host of the
+# environment that was called, as on the real KSeF (KSEF-PROTOCOL.md §1). Set by the
+# dispatcher (server.py) for the request being answered; empty = the bound address.
+REQUEST_ORIGIN: ContextVar[str] = ContextVar("sandbox_request_origin", default="")
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::\d{1,5})?")
 _SESSION_LIMITS: dict[str, Callable[[SandboxConfig], int]] = {
     "maxInvoiceSizeInMB": lambda c: 1,
     "maxInvoiceWithAttachmentSizeInMB": lambda c: 3,
@@ -152,12 +159,21 @@ class SandboxCore:
 
     # --- URLs ------------------------------------------------------------------------
 
+    def origin_for(self, host: str | None) -> str:
+        """``http://`` and the host a request named, when it is a plain host[:port]
+        (a client may reach the sandbox by another name, e.g. through a proxy); the bound
+        address otherwise."""
+        if host and _HOST.fullmatch(host):
+            return f"http://{host}"
+        return self.server_url
+
     def presign(self, path: str, lifetime: timedelta = PRESIGNED_LIFETIME) -> tuple[str, datetime]:
-        """A pre-signed URL on this server (no bearer needed) and its expiry."""
+        """A pre-signed URL on this server (no bearer needed) and its expiry, on the host
+        the current request named."""
         expires_at = self.now() + lifetime
         expires = int(expires_at.timestamp())
         query = urlencode({"se": expires, "sig": self.jwt.sign_url(path, expires)})
-        return f"{self.server_url}{path}?{query}", expires_at
+        return f"{REQUEST_ORIGIN.get() or self.server_url}{path}?{query}", expires_at
 
     def check_presigned(self, path: str, expires: str | None, signature: str | None) -> bool:
         if not expires or not signature or not expires.isdigit():

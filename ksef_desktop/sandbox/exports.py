@@ -186,7 +186,10 @@ def download_part(core: SandboxCore, req: Request) -> Response:
     number = req.params["number"]
     if export is None or not number.isdigit() or not 1 <= int(number) <= len(export.parts):
         return storage_error(404, "BlobNotFound", "The specified blob does not exist.")
-    return Response(200, export.parts[int(number) - 1], "application/octet-stream")
+    part = export.parts[int(number) - 1]
+    # Like every pre-signed download (KSEF-PROTOCOL.md §13 item 9): the stored blob's hash,
+    # i.e. of the encrypted part, the same as the package's encryptedPartHash.
+    return Response(200, part, "application/octet-stream", {"x-ms-meta-hash": sha256_b64(part)})
 
 
 ROUTES = [
