@@ -27,34 +27,62 @@ Stable Python API (the app and the tests build on it)::
         sb.wait_idle()           # block until every invoice sent so far has a verdict
         sb.accepted_state()      # the same dict as GET /_sandbox/state
 
-Served paths (field names, status codes and error bodies as in open-api.json 2.9.0; a
-path the document has only with other methods answers 404, as on the real server):
+Served paths: all 83 operations of open-api.json 2.9.0 under ``/v2`` (field names, status
+codes, error bodies and rate-limit groups as the document gives them; a path the document
+has only with other methods answers 404, as on the real server). URLs in answers
+(pre-signed links) are on the host the request named, as on the real KSeF: a client may
+reach the sandbox by another name, e.g. through a proxy (docs/SANDBOX-THIRD-PARTY.md).
 
 - ``/v2/security/public-key-certificates``: two self-signed "Ministerstwo Finansów" RSA
   2048 certificates (KsefTokenEncryption, SymmetricKeyEncryption) whose private keys the
   sandbox holds.
-- ``/v2/auth/challenge``, ``/v2/auth/ksef-token``, ``/v2/auth/{ref}``,
-  ``/v2/auth/token/redeem`` (one-shot), ``/v2/auth/token/refresh``; access tokens live
-  15 minutes, refresh tokens 7 days. ``/v2/auth/sessions`` (list) and DELETE
-  ``/v2/auth/sessions/current`` or ``/{ref}`` (its refresh token stops working: 21301).
-- ``/v2/tokens`` (list, create), ``/v2/tokens/{ref}`` (get, revoke).
+- Login: ``/v2/auth/challenge``, ``/v2/auth/ksef-token`` (an encrypted KSeF token),
+  ``/v2/auth/xades-signature`` (a signed AuthTokenRequest 2.0 / 2.1, verified with
+  signxml; self-signed certificates as on the Test environment - a NIP or PESEL in the
+  serialNumber, a VATPL seal, or the certificate's fingerprint - or an Authentication
+  certificate of the sandbox's own), ``/v2/auth/{ref}``, ``/v2/auth/token/redeem`` (one-shot),
+  ``/v2/auth/token/refresh``; access tokens live 15 minutes, refresh tokens 7 days.
+  ``/v2/auth/sessions`` (list) and DELETE ``.../current`` or ``/{ref}`` (its refresh
+  token stops working: 21301). Nip contexts only.
+- ``/v2/tokens`` (list, create: after a login by signature only), ``/v2/tokens/{ref}``
+  (get, revoke).
+- ``/v2/certificates/...``: limits, enrolment data, enrolment from a real PKCS#10 request
+  (RSA 2048 or EC P-256, subject equal to the enrolment data), its status, retrieve,
+  revoke, query. Real X.509 certificates of the sandbox's own CA, 16-hex-digit serials,
+  types Authentication (logs in) and Offline (signs KOD II). After a signature login only.
+- ``/v2/permissions/...``: grants to persons, entities, authorizations, indirect grants,
+  subunits, EU entities; revocation; operation status; attachment consent; the eight
+  queries (``ownerPermissions`` of 2.9.0 in the personal one). Grants take effect at the
+  next login.
 - ``/v2/sessions/online`` (+ ``/{ref}/invoices``, ``/{ref}/close``), ``/v2/sessions/batch``
   (+ ``/{ref}/close``) with part uploads to pre-signed ``/storage/...`` URLs.
 - ``/v2/sessions`` (list), ``/v2/sessions/{ref}``, ``.../invoices``, ``.../invoices/failed``,
   ``.../invoices/{invoiceRef}``, invoice and session UPO (v4-3, header ``x-ms-meta-hash``).
 - ``/v2/invoices/ksef/{ksefNumber}``, ``/v2/invoices/query/metadata``,
   ``/v2/invoices/exports`` (+ ``/{ref}``): an encrypted ZIP/tar.gz package of the
-  invoices and ``_metadata.json``, parts downloaded from pre-signed URLs (in memory only).
+  invoices and ``_metadata.json`` (``compressionType`` of 2.9.0), parts downloaded from
+  pre-signed URLs with ``x-ms-meta-hash`` (in memory only).
 - ``/v2/collective-identifiers`` (generate), ``.../query``, ``.../invoices`` (POST, at
   most 10 identifiers), ``.../ksef/{ksefNumber}``: collective identifiers (see
   sandbox/collective.py; 2.7.0's GET ``.../{number}/invoices`` only with api_version 2.7.0).
 - ``/v2/rate-limits`` (the groups of 2.9.0: session closes in ``onlineSessionClose`` and
-  ``batchSessionClose``, ``anonymous``, ``global``), ``/v2/limits/context``.
+  ``batchSessionClose``, ``anonymous``, ``global``), ``/v2/limits/context`` (with the
+  collective-identifier limit), ``/v2/limits/subject``, ``/v2/peppol/query``.
+- ``/v2/testdata/...``: what the Test environment offers: subjects, persons (a PESEL
+  linked to a NIP, bailiffs, deceased persons), permissions, attachment consent, blocking
+  a context (logins end in 480), session / certificate / rate limits per context,
+  certificate status.
 - ``/latarnia/status``, ``/latarnia/messages``: availability and announcements.
 - ``/qr/invoice/{nip}/{DD-MM-YYYY}/{hash}``: an HTML page telling whether that invoice
   is in the sandbox (the page behind KOD I).
+- ``/qr/certificate/{contextType}/{contextValue}/{sellerNip}/{serial}/{hash}/{signature}``:
+  the page behind KOD II: the Offline certificate is one the sandbox issued, active and
+  valid, its signature of the link holds, its owner may issue invoices in the context
+  and the context for the seller (sandbox/kod2.py); 200, 404 (unknown certificate), 422
+  with the reasons, 400 (malformed link).
 - ``/storage/...``: pre-signed downloads (UPO, export parts) and uploads (batch parts);
-  no bearer token, not rate-limited, not affected by faults.
+  no bearer token, not rate-limited, not affected by faults except the web firewall's
+  page (``firewallPage``).
 
 Invoices are verified asynchronously by one worker in order of arrival, with the
 project's FA(3) validation (``ksef_desktop.fa3.validate``: UTF-8 without BOM, no

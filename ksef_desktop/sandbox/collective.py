@@ -35,13 +35,17 @@ from ksef_desktop.domain.collective import (
     collective_identifier_is_valid,
     make_collective_identifier,
 )
-from ksef_desktop.sandbox.auth import parse_json_object
 from ksef_desktop.sandbox.core import SandboxCore
 from ksef_desktop.sandbox.errors import ApiError
-from ksef_desktop.sandbox.invoices import _visible_to
-from ksef_desktop.sandbox.queries import continuation_offset, next_token, page_size
+from ksef_desktop.sandbox.helpers import (
+    continuation_offset,
+    next_token,
+    page_size,
+    parse_json_object,
+    party_of,
+)
 from ksef_desktop.sandbox.routing import Route
-from ksef_desktop.sandbox.state import CollectiveRecord, InvoiceRecord
+from ksef_desktop.sandbox.state import CollectiveRecord
 from ksef_desktop.sandbox.util import WARSAW, Request, Response, iso, json_response, parse_iso
 
 PERMISSIONS = ("InvoiceRead", "InvoiceWrite", "CollectiveIdentifierManage")
@@ -53,10 +57,6 @@ _KSEF_NUMBER = re.compile(
     re.ASCII,
 )
 _CURRENCY = re.compile(r"[A-Z]{3}", re.ASCII)
-
-
-def _party(invoice: InvoiceRecord, nip: str | None) -> bool:
-    return any(_visible_to(invoice, nip, s) for s in ("Subject1", "Subject2", "Subject3"))
 
 
 # --- POST /collective-identifiers ------------------------------------------------------
@@ -163,7 +163,7 @@ def generate(core: SandboxCore, req: Request) -> Response:
             number = item["ksefNumber"]
             ref = core.state.by_ksef_number.get(number)
             invoice = core.state.invoices.get(ref) if ref else None
-            if invoice is None or invoice.status_code != 200 or not _party(invoice, context):
+            if invoice is None or invoice.status_code != 200 or not party_of(invoice, context):
                 raise _not_found(number, legacy)
             if sellers and invoice.nip != sellers[0]:
                 if legacy:
@@ -281,7 +281,7 @@ def _invoice_item(
 ) -> dict[str, Any]:
     ref = core.state.by_ksef_number.get(item["ksefNumber"])
     invoice = core.state.invoices.get(ref) if ref else None
-    allowed = record.context_nip == context or (invoice is not None and _party(invoice, context))
+    allowed = record.context_nip == context or (invoice is not None and party_of(invoice, context))
     has_details = "payment" in item or "description" in item
     out: dict[str, Any] = {"ksefNumber": item["ksefNumber"]}
     if allowed:
@@ -355,7 +355,7 @@ def by_ksef_number(core: SandboxCore, req: Request) -> Response:
     with core.state.lock:
         ref = core.state.by_ksef_number.get(number)
         invoice = core.state.invoices.get(ref) if ref else None
-        party = invoice is not None and _party(invoice, context)
+        party = invoice is not None and party_of(invoice, context)
         found = _newest_first(
             [
                 r

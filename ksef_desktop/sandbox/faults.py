@@ -14,14 +14,14 @@ from __future__ import annotations
 import random
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ksef_desktop.sandbox.config import FaultConfig
+from ksef_desktop.sandbox.state import State
 from ksef_desktop.sandbox.util import Response, iso, parse_iso
-
-if TYPE_CHECKING:
-    from ksef_desktop.sandbox.core import SandboxCore
 
 MAINTENANCE = "MAINTENANCE"
 FAILURE = "FAILURE"
@@ -46,9 +46,10 @@ class Event:
 
 
 class Faults:
-    def __init__(self, core: SandboxCore) -> None:
-        self.core = core
-        cfg = core.config.faults
+    def __init__(self, cfg: FaultConfig, state: State, now: Callable[[], datetime]) -> None:
+        self.start_flags = cfg
+        self.state = state
+        self.now = now
         self._lock = threading.Lock()
         self.error_rate = cfg.error_rate
         self.latency_ms = cfg.latency_ms
@@ -61,20 +62,20 @@ class Faults:
         self._random = random.Random()  # noqa: S311 - fault injection, not cryptography
 
     def apply_start_flags(self) -> None:
-        cfg = self.core.config.faults
+        cfg = self.start_flags
         if cfg.unavailable:
-            self.announce(MAINTENANCE, self.core.now(), None)
+            self.announce(MAINTENANCE, self.now(), None)
         if cfg.failure:
-            self.announce(FAILURE, self.core.now(), None)
+            self.announce(FAILURE, self.now(), None)
         if cfg.total_failure:
-            self.announce(TOTAL_FAILURE, self.core.now(), None)
+            self.announce(TOTAL_FAILURE, self.now(), None)
 
     # --- announcements (Latarnia) ----------------------------------------------------
 
     def events(self) -> list[Event]:
         latest: dict[int, dict[str, Any]] = {}
-        with self.core.state.lock:
-            for message in self.core.state.latarnia_messages:
+        with self.state.lock:
+            for message in self.state.latarnia_messages:
                 latest[message["eventId"]] = message
         return [
             Event(
@@ -88,7 +89,7 @@ class Faults:
 
     def _publish(self, event: Event, kind: str) -> dict[str, Any]:
         title, text = _TITLES[event.category]
-        state = self.core.state
+        state = self.state
         with state.lock:
             version = 1 + sum(1 for m in state.latarnia_messages if m["eventId"] == event.event_id)
             message = {
@@ -101,23 +102,23 @@ class Faults:
                 "start": iso(event.start),
                 "end": iso(event.end) if event.end else None,
                 "version": version,
-                "published": iso(self.core.now()),
+                "published": iso(self.now()),
             }
             state.latarnia_messages.append(message)
             state.touch()
         return message
 
     def announce(self, category: str, start: datetime, end: datetime | None) -> dict[str, Any]:
-        with self.core.state.lock:
+        with self.state.lock:
             event_id = 1 + max((e.event_id for e in self.events()), default=0)
             kind = "MAINTENANCE_ANNOUNCEMENT" if category == MAINTENANCE else "FAILURE_START"
             return self._publish(Event(event_id, category, start, end), kind)
 
     def end_events(self, categories: tuple[str, ...]) -> list[dict[str, Any]]:
         """End now every active (or upcoming) event of these categories."""
-        now = self.core.now()
+        now = self.now()
         ended = []
-        with self.core.state.lock:
+        with self.state.lock:
             for event in self.events():
                 if event.category not in categories:
                     continue
@@ -131,7 +132,7 @@ class Faults:
         return ended
 
     def active_categories(self) -> set[str]:
-        now = self.core.now()
+        now = self.now()
         return {e.category for e in self.events() if e.active(now)}
 
     def blocking_reason(self) -> str | None:

@@ -15,7 +15,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from ksef_desktop.sandbox.errors import TooManyRequests
 
@@ -66,12 +66,26 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._hits: dict[tuple[str, str, str], deque[float]] = {}
         self._blocked: dict[tuple[str, str, str], tuple[float, int]] = {}
+        # /testdata/rate-limits: a context's own limits, as given (not scaled).
+        self._overrides: dict[str, dict[str, tuple[int | None, int | None, int | None]]] = {}
+
+    def override(
+        self, context: str, limits: Mapping[str, tuple[int | None, int | None, int | None]] | None
+    ) -> None:
+        with self._lock:
+            if limits is None:
+                self._overrides.pop(context, None)
+            else:
+                self._overrides[context] = dict(limits)
 
     @property
     def enabled(self) -> bool:
         return self.scale > 0
 
-    def limits(self, group: str) -> tuple[int | None, int | None, int | None]:
+    def limits(self, group: str, context: str = "") -> tuple[int | None, int | None, int | None]:
+        own = self._overrides.get(context, {}).get(group)
+        if own is not None:
+            return own
         base = PRODUCTION.get(group, PRODUCTION["other"])
         if not self.enabled:
             return (UNLIMITED, UNLIMITED, UNLIMITED)
@@ -79,11 +93,11 @@ class RateLimiter:
         scaled = [None if n is None else max(1, math.floor(n * scale)) for n in base]
         return (scaled[0], scaled[1], scaled[2])
 
-    def effective(self) -> dict[str, dict[str, int]]:
-        """The body of GET /rate-limits."""
+    def effective(self, context: str = "") -> dict[str, dict[str, int]]:
+        """The body of GET /rate-limits for a context."""
         out: dict[str, dict[str, int]] = {}
         for group in REPORTED_GROUPS:
-            per_s, per_m, per_h = self.limits(group)
+            per_s, per_m, per_h = self.limits(group, context)
             out[group] = {
                 "perSecond": NO_LIMIT if per_s is None else per_s,
                 "perMinute": NO_LIMIT if per_m is None else per_m,
@@ -96,7 +110,7 @@ class RateLimiter:
         if not self.enabled:
             return
         key = (counter, context, client_ip)
-        limits = self.limits(group)
+        limits = self.limits(group, context)
         now = self._monotonic()
         with self._lock:
             blocked = self._blocked.get(key)

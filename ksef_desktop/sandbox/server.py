@@ -14,8 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ksef_desktop.sandbox.auth import authenticate_access
-from ksef_desktop.sandbox.core import SandboxCore
+from ksef_desktop.sandbox.access import authenticate_access
+from ksef_desktop.sandbox.core import REQUEST_ORIGIN, SandboxCore
 from ksef_desktop.sandbox.errors import ProblemError, SandboxHttpError, forbidden_permissions
 from ksef_desktop.sandbox.faults import firewall_response
 from ksef_desktop.sandbox.ratelimit import PER_ENDPOINT
@@ -144,7 +144,11 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             body=body,
             client_ip=self.client_address[0],
         )
-        response, drop = dispatch(core, self.server, req)
+        origin = REQUEST_ORIGIN.set(core.origin_for(self.headers.get("Host")))
+        try:
+            response, drop = dispatch(core, self.server, req)
+        finally:
+            REQUEST_ORIGIN.reset(origin)
         # Method, path and status only: never a token, never invoice content.
         log.info("%s %s -> %s%s", self.command, parts.path, response.status, " (dropped)" * drop)
         if drop:
