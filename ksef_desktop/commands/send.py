@@ -86,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
             error(describe(exc))
             return EXIT_UNAVAILABLE
         except KsefError as exc:
-            log.exception("KSeF send failed")
+            # One sentence for the user; the trace only where logging is configured.
+            log.info("KSeF send failed: %s", exc, exc_info=True)
             error(describe(exc))
             return EXIT_REJECTED
     any_rejected = rejected_locally

@@ -221,7 +221,9 @@ class AppContext:
         if self._http is None:
             import httpx  # with its dependencies ~50 ms: paid in the worker, not at start
 
-            self._http = httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0))
+            from ksef_desktop.ksef.deadline import new_http_client
+
+            self._http = new_http_client(httpx.Timeout(10.0, connect=5.0))
         return self._http
 
     def start_sandbox(self, check: Callable[[], None] = lambda: None) -> dict[str, str]:

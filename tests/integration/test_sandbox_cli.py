@@ -69,6 +69,37 @@ def test_fault_flags_at_start(tmp_path: Path) -> None:
     assert (tmp_path / "s.json").exists()
 
 
+def test_faults_of_the_real_servers_at_start() -> None:
+    flags = ("--firewall-page", "0.25", "--session-unavailable", "3", "--null-counts")
+    with running(*flags, "--api-version", "2.7.0") as (proc, info):
+        server = info["base_url"].removesuffix("/v2")
+        faults = httpx.get(server + "/_sandbox/faults").json()
+        assert (faults["firewallPage"], faults["sessionUnavailable"]) == (0.25, 3)
+        assert faults["nullCounts"] is True
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (
+            ("--firewall-page", "1.5"),
+            "Udział odpowiedzi zapory sieciowej musi być liczbą od 0 do 1.",
+        ),
+        (
+            ("--session-unavailable", "-1"),
+            "Liczba wysyłek z niedostępną sesją nie może być ujemna.",
+        ),
+    ],
+)
+def test_bad_fault_flags_are_a_clear_message(flags: tuple[str, ...], message: str) -> None:
+    out = _run(*flags)
+    assert out.returncode == 2
+    assert message in out.stderr
+    assert "Traceback" not in out.stderr
+
+
 def test_bad_nip_is_a_clear_message() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "ksef_desktop", "sandbox", "--nip", "1234567890"],

@@ -24,6 +24,11 @@ from ksef_desktop.services.collective import invoice_title, selection_problems
 from ksef_desktop.services.importing import import_invoice
 from ksef_desktop.services.invoice_search import search_numbers
 from ksef_desktop.services.issue import issue_invoice, start_technical_correction
+from ksef_desktop.services.upo_fetch import (
+    anything_missing,
+    missing_invoice_upos,
+    missing_session_upos,
+)
 from ksef_desktop.store.collective import save_collective
 from ksef_desktop.store.contractors import delete_contractor, save_contractor, search_contractors
 from ksef_desktop.store.invoices import create_draft
@@ -245,6 +250,9 @@ def _all_operations(t: Traced) -> list[Callable[[], object]]:
         lambda: actions.start_correction(store.db, t.accepted, profile_id=pid, now=clock),
         lambda: start_technical_correction(store.db, t.rejected, profile_id=pid, now=clock),
         lambda: list_sessions(t.conn, profile_id=pid),
+        lambda: anything_missing(t.conn, clock(), profile_id=pid),
+        lambda: missing_invoice_upos(t.conn, profile_id=pid, since=clock() - timedelta(days=9)),
+        lambda: missing_session_upos(t.conn, profile_id=pid, since=clock() - timedelta(days=9)),
         lambda: upos(t.conn, profile_id=pid, invoice_id=t.accepted),
         lambda: import_invoice(
             store, b"<x/>", profile_id=pid, mode=OfflineMode.OFFLINE24, now=clock
