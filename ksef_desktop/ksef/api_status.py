@@ -66,6 +66,21 @@ def is_upo(content: bytes) -> bool:
     return root.tag == UPO_ROOT
 
 
+def upo_document_hash(content: bytes, ksef_number: str) -> str | None:
+    """The hash (``SkrotDokumentu``, Base64 SHA-256) a UPO gives for the invoice
+    ``ksef_number``; None when the UPO does not name it."""
+    try:
+        root = parse_untrusted(content)
+    except (etree.XMLSyntaxError, UnsafeXmlError, ValueError):
+        return None
+    ns = {"u": UPO_NAMESPACE}
+    for document in root.iterfind("u:Dokument", ns):
+        if (document.findtext("u:NumerKSeFDokumentu", namespaces=ns) or "").strip() == ksef_number:
+            found = (document.findtext("u:SkrotDokumentu", namespaces=ns) or "").strip()
+            return found or None
+    return None
+
+
 def verified_upo(reference: str, response: httpx.Response) -> Upo:
     """The UPO in ``response``, or ``UpoNotReceived`` / ``UpoHashMismatch``: the header
     must be present and match, and the body must be a UPO."""

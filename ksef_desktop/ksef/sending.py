@@ -23,7 +23,13 @@ from ksef_desktop.ksef import api_status
 from ksef_desktop.ksef.api_status import Upo
 from ksef_desktop.ksef.auth import PollPolicy
 from ksef_desktop.ksef.crypto import sha256_b64
-from ksef_desktop.ksef.errors import InvoiceRejected, KsefError, KsefUnavailable, SessionFailed
+from ksef_desktop.ksef.errors import (
+    EnvironmentFault,
+    InvoiceRejected,
+    KsefError,
+    KsefUnavailable,
+    SessionFailed,
+)
 from ksef_desktop.ksef.models import (
     SessionInvoiceStatusResponse,
     SessionStatusResponse,
@@ -151,8 +157,38 @@ class ResultCollector:
         self._fetch_upo = fetch_upo
         self._by_session: dict[str, dict[str, str]] = {}  # session -> ksefNumber -> hash
         self._upo_jobs: list[tuple[InvoiceResult, Callable[[], Upo]]] = []
+        #: UPOs fetched to check a duplicate (KSeF number -> UPO, None: not available).
+        self._upos: dict[str, Upo | None] = {}
 
     def _hash_of(self, session: str, ksef_number: str) -> str | None:
+        """The hash KSeF holds for invoice ``ksef_number`` of ``session``.
+
+        Asked first from that invoice's UPO (one request, kept for the archive): after a
+        crash every resent invoice comes back as a duplicate, and listing whole sessions
+        (20 a minute at production limits) made recovering from it slow. The session's
+        list stays the way when the UPO is not there (not yet made, or the duplicate named
+        another session, as batch duplicates have been reported to do)."""
+        upo = self._upo_of(session, ksef_number)
+        if upo is not None:
+            found = api_status.upo_document_hash(upo.content, ksef_number)
+            if found is not None:
+                return found
+        return self._listed_hash_of(session, ksef_number)
+
+    def _upo_of(self, session: str, ksef_number: str) -> Upo | None:
+        if ksef_number not in self._upos:
+            try:
+                self._upos[ksef_number] = api_status.session_invoice_upo_by_ksef_number(
+                    self._t, session, ksef_number
+                )
+            except EnvironmentFault:
+                raise
+            except KsefError as exc:  # no UPO yet, not this session, a firewall page …
+                log.info("UPO of %s not available for the duplicate check: %s", ksef_number, exc)
+                self._upos[ksef_number] = None
+        return self._upos[ksef_number]
+
+    def _listed_hash_of(self, session: str, ksef_number: str) -> str | None:
         if session not in self._by_session:
             self._by_session[session] = {
                 e.ksef_number: e.invoice_hash
@@ -246,10 +282,13 @@ class ResultCollector:
         result.session_reference = original_session
         result.adopted_duplicate = True
         if self._fetch_upo:
+            known = self._upos.get(original)
             self._upo_jobs.append(
                 (
                     result,
-                    lambda: api_status.session_invoice_upo_by_ksef_number(
+                    (lambda: known)
+                    if known is not None
+                    else lambda: api_status.session_invoice_upo_by_ksef_number(
                         self._t, original_session, original
                     ),
                 )
