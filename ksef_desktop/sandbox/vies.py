@@ -22,9 +22,8 @@ from ksef_desktop.sandbox.routing import AUTH_NONE, Route
 from ksef_desktop.sandbox.util import Request, Response, iso, json_response
 
 PREFIX = "/vies/rest-api"
-MEMBER_STATES = frozenset(
-    "AT BE BG CY CZ DE DK EE EL ES FI FR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK XI".split()
-)
+_STATES = "AT BE BG CY CZ DE DK EE EL ES FI FR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK XI"
+MEMBER_STATES = frozenset(_STATES.split(" "))
 
 
 def _known(core: SandboxCore, country: str, number: str) -> tuple[str, str] | None:
@@ -66,8 +65,13 @@ def check_vat(core: SandboxCore, req: Request) -> Response:
     }
     if country not in MEMBER_STATES or not number.isalnum():
         answer["userError"] = "INVALID_INPUT"
-        return json_response(400, {"actionSucceed": False, "errorWrappers": [
-            {"error": "INVALID_INPUT", "message": None}]})  # fmt: skip
+        return json_response(
+            400,
+            {
+                "actionSucceed": False,
+                "errorWrappers": [{"error": "INVALID_INPUT", "message": None}],
+            },
+        )
     if country in UNAVAILABLE_STATES:
         answer["userError"] = "MS_UNAVAILABLE"
         return json_response(200, answer)

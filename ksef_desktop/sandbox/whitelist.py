@@ -178,6 +178,7 @@ def check_account(core: SandboxCore, req: Request) -> Response:
 
 ROUTES = [
     Route("GET", PREFIX + "/api/search/nip/{nip}", search_nip, auth=AUTH_NONE),
-    Route("GET", PREFIX + "/api/check/nip/{nip}/bank-account/{account}", check_account,
-          auth=AUTH_NONE),
-]  # fmt: skip
+    Route(
+        "GET", PREFIX + "/api/check/nip/{nip}/bank-account/{account}", check_account, auth=AUTH_NONE
+    ),
+]

@@ -534,6 +534,12 @@ def _v4(conn: sqlite3.Connection) -> None:
     run_script(conn, V4)
 
 
+def _v5(conn: sqlite3.Connection) -> None:
+    from ksef_desktop.store.schema_everyday import everyday_step
+
+    everyday_step(conn)
+
+
 #: Index i migrates from user_version i to i + 1. Append; never edit a released step.
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5)
 SCHEMA_VERSION = len(MIGRATIONS)
