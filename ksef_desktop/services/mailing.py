@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import formatdate
 from urllib.parse import urlsplit
 
 from ksef_desktop.i18n import _
@@ -89,7 +91,7 @@ class Attachment:
 def new_message_id(sender: str) -> str:
     """A Message-ID in the sender's domain, fixed before the first attempt."""
     domain = sender.rpartition("@")[2] or "ksef-desktop.invalid"
-    return make_msgid(idstring="ksef-desktop", domain=domain)
+    return f"<{uuid.uuid4().hex}@{domain}>"
 
 
 def build_message(
@@ -210,7 +212,7 @@ def deliver(
             ) from exc
         # From here on the server may take the message at any moment.
         try:
-            code, reply = smtp.data(message.as_bytes())
+            code, reply = smtp.data(message.as_bytes(policy=SMTP_POLICY))  # CRLF lines
         except smtplib.SMTPDataError as exc:  # the server answered: it did not take it
             raise _refusal(_("message"), exc.smtp_code, exc.smtp_error) from exc
         except (OSError, smtplib.SMTPException) as exc:

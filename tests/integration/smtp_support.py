@@ -9,13 +9,14 @@ lets a test act at the moment the server has the whole message but has not answe
 from __future__ import annotations
 
 import email
+import email.policy
 import ipaddress
 import socket
 import ssl
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from email.message import Message
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,9 @@ class _Handler:
         if self.server.on_data is not None:
             self.server.on_data(envelope)
         with self.server.lock:
-            self.server.messages.append(email.message_from_bytes(envelope.content))
+            self.server.messages.append(
+                email.message_from_bytes(envelope.content, policy=email.policy.default)
+            )
             self.server.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 Message accepted for delivery"
 
@@ -89,7 +92,7 @@ def _authenticator(server: Any, session: Any, envelope: Any, mechanism: str, dat
         and data.login.decode() == USER
         and data.password.decode() == PASSWORD
     )
-    return AuthResult(success=ok)
+    return AuthResult(success=ok, handled=False)
 
 
 class SmtpTestServer:
@@ -97,7 +100,7 @@ class SmtpTestServer:
         self.cert, self.key = make_certificate(folder)
         self.port = port or free_port()
         self.implicit_tls = implicit_tls
-        self.messages: list[Message] = []
+        self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.lock = threading.Lock()
         self.on_data: Callable[[Any], None] | None = None
@@ -121,6 +124,8 @@ class SmtpTestServer:
             "authenticator": _authenticator,
             "auth_required": True,
             "auth_require_tls": True,
+            # aiosmtpd's LOGIN waits for a user name that smtplib already sent along.
+            "auth_exclude_mechanism": ["LOGIN"],
         }
         if self.implicit_tls:
             kwargs["ssl_context"] = tls
@@ -139,6 +144,6 @@ class SmtpTestServer:
             self._controller.stop()
             self._controller = None
 
-    def received(self) -> list[Message]:
+    def received(self) -> list[EmailMessage]:
         with self.lock:
             return list(self.messages)
