@@ -8,10 +8,10 @@ or gross as it says (``price_gross``); the editor converts it to the invoice's k
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from ksef_desktop.domain.catalogue import GTU_CODES, CatalogueItem
 from ksef_desktop.domain.invoice import VatRate
 from ksef_desktop.i18n import _
 from ksef_desktop.store.db import StoreError
@@ -26,22 +26,6 @@ class CatalogueError(StoreError):
 
     def message(self) -> str:
         return self.text
-
-
-@dataclass(frozen=True)
-class CatalogueItem:
-    name: str
-    price: Decimal
-    rate: VatRate
-    unit: str = ""
-    price_gross: bool = False
-    gtu: str | None = None  # "GTU_01" ... "GTU_13"
-    pkwiu: str | None = None
-    cn: str | None = None
-    id: int | None = None
-
-
-GTU_CODES = tuple(f"GTU_{n:02d}" for n in range(1, 14))
 
 
 def check_item(item: CatalogueItem) -> None:

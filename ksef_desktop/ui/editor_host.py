@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # imported on first use: not needed for the window's first fr
     from ksef_desktop.ui.collective_dialog import CollectiveDialog
     from ksef_desktop.ui.contractors import ContractorsPanel
     from ksef_desktop.ui.editor import EditorDialog
+    from ksef_desktop.ui.editor_everyday import EverydayServices
     from ksef_desktop.ui.sessions_panel import SessionsPanel
     from ksef_desktop.visual.certificates import OfflineSigning
 
@@ -125,6 +126,7 @@ class PanelsHost(QObject):
             draft_id=draft_id,
             lang=i18n.current_language(),
             signing=lambda: self.signing(profile.id),
+            everyday=self.everyday_services(),
             parent=self.parent_widget,
         )
         self.editors.append(editor)
@@ -134,6 +136,17 @@ class PanelsHost(QObject):
         editor.finished.connect(lambda _r: self._closed(editor))
         editor.show()
         return editor
+
+    def everyday_services(self) -> EverydayServices:
+        from ksef_desktop.ui.editor_everyday import EverydayServices
+        from ksef_desktop.ui.everyday import registers
+
+        ctx = self.ctx
+        return EverydayServices(
+            registers=lambda: registers(ctx),
+            payment_days=int(ctx.settings["payment_days"]),
+            payment_method=str(ctx.settings["payment_method"]),
+        )
 
     # --- collective identifiers -------------------------------------------------------------
 
