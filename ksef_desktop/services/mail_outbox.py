@@ -206,3 +206,47 @@ class MailSender:
             next_at=self.now() + timedelta(minutes=wait),
         )
         report.waiting += 1
+
+
+@dataclass(frozen=True)
+class MailDraft:
+    """What the e-mail dialog starts with for an invoice."""
+
+    invoice_id: int
+    recipient: str
+    lang: str
+    subject: str
+    body: str
+
+
+def mail_draft(store: Store, invoice_id: int, *, profile_id: int, company_nip: str) -> MailDraft:
+    """The buyer's address (the invoice's, else its contractor's), the language of the PDF
+    (``pdf_language``) and the default texts in it."""
+    from ksef_desktop.domain.money import format_amount
+    from ksef_desktop.services.invoice_actions import pdf_language
+    from ksef_desktop.services.mailing import default_texts
+    from ksef_desktop.store.contractors import find_by_identifier
+    from ksef_desktop.store.invoices import get_invoice
+    from ksef_desktop.store.serialize import identifier_text
+
+    conn = store.db.connection()
+    stored = get_invoice(conn, invoice_id, profile_id=profile_id)
+    invoice = stored.invoice
+    recipient = invoice.buyer.email or ""
+    if not recipient:
+        found = find_by_identifier(
+            conn, identifier_text(invoice.buyer.tax_id), company_nip=company_nip
+        )
+        recipient = (found.party.email or "") if found is not None else ""
+    lang = pdf_language(invoice, "pl")
+    due = invoice.payment.due_date if invoice.payment else None
+    subject, body = default_texts(
+        lang,
+        number=stored.number or invoice.number,
+        issue_date=invoice.issue_date.strftime("%d.%m.%Y"),
+        gross=format_amount(stored.gross),
+        currency=invoice.currency,
+        seller=invoice.seller.name,
+        due_date=due.strftime("%d.%m.%Y") if due else None,
+    )
+    return MailDraft(invoice_id, recipient, lang, subject, body)

@@ -40,6 +40,9 @@ class PanelsHost(QObject):
         self.collective: CollectiveDialog | None = None
         runner = controller.runner
         self.invoices = InvoiceListPanel(runner, ctx.store, ctx.profile_now, ctx.now, self.qr_base)
+        from ksef_desktop.ui.invoice_everyday import ListEveryday
+
+        self.everyday = ListEveryday(self.invoices, ctx)
         self._contractors: ContractorsPanel | None = None
         self._sessions: SessionsPanel | None = None
         #: The profile whose data the panels show (None until the first is known).
@@ -198,6 +201,7 @@ class PanelsHost(QObject):
         and every panel when another profile becomes current. Bound methods: Qt drops the
         connections with this object when its window goes."""
         self.controller.outbox_changed.connect(self._outbox_changed)
+        self.controller.mail_sent.connect(self.invoices.model.reload)
         self.controller.profile_changed.connect(self._profile_changed)
         self.controller.identity_changed.connect(self._identity_changed)
 
