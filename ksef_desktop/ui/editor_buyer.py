@@ -102,7 +102,7 @@ class BuyerPicker(QGroupBox):
         form.addRow(_("&Type:"), self.kind)
         form.addRow(_("Country:"), self.country)
         # Issue 20: look the identifier up in the VAT white list (VIES for EU numbers).
-        self.lookup_button = QPushButton(_("Look &up"))
+        self.lookup_button = QPushButton(_("Look up"))
         self.lookup_button.setToolTip(_("Fill in the buyer from the VAT white list or VIES."))
         self.lookup_button.setAutoDefault(False)
         self.lookup_button.clicked.connect(self._lookup)

@@ -199,7 +199,7 @@ class EditorForm(QWidget):
         self.exchange_rate = QLineEdit()
         self.exchange_rate.setAccessibleName(_("Exchange rate"))
         self.exchange_rate_date = date_edit(today)
-        self.rate_button = QPushButton(_("NBP r&ate"))
+        self.rate_button = QPushButton(_("NBP rate"))
         self.rate_button.setAutoDefault(False)
         self.rate_button.setToolTip(
             _("The NBP average rate of the last business day before the tax point (art. 31a).")

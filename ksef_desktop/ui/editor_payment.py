@@ -146,7 +146,7 @@ class PaymentFields:
         self.paid_date.setAccessibleName(_("Date of payment"))
         self.bank_account = QLineEdit()
         self.bank_account.setAccessibleName(_("Bank account (IBAN)"))
-        self.check_account = QPushButton(_("Check on the &white list"))
+        self.check_account = QPushButton(_("Check on the white list"))
         self.check_account.setAutoDefault(False)
         self.account_note = QLabel()
         self.account_note.setWordWrap(True)

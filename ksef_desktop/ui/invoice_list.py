@@ -185,7 +185,7 @@ class InvoiceListPanel(QWidget):
         self.text.setPlaceholderText(_("Invoice or KSeF number"))
         self.text.setClearButtonEnabled(True)
         self.text.setAccessibleName(_("Search by number"))
-        self.overdue = QCheckBox(_("O&verdue only"))
+        self.overdue = QCheckBox(_("Overdue only"))
         self.overdue.setToolTip(_("Issued invoices past their due date and not paid in full."))
         self.new_button = QPushButton(_("&New invoice"))
         self.new_button.clicked.connect(self.new_requested.emit)

@@ -45,7 +45,7 @@ class EverydaySettings(QGroupBox):
         self.accounts.setAccessibleName(_("The seller's bank accounts"))
         self.accounts.setEnabled(False)  # until the company's data are loaded
         self.logo_state = QLabel(_("No logo."))
-        self.logo_button = QPushButton(_("Choose a lo&go…"))
+        self.logo_button = QPushButton(_("Choose a logo…"))
         self.logo_clear = QPushButton(_("Remove the logo"))
         self.logo: object = KEEP  # KEEP, None (remove) or the new file's bytes
         self.logo_button.clicked.connect(self.choose_logo)
