@@ -35,6 +35,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "token",
     "collective",
     "jpk",
+    "contractor",
+    "rate",
+    "mail",
 )
 
 

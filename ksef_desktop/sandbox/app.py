@@ -67,6 +67,7 @@ def other_routes() -> list[Route]:
     from ksef_desktop.sandbox import exports, qrpage, sessions_batch
 
     return [
+        *public_register_routes(),
         *storage.ROUTES,
         *sessions_batch.STORAGE_ROUTES,
         *exports.STORAGE_ROUTES,
@@ -74,6 +75,13 @@ def other_routes() -> list[Route]:
         *control.ROUTES,
         *qrpage.ROUTES,
     ]
+
+
+def public_register_routes() -> list[Route]:
+    """The imitations of the public registers (issue 20): VAT white list, VIES, NBP."""
+    from ksef_desktop.sandbox import nbp, vies, whitelist
+
+    return [*whitelist.ROUTES, *vies.ROUTES, *nbp.ROUTES]
 
 
 class Sandbox:
@@ -171,6 +179,21 @@ class Sandbox:
         return self.core.server_url + "/latarnia"
 
     @property
+    def whitelist_url(self) -> str:
+        """The VAT white list imitation (the real one: https://wl-api.mf.gov.pl)."""
+        return self.core.server_url + "/wl"
+
+    @property
+    def vies_url(self) -> str:
+        """VIES' REST API imitated (https://ec.europa.eu/taxation_customs/vies/rest-api)."""
+        return self.core.server_url + "/vies/rest-api"
+
+    @property
+    def nbp_url(self) -> str:
+        """NBP's API imitated (the real one: https://api.nbp.pl)."""
+        return self.core.server_url + "/nbp"
+
+    @property
     def tokens(self) -> dict[str, str]:
         """{nip: a ready, active KSeF token} for every configured NIP."""
         out = {}
@@ -195,4 +218,7 @@ class Sandbox:
             "qr_base": self.qr_base,
             "latarnia_url": self.latarnia_url,
             "tokens": self.tokens,
+            "whitelist_url": self.whitelist_url,
+            "vies_url": self.vies_url,
+            "nbp_url": self.nbp_url,
         }

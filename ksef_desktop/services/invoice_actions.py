@@ -191,6 +191,7 @@ def invoice_pdf(
 ) -> bytes:
     """The PDF of an issued invoice (KOD I; KOD II too for an offline one given ``offline``;
     no codes for one issued during a total failure and never accepted by KSeF)."""
+    from ksef_desktop.store.company import logo
     from ksef_desktop.visual.pdf import render_pdf
 
     stored = get_invoice(store.db.connection(), invoice_id, profile_id=profile_id)
@@ -207,4 +208,5 @@ def invoice_pdf(
         offline=signing,
         now=now,
         total_failure=total_failure,
+        logo=logo(store.db.connection(), profile_id),
     )

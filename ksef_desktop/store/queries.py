@@ -46,6 +46,8 @@ class InvoiceFilter:
     states: frozenset[InvoiceState] | None = None
     date_from: date | None = None
     date_to: date | None = None
+    #: Only invoices overdue on this day (a due date passed, not paid in full).
+    overdue_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,9 @@ class ListRow:
     deadline: datetime | None
     ksef_number: str | None
     rejection_code: int | None
+    due_date: date | None = None
+    paid: Decimal = Decimal("0.00")
+    mail_state: str | None = None  # the latest e-mail's (store.mail.MailState)
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,11 @@ def filter_clauses(
     if flt.date_to is not None:
         clauses.append("issue_date <= ?")
         args.append(flt.date_to.isoformat())
+    if flt.overdue_on is not None:
+        from ksef_desktop.store.payments import OVERDUE_SQL
+
+        clauses.append(f"({OVERDUE_SQL})")
+        args.append(flt.overdue_on.isoformat())
     return clauses, args
 
 
@@ -120,7 +130,7 @@ def _joined(clauses: list[str]) -> str:
 
 LIST_COLUMNS = (
     "id, state, kind, number, issue_date, buyer_name, buyer_id, gross_minor, currency, mode, "
-    "deadline, ksef_number, rejection_code"
+    "deadline, ksef_number, rejection_code, due_date, paid_minor, mail_state"
 )
 
 
@@ -139,6 +149,9 @@ def list_row(row: Any) -> ListRow:
         deadline=opt_from_db(row[10]),
         ksef_number=row[11],
         rejection_code=row[12],
+        due_date=None if row[13] is None else date.fromisoformat(row[13]),
+        paid=from_minor(int(row[14])),
+        mail_state=row[15],
     )
 
 

@@ -545,6 +545,13 @@ def _v5(conn: sqlite3.Connection) -> None:
     run_script(conn, V5)
 
 
+def _v6(conn: sqlite3.Connection) -> None:
+    """Everyday invoicing (issue 20): catalogue, payments, mail, contractor checks."""
+    from ksef_desktop.store.schema_everyday import everyday_step
+
+    everyday_step(conn)
+
+
 #: Index i migrates from user_version i to i + 1. Append; never edit a released step.
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6)
 SCHEMA_VERSION = len(MIGRATIONS)

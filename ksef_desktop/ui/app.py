@@ -258,6 +258,16 @@ class Shell:
             self.ctx.settings, self.controller_token_stored(), self.ctx.profile, self.window
         )
         dialog.accepted.connect(lambda: self._settings_done(dialog))
+        from ksef_desktop.ui.everyday import company_extras
+        from ksef_desktop.ui.invoice_list_model import guarded
+
+        ctx = self.ctx
+        guarded(dialog, self.runner.submit)(
+            lambda job: company_extras(ctx),
+            lambda found: dialog.everyday.set_company(*found),
+            self._failed,
+            name="company-extras",
+        )
         dialog.open()
         return dialog
 
@@ -268,6 +278,7 @@ class Shell:
         s = self.ctx.settings
         before = (s["language"], s["stretch_strings"])
         dialog.apply_to(s)
+        self._save_extras(dialog)
         values = dialog.values()
         assert self.controller is not None
         confirmed = False
@@ -283,6 +294,22 @@ class Shell:
             self.lang_override = None
             self.apply_language()
             self.open_main()
+
+    def _save_extras(self, dialog: SettingsDialog) -> None:
+        """The company's accounts and logo and the SMTP password (issue 20), in the worker."""
+        from ksef_desktop.ui.everyday import save_extras
+        from ksef_desktop.ui.settings_everyday import KEEP
+
+        section, ctx = dialog.everyday, self.ctx
+        accounts = section.account_list() if section.loaded else None
+        logo, password = section.logo, section.smtp_password.text()
+        if accounts is None and logo is KEEP and not password:
+            return
+        self.runner.submit(
+            lambda job: save_extras(ctx, accounts, logo, password, KEEP),
+            on_error=self._failed,
+            name="save-company-extras",
+        )
 
     # --- the end ----------------------------------------------------------------------------------
 

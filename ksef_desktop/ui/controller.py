@@ -35,6 +35,7 @@ class Controller(QObject):
     profile_changed = Signal(object)  # Profile: the current one (another, or its data)
     profiles_changed = Signal(object)  # list[Profile]: every profile, for the menu
     message = Signal(str)  # a passing note for the status bar
+    mail_sent = Signal()  # queued e-mails went out (the list shows their state)
 
     def __init__(self, ctx: AppContext, runner: Runner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -183,6 +184,36 @@ class Controller(QObject):
         )
         self.check_now()
         self.reload()
+        self._remind_overdue()
+
+    def _remind_overdue(self) -> None:
+        """At start (and on another profile): say how many sales invoices are overdue."""
+        from ksef_desktop.domain.calendar import warsaw_date
+        from ksef_desktop.ui.everyday import overdue_reminder
+
+        ctx = self.ctx
+        self.runner.submit(
+            lambda job: overdue_reminder(ctx, warsaw_date(ctx.now())),
+            lambda text: self.message.emit(text) if text else None,
+            self._note,
+            name="overdue",
+        )
+
+    def send_mail(self) -> None:
+        """Send the e-mails that are due (queued while offline); runs with every check."""
+        from ksef_desktop.ui.everyday import send_mail
+
+        ctx = self.ctx
+
+        def done(report: object) -> None:
+            sent = getattr(report, "sent", 0)
+            if sent:
+                self.message.emit(
+                    ngettext("{n} e-mail sent.", "{n} e-mails sent.", sent).format(n=sent)
+                )
+                self.mail_sent.emit()
+
+        self.runner.submit(lambda job: send_mail(ctx), done, self._note, name="mail")
 
     def _identity(self, stored: bool) -> None:
         self.token_stored = bool(stored)
@@ -214,6 +245,8 @@ class Controller(QObject):
             return check_ksef(env, ctx.http(), ctx.now)
 
         self.runner.submit(check, self._checked, self._note, name="check")
+        if self.profile is not None:
+            self.send_mail()
 
     def _emit_rows(self) -> None:
         events = self.state.announcements

@@ -38,6 +38,7 @@ from ksef_desktop.store.contractors import Contractor, save_contractor, search_c
 from ksef_desktop.store.invoices import StoredInvoice, create_draft, get_invoice, update_draft
 from ksef_desktop.store.numbering import Series, create_series, list_series
 from ksef_desktop.store.profiles import Profile
+from ksef_desktop.ui.editor_everyday import EditorEveryday, EverydayServices
 from ksef_desktop.ui.editor_form import EditorForm
 from ksef_desktop.ui.formatting import fmt_moment
 from ksef_desktop.ui.invoice_list_model import mode_label
@@ -187,6 +188,7 @@ class EditorDialog(QDialog):
         lang: str = "pl",
         signing: Callable[[], OfflineSigning | None] | None = None,
         undo_seconds: int = UNDO_SECONDS,
+        everyday: EverydayServices | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -210,6 +212,8 @@ class EditorDialog(QDialog):
         self._inflight = 0
         self._finished = False
         self.form = EditorForm(seller_of(profile), now)
+        # Issue 20: look-ups, NBP rates, the catalogue, payment defaults.
+        self.everyday = None if everyday is None else EditorEveryday(self, everyday)
         scroll = QScrollArea()
         scroll.setWidget(self.form)
         scroll.setWidgetResizable(True)
@@ -330,6 +334,8 @@ class EditorDialog(QDialog):
                     ).format(number=draft.number, state=draft.state.label)
                 )
         self.ready = True
+        if self.everyday is not None and not self.read_only:
+            self.everyday.load(new_invoice=loaded.draft is None)
         self.form.check()
         self._follow()
 

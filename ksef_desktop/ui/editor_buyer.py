@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
 
 from ksef_desktop.domain.identifiers import normalize_eu_vat, normalize_nip
 from ksef_desktop.domain.invoice import (
@@ -60,6 +69,8 @@ class BuyerPicker(QGroupBox):
     changed = Signal()
     #: Emitted when the user wants this buyer kept among the contractors.
     save_requested = Signal(object)  # Party
+    #: The user asks the VAT white list (or VIES) about the identifier: (country, text).
+    lookup_requested = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(_("Buyer"), parent)
@@ -90,7 +101,19 @@ class BuyerPicker(QGroupBox):
         form.addRow(_("&Contractor:"), self.contractors)
         form.addRow(_("&Type:"), self.kind)
         form.addRow(_("Country:"), self.country)
-        form.addRow(_("Identi&fier:"), self.identifier)
+        # Issue 20: look the identifier up in the VAT white list (VIES for EU numbers).
+        self.lookup_button = QPushButton(_("Look up"))
+        self.lookup_button.setToolTip(_("Fill in the buyer from the VAT white list or VIES."))
+        self.lookup_button.setAutoDefault(False)
+        self.lookup_button.clicked.connect(self._lookup)
+        self.check_note = QLabel()
+        self.check_note.setWordWrap(True)
+        self.check_note.setVisible(False)
+        ident_row = QHBoxLayout()
+        ident_row.addWidget(self.identifier, 1)
+        ident_row.addWidget(self.lookup_button)
+        form.addRow(_("Identi&fier:"), ident_row)
+        form.addRow("", self.check_note)
         form.addRow("", self.problems["buyer.tax_id"])
         form.addRow(_("&Name:"), self.name)
         form.addRow("", self.problems["buyer.name"])
@@ -102,6 +125,15 @@ class BuyerPicker(QGroupBox):
         for edit in (self.country, self.identifier, self.name, self.line1, self.line2):
             edit.textChanged.connect(lambda _text: self.changed.emit())
         self._kind_changed()
+
+    def _lookup(self) -> None:
+        if self.identifier.text().strip():
+            self.lookup_requested.emit(self.country.text().strip().upper(), self.identifier.text())
+
+    def show_check(self, text: str) -> None:
+        """What the register said (status, date checked; a warning) under the identifier."""
+        self.check_note.setText(text)
+        self.check_note.setVisible(bool(text))
 
     # --- contractors -----------------------------------------------------------------------
 

@@ -199,6 +199,12 @@ class EditorForm(QWidget):
         self.exchange_rate = QLineEdit()
         self.exchange_rate.setAccessibleName(_("Exchange rate"))
         self.exchange_rate_date = date_edit(today)
+        self.rate_button = QPushButton(_("NBP rate"))
+        self.rate_button.setAutoDefault(False)
+        self.rate_button.setToolTip(
+            _("The NBP average rate of the last business day before the tax point (art. 31a).")
+        )
+        self.rate_table = QLabel()
         self.pay = PaymentFields(today)
         self.payment_method = self.pay.method
         self.has_due_date = self.pay.has_due_date
@@ -214,7 +220,11 @@ class EditorForm(QWidget):
         money = QFormLayout()
         money.addRow(_("Currenc&y:"), self.currency)
         money.addRow("", self._problem("currency"))
-        money.addRow(_("E&xchange rate:"), self.exchange_rate)
+        rate_row = QHBoxLayout()
+        rate_row.addWidget(self.exchange_rate, 1)
+        rate_row.addWidget(self.rate_button)
+        money.addRow(_("E&xchange rate:"), rate_row)
+        money.addRow("", self.rate_table)
         money.addRow(_("Rate's date:"), self.exchange_rate_date)
         money.addRow("", self._problem("exchange_rate"))
         self.pay.add_rows(money, self._problem)
@@ -307,6 +317,7 @@ class EditorForm(QWidget):
         foreign = self.currency.currentText().strip().upper() != "PLN"
         self.exchange_rate.setEnabled(foreign)
         self.exchange_rate_date.setEnabled(foreign)
+        self.rate_button.setEnabled(foreign)
         self.pay.update()
         exempt = any(self.lines.row(i).rate is VatRate.ZW for i in range(self.lines.rowCount()))
         self.exemption_basis.setEnabled(exempt)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # imported on first use: not needed for the window's first fr
     from ksef_desktop.ui.collective_dialog import CollectiveDialog
     from ksef_desktop.ui.contractors import ContractorsPanel
     from ksef_desktop.ui.editor import EditorDialog
+    from ksef_desktop.ui.editor_everyday import EverydayServices
     from ksef_desktop.ui.sessions_panel import SessionsPanel
     from ksef_desktop.visual.certificates import OfflineSigning
 
@@ -39,6 +40,9 @@ class PanelsHost(QObject):
         self.collective: CollectiveDialog | None = None
         runner = controller.runner
         self.invoices = InvoiceListPanel(runner, ctx.store, ctx.profile_now, ctx.now, self.qr_base)
+        from ksef_desktop.ui.invoice_everyday import ListEveryday
+
+        self.everyday = ListEveryday(self.invoices, ctx)
         self._contractors: ContractorsPanel | None = None
         self._sessions: SessionsPanel | None = None
         #: The profile whose data the panels show (None until the first is known).
@@ -125,6 +129,7 @@ class PanelsHost(QObject):
             draft_id=draft_id,
             lang=i18n.current_language(),
             signing=lambda: self.signing(profile.id),
+            everyday=self.everyday_services(),
             parent=self.parent_widget,
         )
         self.editors.append(editor)
@@ -134,6 +139,17 @@ class PanelsHost(QObject):
         editor.finished.connect(lambda _r: self._closed(editor))
         editor.show()
         return editor
+
+    def everyday_services(self) -> EverydayServices:
+        from ksef_desktop.ui.editor_everyday import EverydayServices
+        from ksef_desktop.ui.everyday import registers
+
+        ctx = self.ctx
+        return EverydayServices(
+            registers=lambda: registers(ctx),
+            payment_days=int(ctx.settings["payment_days"]),
+            payment_method=str(ctx.settings["payment_method"]),
+        )
 
     # --- collective identifiers -------------------------------------------------------------
 
@@ -185,6 +201,7 @@ class PanelsHost(QObject):
         and every panel when another profile becomes current. Bound methods: Qt drops the
         connections with this object when its window goes."""
         self.controller.outbox_changed.connect(self._outbox_changed)
+        self.controller.mail_sent.connect(self.invoices.model.reload)
         self.controller.profile_changed.connect(self._profile_changed)
         self.controller.identity_changed.connect(self._identity_changed)
 

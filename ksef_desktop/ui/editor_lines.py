@@ -90,6 +90,7 @@ class LineRow:
     discount: str = ""
     rate: VatRate | None = VatRate.R23
     before: bool = False  # StanPrzed on a correction: shown, not edited
+    gtu: str | None = None  # from the catalogue (not a column)
 
 
 def _number(text: str) -> Decimal | None:
@@ -114,6 +115,7 @@ def row_of(line: Line) -> LineRow:
         discount="" if not line.discount else _text(line.discount),
         rate=line.rate,
         before=line.before_correction,
+        gtu=line.gtu,
     )
 
 
@@ -128,6 +130,7 @@ def line_of(row: LineRow) -> Line:
         unit=row.unit.strip() or None,
         discount=ZERO if discount is None else discount,
         before_correction=row.before,
+        gtu=row.gtu,
     )
 
 
@@ -185,6 +188,17 @@ class LinesModel(QAbstractTableModel):
         self.beginRemoveRows(QModelIndex(), i, i)
         del self._rows[i]
         self.endRemoveRows()
+
+    def fill_row(
+        self, i: int, *, name: str, unit: str, price: str, rate: VatRate, gtu: str | None
+    ) -> None:
+        """Row ``i`` takes a catalogue item's name, unit, price, rate and GTU."""
+        if not 0 <= i < len(self._rows) or self._rows[i].before:
+            return
+        self._rows[i] = replace(
+            self._rows[i], name=name, unit=unit, price=price, rate=rate, gtu=gtu
+        )
+        self.dataChanged.emit(self.index(i, 0), self.index(i, GROSS))
 
     def set_prices_gross(self, on: bool) -> None:
         self.prices_gross = on
@@ -313,9 +327,14 @@ class LinesModel(QAbstractTableModel):
                 return False
         else:
             fields: dict[str, Any] = {
-                {NAME: "name", UNIT: "unit", QUANTITY: "quantity", PRICE: "price",
-                 DISCOUNT: "discount"}[column]: text
-            }  # fmt: skip
+                {
+                    NAME: "name",
+                    UNIT: "unit",
+                    QUANTITY: "quantity",
+                    PRICE: "price",
+                    DISCOUNT: "discount",
+                }[column]: text
+            }
             row = settle_discount(replace(row, **fields))
         self._rows[i] = row
         self.dataChanged.emit(self.index(i, 0), self.index(i, GROSS))

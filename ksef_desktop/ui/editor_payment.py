@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QWidget,
 )
 
@@ -145,6 +146,11 @@ class PaymentFields:
         self.paid_date.setAccessibleName(_("Date of payment"))
         self.bank_account = QLineEdit()
         self.bank_account.setAccessibleName(_("Bank account (IBAN)"))
+        self.check_account = QPushButton(_("Check on the white list"))
+        self.check_account.setAutoDefault(False)
+        self.account_note = QLabel()
+        self.account_note.setWordWrap(True)
+        self.account_note.setVisible(False)
         self.bank_name = QLineEdit()
         self.bank_name.setAccessibleName(_("Name of the bank"))
         self.bank_name.setPlaceholderText(_("e.g. mBank S.A."))
@@ -163,7 +169,11 @@ class PaymentFields:
         layout.addRow("", problem("payment.due_date"))
         layout.addRow(self.paid, self.paid_date)
         layout.addRow("", problem("payment.paid_date"))
-        layout.addRow(_("&Bank account:"), self.bank_account)
+        account_row = QHBoxLayout()
+        account_row.addWidget(self.bank_account, 1)
+        account_row.addWidget(self.check_account)
+        layout.addRow(_("&Bank account:"), account_row)
+        layout.addRow("", self.account_note)
         layout.addRow("", problem("payment.bank_account"))
         layout.addRow(self.bank_name_label, self.bank_name)
         layout.addRow("", problem("payment.bank_name"))

@@ -153,6 +153,8 @@ class InvoiceListPanel(QWidget):
         self.model = InvoiceListModel(store_loader(store, profile), runner.submit, parent=self)
         self.model.failed.connect(self.message.emit)
         self.dialogs: list[TextDialog] = []
+        #: Actions other modules add to the context menu (ui/invoice_everyday.py).
+        self.extra_actions: list[QAction] = []
         self.last_pdf: bytes | None = None
         self._build()
         self._debounce = QTimer(self)
@@ -183,6 +185,8 @@ class InvoiceListPanel(QWidget):
         self.text.setPlaceholderText(_("Invoice or KSeF number"))
         self.text.setClearButtonEnabled(True)
         self.text.setAccessibleName(_("Search by number"))
+        self.overdue = QCheckBox(_("Overdue only"))
+        self.overdue.setToolTip(_("Issued invoices past their due date and not paid in full."))
         self.new_button = QPushButton(_("&New invoice"))
         self.new_button.clicked.connect(self.new_requested.emit)
 
@@ -197,6 +201,7 @@ class InvoiceListPanel(QWidget):
         for w in (state_label, self.state, self.use_period, self.date_from, QLabel("–"),
                   self.date_to):  # fmt: skip
             first.addWidget(w)
+        first.addWidget(self.overdue)
         first.addStretch(1)
         first.addWidget(self.new_button)
         second.addWidget(buyer_label)
@@ -243,6 +248,7 @@ class InvoiceListPanel(QWidget):
         layout.addWidget(self.count)
 
         self.state.currentIndexChanged.connect(self.apply_filter)
+        self.overdue.toggled.connect(self.apply_filter)
         self.use_period.toggled.connect(self._period_toggled)
         self.date_from.dateChanged.connect(self.apply_filter)
         self.date_to.dateChanged.connect(self.apply_filter)
@@ -286,7 +292,7 @@ class InvoiceListPanel(QWidget):
             self.technical_action, self.send_action, None, self.collective_action,
             self.title_action, None, self.pdf_open_action,
             self.pdf_save_action, self.print_action, self.xml_action, self.upo_action, None,
-            self.reload_action,
+            *self.extra_actions, None, self.reload_action,
         ):  # fmt: skip
             if action is None:
                 menu.addSeparator()
@@ -312,6 +318,7 @@ class InvoiceListPanel(QWidget):
             states=states,
             date_from=date_from,
             date_to=date_to,
+            overdue_on=_py_date(QDate.currentDate()) if self.overdue.isChecked() else None,
         )
         text = self.text.text().strip()
         return TextFilter(flt, text) if text else flt

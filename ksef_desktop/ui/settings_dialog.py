@@ -94,6 +94,9 @@ class SettingsDialog(QDialog):
             ("notifications", self.notifications),
         ]:
             form.addRow(_label(key), widget)
+        from ksef_desktop.ui.settings_everyday import EverydaySettings
+
+        self.everyday = EverydaySettings(settings)
         self.note = QLabel(_("A new language or text stretching applies when you press OK."))
         self.note.setWordWrap(True)
         self.buttons = QDialogButtonBox(
@@ -103,6 +106,7 @@ class SettingsDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.everyday)
         layout.addWidget(self.note)
         layout.addWidget(self.buttons)
 
@@ -131,3 +135,4 @@ class SettingsDialog(QDialog):
         settings["availability_minutes"] = self.minutes.value()
         settings["declared_offline24"] = self.declared.isChecked()
         settings["notifications"] = self.notifications.isChecked()
+        self.everyday.apply_to(settings)

@@ -37,9 +37,11 @@ def render_pdf(
     offline: OfflineSigning | None = None,
     now: datetime | None = None,
     total_failure: bool = False,
+    logo: bytes | None = None,
 ) -> bytes:
     """The invoice as PDF bytes.
 
+    ``logo``: the seller's logo (PNG or JPEG) printed above the header (Settings).
     ``total_failure``: issued outside KSeF during an announced total failure ("awaria
     całkowita"), which carries no QR codes (KSEF-PROTOCOL.md §6); it says so instead.
 
@@ -69,6 +71,7 @@ def render_pdf(
         lang=lang,
         codes=codes,
         ksef_number=ksef_number,
+        logo=logo,
     )
     buf = io.BytesIO()
     doc = SimpleDocTemplate(

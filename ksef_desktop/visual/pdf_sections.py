@@ -54,11 +54,28 @@ class Context:
     lang: str
     codes: InvoiceCodes | None  # None: issued during a total failure, no QR codes
     ksef_number: str | None
+    logo: bytes | None = None  # the seller's logo (PNG or JPEG), from the settings
+
+
+def logo_image(data: bytes) -> Flowable:
+    """The logo at most 40 × 18 mm, its proportions kept."""
+    import io
+
+    from reportlab.lib.utils import ImageReader
+    from reportlab.platypus import Image
+
+    width, height = ImageReader(io.BytesIO(data)).getSize()
+    scale = min(40 * mm / width, 18 * mm / height)
+    image = Image(io.BytesIO(data), width=width * scale, height=height * scale)
+    image.hAlign = "LEFT"
+    return image
 
 
 def header(c: Context) -> list[Flowable]:
     s, lab, inv = c.styles, c.labels, c.invoice
-    left = [para("KSeF", s.title), para(lab("title"), s.small)]
+    left: list[Flowable] = [para("KSeF", s.title), para(lab("title"), s.small)]
+    if c.logo:
+        left.insert(0, logo_image(c.logo))
     right: list[Flowable] = [
         para(lab("number"), s.small_right),
         para(inv.number, s.number),
