@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ksef_desktop import __version__, i18n
+from ksef_desktop.errors import UserError, os_error_message
 
 # Order is the order in --help.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -124,6 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 #: The exit code of a command that met a program error (sysexits' EX_SOFTWARE).
 EXIT_BUG = 70
+#: A command that could not do its work for a reason it said (a full disk, a damaged
+#: database…), when the command itself did not name another exit code.
+EXIT_FAILED = 1
 
 
 def _run_command(args: argparse.Namespace) -> int:
@@ -139,6 +143,17 @@ def _run_command(args: argparse.Namespace) -> int:
     log.info("ksef-desktop %s: %s", __version__, args.command)
     try:
         result: int = args.func(args)
+    except UserError as exc:
+        # What the user can act on (a full disk, a damaged database, KSeF's verdict…):
+        # its sentence, never a traceback; a bug among them leaves its trace in the log.
+        log.warning("ksef-desktop %s: %s", args.command, exc, exc_info=exc if exc.bug else None,
+                    extra={"quiet": True})  # fmt: skip
+        print(exc.message(), file=sys.stderr)
+        return EXIT_BUG if exc.bug else EXIT_FAILED
+    except OSError as exc:
+        log.warning("ksef-desktop %s: %s", args.command, exc, extra={"quiet": True})
+        print(os_error_message(exc), file=sys.stderr)
+        return EXIT_FAILED
     except Exception as exc:
         log.error("ksef-desktop %s failed", args.command, exc_info=exc, extra={"quiet": True})
         print(

@@ -11,13 +11,14 @@ import os
 import stat
 from pathlib import Path
 
+from ksef_desktop.errors import UserError
 from ksef_desktop.i18n import _
 
 #: What is read of a user's file at most (an invoice is ≤ 3 MB in KSeF).
 DEFAULT_LIMIT = 16 * 1024 * 1024
 
 
-class FileRefused(Exception):
+class FileRefused(UserError):
     """The file cannot be used; ``message()`` says why, in the user's language."""
 
     def __init__(self, path: Path, reason: str) -> None:

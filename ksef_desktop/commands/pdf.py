@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ksef_desktop.commands.qr import (
     ENVIRONMENTS,
-    UserError,
+    CommandRefused,
     add_certificate_options,
     check_ksef_number,
     offline_signing_from_args,
@@ -61,11 +61,11 @@ def run(args: argparse.Namespace) -> int:
         qr_base = resolve_qr_base(args.env, args.qr_base)
         check_ksef_number(args.ksef_number)
         if args.cert is not None and args.ksef_number is not None:
-            raise UserError(
+            raise CommandRefused(
                 _("--cert (KOD II) is for offline invoices, not with --ksef-number."), 2
             )
         if args.cert is not None and args.total_failure:
-            raise UserError(
+            raise CommandRefused(
                 _("--cert (KOD II) cannot go with --total-failure: such invoices have no codes."),
                 2,
             )
@@ -83,12 +83,12 @@ def run(args: argparse.Namespace) -> int:
         try:
             args.output.write_bytes(pdf)
         except OSError as exc:
-            raise UserError(
+            raise CommandRefused(
                 _("{file}: cannot write the file: {reason}").format(
                     file=args.output, reason=exc.strerror or exc
                 )
             ) from None
-    except UserError as exc:
+    except CommandRefused as exc:
         print(exc, file=sys.stderr)
         return exc.code
     return 0

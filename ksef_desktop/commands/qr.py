@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ksef_desktop.errors import UserError
 from ksef_desktop.i18n import _
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ ENVIRONMENTS = ("test", "demo", "prod", "sandbox")
 PASSWORD_VARIABLE = "KSEF_KEY_PASSWORD"  # noqa: S105 - a variable name, not a password
 
 
-class UserError(Exception):
+class CommandRefused(UserError):
     """A message for the user; ``code`` is the exit status."""
 
     def __init__(self, message: str, code: int = 1) -> None:
@@ -62,9 +63,9 @@ def resolve_qr_base(env: str, override: str | None) -> str:
         try:
             return normalize_base(override)
         except ValueError:
-            raise UserError(_("--qr-base must be an http(s) URL."), 2) from None
+            raise CommandRefused(_("--qr-base must be an http(s) URL."), 2) from None
     if env == "sandbox":
-        raise UserError(
+        raise CommandRefused(
             _("--env sandbox needs --qr-base (the sandbox prints it when it starts)."), 2
         )
     return QR_BASES[env]
@@ -76,7 +77,7 @@ def read_invoice(path: Path) -> tuple[bytes, Invoice]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise UserError(
+        raise CommandRefused(
             _("{file}: cannot read the file: {reason}").format(
                 file=path, reason=exc.strerror or exc
             ),
@@ -86,7 +87,7 @@ def read_invoice(path: Path) -> tuple[bytes, Invoice]:
         invoice = parse(data)
         _seller_nip = invoice.seller_nip
     except (Fa3ParseError, ValueError) as exc:
-        raise UserError(
+        raise CommandRefused(
             _("{file}: not an FA(3) invoice: {reason}").format(file=path, reason=exc)
         ) from None
     return data, invoice
@@ -96,7 +97,7 @@ def check_ksef_number(number: str | None) -> None:
     from ksef_desktop.domain.identifiers import ksef_number_is_valid
 
     if number is not None and not ksef_number_is_valid(number):
-        raise UserError(_("{number} is not a valid KSeF number.").format(number=number), 2)
+        raise CommandRefused(_("{number} is not a valid KSeF number.").format(number=number), 2)
 
 
 def _password() -> str | None:
@@ -126,11 +127,11 @@ def offline_signing_from_args(args: argparse.Namespace, invoice: Invoice) -> Off
 
     if args.cert is None:
         if args.key is not None:
-            raise UserError(_("--key needs --cert."), 2)
+            raise CommandRefused(_("--key needs --cert."), 2)
         return None
     is_pkcs12 = args.cert.suffix.lower() in PKCS12_SUFFIXES
     if args.key is None and not is_pkcs12:
-        raise UserError(_("--cert needs --key (or a .p12/.pfx file)."), 2)
+        raise CommandRefused(_("--cert needs --key (or a .p12/.pfx file)."), 2)
     try:
         try:
             cert, key = load_credentials(args.cert, args.key, os.environ.get(PASSWORD_VARIABLE))
@@ -142,9 +143,9 @@ def offline_signing_from_args(args: argparse.Namespace, invoice: Invoice) -> Off
         check_offline_certificate(cert, key, now=datetime.now(UTC))
         context = ContextIdentifier(args.context_type, args.context_value or invoice.seller_nip)
     except CertificateError as exc:
-        raise UserError(_("{file}: {reason}").format(file=args.cert, reason=exc)) from None
+        raise CommandRefused(_("{file}: {reason}").format(file=args.cert, reason=exc)) from None
     except ValueError as exc:
-        raise UserError(str(exc), 2) from None
+        raise CommandRefused(str(exc), 2) from None
     return OfflineSigning(certificate=cert, private_key=key, context=context)
 
 
@@ -156,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
         check_ksef_number(args.ksef_number)
         data, invoice = read_invoice(args.file)
         signing = offline_signing_from_args(args, invoice)
-    except UserError as exc:
+    except CommandRefused as exc:
         print(exc, file=sys.stderr)
         return exc.code
     codes = invoice_codes(

@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from ksef_desktop.domain.calendar import is_business_day, previous_business_day
 from ksef_desktop.domain.invoice import Invoice, InvoiceKind
+from ksef_desktop.errors import UserError
 
 #: How far back the rate's day may be looked for before giving up (NBP does not skip
 #: business days; a longer gap means the service or the request is wrong).
@@ -42,7 +43,7 @@ class ExchangeRate:
     effective_date: date
 
 
-class RateRefused(ValueError):
+class RateRefused(UserError, ValueError):
     """A rate that art. 31a does not allow for the tax point (wrong day, not positive)."""
 
 

@@ -34,6 +34,7 @@ class Controller(QObject):
     identity_changed = Signal(str, str, bool)  # environment, NIP, token stored
     profile_changed = Signal(object)  # Profile: the current one (another, or its data)
     profiles_changed = Signal(object)  # list[Profile]: every profile, for the menu
+    store_damaged = Signal(str)  # the database cannot be read: why, and a restore is offered
     message = Signal(str)  # a passing note for the status bar
     mail_sent = Signal()  # queued e-mails went out (the list shows their state)
 
@@ -149,7 +150,38 @@ class Controller(QObject):
                     log.warning("queued %d issued invoices left unqueued by an earlier run", count)
             return profile, list_profiles(ctx.store().db.connection())
 
-        self.runner.submit(resolve, self._resolved, self._note, name="profile")
+        self.runner.submit(resolve, self._resolved, self._start_failed, name="profile")
+
+    def _start_failed(self, failure: Failure) -> None:
+        """The store could not be opened: a damaged database is offered a restore."""
+        from ksef_desktop.store.failures import DatabaseCorrupt
+
+        if isinstance(failure.exception, DatabaseCorrupt):
+            self.store_damaged.emit(failure.message)
+        self._note(failure)
+
+    def restore_backup(self, backup: str) -> None:
+        """Put the data of ``backup`` (a zip of ``ksef-desktop backup create``) in place of
+        the damaged database, then start over (every hash is checked first)."""
+        ctx = self.ctx
+
+        def restore(job: JobContext) -> str:
+            from pathlib import Path
+
+            from ksef_desktop.store.backup import restore_backup
+
+            ctx.close_store()
+            report = restore_backup(Path(backup), ctx.data_dir, now=ctx.now())
+            return _(
+                "Restored {invoices} invoices and {files} archived files; the damaged data "
+                "is kept in {previous}."
+            ).format(invoices=report.invoices, files=report.files, previous=report.previous)
+
+        def done(text: str) -> None:
+            self.message.emit(text)
+            self.start()
+
+        self.runner.submit(restore, done, self._note, name="restore")
 
     def _resolved(self, result: tuple[Profile, list[Profile]]) -> None:
         self.profile, self.profiles = result

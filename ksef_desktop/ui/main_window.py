@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         self.status = KsefStatusBar(controller.runner)
         self.setStatusBar(self.status)
         self.notifier = Notifier(self)
+        self.restore_box: QMessageBox | None = None
         self._menus()
 
         c = controller
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
         c.identity_changed.connect(self.status.set_identity)
         c.profile_changed.connect(self._profile_changed)
         c.profiles_changed.connect(self._profiles_changed)
+        c.store_damaged.connect(self._offer_restore)
         c.message.connect(lambda text: self.status.showMessage(text, 10_000))
         self.offline.send_requested.connect(c.send_pending)
         self.offline.alert.connect(self._alert)
@@ -239,6 +241,34 @@ class MainWindow(QMainWindow):
             company_address=values.company_address or None,
             token=values.token,
         )
+
+    # --- a damaged database ---------------------------------------------------------------
+
+    def _offer_restore(self, text: str) -> None:
+        """Say that the database is damaged and offer to restore a backup (not modal)."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Critical)
+        box.setWindowTitle(_("The database is damaged"))
+        box.setText(text)
+        restore = box.addButton(_("&Restore a backup…"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Close)
+        box.buttonClicked.connect(lambda button: self._restore_chosen(button is restore))
+        self.restore_box = box
+        box.open()
+
+    def _restore_chosen(self, restore: bool) -> None:
+        if not restore:
+            return
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _filter = QFileDialog.getOpenFileName(
+            self, _("Restore a backup"), "", _("Backups (*.zip);;All files (*)")
+        )
+        if path:
+            self.restore_from(path)
+
+    def restore_from(self, backup: str) -> None:
+        self.controller.restore_backup(backup)
 
     def _alert(self, title: str, text: str) -> None:
         if self.controller.ctx.settings["notifications"]:

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from ksef_desktop.errors import UserError
 from ksef_desktop.i18n import _
 from ksef_desktop.secrets import SecretStore, offline_key_entry
 from ksef_desktop.visual.der import DerError, read_tbs
@@ -34,7 +35,7 @@ MIN_RSA_BITS = 2048
 PKCS12_SUFFIXES = (".p12", ".pfx")
 
 
-class CertificateError(ValueError):
+class CertificateError(UserError, ValueError):
     """A certificate or key is refused; ``str(exc)`` is a translated explanation."""
 
 

@@ -262,11 +262,11 @@ def test_cli_usage_errors(args: list[str], code: int, needle: str) -> None:
 def test_cli_reader_refuses_garbage_cleanly(
     tmp_path_factory: pytest.TempPathFactory, blob: bytes
 ) -> None:
-    from ksef_desktop.commands.qr import UserError, read_invoice
+    from ksef_desktop.commands.qr import CommandRefused, read_invoice
 
     path = tmp_path_factory.mktemp("garbage") / "bad.xml"
     path.write_bytes(blob)
-    with pytest.raises(UserError) as caught:
+    with pytest.raises(CommandRefused) as caught:
         read_invoice(path)
     assert caught.value.code == 1
     assert "FA(3)" in str(caught.value)
