@@ -201,7 +201,6 @@ class InvoiceListPanel(QWidget):
         for w in (state_label, self.state, self.use_period, self.date_from, QLabel("–"),
                   self.date_to):  # fmt: skip
             first.addWidget(w)
-        first.addWidget(self.overdue)
         first.addStretch(1)
         first.addWidget(self.new_button)
         second.addWidget(buyer_label)
@@ -210,6 +209,7 @@ class InvoiceListPanel(QWidget):
         text_label.setBuddy(self.text)
         second.addWidget(text_label)
         second.addWidget(self.text, 1)
+        second.addWidget(self.overdue)  # the second row's fields give way; the first's don't
         filters.addLayout(first)
         filters.addLayout(second)
 
