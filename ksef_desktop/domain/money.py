@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 GROSZ = Decimal("0.01")
 ZERO = Decimal("0")
 NBSP = "\u00a0"
+# Rounding to grosze needs as many digits as the whole part has: the default context's
+# 28 would fail (InvalidOperation) on a product of two large amounts from a file.
+_ROUNDING = Context(prec=200, rounding=ROUND_HALF_UP)
 
 
 def round_money(value: Decimal) -> Decimal:
     """Round to 2 decimal places, half away from zero (the accounting rule)."""
-    return value.quantize(GROSZ, rounding=ROUND_HALF_UP)
+    return value.quantize(GROSZ, rounding=ROUND_HALF_UP, context=_ROUNDING)
 
 
 def parse_decimal(text: str) -> Decimal:
