@@ -93,7 +93,7 @@ _CODES = ("PLN", "pln", "XXX", "ZZZ", "EUR", "CHF", "VAT", "KOR", "ZAL", "np I",
 
 def hostile_texts() -> st.SearchStrategy[str]:
     printable = st.text(
-        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+        alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"),
         max_size=300,
     )
     return st.one_of(
@@ -124,6 +124,18 @@ def _xml_safe(text: str) -> str:
         or 0xE000 <= ord(ch) <= 0xFFFD
         or ord(ch) >= 0x10000
     )
+
+
+#: Copies stop growing a document past this many bytes (repeating an element that holds
+#: earlier repeats would otherwise grow it exponentially); it is still above the
+#: commands' 16 MB cap, so that refusal is exercised too.
+MAX_DOCUMENT = 20 * 1024 * 1024
+
+
+def _copies(root: etree._Element, target: etree._Element, wanted: int) -> int:
+    """How many copies of ``target`` fit under ``MAX_DOCUMENT``."""
+    room = MAX_DOCUMENT - len(etree.tostring(root))
+    return max(0, min(wanted, room // max(1, len(etree.tostring(target)))))
 
 
 def _elements(root: etree._Element) -> list[etree._Element]:
@@ -158,10 +170,10 @@ def _apply_tree_mutation(draw: st.DrawFn, root: etree._Element) -> None:
         target.text = _xml_safe(draw(hostile_texts()))
     elif op == "delete" and parent is not None:
         parent.remove(target)
-    elif op == "duplicate" and parent is not None:
+    elif op == "duplicate" and parent is not None and _copies(root, target, 1):
         parent.insert(parent.index(target) + 1, copy.deepcopy(target))
     elif op == "repeat" and parent is not None:
-        times = draw(st.integers(2, 300))
+        times = _copies(root, target, draw(st.integers(2, 300)))
         at = parent.index(target) + 1
         for _ in range(times):
             parent.insert(at, copy.deepcopy(target))
@@ -277,6 +289,7 @@ def run_commands(data: bytes, folder: Path) -> Outcome:
     refuse with the same sentences."""
     from ksef_desktop import cli
     from ksef_desktop.fa3.validate import document_defects
+    from ksef_desktop.userfiles import MAX_INVOICE_FILE
 
     path = folder / "invoice.xml"
     out = folder / "invoice.pdf"
@@ -308,6 +321,11 @@ def run_commands(data: bytes, folder: Path) -> Outcome:
     from ksef_desktop import i18n
 
     i18n.set_language("en")
+    if len(data) > MAX_INVOICE_FILE:  # not read at all, by any of the three
+        for command in COMMANDS:
+            if outcome.codes[command] == 0 or "larger than" not in printed[command]:
+                outcome.failures.append(f"{command}: read a file past the size cap")
+        return outcome
     refused = document_defects(data)
     for command in ("qr", "pdf"):
         if refused and outcome.codes[command] == 0:

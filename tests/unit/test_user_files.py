@@ -67,10 +67,13 @@ def test_a_device_is_refused_not_read() -> None:
 @posix_only
 def test_a_fifo_is_refused_without_waiting_for_a_writer(fifo: Path) -> None:
     result: list[BaseException] = []
-    thread = threading.Thread(
-        target=lambda: result.append(pytest.raises(UnreadableFile, read_user_file, fifo, 100).value),
-        daemon=True,
-    )
+
+    def read() -> None:
+        with pytest.raises(UnreadableFile) as caught:
+            read_user_file(fifo, 100)
+        result.append(caught.value)
+
+    thread = threading.Thread(target=read, daemon=True)
     thread.start()
     thread.join(timeout=20)
     assert not thread.is_alive(), "read_user_file waited on a FIFO"
