@@ -9,7 +9,9 @@ archive of a data folder. The modules:
 - ``invoices``: drafts and issued invoices; ``numbering``: series without gaps;
 - ``outbox``: what the sender works through; ``archive``: files + hashes, ``verify``;
 - ``queries``: the pages and counts the UI shows; ``sessions``, ``contractors``,
-  ``settings``: the small tables; ``backup``: one zip, restored only if every hash holds.
+  ``settings``: the small tables; ``backup``: one zip, restored only if every hash holds;
+  ``chain``: the archive's append-only hash chain; ``housekeeping``: checks and tidying
+  of the data folder when it opens.
 """
 
 from __future__ import annotations
@@ -33,6 +35,14 @@ class Store:
 
 
 def open_store(folder: Path | None = None) -> Store:
-    """The store of ``folder`` (``--data-dir``) or of the platform's data folder."""
+    """The store of ``folder`` (``--data-dir``) or of the platform's data folder.
+
+    Leftovers of killed writes are removed first; a missing or empty database beside an
+    archive that holds files is refused (``housekeeping.ArchiveWithoutDatabase``).
+    """
+    from ksef_desktop.store.housekeeping import refuse_orphaned_archive, tidy
+
     root = data_dir(folder)
+    tidy(root)
+    refuse_orphaned_archive(root)
     return Store(root, Database(database_path(root)), Archive(archive_dir(root)))

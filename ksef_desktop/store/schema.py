@@ -262,6 +262,14 @@ def _v2(conn: sqlite3.Connection) -> None:
     run_script(conn, V2)
 
 
+def _archive_chain(conn: sqlite3.Connection) -> None:
+    """The archive's append-only hash chain (store/chain.py), filled with every file
+    archived so far; archived files become immutable (issue 22, item 8)."""
+    from ksef_desktop.store.chain import migrate
+
+    migrate(conn)
+
+
 #: Index i migrates from user_version i to i + 1. Append; never edit a released step.
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _archive_chain)
 SCHEMA_VERSION = len(MIGRATIONS)
