@@ -33,6 +33,7 @@ from ksef_desktop.domain.calendar import warsaw_date
 from ksef_desktop.domain.invoice import Address, Party, PolishNip
 from ksef_desktop.domain.offline import Deadline, DeadlineState, OfflineMode
 from ksef_desktop.i18n import _, ngettext
+from ksef_desktop.paths import write_private_file
 from ksef_desktop.store import Store
 from ksef_desktop.store.contractors import Contractor, save_contractor, search_contractors
 from ksef_desktop.store.invoices import StoredInvoice, create_draft, get_invoice, update_draft
@@ -137,9 +138,8 @@ def issue_draft(
         pdf = invoice_pdf(store, issued.id, qr_base=qr_base, lang=lang, offline=offline, now=moment)
     except ValueError as exc:  # a certificate refused: the invoice stands, the PDF waits
         return Issued(issued, None, str(exc))
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / ((issued.number or str(issued.id)).replace("/", "_") + ".pdf")
-    path.write_bytes(pdf)
+    write_private_file(path, pdf)  # 0600 in a 0700 folder: an invoice is personal data
     return Issued(issued, path)
 
 
