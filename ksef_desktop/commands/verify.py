@@ -64,6 +64,9 @@ def _expected(args: argparse.Namespace) -> ChainHead | int | None:
             return 2
     if args.against is None:
         return None
+    if not args.against.is_file():  # a FIFO would hang the zip reader
+        print(_("{file} is not a file.").format(file=args.against))
+        return 2
     try:
         head = backup_head(args.against)
     except StoreError as exc:

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from ksef_desktop import cli, i18n
+from ksef_desktop.store import open_store
 from ksef_desktop.userfiles import MAX_INVOICE_FILE, UnreadableFile, read_user_file
 from tests.conftest import DATA, OFFICIAL_SAMPLES
 
@@ -123,6 +124,27 @@ def test_no_command_waits_on_a_fifo(fifo: Path, tmp_path: Path, argv: tuple[str,
     done = _subprocess(*args, env={"KSEF_TOKEN": "not-used"})
     assert done.returncode in (1, 2)
     assert "not a regular file" in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@posix_only
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("sandbox", "--state-file", "{f}", "--port", "0"),
+        ("--data-dir", "{data}", "verify", "--against", "{f}"),
+        ("--data-dir", "{data}", "backup", "restore", "{f}"),
+    ],
+    ids=lambda a: "-".join(x for x in a if not x.startswith(("{", "-"))),
+)
+def test_commands_that_open_other_files_do_not_wait_on_a_fifo(
+    fifo: Path, tmp_path: Path, argv: tuple[str, ...]
+) -> None:
+    data = tmp_path / "data"
+    open_store(data).close()
+    done = _subprocess(*(a.format(f=fifo, data=data) for a in argv))
+    assert done.returncode in (1, 2), done.stdout + done.stderr
+    assert f"{fifo} is not a file." in done.stdout + done.stderr
     assert "Traceback" not in done.stderr
 
 
