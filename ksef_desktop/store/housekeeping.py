@@ -71,7 +71,7 @@ def _database_is_new(path: Path) -> bool:
     except FileNotFoundError:
         return True
     try:
-        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error:
         return False  # not ours to judge here: opening it reports the damage
     try:

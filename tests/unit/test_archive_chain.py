@@ -232,3 +232,10 @@ def test_the_migration_lists_the_files_archived_before_it(folder: Path) -> None:
     assert chain.broken_links(chain.entries(conn)) == []
     assert verify_archive(store).ok
     store.close()
+
+
+def test_a_relative_data_folder_opens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    open_store(Path("data")).close()
+    open_store(Path("data")).close()  # the database exists now: probed read-only first
+    assert _verify(Path("data"))[0] == 0
