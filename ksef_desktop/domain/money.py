@@ -50,6 +50,6 @@ def xml_decimal(value: Decimal, places: int | None = None) -> str:
     """
     if places is not None:
         quantum = Decimal(1).scaleb(-places)
-        return f"{value.quantize(quantum, rounding=ROUND_HALF_UP):f}"
+        return f"{value.quantize(quantum, rounding=ROUND_HALF_UP, context=_ROUNDING):f}"
     text = f"{value.normalize():f}"
     return "0" if text in ("-0", "") else text
