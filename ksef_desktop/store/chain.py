@@ -13,7 +13,6 @@ backup's manifest and shown to the user (``backup create``, ``verify``): ``verif
 
 from __future__ import annotations
 
-import hashlib
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -100,6 +99,8 @@ class Entry:
 def entry_hash(
     prev_hash: str, seq: int, kind: str, relpath: str, sha256_hex: str, size: int, created_at: str
 ) -> str:
+    import hashlib  # on first use: OpenSSL's loading is not needed for the window's start
+
     fields = (prev_hash, str(seq), kind, relpath, sha256_hex, str(size), created_at)
     return hashlib.sha256("\n".join(fields).encode("utf-8")).hexdigest()
 
