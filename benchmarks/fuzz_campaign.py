@@ -46,6 +46,22 @@ def _machine() -> str:
     )
 
 
+def _commit() -> str:
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return done.stdout.strip()
+
+
 def _peak_mb() -> int:
     """The peak resident memory of this process so far (MB; Linux reports kB)."""
     import resource
@@ -137,7 +153,8 @@ without a message, or `qr`/`pdf` accepting (or wording differently) a file that
 `validate` refuses in its bytes. The CI runs a slice of the same test on every run
 (`tests/unit/test_fuzz_commands.py`, `KSEF_FUZZ_EXAMPLES`, default 25).
 
-Command: `{command}` (hypothesis seed {run_seed}); machine: {_machine()};
+Command: `{command}` (hypothesis seed {run_seed}; code at commit {_commit()}); machine:
+{_machine()};
 date: {datetime.now(UTC):%Y-%m-%d}; {elapsed / 60:.1f} minutes
 ({1000 * elapsed / max(1, inputs):.0f} ms per input for the three commands).
 
