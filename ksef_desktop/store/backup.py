@@ -19,6 +19,7 @@ damaged or incomplete backup is refused with nothing replaced.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -74,6 +75,8 @@ __all__ = [
 ]
 
 _CHUNK = 1 << 20
+#: No room to write: the disk is full, the quota used up, or a file-size limit reached.
+_DISK_FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 _PARTIAL = re.compile(r"\.(?P<name>.+)\.(?:db|part)-(?P<pid>[0-9]+)")
 
 
@@ -209,6 +212,12 @@ def _unpack(zf: zipfile.ZipFile, manifest: Manifest, staging: Path) -> list[str]
                         break  # more than declared: stop writing at once
                     digest.update(chunk)
                     dst.write(chunk)
+        except OSError as exc:
+            if exc.errno in _DISK_FULL:
+                problems.append(_("no room left on the disk to unpack {name}").format(name=name))
+                break
+            problems.append(_("the backup file is damaged: {name}").format(name=name))
+            continue
         except ZIP_ERRORS:
             problems.append(_("the backup file is damaged: {name}").format(name=name))
             continue

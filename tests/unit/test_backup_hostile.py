@@ -13,8 +13,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import signal
 import sqlite3
 import struct
+import subprocess
+import sys
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -278,3 +281,35 @@ def test_no_restore_without_room_on_the_disk(good: Good, monkeypatch: pytest.Mon
     # A nearly full disk (1 MB free): shutil's answer is the one thing made up here.
     monkeypatch.setattr("shutil.disk_usage", lambda _path: Usage(1 << 30, 0, 1 << 20))
     _refused(good, good.backup, "not enough free disk space")
+
+
+_FULL_DISK = """
+import resource, signal, sys
+from datetime import UTC, datetime
+from pathlib import Path
+from ksef_desktop.store.backup import BackupRejected, restore_backup
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG)
+resource.setrlimit(resource.RLIMIT_FSIZE, (32 * 1024, 32 * 1024))
+try:
+    restore_backup(Path(sys.argv[1]), Path(sys.argv[2]), now=datetime.now(UTC))
+except BackupRejected as exc:
+    print(exc.message())
+    sys.exit(3)
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="POSIX file-size limits")
+def test_a_disk_that_fills_up_while_unpacking(good: Good) -> None:
+    """No file may grow past 32 kB in the restoring process: as if the disk filled up."""
+    before = _snapshot(good.folder)
+    done = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK, str(good.backup), str(good.folder)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).parents[2],
+    )
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "zabrakło miejsca na dysku, by rozpakować ksef-desktop.sqlite3" in done.stdout
+    assert "Traceback" not in done.stderr
+    assert _snapshot(good.folder) == before
