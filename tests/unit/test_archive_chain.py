@@ -84,7 +84,8 @@ def test_an_empty_or_missing_database_beside_an_archive_is_refused(folder: Path,
         path.unlink()
     with pytest.raises(ArchiveWithoutDatabase) as caught:
         open_store(folder)
-    assert "restore" in caught.value.message().lower() or "przywróć" in caught.value.message()
+    message = caught.value.message().lower()
+    assert "restore" in message or "przywróć" in message
     assert not path.exists() or path.read_bytes() == b""
 
 

@@ -48,6 +48,11 @@ def _subprocess(*argv: str, env: dict[str, str] | None = None) -> subprocess.Com
     )
 
 
+@pytest.fixture(autouse=True)
+def _english() -> None:
+    i18n.set_language("en")  # the suite's reset puts it back afterwards
+
+
 @pytest.fixture
 def fifo(tmp_path: Path) -> Path:
     path = tmp_path / "invoice.xml"
@@ -92,7 +97,6 @@ def test_a_file_over_the_limit_is_refused_and_one_at_it_is_read(tmp_path: Path) 
 
 
 def test_missing_files_and_folders_get_sentences(tmp_path: Path) -> None:
-    i18n.set_language("en")
     with pytest.raises(UnreadableFile) as caught:
         read_user_file(tmp_path / "missing.xml", 100)
     assert caught.value.reason == "the file does not exist."
