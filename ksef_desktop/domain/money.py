@@ -7,9 +7,11 @@ from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 GROSZ = Decimal("0.01")
 ZERO = Decimal("0")
 NBSP = "\u00a0"
-# Rounding to grosze needs as many digits as the whole part has: the default context's
-# 28 would fail (InvalidOperation) on a product of two large amounts from a file.
-_ROUNDING = Context(prec=200, rounding=ROUND_HALF_UP)
+#: Rounding to grosze needs as many digits as the whole part has: the default context's
+#: 28 would fail (InvalidOperation) on a product of two large amounts from a file. Use it
+#: also (``decimal.localcontext(WIDE)``) where such a product must be exact to the grosz.
+WIDE = Context(prec=200, rounding=ROUND_HALF_UP)
+_ROUNDING = WIDE
 
 
 def round_money(value: Decimal) -> Decimal:
