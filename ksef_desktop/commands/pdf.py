@@ -17,6 +17,7 @@ from ksef_desktop.commands.qr import (
     ENVIRONMENTS,
     CommandRefused,
     add_certificate_options,
+    cannot_process,
     check_ksef_number,
     offline_signing_from_args,
     read_invoice,
@@ -71,15 +72,18 @@ def run(args: argparse.Namespace) -> int:
             )
         data, invoice = read_invoice(args.file)
         signing = offline_signing_from_args(args, invoice)
-        pdf = render_pdf(
-            data,
-            lang=args.invoice_lang,
-            qr_base=qr_base,
-            ksef_number=args.ksef_number,
-            offline=signing,
-            now=datetime.now(UTC),
-            total_failure=args.total_failure,
-        )
+        try:
+            pdf = render_pdf(
+                data,
+                lang=args.invoice_lang,
+                qr_base=qr_base,
+                ksef_number=args.ksef_number,
+                offline=signing,
+                now=datetime.now(UTC),
+                total_failure=args.total_failure,
+            )
+        except Exception as exc:  # noqa: BLE001 - the last line: a message, not a traceback
+            raise cannot_process(args.file, exc) from None
         try:
             args.output.write_bytes(pdf)
         except OSError as exc:

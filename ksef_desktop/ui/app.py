@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication
 
 from ksef_desktop import i18n
 from ksef_desktop.i18n import _
-from ksef_desktop.paths import data_dir, write_private_file
+from ksef_desktop.paths import create_private_file, data_dir, restrict_file, write_private_file
 from ksef_desktop.store.lock import FolderBusy
 from ksef_desktop.ui import stretch
 from ksef_desktop.ui.context import AppContext
@@ -74,7 +74,10 @@ class Shell:
         self.wizard: FirstRunWizard | None = None
         self.errors: list[Failure] = []
         self.certificate_note = ""
-        self.window_state = QSettings(str(data_dir / "window.ini"), QSettings.Format.IniFormat)
+        # QSettings keeps the mode of a file that exists: created 0600 first, it stays so.
+        self.window_file = data_dir / "window.ini"
+        create_private_file(self.window_file)
+        self.window_state = QSettings(str(self.window_file), QSettings.Format.IniFormat)
         self.apply_language()
 
     def _send(
@@ -250,6 +253,7 @@ class Shell:
         if self.window is not None:
             self.window_state.setValue("main/geometry", self.window.saveGeometry())
             self.window_state.sync()
+            restrict_file(self.window_file)  # one an older version made 0644
 
     def open_settings(self) -> SettingsDialog:
         from ksef_desktop.ui.settings_dialog import SettingsDialog

@@ -244,11 +244,13 @@ def _read_pkcs12_leniently(
 
 
 def _read_file(path: Path) -> bytes:
+    from ksef_desktop.userfiles import MAX_CREDENTIAL_FILE, UnreadableFile, read_user_file
+
     try:
-        return path.read_bytes()
-    except OSError as exc:
+        return read_user_file(path, MAX_CREDENTIAL_FILE)
+    except UnreadableFile as exc:
         raise CertificateError(
-            _("Cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)
+            _("Cannot read {path}: {reason}").format(path=path, reason=exc.reason)
         ) from None
 
 
