@@ -32,6 +32,7 @@ def test_a_second_window_on_the_folder_brings_the_first_to_front(qtbot, make_she
     # What the second start does (ask_first_to_raise), with this test's event loop as the
     # first window's: leave the request, see it taken.
     request = post_raise_request(folder)
+    assert request is not None
     assert request == folder / REQUEST
     qtbot.waitUntil(lambda: bool(raised), timeout=5_000)
     assert not request.exists()  # taken: the second start knows it was heard
