@@ -134,7 +134,7 @@ class ContractorsPanel(QWidget):
         self.delete_button.clicked.connect(self.delete)
         for text, key, slot in (
             (_("Delete contractor"), "Delete", self.delete),
-            (_("Add contractor"), "Ctrl+Shift+N", self.add),
+            (_("Add contractor"), "Ctrl+N", self.add),
         ):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(key))

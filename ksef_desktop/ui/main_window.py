@@ -153,7 +153,7 @@ class MainWindow(QMainWindow):
             self._action(_("Co&llective identifiers…"), None, lambda: self.panels.open_collective())
         )
         self.declare = self._action(
-            _("I &declare offline24 mode"), "Ctrl+Shift+O", self.controller.declare_offline24
+            _("I &declare offline24 mode"), "Ctrl+Shift+D", self.controller.declare_offline24
         )
         self.declare.setCheckable(True)
         self.declare.setChecked(bool(self.controller.ctx.settings["declared_offline24"]))
