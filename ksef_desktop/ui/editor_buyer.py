@@ -81,6 +81,7 @@ class BuyerPicker(QGroupBox):
         self.line1.setAccessibleName(_("Address, line 1"))
         self.line2 = QLineEdit()
         self.line2.setAccessibleName(_("Address, line 2"))
+        self._other_country = ""
         self.problems = {
             "buyer.tax_id": problem_label(),
             "buyer.name": problem_label(),
@@ -142,13 +143,26 @@ class BuyerPicker(QGroupBox):
         self.identifier.setEnabled(key != "none")
         self.country.setEnabled(key != "pl")
         if key == "pl":
+            typed = self.country.text().strip().upper()
+            if typed != "PL":
+                self._other_country = typed  # given back when another kind is chosen
             self.country.setText("PL")
-            self.identifier.setPlaceholderText("5265877635")
-        elif key == "eu":
+            # An example shape, never anyone's real NIP (and never the seller's own).
+            self.identifier.setPlaceholderText(_("10 digits, e.g. 123-456-32-18"))
+        elif self._other_country and self.country.text().strip().upper() == "PL":
+            self.country.setText(self._other_country)
+        if key == "eu":
             self.identifier.setPlaceholderText(_("e.g. 123456789 (without the country)"))
-        else:
+        elif key != "pl":
             self.identifier.setPlaceholderText("")
         self.changed.emit()
+
+    def require_kind(self, key: str) -> None:
+        """Switch to kind ``key`` ("pl", "eu") unless the buyer already is one."""
+        if self.kind.currentData() != key:
+            self.kind.setCurrentIndex(self.kind.findData(key))
+            if key == "eu" and self.country.text().strip().upper() == "PL":
+                self.country.clear()  # a Polish NIP holder is no EU buyer: ask the country
 
     def set_party(self, party: Party) -> None:
         widgets = (self.kind, self.country, self.identifier, self.name, self.line1, self.line2)

@@ -32,6 +32,8 @@ from PySide6.QtWidgets import (
 
 from ksef_desktop.domain.calendar import warsaw_date
 from ksef_desktop.domain.checks import Problem, check_invoice
+from ksef_desktop.domain.currencies import COMMON as CURRENCIES
+from ksef_desktop.domain.exchange import rate_day, tax_point
 from ksef_desktop.domain.invoice import (
     Correction,
     Exemption,
@@ -43,6 +45,7 @@ from ksef_desktop.domain.invoice import (
     VatRate,
 )
 from ksef_desktop.domain.money import parse_decimal
+from ksef_desktop.domain.transaction import RULES, TransactionRule, TransactionType, type_of
 from ksef_desktop.i18n import N_, _
 from ksef_desktop.services.invoice_actions import DRAFT_NUMBER
 from ksef_desktop.ui.editor_buyer import BuyerPicker, problem_label
@@ -60,7 +63,6 @@ BASIS_LABELS = (
     (ExemptionBasis.DIRECTIVE, N_("Directive 2006/112/EC")),
     (ExemptionBasis.OTHER, N_("Other legal basis")),
 )
-CURRENCIES = ("PLN", "EUR", "USD", "GBP", "CHF", "CZK", "SEK", "NOK", "DKK", "UAH")
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -90,6 +92,9 @@ class EditorForm(QWidget):
         self.correction: Correction | None = None
         self._base: Invoice | None = None  # the loaded draft (fields the form does not show)
         self._loading = False
+        #: The exchange rate's day follows the tax point until the user sets another.
+        self._rate_day_follows = True
+        self._moving_rate_day = False
         today = warsaw_date(now())
         self.labels: dict[str, QLabel] = {}
         self._build(today)
@@ -155,7 +160,8 @@ class EditorForm(QWidget):
         self.lines = LinesModel(self)
         self.table = QTableView()
         self.table.setModel(self.lines)
-        self.table.setItemDelegateForColumn(5, RateDelegate(self.table))
+        self.rates = RateDelegate(self.table)
+        self.table.setItemDelegateForColumn(5, self.rates)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setAccessibleName(_("Invoice lines"))
         self.table.setTabKeyNavigation(True)
@@ -166,6 +172,17 @@ class EditorForm(QWidget):
         for w in (self.add_line, self.remove_line, self.prices_gross):
             line_buttons.addWidget(w)
         line_buttons.addStretch(1)
+        self.sale_type = QComboBox()
+        for sale_kind, rule in RULES.items():
+            self.sale_type.addItem(_(rule.label), sale_kind.value)
+        self.sale_type_note = QLabel()
+        self.sale_type_note.setWordWrap(True)
+        sale_type_label = QLabel(_("Kind of sale:"))
+        sale_type_label.setBuddy(self.sale_type)
+        sale_type = QHBoxLayout()
+        sale_type.addWidget(sale_type_label)
+        sale_type.addWidget(self.sale_type)
+        sale_type.addWidget(self.sale_type_note, 1)
         self.exemption_basis = QComboBox()
         for basis, label in BASIS_LABELS:
             self.exemption_basis.addItem(_(label), basis.value)
@@ -178,6 +195,7 @@ class EditorForm(QWidget):
         exemption.addWidget(self.exemption_text, 1)
         lines_box = QGroupBox(_("Lines"))
         lines_layout = QVBoxLayout(lines_box)
+        lines_layout.addLayout(sale_type)
         lines_layout.addWidget(self.table, 1)
         lines_layout.addLayout(line_buttons)
         lines_layout.addWidget(self._problem("lines"))
@@ -191,7 +209,14 @@ class EditorForm(QWidget):
         self.currency.setAccessibleName(_("Currency"))
         self.exchange_rate = QLineEdit()
         self.exchange_rate.setAccessibleName(_("Exchange rate"))
-        self.exchange_rate_date = date_edit(today)
+        self.exchange_rate_date = date_edit(rate_day(today))
+        self.exchange_rate_date.setAccessibleName(_("Date of the exchange rate"))
+        self.exchange_rate_date.setToolTip(
+            _(
+                "The NBP average rate of the last business day before the tax point "
+                "(art. 31a ustawy o VAT)."
+            )
+        )
         self.pay = PaymentFields(today)
         self.payment_method = self.pay.method
         self.has_due_date = self.pay.has_due_date
@@ -238,7 +263,10 @@ class EditorForm(QWidget):
         self.issue_date.dateChanged.connect(self._issue_date_changed)
         for e in (self.issue_date, self.exchange_rate_date):
             e.dateChanged.connect(self._edited)
+        self.exchange_rate_date.dateChanged.connect(self._rate_day_set)
+        self.sale.changed.connect(self._follow_tax_point)
         self.sale.changed.connect(self._edited)
+        self.sale_type.currentIndexChanged.connect(self._sale_type_chosen)
         self.pay.connect(self._edited)
         for le in (self.issue_place, self.correction_reason, self.advance, self.exchange_rate,
                    self.notes, self.exemption_text):  # fmt: skip
@@ -251,6 +279,7 @@ class EditorForm(QWidget):
         self.add_line.clicked.connect(self.append_line)
         self.remove_line.clicked.connect(self._remove_current)
         self._update_visibility()
+        self._sale_type_chosen()
 
     def _seller_text(self) -> str:
         s = self.seller
@@ -263,7 +292,7 @@ class EditorForm(QWidget):
     # --- editing ---------------------------------------------------------------------------------
 
     def append_line(self) -> None:
-        row = self.lines.add_line(LineRow())
+        row = self.lines.add_line(LineRow(rate=self.sale_rule().default_rate))
         self.table.setCurrentIndex(self.lines.index(row, 0))
         self.table.setFocus()
 
@@ -279,6 +308,54 @@ class EditorForm(QWidget):
     def _issue_date_changed(self, *args: object) -> None:
         if not self._loading:
             self.pay.issue_date_changed(pydate(self.issue_date.date()))
+            self._follow_tax_point()
+
+    # --- the exchange rate's day -------------------------------------------------------------
+
+    def tax_point(self) -> date:
+        return tax_point(
+            pydate(self.issue_date.date()), self.sale.sale_date(), self.sale.sale_period()
+        )
+
+    def _follow_tax_point(self, *args: object) -> None:
+        if self._loading or not self._rate_day_follows:
+            return
+        wanted = qdate(rate_day(self.tax_point()))
+        if self.exchange_rate_date.date() != wanted:
+            self._moving_rate_day = True
+            try:
+                self.exchange_rate_date.setDate(wanted)
+            finally:
+                self._moving_rate_day = False
+
+    def _rate_day_set(self, *args: object) -> None:
+        if not self._loading and not self._moving_rate_day:
+            self._rate_day_follows = False  # the user chose the day: it stays
+
+    # --- the kind of sale ----------------------------------------------------------------------
+
+    def sale_kind(self) -> TransactionType:
+        return TransactionType(self.sale_type.currentData() or TransactionType.DOMESTIC.value)
+
+    def sale_rule(self) -> TransactionRule:
+        return RULES[self.sale_kind()]
+
+    def _sale_type_chosen(self, *args: object) -> None:
+        """Every line takes the kind's rate, and the buyer the identifier it needs."""
+        rule = self.sale_rule()
+        self.sale_type_note.setText(_(rule.explanation))
+        self.rates.rates = rule.rates
+        if self._loading:
+            return
+        domestic = self.sale_kind() is TransactionType.DOMESTIC
+        for i in range(self.lines.rowCount()):
+            rate = self.lines.row(i).rate
+            special = rate is not None and type_of([rate]) is not TransactionType.DOMESTIC
+            if not domestic or special:  # back to domestic: 23% until another is chosen
+                self.lines.set_rate(i, rule.default_rate)
+        if rule.buyer is not None:
+            self.buyer.require_kind(rule.buyer.value)
+        self._edited()
 
     def _edited(self, *args: object) -> None:
         if self._loading:
@@ -374,8 +451,15 @@ class EditorForm(QWidget):
                 if invoice.exchange_rate is None
                 else str(invoice.exchange_rate).replace(".", ",")
             )
-            if invoice.exchange_rate_date is not None:
-                self.exchange_rate_date.setDate(qdate(invoice.exchange_rate_date))
+            point = tax_point(invoice.issue_date, invoice.sale_date, invoice.sale_period)
+            rate_date = invoice.exchange_rate_date
+            if rate_date is not None:
+                self.exchange_rate_date.setDate(qdate(rate_date))
+            self._rate_day_follows = rate_date is None or rate_date == rate_day(point)
+            if rate_date is None:
+                self.exchange_rate_date.setDate(qdate(rate_day(point)))
+            kind = type_of(line.rate for line in invoice.lines)
+            self.sale_type.setCurrentIndex(max(0, self.sale_type.findData(kind.value)))
             self.pay.load(invoice.payment, invoice.issue_date)
             self.correction = invoice.correction
             self.correction_reason.setText(
@@ -393,7 +477,7 @@ class EditorForm(QWidget):
             self.notes.setText("; ".join(v for _k, v in invoice.notes))
         finally:
             self._loading = False
-        self._edited()
+        self._sale_type_chosen()
 
     def _corrected_text(self) -> str:
         if self.correction is None or not self.correction.corrected:
@@ -407,8 +491,14 @@ class EditorForm(QWidget):
     def check(self) -> list[Problem]:
         invoice = self.invoice()
         today = warsaw_date(self.now())
-        problems = [p for p in check_invoice(invoice, today=today) if p.field != "number"]
-        problems += self.lines.input_problems()
+        typed = self.lines.input_problems()
+        covered = {p.field for p in typed}  # "dwa" is no number: not "enter the quantity"
+        problems = [
+            p
+            for p in check_invoice(invoice, today=today)
+            if p.field != "number" and p.field not in covered
+        ]
+        problems += typed
         if self.series.count() == 0 and invoice.correction is None:
             problems.append(
                 Problem("series", N_("Choose a numbering series to issue the invoice."))

@@ -28,7 +28,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QComboBox, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from ksef_desktop.domain.checks import Problem
+from ksef_desktop.domain.checks import Problem, typed_number
 from ksef_desktop.domain.discount import is_percent, read_discount
 from ksef_desktop.domain.invoice import ISSUABLE_RATES, Line, VatRate
 from ksef_desktop.domain.money import ZERO, format_amount, parse_decimal, xml_decimal
@@ -167,6 +167,10 @@ class LinesModel(QAbstractTableModel):
         """What was typed but cannot be read (``check_invoice`` sees only the lines)."""
         problems = []
         for i, row in enumerate(self._rows):
+            for field, text in (("quantity", row.quantity), ("unit_price", row.price)):
+                problem = typed_number(f"lines[{i}].{field}", text)
+                if problem is not None:
+                    problems.append(problem)
             read = read_discount(row.discount, _number(row.quantity), _number(row.price))
             if read.problem:
                 problems.append(Problem(f"lines[{i}].discount", read.problem))
@@ -178,6 +182,12 @@ class LinesModel(QAbstractTableModel):
         self._rows.append(row or LineRow())
         self.endInsertRows()
         return at
+
+    def set_rate(self, i: int, rate: VatRate) -> None:
+        """Line ``i``'s rate (a line showing the state before a correction keeps its own)."""
+        if 0 <= i < len(self._rows) and not self._rows[i].before and self._rows[i].rate != rate:
+            self._rows[i] = replace(self._rows[i], rate=rate)
+            self.dataChanged.emit(self.index(i, 0), self.index(i, GROSS))
 
     def remove_line(self, i: int) -> None:
         if not 0 <= i < len(self._rows) or self._rows[i].before:
@@ -323,11 +333,14 @@ class LinesModel(QAbstractTableModel):
 
 
 class RateDelegate(QStyledItemDelegate):
-    """A combo box of the rates this program issues, for the VAT rate column."""
+    """A combo box of the rates this program issues, for the VAT rate column: those of the
+    invoice's kind of sale (``rates``)."""
+
+    rates: tuple[VatRate, ...] = ISSUABLE_RATES
 
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
         combo = QComboBox(parent)
-        for rate in ISSUABLE_RATES:
+        for rate in self.rates:
             combo.addItem(rate_label(rate), rate.value)
         return combo
 
