@@ -38,7 +38,9 @@ class PanelsHost(QObject):
         self.editors: list[EditorDialog] = []
         self.collective: CollectiveDialog | None = None
         runner = controller.runner
-        self.invoices = InvoiceListPanel(runner, ctx.store, ctx.profile_now, ctx.now, self.qr_base)
+        self.invoices = InvoiceListPanel(
+            runner, ctx.store, ctx.profile_now, ctx.now, self.qr_base, signing=self.signing
+        )
         self._contractors: ContractorsPanel | None = None
         self._sessions: SessionsPanel | None = None
         #: The profile whose data the panels show (None until the first is known).
@@ -46,7 +48,7 @@ class PanelsHost(QObject):
         self._sessions_stale = False
         self.invoices.new_requested.connect(lambda: self.open_editor(None))
         self.invoices.open_requested.connect(self.open_editor)
-        self.invoices.draft_created.connect(self.open_editor)
+        self.invoices.content_ready.connect(self._open_content)
         self.invoices.queued.connect(self._queued)
         self.invoices.collective_requested.connect(self.open_collective)
 
@@ -107,9 +109,20 @@ class PanelsHost(QObject):
 
     # --- the editor ---------------------------------------------------------------------------
 
-    def open_editor(self, draft_id: int | None = None) -> EditorDialog | None:
-        """The editor of a new invoice or of ``draft_id``, in the current profile (None
-        while no profile is known yet: the window is still starting)."""
+    def _open_content(self, content: object, corrects_id: int) -> None:
+        self.open_editor(None, content=content, corrects_id=corrects_id or None)
+
+    def open_editor(
+        self,
+        draft_id: int | None = None,
+        *,
+        content: object = None,
+        corrects_id: int | None = None,
+    ) -> EditorDialog | None:
+        """The editor of a new invoice, of ``draft_id``, or of unsaved ``content`` (a
+        duplicate, a correction: saved as a draft only when the user saves or issues), in
+        the current profile (None while no profile is known yet: the window is starting)."""
+        from ksef_desktop.domain.invoice import Invoice
         from ksef_desktop.ui.editor import EditorDialog
 
         profile = self.controller.profile
@@ -123,6 +136,8 @@ class PanelsHost(QObject):
             self.controller.terms_for,
             self.qr_base,
             draft_id=draft_id,
+            content=content if isinstance(content, Invoice) else None,
+            corrects_id=corrects_id,
             lang=i18n.current_language(),
             signing=lambda: self.signing(profile.id),
             parent=self.parent_widget,
@@ -195,7 +210,11 @@ class PanelsHost(QObject):
             self._sessions.apply_filter()
 
     def _outbox_changed(self, _counts: object) -> None:
+        """A send ended: the list, and every open editor of an issued invoice (its KSeF
+        number and UPO, once accepted)."""
         self.invoices.model.reload()
+        for editor in self.editors:
+            editor.refresh_status()
 
     def _profile_changed(self, profile: Profile) -> None:
         """Everything shown belongs to the current profile: show the new one's."""

@@ -20,6 +20,7 @@ from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QBrush, QColor
 
 from ksef_desktop.i18n import N_, _
+from ksef_desktop.services.invoice_status import rejection_text
 from ksef_desktop.store.queries import Cursor, InvoiceFilter, ListRow, Page, SortKey
 from ksef_desktop.store.states import InvoiceState
 from ksef_desktop.ui.formatting import fmt_date, fmt_money
@@ -249,8 +250,11 @@ class InvoiceListModel(RowsTableModel):
         if role == Qt.ItemDataRole.BackgroundRole and column == STATE:
             colour = STATE_COLOURS.get(row.state)
             return QBrush(colour) if colour is not None else None
-        if role == Qt.ItemDataRole.ToolTipRole and row.rejection_code is not None:
-            return _("Rejected by KSeF with code {code}.").format(code=row.rejection_code)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if row.state is InvoiceState.REJECTED:
+                return rejection_text(row.rejection_code, row.rejection_details)
+            text = self._text(row, column)
+            return text or None  # the whole text of a cell too narrow for it
         return None
 
     @staticmethod
@@ -266,6 +270,8 @@ class InvoiceListModel(RowsTableModel):
         if column == CURRENCY:
             return row.currency
         if column == STATE:
+            if row.state is InvoiceState.REJECTED and row.rejection_code is not None:
+                return _("{state} ({code})").format(state=row.state.label, code=row.rejection_code)
             return row.state.label
         if column == KSEF:
             return row.ksef_number or ""

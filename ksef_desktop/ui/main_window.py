@@ -79,6 +79,8 @@ class MainWindow(QMainWindow):
         c.mode_changed.connect(self.offline.set_mode)
         c.rows_changed.connect(self.offline.set_rows)
         c.outbox_changed.connect(self.status.set_outbox)
+        c.outbox_changed.connect(self.offline.set_counts)
+        c.alert.connect(self._alert)
         c.identity_changed.connect(self.status.set_identity)
         c.profile_changed.connect(self._profile_changed)
         c.profiles_changed.connect(self._profiles_changed)

@@ -32,7 +32,7 @@ from ksef_desktop.i18n import _
 from ksef_desktop.services import sessions_sync as sync
 from ksef_desktop.store import Store
 from ksef_desktop.store.profiles import Profile
-from ksef_desktop.ui.invoice_list import TextDialog
+from ksef_desktop.ui.documents import DocumentDialog
 from ksef_desktop.ui.invoice_list_model import guarded
 from ksef_desktop.ui.sessions_model import SessionInvoicesModel, SessionsModel
 from ksef_desktop.worker import Failure
@@ -71,7 +71,7 @@ class SessionsPanel(QWidget):
         self.profile = profile
         self.now = now
         self.detail: sync.SessionDetail | None = None
-        self.dialogs: list[TextDialog] = []
+        self.dialogs: list[DocumentDialog] = []
 
         def load(flt: sync.SessionFilter, token: str | None) -> sync.SessionsPage:
             return sync.sessions_page(client(), store(), flt, token, profile=profile())
@@ -278,7 +278,7 @@ class SessionsPanel(QWidget):
         )
 
     def _show(self, title: str, data: bytes) -> None:
-        dialog = TextDialog(title, data.decode("utf-8", errors="replace"), self)
+        dialog = DocumentDialog(title, data, "UPO.xml", self)
         self.dialogs.append(dialog)
         dialog.finished.connect(lambda _r: self.dialogs.remove(dialog))
         dialog.open()

@@ -72,7 +72,8 @@ def test_an_empty_nip_is_called_missing_and_the_placeholder_is_nobodys(qtbot, ru
     seller_nip = sample_profile(store).nip
     assert buyer.kind.currentData() == "pl"
     placeholder = buyer.identifier.placeholderText()
-    assert placeholder and seller_nip not in placeholder.replace("-", "")
+    assert placeholder
+    assert seller_nip not in placeholder.replace("-", "")
     label = buyer.problems["buyer.tax_id"]
     assert label.text() == "Brak NIP nabywcy."
     assert "cyfra kontrolna" not in label.text()
@@ -102,15 +103,17 @@ def test_an_unknown_currency_is_refused_as_it_is_typed(qtbot, runner, store):
     fill_line(qtbot, form, "Usługa", "1", "100", "23%")
     QTest.keyClicks(form.exchange_rate, "4,25")  # (disabled in PLN: nothing typed)
     form.currency.setFocus()
-    form.currency.lineEdit().selectAll()
-    QTest.keyClicks(form.currency.lineEdit(), "XYZ")
+    currency = form.currency.lineEdit()
+    assert currency is not None
+    currency.selectAll()
+    QTest.keyClicks(currency, "XYZ")
     QTest.keyClicks(form.exchange_rate, "4,25")
     message = form.labels["currency"].text()
     assert message.startswith("XYZ to nie jest kod waluty (ISO 4217)")
     assert form.labels["currency"].isVisible()
     assert not dialog.issue_button.isEnabled()
-    form.currency.lineEdit().selectAll()
-    QTest.keyClicks(form.currency.lineEdit(), "JPY")
+    currency.selectAll()
+    QTest.keyClicks(currency, "JPY")
     assert not form.labels["currency"].text()
     assert form.valid, [p.text() for p in form.problems]
 
@@ -145,7 +148,8 @@ def test_services_to_a_german_business_are_offered_by_name(qtbot, runner, store)
     qtbot.waitUntil(lambda: dialog.issued is not None, timeout=15_000)
     assert dialog.issued is not None
     xml = get_invoice(store.db.connection(), dialog.issued.invoice.id, profile_id=PID).xml
-    assert xml is not None and validate(xml, today=date(2026, 11, 20)) == []
+    assert xml is not None
+    assert validate(xml, today=date(2026, 11, 20)) == []
     fa = etree.fromstring(xml).find("f:Fa", NS)
     assert fa is not None
     assert fa.findtext("f:Adnotacje/f:P_18", namespaces=NS) == "1"
@@ -163,7 +167,9 @@ def test_wdt_and_the_domestic_reverse_charge(qtbot, runner, store):
     assert form.buyer.kind.currentData() == "pl"  # switched: oo is for a Polish buyer
     choose(form.buyer.kind, "eu")  # a German buyer anyway: told where to go instead
     text = form.lines.problem_at(0, RATE)
-    assert "polskim NIP" in text and "np II" in text and "WDT" in text
+    assert "polskim NIP" in text
+    assert "np II" in text
+    assert "WDT" in text
     choose(form.sale_type, TransactionType.WDT.value)
     assert form.lines.row(0).rate is VatRate.R0_WDT
     assert form.valid, [p.text() for p in form.problems]

@@ -66,7 +66,8 @@ def shortcuts(root: QWidget) -> dict[str, list[Owner]]:
             add(sequence, f"action {action.text()!r}", scope)
     for shortcut in root.findChildren(QShortcut):
         parent = shortcut.parent()
-        add(shortcut.key(), f"shortcut {shortcut.objectName()!r}", parent)
+        scope = parent if isinstance(parent, QWidget) else root
+        add(shortcut.key(), f"shortcut {shortcut.objectName()!r}", scope)
     for button in root.findChildren(QAbstractButton):
         add(button.shortcut(), f"button {button.text()!r}", button)
     return owners

@@ -51,9 +51,10 @@ def test_an_empty_nip_is_missing_not_wrong() -> None:
     assert found["buyer.tax_id"] == ["The buyer's NIP is missing."]
     polish = texts(base(buyer=replace(BUYER, tax_id=PolishNip(""))), "pl")["buyer.tax_id"]
     assert polish == ["Brak NIP nabywcy."]
-    assert "check digit" in texts(base(buyer=replace(BUYER, tax_id=PolishNip("1234567890"))))[
-        "buyer.tax_id"
-    ][0]
+    assert (
+        "check digit"
+        in texts(base(buyer=replace(BUYER, tax_id=PolishNip("1234567890"))))["buyer.tax_id"][0]
+    )
 
 
 @pytest.mark.parametrize("text", ["dwa", "1,2,3", "1.2.3", "12zł", "--1"])
@@ -120,7 +121,8 @@ def test_domestic_reverse_charge_is_for_a_polish_buyer_and_points_elsewhere() ->
     assert root.findtext(".//f:P_13_10", namespaces=NS) == "200.00"
     (message,) = texts(one_line(VatRate.OO, GERMAN))["lines[0].rate"]
     assert "Polish NIP" in message
-    assert "np II" in message and "WDT" in message
+    assert "np II" in message
+    assert "WDT" in message
 
 
 def test_a_plain_domestic_invoice_has_no_reverse_charge() -> None:
@@ -155,7 +157,8 @@ def test_the_rate_is_the_last_business_day_before_the_tax_point() -> None:
     day = date(2026, 1, 1)
     while day < date(2028, 1, 1):  # never a weekend or a holiday, always before
         chosen = rate_day(day)
-        assert is_business_day(chosen) and chosen < day, day
+        assert is_business_day(chosen), day
+        assert chosen < day, day
         day += timedelta(days=1)
     issued = date(2026, 11, 20)
     assert tax_point(issued, date(2026, 11, 18), None) == date(2026, 11, 18)
