@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
 
 from ksef_desktop.domain.identifiers import normalize_eu_vat, normalize_nip
 from ksef_desktop.domain.invoice import (
@@ -90,8 +98,15 @@ class BuyerPicker(QGroupBox):
         form = QFormLayout(self)
         form.addRow(_("&Contractor:"), self.contractors)
         form.addRow(_("&Type:"), self.kind)
-        form.addRow(_("Country:"), self.country)
-        form.addRow(_("Identi&fier:"), self.identifier)
+        # The country beside the identifier: one row less for the editor's first screen.
+        identifier = QHBoxLayout()
+        identifier.addWidget(self.country)
+        identifier.addWidget(self.identifier, 1)
+        self.country.setMaximumWidth(self.country.fontMetrics().horizontalAdvance("MMMM") + 12)
+        identifier_label = QLabel(_("Identi&fier:"))
+        identifier_label.setBuddy(self.identifier)
+        identifier_label.setToolTip(_("Country (two letters) and tax identifier"))
+        form.addRow(identifier_label, identifier)
         form.addRow("", self.problems["buyer.tax_id"])
         form.addRow(_("&Name:"), self.name)
         form.addRow("", self.problems["buyer.name"])

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -78,6 +78,15 @@ def _opt(text: str) -> str | None:
     return text.strip() or None
 
 
+class LinesTable(QTableView):
+    """The lines' table: it asks for a few rows' height only (it grows with the window),
+    so that the payment and the totals below it fit the editor's first screen."""
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(hint.width(), 100)
+
+
 class EditorForm(QWidget):
     #: Anything changed (totals and messages are already updated).
     changed = Signal()
@@ -117,7 +126,7 @@ class EditorForm(QWidget):
         self.issue_date = date_edit(today)
         self.sale = SaleDates(today)
         self.issue_place = QLineEdit()
-        head = QFormLayout()
+        head = self._head = QFormLayout()
         head.addRow(_("&Kind:"), self.kind)
         head.addRow(_("Numbering series:"), self.series)
         head.addRow("", self._problem("series"))
@@ -129,6 +138,7 @@ class EditorForm(QWidget):
         head.addRow("", self._problem("sale_date"))
         head.addRow("", self._problem("sale_period"))
         head.addRow(_("Place of issue:"), self.issue_place)
+        self._sale_type_row(head)
         self.correction_label = QLabel()
         self.correction_label.setWordWrap(True)
         self.correction_reason = QLineEdit()
@@ -158,11 +168,13 @@ class EditorForm(QWidget):
 
         # lines
         self.lines = LinesModel(self)
-        self.table = QTableView()
+        self.table = LinesTable()
         self.table.setModel(self.lines)
         self.rates = RateDelegate(self.table)
         self.table.setItemDelegateForColumn(5, self.rates)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # headers whole
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setAccessibleName(_("Invoice lines"))
         self.table.setTabKeyNavigation(True)
         self.add_line = QPushButton(_("Add &line"))
@@ -172,17 +184,6 @@ class EditorForm(QWidget):
         for w in (self.add_line, self.remove_line, self.prices_gross):
             line_buttons.addWidget(w)
         line_buttons.addStretch(1)
-        self.sale_type = QComboBox()
-        for sale_kind, rule in RULES.items():
-            self.sale_type.addItem(_(rule.label), sale_kind.value)
-        self.sale_type_note = QLabel()
-        self.sale_type_note.setWordWrap(True)
-        sale_type_label = QLabel(_("Kind of sale:"))
-        sale_type_label.setBuddy(self.sale_type)
-        sale_type = QHBoxLayout()
-        sale_type.addWidget(sale_type_label)
-        sale_type.addWidget(self.sale_type)
-        sale_type.addWidget(self.sale_type_note, 1)
         self.exemption_basis = QComboBox()
         for basis, label in BASIS_LABELS:
             self.exemption_basis.addItem(_(label), basis.value)
@@ -195,7 +196,6 @@ class EditorForm(QWidget):
         exemption.addWidget(self.exemption_text, 1)
         lines_box = QGroupBox(_("Lines"))
         lines_layout = QVBoxLayout(lines_box)
-        lines_layout.addLayout(sale_type)
         lines_layout.addWidget(self.table, 1)
         lines_layout.addLayout(line_buttons)
         lines_layout.addWidget(self._problem("lines"))
@@ -235,9 +235,13 @@ class EditorForm(QWidget):
         money.addRow(_("E&xchange rate:"), self.exchange_rate)
         money.addRow(_("Rate's date:"), self.exchange_rate_date)
         money.addRow("", self._problem("exchange_rate"))
-        self.pay.add_rows(money, self._problem)
         money.addRow(_("Notes:"), self.notes)
         money.addRow("", self._problem("notes"))
+        self.pay.add_code_rows(money, self._problem)
+        # The payment in a column of its own: with the totals beside it, everything fits
+        # the editor's first screen (no scrolling down to the payment or the total due).
+        payment = QFormLayout()
+        self.pay.add_rows(payment, self._problem)
 
         self.totals = TotalsBox()
         self.other_problems = QLabel()
@@ -249,13 +253,16 @@ class EditorForm(QWidget):
         grid.addWidget(seller_box, 0, 1)
         grid.addWidget(self.buyer, 0, 2)
         grid.addWidget(lines_box, 1, 0, 1, 3)
-        grid.addLayout(money, 2, 0, 1, 2)
+        grid.addLayout(money, 2, 0)
+        grid.addLayout(payment, 2, 1)
         right = QVBoxLayout()
         right.addWidget(self.totals)
         right.addWidget(self.other_problems)
         right.addStretch(1)
         grid.addLayout(right, 2, 2)
         grid.setRowStretch(1, 1)
+        for column in range(3):
+            grid.setColumnStretch(column, 1)
 
         for combo in (self.kind, self.series, self.exemption_basis):
             combo.currentIndexChanged.connect(self._edited)
@@ -280,6 +287,23 @@ class EditorForm(QWidget):
         self.remove_line.clicked.connect(self._remove_current)
         self._update_visibility()
         self._sale_type_chosen()
+
+    def _sale_type_row(self, head: QFormLayout) -> None:
+        self.sale_type = QComboBox()
+        for sale_kind, rule in RULES.items():
+            self.sale_type.addItem(_(rule.label), sale_kind.value)
+        # Long names never widen the form: the list shows them whole when opened.
+        self.sale_type.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.sale_type.setMinimumContentsLength(18)
+        self.sale_type_note = QLabel()
+        self.sale_type_note.setWordWrap(True)
+        self.sale_type_note.setStyleSheet("color: palette(dark)")
+        label = QLabel(_("Kind of sale:"))
+        label.setBuddy(self.sale_type)
+        head.addRow(label, self.sale_type)
+        head.addRow("", self.sale_type_note)
 
     def _seller_text(self) -> str:
         s = self.seller
@@ -370,6 +394,10 @@ class EditorForm(QWidget):
             w.setEnabled(kind is InvoiceKind.KOR)
         for w in (self.advance_label, self.advance):
             w.setEnabled(kind is InvoiceKind.ZAL)
+        # Rows of another kind of invoice take no room (the first screen holds the rest).
+        self._head.setRowVisible(self.correction_label, kind is InvoiceKind.KOR)
+        self._head.setRowVisible(self.correction_reason, kind is InvoiceKind.KOR)
+        self._head.setRowVisible(self.advance, kind is InvoiceKind.ZAL)
         foreign = self.currency.currentText().strip().upper() != "PLN"
         self.exchange_rate.setEnabled(foreign)
         self.exchange_rate_date.setEnabled(foreign)

@@ -31,9 +31,10 @@ from PySide6.QtWidgets import QComboBox, QStyledItemDelegate, QStyleOptionViewIt
 from ksef_desktop.domain.checks import Problem, typed_number
 from ksef_desktop.domain.discount import is_percent, read_discount
 from ksef_desktop.domain.invoice import ISSUABLE_RATES, Line, VatRate
-from ksef_desktop.domain.money import ZERO, format_amount, parse_decimal, xml_decimal
+from ksef_desktop.domain.money import ZERO, parse_decimal, xml_decimal
 from ksef_desktop.domain.totals import line_gross, line_vat
 from ksef_desktop.i18n import N_, _
+from ksef_desktop.ui.formatting import fmt_amount
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -288,11 +289,11 @@ class LinesModel(QAbstractTableModel):
         sign = -1 if row.before else 1
         try:
             if column == VALUE:
-                return format_amount(line.amount)
+                return fmt_amount(line.amount)
             if column == VAT:
-                return format_amount(sign * line_vat(line, prices_gross=gross))
+                return fmt_amount(sign * line_vat(line, prices_gross=gross))
             if column == GROSS:
-                return format_amount(sign * line_gross(line, prices_gross=gross))
+                return fmt_amount(sign * line_gross(line, prices_gross=gross))
         except DecimalException:  # beyond Decimal's digits: the cell's own check says why
             return ""
         return ""
