@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ksef_desktop.domain.offline import Deadline, OfflineMode, invoice_deadline
 from ksef_desktop.i18n import _, ngettext
+from ksef_desktop.services.sandbox_practice import Practice, practice_done, practise
 from ksef_desktop.store.profiles import Environment, Profile
 from ksef_desktop.ui.context import AppContext
 from ksef_desktop.ui.ksef_state import KsefState, check_ksef, decide_mode
@@ -334,6 +335,22 @@ class Controller(QObject):
             return ledger.send_pending(job, ids)
 
         self.runner.submit(send, done, failed, name="send")
+
+    def practise(self, what: Practice) -> None:
+        """Start or end an outage in the built-in Sandbox, then look at KSeF at once: the
+        mode follows, and an outage's end sends what waits (``_decide``)."""
+        ctx = self.ctx
+
+        def run(job: JobContext) -> Practice:
+            sandbox = ctx.sandbox if ctx.env_name == "sandbox" else None
+            practise(ctx.http(), getattr(sandbox, "server_url", None), what)
+            return what
+
+        def done(result: Practice) -> None:
+            self.message.emit(practice_done(result))
+            self.check_now()
+
+        self.runner.submit(run, done, self._note, name="sandbox-practice")
 
     def _note(self, failure: Failure) -> None:
         if not failure.cancelled:

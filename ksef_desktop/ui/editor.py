@@ -19,8 +19,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QFrame,
@@ -164,9 +164,10 @@ class EditorDialog(QDialog):
         self.undo_button = QPushButton(_("Undo"))
         self.undo_button.setToolTip("Ctrl+Z")
         self.status_panel = InvoiceStatusPanel()
-        self.status_panel.pdf_requested.connect(self.open_pdf)
-        self.status_panel.upo_requested.connect(self.show_upo)
-        self.documents: list[QDialog] = []
+        self.status_panel.attach(
+            lambda op, done, name: self._submit(op, done, self._failed, name=name),
+            store, profile.id, lambda: self.draft_id, qr_base, lang, now, signing,
+        )  # fmt: skip
         self.send_now_button = QPushButton(_("Send &now"))
         bar = QHBoxLayout(self.undo_bar)
         bar.addWidget(self.undo_text, 1)
@@ -544,44 +545,10 @@ class EditorDialog(QDialog):
                 )
             )
 
-    def open_pdf(self) -> None:
-        """The invoice's PDF (made again if missing), in the system's viewer."""
-        from ksef_desktop.services.invoice_pdfs import make_pdf
-
-        if self.draft_id is None:
-            return
-        store, invoice_id, profile_id = self.store, self.draft_id, self.profile.id
-        qr_base, lang, now, signing = self.qr_base(), self.lang, self.now, self.signing
-        self._submit(
-            lambda job: make_pdf(
-                store(), invoice_id, profile_id=profile_id, qr_base=qr_base, ui_lang=lang,
-                now=now(), signing=signing,
-            ),
-            _open_file,
-            self._failed,
-            name="editor-pdf",
-        )  # fmt: skip
-
-    def show_upo(self) -> None:
-        from ksef_desktop.services.invoice_actions import invoice_upo
-        from ksef_desktop.ui.documents import DocumentDialog
-
-        if self.draft_id is None:
-            return
-        store, invoice_id, profile_id = self.store, self.draft_id, self.profile.id
-        name = f"UPO-{self.status_panel.ksef_number or invoice_id}.xml"
-
-        def show(upo: bytes) -> None:
-            dialog = DocumentDialog(_("UPO (official receipt)"), upo, name, self)
-            self.documents.append(dialog)
-            dialog.open()
-
-        self._submit(
-            lambda job: invoice_upo(store(), invoice_id, profile_id=profile_id),
-            show,
-            self._failed,
-            name="editor-upo",
-        )
+    @property
+    def documents(self) -> list[QDialog]:
+        """The UPO windows opened from this editor."""
+        return self.status_panel.documents
 
     # --- closing ---------------------------------------------------------------------------
 
@@ -623,7 +590,3 @@ class EditorDialog(QDialog):
                 (_("Cancel"), QMessageBox.ButtonRole.RejectRole, lambda: None),
             ],
         )
-
-
-def _open_file(path: object) -> None:
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))

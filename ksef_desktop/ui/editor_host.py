@@ -7,7 +7,6 @@ tabs are not visible at start, on first use (``panel_built`` tells the window)."
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
@@ -91,21 +90,11 @@ class PanelsHost(QObject):
 
     def signing(self, profile_id: int) -> OfflineSigning | None:
         """KOD II's certificate and key (keyring) of profile ``profile_id`` as the store has
-        it now, or None when none was imported (worker side)."""
-        from ksef_desktop.store.profiles import get_profile
-        from ksef_desktop.visual.certificates import offline_signing
+        it now, or None when none was imported (a Sandbox profile gets a practice one:
+        ``services.sandbox_practice``); worker side."""
+        from ksef_desktop.services.sandbox_practice import offline_signing_for
 
-        profile = get_profile(self.ctx.store().db.connection(), profile_id)
-        path = profile.offline_certificate
-        if not path or not Path(path).is_file():
-            return None
-        return offline_signing(
-            self.ctx.secrets,
-            environment=profile.environment.value,
-            nip=profile.nip,
-            cert_der=Path(path).read_bytes(),
-            now=self.ctx.now(),
-        )
+        return offline_signing_for(self.ctx.secrets, self.ctx.store(), profile_id, self.ctx.now())
 
     # --- the editor ---------------------------------------------------------------------------
 

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from hashlib import sha256
@@ -23,6 +22,7 @@ from ksef_desktop.domain.offline import OfflineMode
 from ksef_desktop.services.invoice_actions import invoice_upo
 from ksef_desktop.store.invoices import get_invoice
 from ksef_desktop.store.states import InvoiceState
+from tests.gui.daily_loop_support import pdf_text
 from tests.gui.helpers import wait_ready
 from tests.gui.panels_support import fill_line, type_polish_buyer
 from tests.unit.test_certificates import make_credentials
@@ -31,12 +31,6 @@ from tests.unit.test_store_support import PID
 pytestmark = pytest.mark.qt_log_ignore(
     "QAbstractItemView::commitData called with an editor that does not belong to this view"
 )
-
-
-def pdf_text(path) -> str:
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True)
-    out.check_returncode()
-    return out.stdout.decode("utf-8")
 
 
 def test_accepted_invoice_shows_its_ksef_number_pdf_and_upo(qtbot, make_shell, tmp_path):
