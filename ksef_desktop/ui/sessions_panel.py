@@ -118,6 +118,11 @@ class SessionsPanel(QWidget):
         self.invoice_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.invoice_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.invoice_table.verticalHeader().setVisible(False)
+        # Reference and KSeF numbers whole (issue 15): columns fit their contents; one
+        # too long for the window loses its middle, never its end.
+        for view in (self.table, self.invoice_table):
+            view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.invoice_table.horizontalHeader().setSectionResizeMode(
             4, QHeaderView.ResizeMode.Stretch
         )

@@ -10,7 +10,7 @@ from decimal import Decimal
 import httpx
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtWidgets import QCheckBox, QLabel, QScrollArea
+from PySide6.QtWidgets import QCheckBox, QLabel, QScrollArea, QTableView
 
 from ksef_desktop import i18n
 from ksef_desktop.domain.offline import OfflineMode
@@ -139,3 +139,25 @@ def test_the_total_failure_banner_does_not_promise_a_send(qtbot, make_shell):
     assert "nie trzeba ich później przesyłać" in text
     assert "wysłane" not in text  # never "(no obligation to send) … and sent as soon as"
     httpx.post(f"{server}/_sandbox/failure/end", json={}).raise_for_status()
+
+
+def test_no_header_of_the_main_window_is_cut(qtbot, make_shell, lang):
+    shell = make_shell(lang=lang)
+    wait_ready(qtbot, shell)
+    window = shell.window
+    assert window is not None
+    window.resize(1100, 700)
+    for index in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(index)
+        qtbot.waitUntil(shell.runner.is_idle, timeout=10_000)
+        for view in window.tabs.currentWidget().findChildren(QTableView):
+            if not view.isVisible():
+                continue
+            header = view.horizontalHeader()
+            for column in range(header.count()):
+                if header.isSectionHidden(column):
+                    continue
+                assert header.sectionSize(column) >= header.sectionSizeHint(column), (
+                    view.accessibleName(),
+                    view.model().headerData(column, Qt.Orientation.Horizontal),
+                )
