@@ -105,7 +105,26 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     for name in COMMAND_MODULES if _commands_needed(argv) else ():
         module = importlib.import_module(f"ksef_desktop.commands.{_MODULE_OF.get(name, name)}")
         module.register(sub)
+    translate_help(parser)
     return parser
+
+
+def translate_help(parser: argparse.ArgumentParser) -> None:
+    """Every description and help text of ``parser`` and its commands, in the current
+    language: the command modules write them in English, which is their message id
+    (Polish in resources/locale/pl/; tests/unit/test_cli_help.py finds any missing).
+    A text a module already translated is looked up again and comes back unchanged."""
+    if parser.description:
+        parser.description = i18n._(parser.description)
+    for action in parser._actions:
+        if action.help and action.help is not argparse.SUPPRESS:
+            action.help = i18n._(action.help)
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                if choice.help:
+                    choice.help = i18n._(choice.help)
+            for sub in dict.fromkeys(action.choices.values()):
+                translate_help(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -51,11 +51,19 @@ def tax_point(invoice: Invoice) -> date:
     """The day the tax obligation arises for ``invoice``, as far as the invoice tells."""
     if invoice.kind is InvoiceKind.ZAL and invoice.payment and invoice.payment.paid_date:
         return invoice.payment.paid_date  # art. 19a ust. 8: when the advance was received
-    if invoice.sale_period is not None:
-        return invoice.sale_period[1]  # art. 19a ust. 3: the end of the settlement period
-    if invoice.sale_date is not None:
-        return invoice.sale_date  # art. 19a ust. 1: the supply
-    return invoice.issue_date
+    return tax_point_of(invoice.issue_date, invoice.sale_date, invoice.sale_period)
+
+
+def tax_point_of(
+    issue_date: date, sale_date: date | None, period: tuple[date, date] | None
+) -> date:
+    """The tax point of a sale from the dates an editor shows (FA(3) has either a date of
+    sale, P_6, or a period, P_6_Od/P_6_Do, never both)."""
+    if period is not None:
+        return period[1]  # art. 19a ust. 3: the end of the settlement period
+    if sale_date is not None:
+        return sale_date  # art. 19a ust. 1: the supply
+    return issue_date
 
 
 def rate_day(point: date) -> date:

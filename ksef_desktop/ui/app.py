@@ -25,7 +25,7 @@ from ksef_desktop.store.lock import FolderBusy
 from ksef_desktop.ui import stretch
 from ksef_desktop.ui.context import AppContext
 from ksef_desktop.ui.controller import Controller
-from ksef_desktop.ui.ledger import SendReport
+from ksef_desktop.ui.ledger import SendReport, send_report
 from ksef_desktop.ui.main_window import MainWindow
 from ksef_desktop.ui.profiles_ui import confirm_production
 from ksef_desktop.ui.qt_i18n import install_qt_catalog
@@ -97,8 +97,20 @@ class Shell:
             now=app_ctx.now,
         )
         report = submitter.drain(cancelled=lambda: ctx.cancelled)
-        sent = report.delivered + len(report.rejected)
-        return SendReport(sent, len(report.deferred), report.error or "")
+        accepted = [*report.accepted, *report.adopted]
+        if accepted:  # their PDFs, made again with the KSeF number under KOD I
+            from ksef_desktop.services.invoice_pdfs import remake_accepted
+
+            env = app_ctx.environment()
+            remake_accepted(
+                store,
+                accepted,
+                profile_id=profile.id,
+                qr_base=env.qr_base if env is not None else "",
+                ui_lang=i18n.current_language(),
+                now=app_ctx.now(),
+            )
+        return send_report(store, profile.id, report)
 
     # --- language --------------------------------------------------------------------------
 

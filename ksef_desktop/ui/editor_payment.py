@@ -177,6 +177,9 @@ class PaymentFields:
         layout.addRow("", problem("payment.bank_account"))
         layout.addRow(self.bank_name_label, self.bank_name)
         layout.addRow("", problem("payment.bank_name"))
+
+    def add_code_rows(self, layout: QFormLayout, problem: Callable[[str], QLabel]) -> None:
+        """IPKSeF and the payment link (in another column of the form than the rest)."""
         layout.addRow("IPKSeF:", self.ipksef)
         layout.addRow("", problem("payment.ipksef"))
         layout.addRow(_("Payment link:"), self.payment_link)

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 
 from ksef_desktop import __version__
 from ksef_desktop.i18n import _
-from ksef_desktop.store.profiles import Profile
+from ksef_desktop.services.sandbox_practice import PRACTICES
+from ksef_desktop.store.profiles import Environment, Profile
 from ksef_desktop.ui.controller import Controller
 from ksef_desktop.ui.editor_host import PanelsHost
 from ksef_desktop.ui.offline_panel import OfflinePanel
@@ -80,6 +81,8 @@ class MainWindow(QMainWindow):
         c.mode_changed.connect(self.offline.set_mode)
         c.rows_changed.connect(self.offline.set_rows)
         c.outbox_changed.connect(self.status.set_outbox)
+        c.outbox_changed.connect(self.offline.set_counts)
+        c.alert.connect(self._alert)
         c.identity_changed.connect(self.status.set_identity)
         c.profile_changed.connect(self._profile_changed)
         c.profiles_changed.connect(self._profiles_changed)
@@ -155,11 +158,22 @@ class MainWindow(QMainWindow):
             self._action(_("Co&llective identifiers…"), None, lambda: self.panels.open_collective())
         )
         self.declare = self._action(
-            _("I &declare offline24 mode"), "Ctrl+Shift+O", self.controller.declare_offline24
+            _("I &declare offline24 mode"), "Ctrl+Shift+D", self.controller.declare_offline24
         )
         self.declare.setCheckable(True)
         self.declare.setChecked(bool(self.controller.ctx.settings["declared_offline24"]))
         ksef.addAction(self.declare)
+        # Practising an outage: only while the profile works in the built-in Sandbox.
+        self.sandbox_menu = bar.addMenu(_("Sandbo&x"))
+        self.practice_actions = [
+            self._action(_(label), None, lambda _c=False, w=what: self.controller.practise(w))
+            for what, (_path, label) in PRACTICES.items()
+        ]
+        for i, action in enumerate(self.practice_actions):
+            if i in (2, 4):
+                self.sandbox_menu.addSeparator()
+            self.sandbox_menu.addAction(action)
+        self.sandbox_menu.menuAction().setVisible(False)
         view = bar.addMenu(_("&View"))
         for i in range(self.tabs.count()):  # Ctrl+1…9 choose a profile (Profile menu)
             view.addAction(
@@ -178,6 +192,10 @@ class MainWindow(QMainWindow):
         """The current profile, unmistakable: title, band and status bar name it."""
         self.setWindowTitle(_("KSeF Desktop — {profile}").format(profile=profile.label))
         self.band.set_profile(profile)
+        in_sandbox = profile.environment is Environment.SANDBOX
+        self.sandbox_menu.menuAction().setVisible(in_sandbox)
+        for action in self.practice_actions:
+            action.setEnabled(in_sandbox)
         for action in self.profile_actions:
             action.setChecked(action.data() == profile.id)
 

@@ -58,6 +58,7 @@ class Context:
     codes: InvoiceCodes | None  # None: issued during a total failure, no QR codes
     ksef_number: str | None
     logo: bytes | None = None  # the seller's logo (PNG or JPEG), from the settings
+    online_pending: bool = False  # sent online, KSeF's number not known yet
 
 
 def logo_image(data: bytes) -> Flowable:
@@ -90,6 +91,8 @@ def header(c: Context) -> list[Flowable]:
         right.append(para(f"{lab('ksef_number')}: {c.ksef_number}", s.right))
     elif c.codes.kod2 is not None:
         right.append(para(lab("offline_note"), s.right))
+    elif c.online_pending:
+        right.append(para(lab("ksef_pending_note"), s.right))
     return [plain([[left, right]], [WIDTH * 0.35, WIDTH * 0.65]), Spacer(1, 4 * mm)]
 
 
