@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
 
 from ksef_desktop.domain.calendar import warsaw_date
 from ksef_desktop.domain.checks import Problem, check_invoice
-from ksef_desktop.domain.currencies import COMMON as CURRENCIES
 from ksef_desktop.domain.exchange import rate_day, tax_point_of
 from ksef_desktop.domain.invoice import (
     Correction,
@@ -53,6 +52,7 @@ from ksef_desktop.i18n import N_, _
 from ksef_desktop.services.invoice_actions import DRAFT_NUMBER
 from ksef_desktop.ui.editor_buyer import BuyerPicker, problem_label
 from ksef_desktop.ui.editor_lines import FIELD_COLUMNS, LineRow, LinesModel, RateDelegate
+from ksef_desktop.ui.editor_money import MoneyFields
 from ksef_desktop.ui.editor_payment import PaymentFields, SaleDates, date_edit, pydate, qdate
 from ksef_desktop.ui.editor_totals import TotalsBox
 
@@ -210,26 +210,12 @@ class EditorForm(QWidget):
         lines_layout.addWidget(self._problem("exemption"))
 
         # money and payment
-        self.currency = QComboBox()
-        self.currency.setEditable(True)
-        self.currency.addItems(CURRENCIES)
-        self.currency.setAccessibleName(_("Currency"))
-        self.exchange_rate = QLineEdit()
-        self.exchange_rate.setAccessibleName(_("Exchange rate"))
-        self.exchange_rate_date = date_edit(rate_day(today))
-        self.exchange_rate_date.setAccessibleName(_("Date of the exchange rate"))
-        self.exchange_rate_date.setToolTip(
-            _(
-                "The NBP average rate of the last business day before the tax point "
-                "(art. 31a ustawy o VAT)."
-            )
-        )
-        self.rate_button = QPushButton(_("NBP rate"))
-        self.rate_button.setAutoDefault(False)
-        self.rate_button.setToolTip(
-            _("The NBP average rate of the last business day before the tax point (art. 31a).")
-        )
-        self.rate_table = QLabel()
+        self.money = MoneyFields(today)
+        self.currency = self.money.currency
+        self.exchange_rate = self.money.exchange_rate
+        self.exchange_rate_date = self.money.exchange_rate_date
+        self.rate_button = self.money.rate_button
+        self.rate_table = self.money.rate_table
         self.pay = PaymentFields(today)
         self.payment_method = self.pay.method
         self.has_due_date = self.pay.has_due_date
@@ -242,23 +228,21 @@ class EditorForm(QWidget):
         self.payment_link = self.pay.payment_link
         self.notes = QLineEdit()
         self.notes.setAccessibleName(_("Notes"))
+        # The currency under the seller, whose three lines leave that column room: the
+        # payment, the account and the totals below the lines then fit the editor's first
+        # screen in three short columns (no scrolling down to the total due).
         money = QFormLayout()
-        money.addRow(_("Currenc&y:"), self.currency)
-        money.addRow("", self._problem("currency"))
-        rate_row = QHBoxLayout()
-        rate_row.addWidget(self.exchange_rate, 1)
-        rate_row.addWidget(self.rate_button)
-        money.addRow(_("E&xchange rate:"), rate_row)
-        money.addRow("", self.rate_table)
-        money.addRow(_("Rate's date:"), self.exchange_rate_date)
-        money.addRow("", self._problem("exchange_rate"))
-        money.addRow(_("Notes:"), self.notes)
-        money.addRow("", self._problem("notes"))
-        self.pay.add_code_rows(money, self._problem)
-        # The payment in a column of its own: with the totals beside it, everything fits
-        # the editor's first screen (no scrolling down to the payment or the total due).
-        payment = QFormLayout()
-        self.pay.add_rows(payment, self._problem)
+        self.money.add_rows(money, self._problem)
+        middle = QVBoxLayout()
+        middle.addWidget(seller_box)
+        middle.addLayout(money)
+        middle.addStretch(1)
+        terms = QFormLayout()
+        self.pay.add_terms_rows(terms, self._problem)
+        terms.addRow(_("Notes:"), self.notes)
+        terms.addRow("", self._problem("notes"))
+        account = QFormLayout()
+        self.pay.add_account_rows(account, self._problem)
 
         self.totals = TotalsBox()
         self.other_problems = QLabel()
@@ -270,17 +254,21 @@ class EditorForm(QWidget):
 
         grid = QGridLayout(self)
         grid.addLayout(head, 0, 0)
-        grid.addWidget(seller_box, 0, 1)
+        grid.addLayout(middle, 0, 1)
         grid.addWidget(self.buyer, 0, 2)
         grid.addWidget(lines_box, 1, 0, 1, 3)
-        grid.addLayout(money, 2, 0)
-        grid.addLayout(payment, 2, 1)
         right = QVBoxLayout()
         right.addWidget(self.totals)
         right.addWidget(self.other_problems)
         right.addWidget(self.warnings_label)
         right.addStretch(1)
-        grid.addLayout(right, 2, 2)
+        # Below the lines, columns of their own: the account's column is the widest, so
+        # that a whole IBAN shows in its field.
+        bottom = QHBoxLayout()
+        bottom.addLayout(terms, 3)
+        bottom.addLayout(account, 4)
+        bottom.addLayout(right, 3)
+        grid.addLayout(bottom, 2, 0, 1, 3)
         grid.setRowStretch(1, 1)
         for column in range(3):
             grid.setColumnStretch(column, 1)
@@ -419,10 +407,7 @@ class EditorForm(QWidget):
         self._head.setRowVisible(self.correction_label, kind is InvoiceKind.KOR)
         self._head.setRowVisible(self.correction_reason, kind is InvoiceKind.KOR)
         self._head.setRowVisible(self.advance, kind is InvoiceKind.ZAL)
-        foreign = self.currency.currentText().strip().upper() != "PLN"
-        self.exchange_rate.setEnabled(foreign)
-        self.exchange_rate_date.setEnabled(foreign)
-        self.rate_button.setEnabled(foreign)
+        self.money.set_foreign(self.currency.currentText().strip().upper() != "PLN")
         self.pay.update()
         exempt = any(self.lines.row(i).rate is VatRate.ZW for i in range(self.lines.rowCount()))
         self.exemption_basis.setEnabled(exempt)
