@@ -10,6 +10,7 @@ with the client's ``PollPolicy``; a failure is ``OperationFailed`` with the offi
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -17,11 +18,17 @@ from datetime import datetime
 
 import httpx
 
-from ksef_desktop.ksef import api_access, api_auth, api_permissions
+from ksef_desktop.ksef import api_access, api_auth, api_invoices, api_permissions
 from ksef_desktop.ksef.auth import PollPolicy, SessionAuthenticator
 from ksef_desktop.ksef.auth_xades import XadesAuthenticator
 from ksef_desktop.ksef.environments import Environment
-from ksef_desktop.ksef.errors import KsefUnavailable, OperationFailed
+from ksef_desktop.ksef.errors import (
+    Forbidden,
+    KsefUnavailable,
+    OperationFailed,
+    ProtocolError,
+    RequestRejected,
+)
 from ksef_desktop.ksef.models import StatusInfo
 from ksef_desktop.ksef.models_access import (
     AuthenticationListItem,
@@ -40,6 +47,8 @@ from ksef_desktop.ksef.models_access import (
 from ksef_desktop.ksef.transport import RetryPolicy, Transport
 from ksef_desktop.ksef.xades import CERTIFICATE_SUBJECT, Signer
 
+log = logging.getLogger("ksef_desktop.ksef")
+
 
 class AccessClient:
     """Credentials and access of the context ``auth`` logged in to."""
@@ -50,6 +59,7 @@ class AccessClient:
         self.transport = transport
         self.auth = auth
         self.poll = poll or PollPolicy()
+        self._paced = False
 
     @classmethod
     def signed_in(
@@ -95,6 +105,20 @@ class AccessClient:
     def nip(self) -> str:
         return self.auth.context.value
 
+    def _t(self) -> Transport:
+        """The transport, paced by the limits KSeF states for this context (GET
+        /rate-limits, asked once; production values when it cannot be read)."""
+        if not self._paced:
+            self._paced = True
+            try:
+                limits = api_invoices.rate_limits(self.transport)
+            except (RequestRejected, Forbidden, ProtocolError) as exc:
+                log.info("KSeF rate limits unavailable (%s); pacing by production values", exc)
+            else:
+                assert self.transport.gate is not None
+                self.transport.gate.set_limits(limits)
+        return self.transport
+
     def authenticate(self) -> str:
         """Log in now; the login's reference number."""
         self.auth.authenticate()
@@ -121,14 +145,14 @@ class AccessClient:
     def generate_token(self, permissions: Sequence[str], description: str) -> GenerateTokenResponse:
         """A new KSeF token (after a login by signature); the token is shown only here."""
         request = GenerateTokenRequest(tuple(permissions), description)
-        return api_access.tokens_generate(self.transport, request)
+        return api_access.tokens_generate(self._t(), request)
 
     def tokens(self, statuses: Sequence[str] = ()) -> Iterator[QueryTokensResponseItem]:
         """The context's tokens, newest first, every page."""
         continuation: str | None = None
         while True:
             page = api_access.tokens_query(
-                self.transport, statuses=statuses, continuation_token=continuation
+                self._t(), statuses=statuses, continuation_token=continuation
             )
             yield from page.tokens
             continuation = page.continuation_token
@@ -136,41 +160,39 @@ class AccessClient:
                 return
 
     def token(self, reference_number: str) -> QueryTokensResponseItem:
-        return api_access.token_status(self.transport, reference_number)
+        return api_access.token_status(self._t(), reference_number)
 
     def revoke_token(self, reference_number: str) -> None:
-        api_access.token_revoke(self.transport, reference_number)
+        api_access.token_revoke(self._t(), reference_number)
 
     # --- KSeF certificates --------------------------------------------------------------------
 
     def certificate_limits(self) -> CertificateLimitsResponse:
-        return api_access.certificates_limits(self.transport)
+        return api_access.certificates_limits(self._t())
 
     def enrollment_data(self) -> CertificateEnrollmentDataResponse:
-        return api_access.certificates_enrollment_data(self.transport)
+        return api_access.certificates_enrollment_data(self._t())
 
     def enrol(
         self, name: str, certificate_type: str, csr: bytes, valid_from: datetime | None = None
     ) -> RetrieveCertificatesListItem:
         """Request a certificate for ``csr`` (DER), wait until KSeF issued it, fetch it."""
         request = EnrollCertificateRequest(name, certificate_type, csr, valid_from)
-        started = api_access.certificates_enroll(self.transport, request)
+        started = api_access.certificates_enroll(self._t(), request)
         ref = started.reference_number
 
         def status() -> StatusInfo:
-            return api_access.certificates_enrollment_status(self.transport, ref).status
+            return api_access.certificates_enrollment_status(self._t(), ref).status
 
         self._wait(status, "certificate", ref)
-        serial = api_access.certificates_enrollment_status(
-            self.transport, ref
-        ).certificate_serial_number
+        serial = api_access.certificates_enrollment_status(self._t(), ref).certificate_serial_number
         if not serial:
             raise OperationFailed("certificate", 500, "no serial number", (), ref)
         (item,) = self.retrieve([serial])
         return item
 
     def retrieve(self, serials: Sequence[str]) -> list[RetrieveCertificatesListItem]:
-        found = api_access.certificates_retrieve(self.transport, serials)
+        found = api_access.certificates_retrieve(self._t(), serials)
         by_serial = {i.certificate_serial_number: i for i in found}
         missing = [s for s in serials if s not in by_serial]
         if missing:
@@ -184,7 +206,7 @@ class AccessClient:
         offset = 0
         while True:
             page = api_access.certificates_query(
-                self.transport, certificate_type=certificate_type, status=status, page_offset=offset
+                self._t(), certificate_type=certificate_type, status=status, page_offset=offset
             )
             yield from page.certificates
             if not page.has_more:
@@ -192,13 +214,13 @@ class AccessClient:
             offset += 1
 
     def revoke_certificate(self, serial: str, reason: str | None = None) -> None:
-        api_access.certificate_revoke(self.transport, serial, reason)
+        api_access.certificate_revoke(self._t(), serial, reason)
 
     # --- permissions ----------------------------------------------------------------------------
 
     def _operation(self, reference: str) -> str:
         def status() -> StatusInfo:
-            return api_permissions.operation_status(self.transport, reference).status
+            return api_permissions.operation_status(self._t(), reference).status
 
         self._wait(status, "permission", reference)
         return reference
@@ -212,23 +234,21 @@ class AccessClient:
         last_name: str,
     ) -> str:
         ref = api_permissions.grant_to_person(
-            self.transport, subject, permissions, description, first_name, last_name
+            self._t(), subject, permissions, description, first_name, last_name
         )
         return self._operation(ref)
 
     def grant_to_entity(
         self, nip: str, permissions: Sequence[tuple[str, bool]], description: str, full_name: str
     ) -> str:
-        ref = api_permissions.grant_to_entity(
-            self.transport, nip, permissions, description, full_name
-        )
+        ref = api_permissions.grant_to_entity(self._t(), nip, permissions, description, full_name)
         return self._operation(ref)
 
     def grant_authorization(
         self, nip: str, permission: str, description: str, full_name: str
     ) -> str:
         ref = api_permissions.grant_authorization(
-            self.transport, nip, permission, description, full_name
+            self._t(), nip, permission, description, full_name
         )
         return self._operation(ref)
 
@@ -236,7 +256,7 @@ class AccessClient:
         """Every permission in force in the context (persons and entities)."""
         offset = 0
         while True:
-            page = api_permissions.query_persons(self.transport, page_offset=offset)
+            page = api_permissions.query_persons(self._t(), page_offset=offset)
             yield from page.permissions
             if not page.has_more:
                 return
@@ -246,7 +266,7 @@ class AccessClient:
         """The entity authorisations the context granted (self-invoicing …)."""
         offset = 0
         while True:
-            page = api_permissions.query_authorizations(self.transport, page_offset=offset)
+            page = api_permissions.query_authorizations(self._t(), page_offset=offset)
             yield from page.authorization_grants
             if not page.has_more:
                 return
@@ -256,7 +276,7 @@ class AccessClient:
         revoke = (
             api_permissions.revoke_authorization if authorization else api_permissions.revoke_common
         )
-        return self._operation(revoke(self.transport, permission_id))
+        return self._operation(revoke(self._t(), permission_id))
 
     # --- logins -----------------------------------------------------------------------------------
 
@@ -264,7 +284,7 @@ class AccessClient:
         """The context's active authentications (newest first), every page."""
         continuation: str | None = None
         while True:
-            page = api_auth.auth_sessions(self.transport, continuation_token=continuation)
+            page = api_auth.auth_sessions(self._t(), continuation_token=continuation)
             yield from page.items
             continuation = page.continuation_token
             if not continuation:
@@ -273,6 +293,6 @@ class AccessClient:
     def revoke_login(self, reference_number: str) -> None:
         """End a login: its refresh token stops working (issued access tokens live on)."""
         if reference_number == self.auth.reference_number:
-            api_auth.auth_sessions_revoke_current(self.transport)
+            api_auth.auth_sessions_revoke_current(self._t())
         else:
-            api_auth.auth_sessions_revoke(self.transport, reference_number)
+            api_auth.auth_sessions_revoke(self._t(), reference_number)

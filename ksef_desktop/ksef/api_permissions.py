@@ -100,14 +100,16 @@ def query_persons(
     t: Transport,
     query_type: str = "PermissionsInCurrentContext",
     *,
+    state: str = "Active",
     page_offset: int = 0,
     page_size: int = 100,
 ) -> QueryPersonPermissionsResponse:
-    """POST /permissions/query/persons/grants: persons and entities in the context."""
+    """POST /permissions/query/persons/grants: persons and entities in the context
+    (``state`` Active: those in force; Inactive: indirect ones not in force)."""
     data = t.json(
         "POST",
         "/permissions/query/persons/grants",
-        json={"queryType": query_type},
+        json={"queryType": query_type, "permissionState": state},
         params={"pageOffset": page_offset, "pageSize": page_size},
         access=True,
         group=GROUP,

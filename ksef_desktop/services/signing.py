@@ -86,6 +86,8 @@ def _key(data: bytes, password: str | None) -> object:
             return loader(data, password=None)
     except UnsupportedAlgorithm:
         raise SignatureError(_("The key is neither RSA nor EC.")) from None
+    except SignatureError:
+        raise
     except ValueError:
         raise SignatureError(
             _("Cannot read the private key: wrong password or not a PEM/DER key.")

@@ -4,6 +4,7 @@ against the official schema and example and verified with signxml's XAdES verifi
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -173,10 +174,8 @@ def test_what_is_not_a_request_is_refused(document: bytes) -> None:
 
 @given(st.binary(max_size=300))
 def test_any_bytes_give_facts_or_a_request_error(data: bytes) -> None:
-    try:
+    with contextlib.suppress(RequestError):
         inspect_request(data)
-    except RequestError:
-        pass
 
 
 def test_an_expired_certificate_can_still_sign() -> None:
