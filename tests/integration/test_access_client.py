@@ -229,15 +229,15 @@ def test_wrong_signatures_are_refused_with_the_official_codes(
     assert "podpis jest nieprawidłowy" in caught.value.user_message().lower()
     # A certificate of another NIP: no permission in this context.
     stranger = self_signed(OTHER_NIP, now=now(), key=keys["ec"])
-    with pytest.raises(AuthRejected) as caught:
+    with pytest.raises(AuthRejected) as refused:
         signed_in(http, env, SELLER, signer=stranger).authenticate()
-    assert (caught.value.code, caught.value.details) == (415, ("Brak przypisanych uprawnień",))
+    assert (refused.value.code, refused.value.details) == (415, ("Brak przypisanych uprawnień",))
     # An expired certificate.
     expired = self_signed(SELLER, now=now() - timedelta(days=400), days=30, key=keys["ec"])
-    with pytest.raises(AuthRejected) as caught:
+    with pytest.raises(AuthRejected) as old:
         signed_in(http, env, SELLER, signer=expired).authenticate()
-    assert (caught.value.code, caught.value.details) == (460, ("Nieważny certyfikat",))
-    assert "certyfikat" in caught.value.user_message().lower()
+    assert (old.value.code, old.value.details) == (460, ("Nieważny certyfikat",))
+    assert "certyfikat" in old.value.user_message().lower()
     # The untouched document still works: the test could fail.
     assert signed_in(http, env, SELLER, signed=good).authenticate()
 
