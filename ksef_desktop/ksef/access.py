@@ -109,6 +109,7 @@ class AccessClient:
         """The transport, paced by the limits KSeF states for this context (GET
         /rate-limits, asked once; production values when it cannot be read)."""
         if not self._paced:
+            self.auth.access_token()  # log in first: a refused login is the caller's answer
             self._paced = True
             try:
                 limits = api_invoices.rate_limits(self.transport)

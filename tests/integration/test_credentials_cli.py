@@ -24,11 +24,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from ksef_desktop.domain.calendar import WARSAW
+from ksef_desktop.ksef.xades import Signer, sign_request
 from ksef_desktop.sandbox import Sandbox, SandboxConfig
-from ksef_desktop.secrets import offline_key_entry, token_entry
+from ksef_desktop.secrets import auth_certificate_entry, offline_key_entry, token_entry
 from tests.integration.conftest import SELLER, sample, with_issue_date, with_number
 
 PASSWORD = "Canary-Haslo-17-credentials"
@@ -49,7 +51,8 @@ def _cli(
 
 @pytest.fixture(scope="module")
 def sb() -> Iterator[Sandbox]:
-    with Sandbox(SandboxConfig(nips=(SELLER,), port=0, rate_limit_scale=None)) as sandbox:
+    config = SandboxConfig(nips=(SELLER, "5265877635"), port=0, rate_limit_scale=None)
+    with Sandbox(config) as sandbox:
         yield sandbox
 
 
@@ -249,3 +252,143 @@ def _no_secret_left(tmp_path: Path, data: Path, secrets: list[str]) -> None:
     for blob in texts:
         for needle in needles:
             assert needle not in blob, "a secret reached the data folder or the backup"
+
+
+def _p12(folder: Path, key: ec.EllipticCurvePrivateKey, nip: str) -> Path:
+    crt, _pem = write_self_signed(folder, key, nip)
+    cert = x509.load_pem_x509_certificate(crt.read_bytes())
+    path = folder / "podpis.p12"
+    encryption = serialization.BestAvailableEncryption(PASSWORD.encode())
+    path.write_bytes(pkcs12.serialize_key_and_certificates(b"jan", key, cert, None, encryption))
+    return path
+
+
+def test_every_credential_command(
+    tmp_path: Path, sb: Sandbox, owner_key: ec.EllipticCurvePrivateKey
+) -> None:
+    data = tmp_path / "data"
+    target = ["--base-url", sb.base_url, "--nip", SELLER]
+    p12 = ["--p12", str(_p12(tmp_path, owner_key, SELLER)), "--password-env", "PODPIS_HASLO"]
+    secret_env = {"PODPIS_HASLO": PASSWORD}
+    entries = [token_entry("sandbox", SELLER), auth_certificate_entry("sandbox", SELLER)]
+    for entry in entries:
+        forget(entry)
+    try:
+        # A wrong or missing password, and a self-signed certificate in Production.
+        wrong = _cli(data, "token", "generate", *target, *p12, "--permissions", "InvoiceRead",
+                     env={"PODPIS_HASLO": "zle"})  # fmt: skip
+        assert wrong.returncode == 2
+        assert "błędne hasło" in wrong.stderr
+        unset = _cli(data, "token", "generate", *target, *p12, "--permissions", "InvoiceRead")
+        assert (unset.returncode, unset.stderr.strip()) == (
+            2,
+            "Zmienna środowiskowa PODPIS_HASLO (--password-env) nie jest ustawiona.",
+        )
+        prod = _cli(data, "token", "generate", "--env", "prod", "--nip", SELLER,
+                    "--self-signed", "--permissions", "InvoiceRead")  # fmt: skip
+        assert prod.returncode == 2
+        assert "tylko w środowisku testowym" in prod.stderr
+        nothing = _cli(data, "certificate", "list", *target)
+        assert nothing.returncode == 2
+        assert "logowania podpisem" in nothing.stderr
+
+        # External signing: auth-request, signed elsewhere, --signed.
+        request = tmp_path / "wniosek.xml"
+        asked = _cli(data, "auth-request", *target, "-o", str(request))
+        assert asked.returncode == 0, asked.stderr
+        assert f"--signed {request}" in asked.stdout
+        unsigned = _cli(data, "token", "generate", *target, "--signed", str(request),
+                        "--permissions", "InvoiceRead")  # fmt: skip
+        assert unsigned.returncode == 2
+        assert "nie jest podpisany" in unsigned.stderr
+        signer = Signer(owner_key, _certificate_der(tmp_path))
+        signed = tmp_path / "wniosek-podpisany.xml"
+        signed.write_bytes(sign_request(request.read_bytes(), signer))
+        made = _cli(data, "token", "generate", *target, "--signed", str(signed),
+                    "--permissions", "InvoiceWrite,InvoiceRead,CredentialsRead,Introspection",
+                    "--description", "Z podpisu zewnetrznego")  # fmt: skip
+        assert made.returncode == 0, made.stderr
+        external_ref = made.stdout.strip()
+        again = _cli(data, "token", "generate", *target, "--signed", str(signed),
+                     "--permissions", "InvoiceRead")  # fmt: skip
+        assert again.returncode == 1  # the challenge is spent: 21111
+        assert "wyzwanie" in again.stderr.lower()
+
+        # A token from the .p12 replaces it in the keyring; the list shows both.
+        made = _cli(data, "token", "generate", *target, *p12, "--permissions",
+                    "InvoiceWrite,InvoiceRead,CredentialsRead,CredentialsManage",
+                    "--description", "Z pliku p12", env=secret_env)  # fmt: skip
+        assert made.returncode == 0, made.stderr
+        p12_ref = made.stdout.strip()
+        listed = _cli(data, "token", "list", *target)
+        assert listed.returncode == 0, listed.stderr
+        lines = {line.split()[0]: line.split() for line in listed.stdout.splitlines()}
+        assert lines[external_ref][1] == "Active"
+        assert lines[p12_ref][1] == "Active"
+        assert lines[p12_ref][2] != "-"  # last use: the login of `token list` itself
+        assert lines[external_ref][3] == "InvoiceWrite,InvoiceRead,CredentialsRead,Introspection"
+        revoked = _cli(data, "token", "revoke", external_ref, *target)
+        assert revoked.returncode == 0, revoked.stderr
+        assert sb.core.state.tokens[external_ref].status == "Revoked"
+        assert keyring.get_password("ksef-desktop", entries[0]) is not None  # not ours
+
+        # Logins: the current one and the signature ones; end one.
+        logins = _cli(data, "logins", *target)
+        assert logins.returncode == 0, logins.stderr
+        rows = [line.split(" ", 2) for line in logins.stdout.splitlines()]
+        assert sum("current" in rest for _r, _t, rest in rows) == 1
+        signed_rows = [ref for ref, _t, rest in rows if rest.startswith("Podpis kwalifikowany")]
+        assert signed_rows
+        ended = _cli(data, "logins", "--revoke", signed_rows[0], *target)
+        assert ended.returncode == 0, ended.stderr
+        after = _cli(data, "logins", *target).stdout
+        assert signed_rows[0] not in after
+
+        # Permissions: the kinds explained, a grant, the list, a revocation.
+        kinds = _cli(data, "permissions", "kinds", *target)
+        assert "InvoiceWrite: Wystawianie faktur." in kinds.stdout
+        english = _cli(data, "--lang", "en", "permissions", "kinds", *target)
+        assert "InvoiceWrite: Issue invoices." in english.stdout
+        granted = _cli(data, "permissions", "grant", *target, "--entity", OTHER,
+                       "--entity-name", "Biuro Rachunkowe Sp. z o.o.", "--permissions",
+                       "InvoiceRead", "--description", "Biuro rachunkowe")  # fmt: skip
+        assert granted.returncode == 0, granted.stderr
+        listed = _cli(data, "permissions", "list", *target)
+        (row,) = [ln for ln in listed.stdout.splitlines() if f"Nip {OTHER}" in ln]
+        assert row.split()[3:5] == ["InvoiceRead", "Active"]
+        assert row.endswith("Biuro Rachunkowe Sp. z o.o.")
+        gone = _cli(data, "permissions", "revoke", row.split()[0], *target)
+        assert gone.returncode == 0, gone.stderr
+        assert f"Nip {OTHER}" not in _cli(data, "permissions", "list", *target).stdout
+
+        # An Authentication certificate: afterwards it is the profile's signature.
+        auth = _cli(data, "certificate", "enrol", "--type", "authentication", "--name",
+                    "Logowanie testowe", *target, *p12, env=secret_env)  # fmt: skip
+        assert auth.returncode == 0, auth.stderr
+        serial = auth.stdout.split()[0]
+        assert keyring.get_password("ksef-desktop", entries[1]) is not None
+        certificates = _cli(data, "certificate", "list", *target)  # no signature option
+        assert certificates.returncode == 0, certificates.stderr
+        (line,) = [ln for ln in certificates.stdout.splitlines() if ln.startswith(serial)]
+        assert line.split()[1:3] == ["Authentication", "Active"]
+        assert line.split()[4] != "-"  # it just logged in
+        assert line.endswith("Logowanie testowe")
+        gone = _cli(data, "certificate", "revoke", serial, "--reason", "Superseded", *target,
+                    *p12, env=secret_env)  # fmt: skip
+        assert gone.returncode == 0, gone.stderr
+        refused = _cli(data, "certificate", "list", *target)  # with the revoked one
+        assert refused.returncode == 1
+        assert "certyfikat" in refused.stderr.lower()
+        for out in (made, auth, listed, logins):
+            assert "Traceback" not in out.stderr
+    finally:
+        for entry in entries:
+            forget(entry)
+
+
+OTHER = "5265877635"
+
+
+def _certificate_der(folder: Path) -> bytes:
+    cert = x509.load_pem_x509_certificate((folder / "podpis.crt").read_bytes())
+    return cert.public_bytes(serialization.Encoding.DER)
