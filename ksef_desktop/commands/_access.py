@@ -127,19 +127,16 @@ def open_access(
 ) -> AccessClient:
     """A login by signature when one is given (or needed), else the profile's token."""
     quiet_client_log()
-    from ksef_desktop.ksef.access import AccessClient
     from ksef_desktop.ksef.tokens import TokenMissing, resolve_token
     from ksef_desktop.ksef.workflows import KsefClient
     from ksef_desktop.secrets import KeyringUnavailable
-    from ksef_desktop.services.signing import SELF_SIGNED_ENVIRONMENTS
+    from ksef_desktop.services.signing import SELF_SIGNED_ENVIRONMENTS, signed_access
 
     env, nip = target(args)
     now = lambda: datetime.now(UTC)  # noqa: E731
     found = signature(args, env, nip)
-    if isinstance(found, bytes):
-        return AccessClient.signed_in(http, env, nip, now=now, signed=found)
     if found is not None:
-        return AccessClient.signed_in(http, env, nip, now=now, signer=found)
+        return signed_access(http, env, nip, found, now=now)
     if need_signature:
         ways = "--p12, --cert/--key, --signed"
         if env.name in SELF_SIGNED_ENVIRONMENTS:

@@ -65,6 +65,9 @@ SUBJECT_OIDS: dict[str, x509.ObjectIdentifier] = {
 class CredentialsError(ValueError):
     """A request about credentials that cannot go ahead; ``str(exc)`` is translated."""
 
+    def message(self) -> str:
+        return str(self)
+
 
 # --- tokens ------------------------------------------------------------------------------
 
@@ -320,3 +323,22 @@ def login_audit(access: AccessClient) -> Audit:
         for item in logins
     ]
     return Audit(rows, tokens, certificates, gaps)
+
+
+#: The description of the token the program makes for itself (KSeF shows it in lists).
+APP_TOKEN_DESCRIPTION = "KSeF Desktop"  # noqa: S105 - a label
+
+
+def keep_app_token(access: AccessClient, store: SecretStore, *, environment: str, nip: str) -> str:
+    """Generate the program's own token (``APP_TOKEN_PERMISSIONS``: sending, receiving,
+    the history, no managing of credentials) into the profile's keyring entry."""
+    from ksef_desktop.domain.access import APP_TOKEN_PERMISSIONS
+
+    return generate_token(
+        access,
+        store,
+        environment=environment,
+        nip=nip,
+        permissions=APP_TOKEN_PERMISSIONS,
+        description=APP_TOKEN_DESCRIPTION,
+    )

@@ -16,9 +16,11 @@ Passwords and keys stay in memory; nothing here writes a key to a file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -38,6 +40,13 @@ from ksef_desktop.ksef.xades import (
 from ksef_desktop.paths import write_private_file
 from ksef_desktop.secrets import SecretStore, auth_certificate_entry
 
+if TYPE_CHECKING:
+    import httpx
+
+    from ksef_desktop.ksef.access import AccessClient
+    from ksef_desktop.ksef.auth import PollPolicy
+    from ksef_desktop.ksef.environments import Environment
+
 PKCS12_SUFFIXES = (".p12", ".pfx")
 #: Environments where KSeF accepts a self-signed certificate for a login.
 SELF_SIGNED_ENVIRONMENTS = ("sandbox", "test")
@@ -45,6 +54,9 @@ SELF_SIGNED_ENVIRONMENTS = ("sandbox", "test")
 
 class SignatureError(ValueError):
     """A signature cannot be used as given; ``str(exc)`` is a translated explanation."""
+
+    def message(self) -> str:
+        return str(self)
 
 
 class PasswordNeeded(SignatureError):
@@ -225,3 +237,73 @@ def read_signed(path: Path, nip: str) -> SignedRequest:
             )
         )
     return SignedRequest(document, facts.challenge)
+
+
+# --- what the window asks for ---------------------------------------------------------------
+
+FILE = "file"
+STORED = "stored"
+SELF_SIGNED = "self-signed"
+EXTERNAL = "external"
+
+
+@dataclass(frozen=True)
+class SignatureChoice:
+    """How the user chose to sign in the window; the password only on its way."""
+
+    way: str  # file | stored | self-signed | external
+    certificate: str = ""
+    key: str = ""
+    password: str = ""
+    signed_request: str = ""
+
+    def __repr__(self) -> str:  # never show the password
+        return f"SignatureChoice({self.way!r}, certificate={self.certificate!r})"
+
+
+def resolve_choice(
+    choice: SignatureChoice,
+    store: SecretStore,
+    *,
+    environment: str,
+    nip: str,
+    now: datetime,
+    name: str = "",
+) -> Signer | bytes:
+    """The signer (or the signed request) a choice in the window stands for."""
+    if choice.way == FILE:
+        if not choice.certificate:
+            raise SignatureError(_("Choose the certificate file."))
+        key = Path(choice.key) if choice.key else None
+        return load_signer(Path(choice.certificate), key, choice.password or None)
+    if choice.way == STORED:
+        found = stored_signer(store, environment, nip)
+        if found is None:
+            raise SignatureError(
+                _("The profile has no KSeF Authentication certificate yet; request one first.")
+            )
+        return found
+    if choice.way == SELF_SIGNED:
+        return self_signed_signer(environment, nip, now=now, name=name)
+    if choice.way == EXTERNAL:
+        if not choice.signed_request:
+            raise SignatureError(_("Choose the signed request file."))
+        return read_signed(Path(choice.signed_request), nip).document
+    raise SignatureError(choice.way)
+
+
+def signed_access(
+    http: httpx.Client,
+    environment: Environment,
+    nip: str,
+    found: Signer | bytes,
+    *,
+    now: Callable[[], datetime],
+    poll: PollPolicy | None = None,
+) -> AccessClient:
+    """An ``AccessClient`` that logs in with ``found``: a signer, or a signed request."""
+    from ksef_desktop.ksef.access import AccessClient
+
+    if isinstance(found, bytes):
+        return AccessClient.signed_in(http, environment, nip, now=now, signed=found, poll=poll)
+    return AccessClient.signed_in(http, environment, nip, now=now, signer=found, poll=poll)
