@@ -54,12 +54,17 @@ class AccessClient:
     """Credentials and access of the context ``auth`` logged in to."""
 
     def __init__(
-        self, transport: Transport, auth: SessionAuthenticator, poll: PollPolicy | None = None
+        self,
+        transport: Transport,
+        auth: SessionAuthenticator,
+        poll: PollPolicy | None = None,
+        *,
+        paced: bool = False,
     ) -> None:
         self.transport = transport
         self.auth = auth
         self.poll = poll or PollPolicy()
-        self._paced = False
+        self._paced = paced  # True: the transport's gate knows the context's limits
 
     @classmethod
     def signed_in(

@@ -83,6 +83,7 @@ class KsefClient:
         self.part_size = part_size
         self.nip = nip
         self._limits: dict[str, Limit] | None = None
+        self._access: AccessClient | None = None
 
     @property
     def environment(self) -> Environment:
@@ -100,7 +101,10 @@ class KsefClient:
         token may do: the login audit; tokens and permissions with CredentialsRead)."""
         from ksef_desktop.ksef.access import AccessClient
 
-        return AccessClient(self.transport, self.auth, self.poll)
+        if self._access is None:
+            self.rate_limits()  # the pacing this client already knows
+            self._access = AccessClient(self.transport, self.auth, self.poll, paced=True)
+        return self._access
 
     def rate_limits(self) -> dict[str, Limit]:
         """The limits in force (GET /rate-limits), also used to pace our own requests."""

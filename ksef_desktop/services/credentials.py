@@ -294,35 +294,37 @@ def _source(
     return ""
 
 
-def login_audit(access: AccessClient) -> Audit:
-    """The logins of the context, the tokens and (after a login by signature) the KSeF
-    certificates, each as far as this login may read them."""
+def login_audit(access: AccessClient, *, certificates: bool = True) -> Audit:
+    """The logins of the context, the tokens and the KSeF certificates (which KSeF shows
+    only after a login by signature; ``certificates=False`` does not ask), each as far as
+    this login may read them."""
     gaps: list[str] = []
     logins = list(access.logins())
     tokens: list[QueryTokensResponseItem] = []
-    certificates: list[CertificateListItem] = []
+    found: list[CertificateListItem] = []
     try:
         tokens = list(access.tokens())
     except (Forbidden, KsefVerdict) as exc:
         gaps.append(_("tokens: {reason}").format(reason=exc.user_message()))
-    try:
-        certificates = list(access.certificates())
-    except (Forbidden, KsefVerdict) as exc:
-        gaps.append(_("KSeF certificates: {reason}").format(reason=exc.user_message()))
+    if certificates:
+        try:
+            found = list(access.certificates())
+        except (Forbidden, KsefVerdict) as exc:
+            gaps.append(_("KSeF certificates: {reason}").format(reason=exc.user_message()))
     rows = [
         LoginRow(
             item.reference_number,
             item.start_date,
             item.method_info.category,
             item.method_info.display_name,
-            _source(item, tokens, certificates),
+            _source(item, tokens, found),
             item.is_current,
             item.status.code,
             item.refresh_token_valid_until,
         )
         for item in logins
     ]
-    return Audit(rows, tokens, certificates, gaps)
+    return Audit(rows, tokens, found, gaps)
 
 
 #: The description of the token the program makes for itself (KSeF shows it in lists).
