@@ -54,7 +54,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(QWidget(), _("KSeF &sessions"))
         self.tabs.addTab(self.offline, _("&Offline"))
         self.tabs.addTab(QWidget(), _("&Contractors"))
-        self.tabs.addTab(QWidget(), _("Securi&ty"))
+        self.tabs.addTab(QWidget(), _("Securit&y"))
         #: Tabs whose panel is built on first show: index -> how to get it built.
         self._later: dict[int, Callable[[], QWidget]] = {
             1: lambda: self.panels.sessions,

@@ -29,7 +29,7 @@ def _panel(qtbot, shell) -> SecurityPanel:
     window.tabs.setCurrentIndex(4)
     panel = window.tabs.currentWidget()
     assert isinstance(panel, SecurityPanel)
-    assert window.tabs.tabText(4) == "&Bezpieczeństwo"
+    assert window.tabs.tabText(4) == "Bezp&ieczeństwo"
     return panel
 
 
