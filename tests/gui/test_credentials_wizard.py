@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QWizard
 from ksef_desktop.domain.access import APP_TOKEN_PERMISSIONS
 from ksef_desktop.secrets import SecretStore, token_entry
 from ksef_desktop.ui.settings import DEMO_NIP
-from tests.gui.helpers import wait_ready
+from tests.gui.helpers import assert_no_secret_in, wait_ready
 
 PASSWORD = "haslo-do-p12"
 
@@ -100,9 +100,7 @@ def test_the_wizard_logs_in_with_a_certificate_file_and_keeps_its_own_token(
         qtbot.waitUntil(lambda: record.last_use_date is not None or shell.runner.is_idle())
         texts = [w.text() for w in window.findChildren(QLabel)]
         assert all(token not in t and PASSWORD not in t for t in texts)
-        saved = (shell.ctx.data_dir / "settings.json").read_text(encoding="utf-8")
-        assert token not in saved
-        assert PASSWORD not in saved
+        assert_no_secret_in(shell.ctx.data_dir, [token, PASSWORD])
     finally:
         store.delete(entry)
 

@@ -17,7 +17,7 @@ from ksef_desktop.secrets import SecretStore, offline_key_entry, token_entry
 from ksef_desktop.ui.security_dialogs import GrantDialog, SignatureDialog, TokenDialog
 from ksef_desktop.ui.security_panel import SecurityPanel
 from ksef_desktop.ui.settings import DEMO_NIP
-from tests.gui.helpers import wait_ready
+from tests.gui.helpers import assert_no_secret_in, wait_ready
 
 PESEL = "44051401359"
 
@@ -161,7 +161,9 @@ def test_a_signature_login_manages_tokens_permissions_and_certificates(qtbot, ma
     serial = profile.offline_certificate.rsplit("-", 1)[1].removesuffix(".der")
     entry = offline_key_entry("sandbox", DEMO_NIP, serial)
     try:
-        assert (store.get(entry) or "").startswith("-----BEGIN PRIVATE KEY-----")
+        key = store.get(entry) or ""
+        assert key.startswith("-----BEGIN PRIVATE KEY-----")
+        assert_no_secret_in(shell.ctx.data_dir, [key, after])
         listed = [panel.certificates.row(i) for i in range(panel.certificates.rowCount())]
         assert [c.type for c in listed if c.certificate_serial_number == serial] == ["Offline"]
         assert "Pozostało wniosków" in panel.limits.text()
@@ -206,3 +208,35 @@ def test_the_offline_panel_warns_30_days_ahead_and_renews(qtbot, make_shell) -> 
         assert notice.isHidden()
     finally:
         SecretStore().delete(offline_key_entry("sandbox", DEMO_NIP, serial))
+
+
+def test_external_signing_from_the_panel(qtbot, make_shell, tmp_path) -> None:
+    """Save the request, sign it elsewhere (here signxml, as any signing program), choose
+    the signed file: the panel is logged in by signature."""
+    from ksef_desktop.ksef.xades import self_signed, sign_request
+
+    shell = make_shell()
+    panel = _panel(qtbot, shell)
+    _idle(qtbot, shell)
+    qtbot.mouseClick(panel.sign_button, Qt.MouseButton.LeftButton)
+    dialog = panel.dialog
+    assert isinstance(dialog, SignatureDialog)
+    dialog.picker.by_external.click()
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert not ok.isEnabled()  # no signed file yet
+    request = tmp_path / "AuthTokenRequest.xml"
+    panel.save_request_to(str(request))
+    _idle(qtbot, shell)
+    assert request.is_file()
+    assert shell.window.status.currentMessage().startswith(str(request))
+    signed = tmp_path / "podpisany.xml"
+    elsewhere = self_signed(DEMO_NIP, now=datetime.now(UTC))
+    signed.write_bytes(sign_request(request.read_bytes(), elsewhere))
+    dialog.picker.signed.edit.setText(str(signed))
+    assert ok.isEnabled()
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.signed is not None, timeout=30_000)
+    _idle(qtbot, shell)
+    assert "Zalogowano podpisem" in panel.who.text()
+    methods = {panel.logins.row(i).category for i in range(panel.logins.rowCount())}
+    assert "XadesSignature" in methods
