@@ -264,8 +264,9 @@ def test_credentials_never_reach_the_log(logged: Path, capsys: pytest.CaptureFix
     from ksef_desktop.services.signing import SignatureChoice
 
     now = datetime.now(UTC)
-    signer = self_signed("5265877635", now=now)
-    key_pem = signer.key.private_bytes(
+    key = ec.generate_private_key(ec.SECP256R1())
+    signer = self_signed("5265877635", now=now, key=key)
+    key_pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.TraditionalOpenSSL,  # "BEGIN EC PRIVATE KEY"
         serialization.NoEncryption(),
@@ -274,8 +275,7 @@ def test_credentials_never_reach_the_log(logged: Path, capsys: pytest.CaptureFix
     made = GenerateTokenResponse.from_json(
         {"referenceNumber": "20261204-EC-1DCE3E3000-12ECB5B36E-45", "token": KSEF_TOKEN}
     )
-    enrolled = Enrolled("0123456789ABCDEF", "Offline", "Offline", now, now, b"", signer.key)
-    assert isinstance(enrolled.key, ec.EllipticCurvePrivateKey)
+    enrolled = Enrolled("0123456789ABCDEF", "Offline", "Offline", now, now, b"", key)
     choice = SignatureChoice("file", "podpis.p12", "", PASSWORD)
     net = logging.getLogger("ksef_desktop.ksef")
     net.info("login with %r, %r", signer, choice)
