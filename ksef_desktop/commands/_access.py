@@ -6,7 +6,8 @@ A signature comes from ``--p12 FILE`` (password from the environment variable na
 encrypted key), ``--self-signed`` (Test and Sandbox only), ``--signed REQUEST.xml`` (a
 request made by ``auth-request`` and signed elsewhere), or, without any of these, the
 profile's KSeF Authentication certificate in the keyring. Commands that a token may do
-use the profile's token when no signature is given.
+use the profile's token when no signature is given (the certificate when there is no
+token).
 """
 
 from __future__ import annotations
@@ -134,22 +135,29 @@ def open_access(
 
     env, nip = target(args)
     now = lambda: datetime.now(UTC)  # noqa: E731
-    found = signature(args, env, nip)
+    found = signature(args, env, nip, stored=False)
+    if found is None and need_signature:
+        found = signature(args, env, nip)  # the profile's Authentication certificate
+        if found is None:
+            ways = "--p12, --cert/--key, --signed"
+            if env.name in SELF_SIGNED_ENVIRONMENTS:
+                ways += ", --self-signed"
+            raise UsageError(
+                _(
+                    "This needs a login by signature: give {ways}, or enrol a KSeF "
+                    "Authentication certificate for the profile first."
+                ).format(ways=ways)
+            )
     if found is not None:
         return signed_access(http, env, nip, found, now=now)
-    if need_signature:
-        ways = "--p12, --cert/--key, --signed"
-        if env.name in SELF_SIGNED_ENVIRONMENTS:
-            ways += ", --self-signed"
-        raise UsageError(
-            _(
-                "This needs a login by signature: give {ways}, or enrol a KSeF "
-                "Authentication certificate for the profile first."
-            ).format(ways=ways)
-        )
     try:
         token = resolve_token(env.name, nip)
-    except (TokenMissing, KeyringUnavailable) as exc:
+    except TokenMissing as exc:
+        found = signature(args, env, nip)  # no token: the profile's certificate may do
+        if found is None:
+            raise UsageError(str(exc)) from None
+        return signed_access(http, env, nip, found, now=now)
+    except KeyringUnavailable as exc:
         raise UsageError(str(exc)) from None
     return KsefClient(http, env, nip, token, now=now).access()
 

@@ -83,7 +83,21 @@ def _run(args: argparse.Namespace) -> int:
             return EXIT_OK
         access.revoke_certificate(args.serial.upper(), args.reason)
     print(_("Certificate {serial} revoked.").format(serial=args.serial.upper()))
+    _forget_if_ours(args, args.serial.upper())
     return EXIT_OK
+
+
+def _forget_if_ours(args: argparse.Namespace, serial: str) -> None:
+    """The profile's Authentication certificate leaves the keyring once revoked."""
+    from ksef_desktop.secrets import SecretStore
+    from ksef_desktop.services.signing import forget_signer, stored_signer
+
+    env, nip = target(args)
+    store = SecretStore()
+    kept = stored_signer(store, env.name, nip)
+    if kept is not None and f"{kept.x509.serial_number:016X}" == serial:
+        forget_signer(store, env.name, nip)
+        print(_("It was the profile's authentication certificate: removed from the keyring."))
 
 
 def _enrol(args: argparse.Namespace) -> int:

@@ -531,8 +531,15 @@ class SecurityPanel(QWidget):
         self._confirm(_("Revoke a certificate"), text, lambda: self._revoke_certificate(serial))
 
     def _revoke_certificate(self, serial: str) -> None:
+        ctx = self.ctx
+
         def op(job: JobContext) -> str:
+            from ksef_desktop.services.signing import forget_signer, stored_signer
+
             self._access(signature=True).revoke_certificate(serial)
+            kept = stored_signer(ctx.secrets, ctx.env_name, ctx.nip)
+            if kept is not None and f"{kept.x509.serial_number:016X}" == serial:
+                forget_signer(ctx.secrets, ctx.env_name, ctx.nip)
             return _("Certificate {serial} revoked.").format(serial=serial)
 
         self._do(op, "revoke-certificate", (CERTIFICATES,))

@@ -373,12 +373,16 @@ def test_every_credential_command(
         assert line.split()[1:3] == ["Authentication", "Active"]
         assert line.split()[4] != "-"  # it just logged in
         assert line.endswith("Logowanie testowe")
-        gone = _cli(data, "certificate", "revoke", serial, "--reason", "Superseded", *target,
-                    *p12, env=secret_env)  # fmt: skip
+        # Signed with the stored certificate itself: KSeF refuses it from then on, and the
+        # keyring forgets it.
+        gone = _cli(data, "certificate", "revoke", serial, "--reason", "Superseded", *target)
         assert gone.returncode == 0, gone.stderr
-        refused = _cli(data, "certificate", "list", *target)  # with the revoked one
-        assert refused.returncode == 1
-        assert "certyfikat" in refused.stderr.lower()
+        assert "usunięto go z magazynu" in gone.stdout
+        assert keyring.get_password("ksef-desktop", entries[1]) is None
+        assert sb.core.state.certificates[serial].status == "Revoked"
+        nothing = _cli(data, "certificate", "list", *target)
+        assert nothing.returncode == 2
+        assert "logowania podpisem" in nothing.stderr
         for out in (made, auth, listed, logins):
             assert "Traceback" not in out.stderr
     finally:
