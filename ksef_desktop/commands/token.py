@@ -68,30 +68,32 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _keyring(args: argparse.Namespace) -> int:
+    from ksef_desktop.commands._ksef import checked_nip
     from ksef_desktop.ksef.tokens import delete_token, save_token
     from ksef_desktop.secrets import KeyringUnavailable
 
-    try:
-        env, nip = target(args)
-    except UsageError:
+    nip = checked_nip(args.nip)
+    if nip is None:
         return EXIT_USAGE
+    # The keyring entry is named by the environment alone (a Sandbox's port may change).
+    env_name = args.env or "sandbox"
     try:
         if args.action == "set":
             token = sys.stdin.readline().strip()
             if not token:
                 error(_("No token on standard input: pipe it in (`… token set … < file`)."))
                 return EXIT_USAGE
-            save_token(env.name, nip, token)
+            save_token(env_name, nip, token)
             print(
                 _("Token stored in the system keyring for NIP {nip} ({env}).").format(
-                    nip=nip, env=env.name
+                    nip=nip, env=env_name
                 )
             )
             return EXIT_OK
-        if delete_token(env.name, nip):
-            print(_("Token deleted for NIP {nip} ({env}).").format(nip=nip, env=env.name))
+        if delete_token(env_name, nip):
+            print(_("Token deleted for NIP {nip} ({env}).").format(nip=nip, env=env_name))
             return EXIT_OK
-        error(_("There was no token for NIP {nip} ({env}).").format(nip=nip, env=env.name))
+        error(_("There was no token for NIP {nip} ({env}).").format(nip=nip, env=env_name))
         return EXIT_REJECTED
     except KeyringUnavailable as exc:
         error(str(exc))

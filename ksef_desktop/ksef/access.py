@@ -33,6 +33,7 @@ from ksef_desktop.ksef.models import StatusInfo
 from ksef_desktop.ksef.models_access import (
     AuthenticationListItem,
     CertificateEnrollmentDataResponse,
+    CertificateEnrollmentStatusResponse,
     CertificateLimitsResponse,
     CertificateListItem,
     EnrollCertificateRequest,
@@ -186,12 +187,14 @@ class AccessClient:
         request = EnrollCertificateRequest(name, certificate_type, csr, valid_from)
         started = api_access.certificates_enroll(self._t(), request)
         ref = started.reference_number
+        last: list[CertificateEnrollmentStatusResponse] = []
 
         def status() -> StatusInfo:
-            return api_access.certificates_enrollment_status(self._t(), ref).status
+            last[:] = [api_access.certificates_enrollment_status(self._t(), ref)]
+            return last[0].status
 
         self._wait(status, "certificate", ref)
-        serial = api_access.certificates_enrollment_status(self._t(), ref).certificate_serial_number
+        serial = last[0].certificate_serial_number
         if not serial:
             raise OperationFailed("certificate", 500, "no serial number", (), ref)
         (item,) = self.retrieve([serial])
