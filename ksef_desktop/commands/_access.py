@@ -47,7 +47,7 @@ class UsageError(Exception):
 
 
 def add_signature_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("signature (a login by signature)")
+    group = parser.add_argument_group(_("signature (a login by signature)"))
     how = group.add_mutually_exclusive_group()
     how.add_argument("--p12", type=Path, metavar="FILE", help="certificate and key (.p12/.pfx)")
     how.add_argument("--cert", type=Path, metavar="FILE", help="certificate (PEM/DER)")

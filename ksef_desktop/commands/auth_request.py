@@ -23,7 +23,14 @@ def register(subparsers: Any) -> None:
         help="write the unsigned KSeF authentication request, for signing elsewhere",
     )
     add_target_options(parser)
-    parser.add_argument("-o", "--output", type=Path, required=True, metavar="REQUEST.xml")
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar="REQUEST.xml",
+        help="where to write the request to be signed",
+    )
     parser.set_defaults(func=run)
 
 

@@ -40,10 +40,12 @@ def register(subparsers: Any) -> None:
     who = parser.add_mutually_exclusive_group()
     who.add_argument("--person", metavar="NIP|PESEL", help="grant to a person")
     who.add_argument("--entity", metavar="NIP", help="grant to a company (an accounting office)")
-    parser.add_argument("--first-name")
-    parser.add_argument("--last-name")
+    parser.add_argument("--first-name", help="the person's first name")
+    parser.add_argument("--last-name", help="the person's last name")
     parser.add_argument("--entity-name", help="the company's full name")
-    parser.add_argument("--permissions", metavar="P[,P...]")
+    parser.add_argument(
+        "--permissions", metavar="P[,P...]", help="for grant: the kinds (see: permissions kinds)"
+    )
     parser.add_argument("--authorization", help="an entity authorisation instead")
     parser.add_argument("--can-delegate", action="store_true", help="entity may pass it on")
     parser.add_argument("--description", help="5 to 256 characters")

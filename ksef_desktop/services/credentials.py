@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from ksef_desktop.errors import UserError
 from ksef_desktop.i18n import _
 from ksef_desktop.ksef.access import AccessClient
 from ksef_desktop.ksef.errors import Forbidden, KsefUnavailable, KsefVerdict
@@ -62,11 +63,8 @@ SUBJECT_OIDS: dict[str, x509.ObjectIdentifier] = {
 }
 
 
-class CredentialsError(ValueError):
+class CredentialsError(UserError, ValueError):
     """A request about credentials that cannot go ahead; ``str(exc)`` is translated."""
-
-    def message(self) -> str:
-        return str(self)
 
 
 # --- tokens ------------------------------------------------------------------------------
@@ -305,12 +303,12 @@ def login_audit(access: AccessClient, *, certificates: bool = True) -> Audit:
     try:
         tokens = list(access.tokens())
     except (Forbidden, KsefVerdict) as exc:
-        gaps.append(_("tokens: {reason}").format(reason=exc.user_message()))
+        gaps.append(_("tokens: {reason}").format(reason=exc.message()))
     if certificates:
         try:
             found = list(access.certificates())
         except (Forbidden, KsefVerdict) as exc:
-            gaps.append(_("KSeF certificates: {reason}").format(reason=exc.user_message()))
+            gaps.append(_("KSeF certificates: {reason}").format(reason=exc.message()))
     rows = [
         LoginRow(
             item.reference_number,

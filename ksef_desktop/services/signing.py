@@ -27,6 +27,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from ksef_desktop.errors import UserError
 from ksef_desktop.i18n import _
 from ksef_desktop.ksef.xades import (
     Context,
@@ -52,11 +53,8 @@ PKCS12_SUFFIXES = (".p12", ".pfx")
 SELF_SIGNED_ENVIRONMENTS = ("sandbox", "test")
 
 
-class SignatureError(ValueError):
+class SignatureError(UserError, ValueError):
     """A signature cannot be used as given; ``str(exc)`` is a translated explanation."""
-
-    def message(self) -> str:
-        return str(self)
 
 
 class PasswordNeeded(SignatureError):

@@ -252,7 +252,7 @@ class SecurityPanel(QWidget):
                 try:
                     snapshot.permissions = permission_rows(access)
                 except (Forbidden, KsefVerdict) as exc:
-                    reason = exc.user_message()
+                    reason = exc.message()
                     snapshot.gaps.append(_("permissions: {reason}").format(reason=reason))
             stored = ctx.secrets.get(token_entry(ctx.env_name, ctx.nip)) or ""
             snapshot.own_token = stored.split("|", 1)[0]

@@ -226,7 +226,7 @@ def test_wrong_signatures_are_refused_with_the_official_codes(
     with pytest.raises(RequestRejected) as caught:
         signed_in(http, env, SELLER, signed=wrong_digest).authenticate()
     assert caught.value.code == 9105
-    assert "podpis jest nieprawidłowy" in caught.value.user_message().lower()
+    assert "podpis jest nieprawidłowy" in caught.value.message().lower()
     # A certificate of another NIP: no permission in this context.
     stranger = self_signed(OTHER_NIP, now=now(), key=keys["ec"])
     with pytest.raises(AuthRejected) as refused:
@@ -237,7 +237,7 @@ def test_wrong_signatures_are_refused_with_the_official_codes(
     with pytest.raises(AuthRejected) as old:
         signed_in(http, env, SELLER, signer=expired).authenticate()
     assert (old.value.code, old.value.details) == (460, ("Nieważny certyfikat",))
-    assert "certyfikat" in old.value.user_message().lower()
+    assert "certyfikat" in old.value.message().lower()
     # The untouched document still works: the test could fail.
     assert signed_in(http, env, SELLER, signed=good).authenticate()
 
@@ -364,7 +364,7 @@ def test_a_key_certified_for_someone_else_is_refused(
     with pytest.raises(OperationFailed) as caught:
         owner.enrol("Klucz wspolny", "Offline", credentials.make_csr(mine, key))
     assert (caught.value.kind, caught.value.code) == ("certificate", 400)
-    assert "certyfikowany dla kogoś innego" in caught.value.user_message()
+    assert "certyfikowany dla kogoś innego" in caught.value.message()
 
 
 # --- permissions --------------------------------------------------------------------------------
