@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ksef_desktop.errors import UserError
 from ksef_desktop.i18n import _
 from ksef_desktop.ui.invoice_list_model import guarded
 from ksef_desktop.ui.security_dialogs import GrantDialog, SignatureDialog, TokenDialog
@@ -73,7 +74,7 @@ class Snapshot:
     gaps: list[str] = field(default_factory=list)
 
 
-class SignatureNeeded(Exception):
+class SignatureNeeded(UserError):
     """An action KSeF allows only after a login by signature."""
 
     def message(self) -> str:
@@ -347,6 +348,9 @@ class SecurityPanel(QWidget):
 
     def _sign_in(self, choice: SignatureChoice) -> None:
         ctx = self.ctx
+        # The login belongs to the profile it was made for: one switched meanwhile gets
+        # none of it (nothing of one environment is used in another).
+        profile_then = (ctx.env_name, ctx.nip)
 
         def login(job: JobContext) -> AccessClient:
             from ksef_desktop.services.signing import resolve_choice, signed_access
@@ -369,6 +373,9 @@ class SecurityPanel(QWidget):
             return access
 
         def done(access: AccessClient) -> None:
+            if (ctx.env_name, ctx.nip) != profile_then:
+                self._after_sign_in = None
+                return
             self.signed = access
             self._show_who()
             self.message.emit(_("Logged in to KSeF with a signature."))
