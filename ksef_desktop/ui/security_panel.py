@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -87,7 +88,9 @@ def _table(model: Any, name: str) -> QTableView:
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setStretchLastSection(True)
+    # Headers and reference numbers whole (as the other panels): every column fits its
+    # contents; a table wider than the window scrolls instead of cutting one.
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.setAccessibleName(name)
     return table
 
@@ -103,6 +106,8 @@ class SecurityPanel(QWidget):
         self._submit = guarded(self, runner.submit)
         #: The login by signature (worker side only), None until the user signs.
         self.signed: AccessClient | None = None
+        #: The profile (environment, NIP) ``signed`` logged in to.
+        self.signed_for: tuple[str, str] | None = None
         self.confirmation: QMessageBox | None = None
         self.dialog: QWidget | None = None
         self._after_sign_in: Callable[[], None] | None = None
@@ -210,8 +215,8 @@ class SecurityPanel(QWidget):
 
     def _access(self, signature: bool) -> AccessClient:
         """Worker side: the login by signature, or (for reading) the profile's token."""
-        if self.signed is not None:
-            return self.signed
+        if self.signed is not None and self.signed_for == (self.ctx.env_name, self.ctx.nip):
+            return self.signed  # never another profile's login (a switch meanwhile)
         if signature:
             raise SignatureNeeded
         return self.ctx.ksef_client().access()
@@ -219,6 +224,7 @@ class SecurityPanel(QWidget):
     def profile_changed(self) -> None:
         """Another profile: its own logins; a signature of the old one is forgotten."""
         self.signed = None
+        self.signed_for = None
         self._show_who()
         self.reload()
 
@@ -236,7 +242,7 @@ class SecurityPanel(QWidget):
             from ksef_desktop.services.credentials import login_audit
 
             access = self._access(signature=False)
-            signed = self.signed is not None
+            signed = access is self.signed
             snapshot = Snapshot()
             if LOGINS in parts:
                 snapshot.audit = login_audit(access, certificates=signed)
@@ -376,7 +382,7 @@ class SecurityPanel(QWidget):
             if (ctx.env_name, ctx.nip) != profile_then:
                 self._after_sign_in = None
                 return
-            self.signed = access
+            self.signed, self.signed_for = access, profile_then
             self._show_who()
             self.message.emit(_("Logged in to KSeF with a signature."))
             then, self._after_sign_in = self._after_sign_in, None
