@@ -34,6 +34,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "outbox",
     "sessions",
     "token",
+    "auth-request",
+    "certificate",
+    "permissions",
+    "logins",
     "collective",
     "jpk",
     "contractor",
@@ -43,7 +47,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 #: Commands whose module is named otherwise (``import`` is a Python keyword).
-_MODULE_OF = {"import": "importing"}
+_MODULE_OF = {"import": "importing", "auth-request": "auth_request"}
 
 
 def _localize_argparse() -> None:

@@ -107,3 +107,9 @@ def token_entry(environment: str, nip: str) -> str:
 def offline_key_entry(environment: str, nip: str, serial: str) -> str:
     """The keyring entry name of an offline certificate's private key (PEM)."""
     return f"offline-key:{environment}:{nip}:{serial}"
+
+
+def auth_certificate_entry(environment: str, nip: str) -> str:
+    """The keyring entry name of the profile's KSeF Authentication certificate: its
+    certificate and private key (PEM), with which the program logs in by signature."""
+    return f"auth-certificate:{environment}:{nip}"

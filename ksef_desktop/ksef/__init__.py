@@ -22,6 +22,11 @@ Public API (everything else is internal):
   ``SessionFailed``, ``RequestRejected``, ``Forbidden``), ``ProtocolError`` /
   ``AnswerTooLarge``, ``UpoHashMismatch``; ``messages.describe(exc)`` is the one sentence
   for the user. docs/KSEF-2.9-CLIENT.md says what changed with API 2.9.0 and why.
+- ``access.AccessClient``: credentials and access of a context (issue 17) - tokens,
+  KSeF certificates, permissions, the login audit - over the token login
+  (``KsefClient.access()``) or a login by signature (``AccessClient.signed_in``, with a
+  ``xades.Signer`` or a request signed elsewhere); ``xades``: the AuthTokenRequest and
+  its XAdES signature (signxml), ``auth_xades.XadesAuthenticator``.
 - ``latarnia.fetch_status(transport, url) -> Availability``; ``tokens.resolve_token``,
   ``save_token``, ``delete_token`` (OS keyring, or ``KSEF_TOKEN`` for automation).
 

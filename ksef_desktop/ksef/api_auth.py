@@ -12,6 +12,7 @@ from ksef_desktop.ksef.models import (
     InitTokenAuthenticationRequest,
     PublicKeyCertificate,
 )
+from ksef_desktop.ksef.models_access import AuthenticationListResponse
 from ksef_desktop.ksef.transport import Transport
 
 
@@ -54,3 +55,51 @@ def auth_token_refresh(t: Transport, refresh_token: str) -> AuthenticationTokenR
     """POST /auth/token/refresh: a new access token."""
     data = t.json("POST", "/auth/token/refresh", bearer=refresh_token)
     return AuthenticationTokenRefreshResponse.from_json(data)
+
+
+def auth_xades_signature(
+    t: Transport, signed: bytes, *, verify_certificate_chain: bool | None = None
+) -> AuthenticationInitResponse:
+    """POST /auth/xades-signature (202): a signed ``AuthTokenRequest``."""
+    params = (
+        None
+        if verify_certificate_chain is None
+        else {"verifyCertificateChain": "true" if verify_certificate_chain else "false"}
+    )
+    data = t.json(
+        "POST",
+        "/auth/xades-signature",
+        content=signed,
+        params=params,
+        headers={"Content-Type": "application/xml"},
+        expect=(202,),
+    )
+    return AuthenticationInitResponse.from_json(data)
+
+
+def auth_sessions(
+    t: Transport, *, page_size: int = 100, continuation_token: str | None = None
+) -> AuthenticationListResponse:
+    """GET /auth/sessions: the context's active authentications, one page."""
+    headers = {"x-continuation-token": continuation_token} if continuation_token else None
+    data = t.json(
+        "GET",
+        "/auth/sessions",
+        params={"pageSize": page_size},
+        headers=headers,
+        access=True,
+        group="other",
+    )
+    return AuthenticationListResponse.from_json(data)
+
+
+def auth_sessions_revoke_current(t: Transport) -> None:
+    """DELETE /auth/sessions/current (204): this login's refresh token stops working."""
+    t.request("DELETE", "/auth/sessions/current", access=True, expect=(204,), group="other")
+
+
+def auth_sessions_revoke(t: Transport, reference_number: str) -> None:
+    """DELETE /auth/sessions/{referenceNumber} (204)."""
+    t.request(
+        "DELETE", f"/auth/sessions/{reference_number}", access=True, expect=(204,), group="other"
+    )

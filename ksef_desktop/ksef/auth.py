@@ -77,24 +77,24 @@ class Certificates:
             self._cached = None
 
 
-class TokenAuthenticator:
-    """Gives a valid access token for one context (NIP) authenticated with a KSeF token."""
+class SessionAuthenticator:
+    """Gives a valid access token for one context, whatever the login started with.
+
+    Subclasses start the login (``_start``: a KSeF token, a signed document); the rest
+    is shared: poll the status, redeem once, refresh shortly before the access token
+    expires and after a 401, start over when the refresh token is refused.
+    """
 
     def __init__(
         self,
         transport: Transport,
-        certificates: Certificates,
-        nip: str,
-        ksef_token: str,
+        context: AuthenticationContextIdentifier,
         now: Callable[[], datetime],
         poll: PollPolicy | None = None,
         refresh_margin: timedelta = timedelta(seconds=60),
-        context_type: str = "Nip",
     ) -> None:
         self._transport = transport
-        self._certificates = certificates
-        self._context = AuthenticationContextIdentifier(context_type, nip)
-        self._ksef_token = ksef_token
+        self._context = context
         self._now = now
         self._poll = poll or PollPolicy()
         self._margin = refresh_margin
@@ -103,8 +103,9 @@ class TokenAuthenticator:
         self._lock = threading.RLock()
         self.reference_number: str | None = None
 
-    def __repr__(self) -> str:
-        return f"TokenAuthenticator({self._context.type}={self._context.value})"
+    @property
+    def context(self) -> AuthenticationContextIdentifier:
+        return self._context
 
     # --- AccessTokenProvider ---------------------------------------------------------
 
@@ -141,7 +142,7 @@ class TokenAuthenticator:
     def authenticate(self) -> None:
         """The whole flow; raises ``AuthRejected`` with the final status on failure."""
         with self._lock:
-            init = self._start(retry_on_unknown_key=True)
+            init = self._start_login()
             self.reference_number = init.reference_number
             operation_token = init.authentication_token.token
             self._wait_for_success(init.reference_number, operation_token)
@@ -149,6 +150,55 @@ class TokenAuthenticator:
             self._access = tokens.access_token
             self._refresh = tokens.refresh_token
             log.info("KSeF authenticated: %s", init.reference_number)
+
+    def forget(self) -> None:
+        """Drop the tokens held (the next call logs in again)."""
+        with self._lock:
+            self._access = None
+            self._refresh = None
+
+    def _start_login(self) -> AuthenticationInitResponse:
+        raise NotImplementedError
+
+    def _wait_for_success(self, reference: str, operation_token: str) -> None:
+        delay = self._poll.delays()
+        deadline = self._transport.monotonic() + self._poll.timeout
+        while True:
+            status = api_auth.auth_status(self._transport, reference, operation_token).status
+            if status.code == 200:
+                return
+            if status.code != 100:
+                raise AuthRejected(status.code, status.description, status.details, reference)
+            if self._transport.monotonic() >= deadline:
+                raise KsefUnavailable(0, None, f"authentication {reference} still in progress")
+            self._transport.sleep(delay())
+
+
+class TokenAuthenticator(SessionAuthenticator):
+    """Gives a valid access token for one context (NIP) authenticated with a KSeF token."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        certificates: Certificates,
+        nip: str,
+        ksef_token: str,
+        now: Callable[[], datetime],
+        poll: PollPolicy | None = None,
+        refresh_margin: timedelta = timedelta(seconds=60),
+        context_type: str = "Nip",
+    ) -> None:
+        super().__init__(
+            transport, AuthenticationContextIdentifier(context_type, nip), now, poll, refresh_margin
+        )
+        self._certificates = certificates
+        self._ksef_token = ksef_token
+
+    def __repr__(self) -> str:
+        return f"TokenAuthenticator({self._context.type}={self._context.value})"
+
+    def _start_login(self) -> AuthenticationInitResponse:
+        return self._start(retry_on_unknown_key=True)
 
     def _start(self, retry_on_unknown_key: bool) -> AuthenticationInitResponse:
         challenge = api_auth.auth_challenge(self._transport)
@@ -167,16 +217,3 @@ class TokenAuthenticator:
                 self._certificates.invalidate()
                 return self._start(retry_on_unknown_key=False)
             raise
-
-    def _wait_for_success(self, reference: str, operation_token: str) -> None:
-        delay = self._poll.delays()
-        deadline = self._transport.monotonic() + self._poll.timeout
-        while True:
-            status = api_auth.auth_status(self._transport, reference, operation_token).status
-            if status.code == 200:
-                return
-            if status.code != 100:
-                raise AuthRejected(status.code, status.description, status.details, reference)
-            if self._transport.monotonic() >= deadline:
-                raise KsefUnavailable(0, None, f"authentication {reference} still in progress")
-            self._transport.sleep(delay())

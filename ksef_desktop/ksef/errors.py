@@ -201,6 +201,23 @@ class SessionFailed(KsefVerdict):
         super().__init__(code, description, details, reference_number)
 
 
+class OperationFailed(KsefVerdict):
+    """An asynchronous operation on credentials ended with a failure status:
+    ``operation_kind`` "certificate" (an enrolment) or "permission" (a grant or a
+    revocation), the official status code with KSeF's description and details."""
+
+    def __init__(
+        self,
+        operation_kind: str,
+        code: int,
+        description: str = "",
+        details: Sequence[str] = (),
+        reference_number: str | None = None,
+    ) -> None:
+        self.kind = operation_kind
+        super().__init__(code, description, details, reference_number)
+
+
 class UpoHashMismatch(KsefError):
     """A downloaded UPO does not match the ``x-ms-meta-hash`` KSeF announced."""
 

@@ -6,6 +6,8 @@ ONE table, ``MESSAGES``, keyed by (kind, code):
 - ``auth``: authentication operation statuses (GET /auth/{ref}),
 - ``online`` / ``batch``: session statuses (GET /sessions/{ref}),
 - ``invoice``: per-invoice statuses in a session,
+- ``certificate`` / ``permission``: statuses of a certificate enrolment and of a
+  permission grant or revocation (``errors.OperationFailed``),
 - ``http``: HTTP statuses that carry no KSeF code (401, 403, 410, 429, 5xx).
 
 Sources: open-api.json 2.9.0 (400 descriptions and status tables) and KSEF-PROTOCOL.md
@@ -140,6 +142,31 @@ MESSAGES: dict[tuple[str, int], str] = {
     ("invoice", 450): N_("The invoice content failed KSeF's semantic checks."),
     ("invoice", 500): N_("The invoice failed with an unknown KSeF error."),
     ("invoice", 550): N_("KSeF cancelled processing of the invoice; send it again."),
+    # --- certificate enrolment statuses (GET /certificates/enrollments/{ref}) --------------
+    ("certificate", 100): N_("KSeF accepted the certificate request for processing."),
+    ("certificate", 200): N_("KSeF issued the certificate."),
+    ("certificate", 400): N_(
+        "KSeF refused the certificate request (the key is already certified for someone "
+        "else, or the limit of certificates is reached)."
+    ),
+    ("certificate", 404): N_("KSeF did not hand over the issued certificate."),
+    ("certificate", 500): N_("The certificate request failed with an unknown KSeF error."),
+    ("certificate", 550): N_("KSeF cancelled the certificate request; try again later."),
+    # --- permission operation statuses (GET /permissions/operations/{ref}) ------------------
+    ("permission", 100): N_("KSeF accepted the permission change for processing."),
+    ("permission", 200): N_("KSeF made the permission change."),
+    ("permission", 400): N_("KSeF refused the permission change."),
+    ("permission", 410): N_(
+        "The identifiers given do not fit together or are in the wrong relation to each other."
+    ),
+    ("permission", 420): N_("The login used has no permission to make this change."),
+    ("permission", 430): N_(
+        "The context does not have the role or permissions this change requires."
+    ),
+    ("permission", 440): N_("The change is not allowed for these linked identifiers."),
+    ("permission", 450): N_("The change is not allowed for this identifier or its type."),
+    ("permission", 500): N_("The permission change failed with an unknown KSeF error."),
+    ("permission", 550): N_("KSeF cancelled the permission change; try again later."),
     # --- HTTP statuses without a KSeF code -------------------------------------------------
     ("http", 401): N_("KSeF no longer accepts the login; authenticate again."),
     ("http", 403): N_("You have no permission for this operation in KSeF."),

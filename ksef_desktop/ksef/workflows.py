@@ -16,6 +16,7 @@ import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -30,6 +31,9 @@ from ksef_desktop.ksef.online import send_online
 from ksef_desktop.ksef.ratelimit import PRODUCTION_LIMITS, Limit
 from ksef_desktop.ksef.sending import InvoiceResult, InvoiceToSend, SendReport, all_session_invoices
 from ksef_desktop.ksef.transport import RetryPolicy, Transport
+
+if TYPE_CHECKING:
+    from ksef_desktop.ksef.access import AccessClient
 
 log = logging.getLogger("ksef_desktop.ksef")
 
@@ -79,6 +83,7 @@ class KsefClient:
         self.part_size = part_size
         self.nip = nip
         self._limits: dict[str, Limit] | None = None
+        self._access: AccessClient | None = None
 
     @property
     def environment(self) -> Environment:
@@ -90,6 +95,16 @@ class KsefClient:
 
     def authenticate(self) -> None:
         self.auth.authenticate()
+
+    def access(self) -> AccessClient:
+        """Credentials and access of this context over this client's token login (what a
+        token may do: the login audit; tokens and permissions with CredentialsRead)."""
+        from ksef_desktop.ksef.access import AccessClient
+
+        if self._access is None:
+            self.rate_limits()  # the pacing this client already knows
+            self._access = AccessClient(self.transport, self.auth, self.poll, paced=True)
+        return self._access
 
     def rate_limits(self) -> dict[str, Limit]:
         """The limits in force (GET /rate-limits), also used to pace our own requests."""

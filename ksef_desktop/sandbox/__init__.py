@@ -23,6 +23,7 @@ Stable Python API (the app and the tests build on it)::
         sb.qr_base               # "http://127.0.0.1:PORT/qr"
         sb.latarnia_url          # "http://127.0.0.1:PORT/latarnia"
         sb.tokens                # {nip: ready KSeF token}
+        sb.token_active(token)   # a KSeF token of this sandbox, status Active
         sb.server_url            # "http://127.0.0.1:PORT" (control endpoints live here)
         sb.wait_idle()           # block until every invoice sent so far has a verdict
         sb.accepted_state()      # the same dict as GET /_sandbox/state

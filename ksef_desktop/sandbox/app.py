@@ -203,6 +203,14 @@ class Sandbox:
                 out[nip] = token
         return out
 
+    def token_active(self, token: str) -> bool:
+        """True when ``token`` is a KSeF token of this sandbox with status Active (one the
+        user generated is kept by the app as long as it works)."""
+        with self.core.state.lock:
+            return any(
+                t.token == token and t.status == "Active" for t in self.core.state.tokens.values()
+            )
+
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until every invoice sent so far has its verdict."""
         return self.worker.wait_idle(timeout)

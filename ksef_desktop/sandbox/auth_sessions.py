@@ -1,13 +1,15 @@
 """Authentication sessions: GET /auth/sessions, DELETE /auth/sessions/current and
-/auth/sessions/{ref}. Revoking a session stops its refresh token (21301 on refresh);
-access tokens already issued stay valid until they expire, as on the real API.
+/auth/sessions/{ref}. Each says how it logged in (a KSeF token, a qualified signature or
+seal, a KSeF certificate), as the login's own status does. Revoking a session stops its
+refresh token (21301 on refresh); access tokens already issued stay valid until they
+expire, as on the real API.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ksef_desktop.sandbox.access import check_bearer
+from ksef_desktop.sandbox.access import check_bearer, method_info
 from ksef_desktop.sandbox.core import SandboxCore
 from ksef_desktop.sandbox.errors import ApiError, ProblemError
 from ksef_desktop.sandbox.helpers import continuation_offset, next_token, page_size
@@ -41,12 +43,8 @@ def _item(op: AuthOperation, current: str) -> dict[str, Any]:
         "referenceNumber": op.reference_number,
         "isCurrent": op.reference_number == current,
         "startDate": iso(op.start),
-        "authenticationMethod": "Token",
-        "authenticationMethodInfo": {
-            "category": "Token",
-            "code": "token",
-            "displayName": "Token KSeF",
-        },
+        "authenticationMethod": op.method,
+        "authenticationMethodInfo": method_info(op.method),
         "status": {"code": op.status_code, "description": op.status_description},
         "isTokenRedeemed": op.redeemed,
         "lastTokenRefreshDate": iso(op.last_refresh) if op.last_refresh else None,

@@ -1,7 +1,9 @@
 """Reading permissions: POST /permissions/query/{personal,persons,subunits,entities,
 authorizations,eu-entities}/grants, GET /permissions/query/entities/roles, POST
 /permissions/query/subordinate-entities/roles. Paged by pageOffset/pageSize (10..100),
-sorted startDate desc, id asc; ``ownerPermissions`` (2.9.0) in the personal query.
+sorted startDate desc, id asc; ``ownerPermissions`` (2.9.0) in the personal query. The
+persons query lists the entities that may work in the context too (open-api.json: "osoby
+i podmioty mogące pracować w bieżącym kontekście"), with their ``subjectEntityDetails``.
 """
 
 from __future__ import annotations
@@ -80,6 +82,12 @@ def _person_view(g: GrantRecord) -> dict[str, Any]:
     details = _person_details(g)
     if details is not None:
         out["subjectPersonDetails"] = details
+    entity = g.details.get("subjectDetails") if g.kind == "entity" else None
+    if isinstance(entity, dict) and isinstance(entity.get("fullName"), str):
+        out["subjectEntityDetails"] = {
+            "subjectDetailsType": "EntityByIdentifier",
+            "fullName": entity["fullName"],
+        }
     return {k: v for k, v in out.items() if v is not None}
 
 
@@ -128,7 +136,7 @@ def persons(core: SandboxCore, req: Request) -> Response:
         found = [
             g
             for g in core.state.grants.values()
-            if g.kind in ("person", "indirect", "subunit")
+            if g.kind in ("person", "entity", "indirect", "subunit")
             and (
                 same(g.context, ident("Nip", nip))
                 if query_type == "PermissionsInCurrentContext"

@@ -37,6 +37,7 @@ from ksef_desktop.worker import Failure, JobContext
 from ksef_desktop.worker.runner import Runner
 
 if TYPE_CHECKING:  # a returning user's start needs none of these before the first frame
+    from ksef_desktop.services.signing import SignatureChoice
     from ksef_desktop.store import Store
     from ksef_desktop.store.profiles import Profile
     from ksef_desktop.ui.fields import SetupValues
@@ -78,6 +79,7 @@ class Shell:
         self.window_file = data_dir / "window.ini"
         create_private_file(self.window_file)
         self.window_state = QSettings(str(self.window_file), QSettings.Format.IniFormat)
+        self.token_note = ""
         self.apply_language()
 
     def _send(
@@ -142,6 +144,9 @@ class Shell:
     def _wizard_done(self) -> None:
         assert self.wizard is not None
         self.apply_setup(self.wizard.values())
+        signature = self.wizard.signature_choice()
+        if signature is not None:
+            self.generate_app_token(signature)
         self.wizard.deleteLater()
         self.wizard = None
         self.open_main()
@@ -175,6 +180,28 @@ class Shell:
         if values.certificate and values.certificate != current:
             self.import_certificate(values)
         return changed
+
+    def generate_app_token(self, choice: SignatureChoice) -> None:
+        """Log in by signature and keep the program's own token (issue 17), in the worker."""
+        from ksef_desktop.ui.wizard_signature import start_app_token
+
+        def done(reference: str) -> None:
+            self.token_note = _("The program's KSeF token {ref} is kept in the system keyring.")
+            self.token_note = self.token_note.format(ref=reference)
+            if self.controller is not None:
+                self.controller.refresh_identity()
+            if self.window is not None:
+                self.window.status.showMessage(self.token_note, 15_000)
+
+        def failed(failure: Failure) -> None:
+            self.token_note = _("No KSeF token was generated: {reason}").format(
+                reason=failure.message
+            )
+            self._failed(failure)
+            if self.window is not None:
+                self.window.status.showMessage(self.token_note, 30_000)
+
+        start_app_token(self.ctx, self.runner, choice, done, failed)
 
     def _profile_saved(self, profile: Profile) -> None:
         if self.controller is not None:

@@ -253,8 +253,9 @@ class AppContext:
         if not token:
             return False
         entry = token_entry(environments.SANDBOX, self.nip)
-        if self.secrets.get(entry) != token:
-            self.secrets.set(entry, token)
+        stored = self.secrets.get(entry)
+        if stored != token and not (stored and self.sandbox.token_active(stored)):
+            self.secrets.set(entry, token)  # a token of our own stays while it works
         return True
 
     def ksef_client(self) -> KsefClient:

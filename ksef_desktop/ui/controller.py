@@ -220,6 +220,11 @@ class Controller(QObject):
         self.reload()
         self._remind_overdue()
 
+    def refresh_identity(self) -> None:
+        """Ask again whether the profile's token is stored (one was generated or revoked)."""
+        ctx = self.ctx
+        self.runner.submit(lambda job: ctx.token_stored(), self._identity, self._note, name="token")
+
     def _remind_overdue(self) -> None:
         """At start (and on another profile): say how many sales invoices are overdue."""
         from ksef_desktop.domain.calendar import warsaw_date

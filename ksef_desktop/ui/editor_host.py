@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # imported on first use: not needed for the window's first fr
     from ksef_desktop.ui.contractors import ContractorsPanel
     from ksef_desktop.ui.editor import EditorDialog
     from ksef_desktop.ui.editor_everyday import EverydayServices
+    from ksef_desktop.ui.security_panel import SecurityPanel
     from ksef_desktop.ui.sessions_panel import SessionsPanel
     from ksef_desktop.visual.certificates import OfflineSigning
 
@@ -46,6 +47,7 @@ class PanelsHost(QObject):
         self.everyday = ListEveryday(self.invoices, ctx)
         self._contractors: ContractorsPanel | None = None
         self._sessions: SessionsPanel | None = None
+        self._security: SecurityPanel | None = None
         #: The profile whose data the panels show (None until the first is known).
         self._shown_profile: int | None = None
         self._sessions_stale = False
@@ -85,6 +87,18 @@ class PanelsHost(QObject):
             )
             self.panel_built.emit("sessions", self._sessions)
         return self._sessions
+
+    @property
+    def security(self) -> SecurityPanel:
+        if self._security is None:
+            from ksef_desktop.ui.security_panel import SecurityPanel
+
+            panel = SecurityPanel(self.controller.runner, self.ctx)
+            panel.credentials_changed.connect(self.controller.refresh_identity)
+            self._security = panel
+            self.panel_built.emit("security", panel)
+            panel.reload()
+        return self._security
 
     # --- what the panels need (worker side) ---------------------------------------------------
 
@@ -238,3 +252,5 @@ class PanelsHost(QObject):
             self._sessions_stale = True
         if self.collective is not None:
             self.collective.reload()
+        if self._security is not None:
+            self._security.profile_changed()

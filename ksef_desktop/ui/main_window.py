@@ -33,6 +33,7 @@ from ksef_desktop.ui.profiles_ui import (
     ProfileDialog,
     confirm_production,
 )
+from ksef_desktop.ui.security_hooks import install_certificate_notice
 from ksef_desktop.ui.status_bar import KsefStatusBar
 from ksef_desktop.ui.tray import Notifier, app_icon
 
@@ -54,10 +55,12 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(QWidget(), _("KSeF &sessions"))
         self.tabs.addTab(self.offline, _("&Offline"))
         self.tabs.addTab(QWidget(), _("&Contractors"))
+        self.tabs.addTab(QWidget(), _("Securit&y"))
         #: Tabs whose panel is built on first show: index -> how to get it built.
         self._later: dict[int, Callable[[], QWidget]] = {
             1: lambda: self.panels.sessions,
             3: lambda: self.panels.contractors,
+            4: lambda: self.panels.security,
         }
         self.panels.panel_built.connect(self._place)
         self.tabs.currentChanged.connect(self._tab_shown)
@@ -74,6 +77,7 @@ class MainWindow(QMainWindow):
         self.notifier = Notifier(self)
         self.restore_box: QMessageBox | None = None
         self._menus()
+        self.certificate_notice = install_certificate_notice(self)
 
         c = controller
         c.ksef_changed.connect(self.status.set_ksef)
@@ -108,7 +112,7 @@ class MainWindow(QMainWindow):
 
     def _place(self, name: str, panel: QWidget) -> None:
         """Put a panel just built in place of its tab's empty page."""
-        index = {"sessions": 1, "contractors": 3}[name]
+        index = {"sessions": 1, "contractors": 3, "security": 4}[name]
         self._later.pop(index, None)
         page = self.tabs.widget(index)
         text, current = self.tabs.tabText(index), self.tabs.currentIndex()

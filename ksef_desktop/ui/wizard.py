@@ -1,4 +1,5 @@
-"""First run: environment, company, KSeF token, optional offline certificate.
+"""First run: environment, company, KSeF token (pasted, or generated after a login by
+signature: wizard_signature.py), optional offline certificate.
 
 Sandbox is preselected with a demo company, so everything works at once: the program
 starts its built-in Sandbox and keeps the Sandbox's token in the keyring by itself.
@@ -6,8 +7,11 @@ starts its built-in Sandbox and keeps the Sandbox's token in the keyring by itse
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -23,6 +27,10 @@ from ksef_desktop.ksef import environments
 from ksef_desktop.ui.context import environment_label
 from ksef_desktop.ui.fields import CertificatePicker, NipEdit, SetupValues, token_edit
 from ksef_desktop.ui.settings import DEMO_ADDRESS, DEMO_COMPANY, DEMO_NIP
+from ksef_desktop.ui.wizard_signature import SignaturePage
+
+if TYPE_CHECKING:
+    from ksef_desktop.services.signing import SignatureChoice
 
 
 def _explain(name: str) -> str:
@@ -102,10 +110,26 @@ class TokenPage(QWizardPage):
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.token = token_edit()
+        self.by_signature = QCheckBox(
+            _("&Log in with an electronic signature instead: the program generates its own token")
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
         layout.addWidget(self.token)
+        layout.addWidget(self.by_signature)
         self.token.textChanged.connect(self.completeChanged)
+        self.by_signature.toggled.connect(self._by_signature)
+
+    def _by_signature(self, on: bool) -> None:
+        self.token.setEnabled(not on)
+        self.completeChanged.emit()
+
+    def nextId(self) -> int:
+        """The signature page only when the user chose to log in with a signature."""
+        wizard = self.wizard()
+        assert isinstance(wizard, FirstRunWizard)
+        page = wizard.signature_page if self.by_signature.isChecked() else wizard.certificate_page
+        return wizard.page_ids[page]
 
     def initializePage(self) -> None:
         sandbox = self.env_page.environment == environments.SANDBOX
@@ -124,7 +148,7 @@ class TokenPage(QWizardPage):
 
     def isComplete(self) -> bool:
         sandbox = self.env_page.environment == environments.SANDBOX
-        return sandbox or bool(self.token.text().strip())
+        return sandbox or self.by_signature.isChecked() or bool(self.token.text().strip())
 
 
 class CertificatePage(QWizardPage):
@@ -153,14 +177,23 @@ class FirstRunWizard(QWizard):
         self.environment_page = EnvironmentPage()
         self.company_page = CompanyPage(self.environment_page)
         self.token_page = TokenPage(self.environment_page)
+        self.signature_page = SignaturePage(lambda: self.environment_page.environment)
         self.certificate_page = CertificatePage()
+        self.page_ids: dict[QWizardPage, int] = {}
         for page in (
             self.environment_page,
             self.company_page,
             self.token_page,
+            self.signature_page,
             self.certificate_page,
         ):
-            self.addPage(page)
+            self.page_ids[page] = self.addPage(page)
+
+    def signature_choice(self) -> SignatureChoice | None:
+        """How to log in for the program's own token, when the user chose a signature."""
+        if not self.token_page.by_signature.isChecked():
+            return None
+        return self.signature_page.picker.choice()
 
     def values(self) -> SetupValues:
         env = self.environment_page.environment
@@ -172,5 +205,9 @@ class FirstRunWizard(QWizard):
             certificate=self.certificate_page.picker.path,
             certificate_key=self.certificate_page.picker.key.path,
             certificate_password=self.certificate_page.picker.password.text(),
-            token="" if env == environments.SANDBOX else self.token_page.token.text().strip(),
+            token=(
+                ""
+                if env == environments.SANDBOX or self.token_page.by_signature.isChecked()
+                else self.token_page.token.text().strip()
+            ),
         )

@@ -8,9 +8,24 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "ksef_desktop"
-CLIENT = sorted((PACKAGE / "ksef").glob("*.py")) + [
-    PACKAGE / "commands" / f"{name}.py" for name in ("send", "sessions", "token", "_ksef")
-]
+CLIENT = (
+    sorted((PACKAGE / "ksef").glob("*.py"))
+    + [
+        PACKAGE / "commands" / f"{name}.py"
+        for name in (
+            "send",
+            "sessions",
+            "token",
+            "_ksef",
+            "_access",
+            "auth_request",
+            "certificate",
+            "permissions",
+            "logins",
+        )
+    ]
+    + [PACKAGE / "services" / f"{name}.py" for name in ("signing", "credentials", "access_rights")]
+)
 
 
 def _imports(path: Path) -> set[str]:

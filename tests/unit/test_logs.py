@@ -247,3 +247,46 @@ def test_without_a_data_dir_a_command_logs_where_the_environment_says(tmp_path: 
     )  # fmt: skip
     assert out.stdout == "none\n"
     assert ": deadline" in (tmp_path / "here" / "ksef-desktop.log").read_text(encoding="utf-8")
+
+
+def test_credentials_never_reach_the_log(logged: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 17's secrets: a signing key and its password, a generated token, an
+    enrolled certificate's key, a signed request's password prompt; shown by ``repr`` in
+    a log line or a traceback, and a key PEM of every kind logged by mistake."""
+    from datetime import UTC, datetime
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from ksef_desktop.ksef.models_access import GenerateTokenResponse
+    from ksef_desktop.ksef.xades import self_signed
+    from ksef_desktop.services.credentials import Enrolled
+    from ksef_desktop.services.signing import SignatureChoice
+
+    now = datetime.now(UTC)
+    key = ec.generate_private_key(ec.SECP256R1())
+    signer = self_signed("5265877635", now=now, key=key)
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,  # "BEGIN EC PRIVATE KEY"
+        serialization.NoEncryption(),
+    ).decode()
+    key_body = key_pem.splitlines()[1]
+    made = GenerateTokenResponse.from_json(
+        {"referenceNumber": "20261204-EC-1DCE3E3000-12ECB5B36E-45", "token": KSEF_TOKEN}
+    )
+    enrolled = Enrolled("0123456789ABCDEF", "Offline", "Offline", now, now, b"", key)
+    choice = SignatureChoice("file", "podpis.p12", "", PASSWORD)
+    net = logging.getLogger("ksef_desktop.ksef")
+    net.info("login with %r, %r", signer, choice)
+    net.info("token made: %r; certificate %r", made, enrolled)
+    net.warning("a key was logged by mistake: %s", key_pem)
+    try:
+        raise RuntimeError(f"generate failed for {made!r} {choice!r} token={made.token}")
+    except RuntimeError as exc:
+        net.error("program error", exc_info=exc)
+    text = _all_log_text(logged.parent) + capsys.readouterr().err
+    _assert_no_secret(text)
+    assert key_body not in text
+    assert "0123456789ABCDEF" in text  # what was logged is there: the test can fail
+    assert "SignatureChoice('file'" in text
