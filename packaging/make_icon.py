@@ -1,4 +1,4 @@
-"""Draw the application icon (ksef_desktop/resources/icons/ksef-desktop-*.png) with Pillow.
+"""Draw the application icon (ksef_desktop/resources/icons/: PNGs, .ico, .icns) with Pillow.
 
 Run: .venv/bin/python packaging/make_icon.py — the PNGs are committed; this script is
 how they were made, so a designer's icon can replace them without guesswork.
@@ -39,6 +39,9 @@ def main() -> None:
     for size in (16, 32, 48, 64, 128, 256):
         draw(size).save(OUT / f"ksef-desktop-{size}.png", optimize=True)
     draw(256).save(OUT / "ksef-desktop.ico", sizes=[(16, 16), (32, 32), (48, 48), (256, 256)])
+    # macOS (the .app's icon, packaging/ksef-desktop.spec): Pillow writes every size of
+    # the .icns, 16 to 1024 px, from the largest drawing.
+    draw(1024).save(OUT / "ksef-desktop.icns")
 
 
 if __name__ == "__main__":

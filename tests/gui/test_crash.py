@@ -102,5 +102,7 @@ def test_about_names_the_log_file(qtbot, make_shell, tmp_path: Path) -> None:
         wait_ready(qtbot, shell)
         assert shell.window is not None
         assert f"Dziennik programu: {path}" in shell.window.about_text()
+        # The version of ksef_desktop/__init__.py, the one every package is stamped with.
+        assert shell.window.about_text().startswith(f"KSeF Desktop {__version__}: ")
     finally:
         logs.reset()

@@ -3,7 +3,7 @@
 ``SmtpTestServer`` serves STARTTLS (``smtp://``) or TLS at once (``smtps://``) with a
 certificate made here for 127.0.0.1 (``cafile`` trusts it), requires the login
 ``USER``/``PASSWORD`` before mail, and keeps what it received (``messages``). ``on_data``
-lets a test act at the moment the server has the whole message but has not answered yet.
+lets a test act at the moment the server has kept the whole message but has not answered yet.
 """
 
 from __future__ import annotations
@@ -76,13 +76,15 @@ class _Handler:
         self.server = server
 
     async def handle_DATA(self, smtp: Any, session: Any, envelope: Any) -> str:
-        if self.server.on_data is not None:
-            self.server.on_data(envelope)
+        # Kept before on_data runs: a hook that kills the sender would otherwise race the
+        # test, which sees the sender dead and asks for the message before it is kept.
         with self.server.lock:
             self.server.messages.append(
                 email.message_from_bytes(envelope.content, policy=email.policy.default)
             )
             self.server.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        if self.server.on_data is not None:
+            self.server.on_data(envelope)
         return "250 Message accepted for delivery"
 
 

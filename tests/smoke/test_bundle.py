@@ -35,7 +35,7 @@ def test_version(bundle: Path) -> None:
 
 
 def test_both_launchers_are_there(bundle: Path) -> None:
-    assert (bundle.parent / "ksef-desktop-gui").is_file()
+    assert (bundle.parent / f"ksef-desktop-gui{bundle.suffix}").is_file()  # .exe on Windows
 
 
 def test_validate_uses_the_bundled_schema_and_polish_catalog(bundle: Path) -> None:
@@ -57,6 +57,17 @@ def test_deadline_uses_the_bundled_holidays(bundle: Path) -> None:
     out = run(bundle, "deadline", "--mode", "offline24", "--issued", "2025-12-23")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "2025-12-29"
+
+
+def test_pdf_from_the_bundle_embeds_the_bundled_fonts(bundle: Path, tmp_path: Path) -> None:
+    """The PDFs need only the DejaVu fonts of ksef_desktop/resources (reportlab's own
+    fonts/ folder is left out of the bundle: lintian rejects some of its Type 1 files)."""
+    pdf = tmp_path / "invoice.pdf"
+    out = run(bundle, "pdf", str(OFFICIAL_SAMPLES[0]), "-o", str(pdf), "--offline")
+    assert out.returncode == 0, out.stdout + out.stderr
+    content = pdf.read_bytes()
+    assert content.startswith(b"%PDF-")
+    assert b"DejaVuSans" in content
 
 
 def test_sandbox_starts_and_prints_its_addresses(bundle: Path) -> None:
