@@ -35,11 +35,13 @@ COMMAND_MODULES: tuple[str, ...] = (
     "token",
     "collective",
     "jpk",
+    "purchases",
+    "check-qr",
 )
 
 
 #: Commands whose module is named otherwise (``import`` is a Python keyword).
-_MODULE_OF = {"import": "importing"}
+_MODULE_OF = {"import": "importing", "check-qr": "check_qr"}
 
 
 def _localize_argparse() -> None:
