@@ -22,26 +22,44 @@ from ksef_desktop.ksef.transport import RetryPolicy
 from ksef_desktop.ksef.workflows import KsefClient
 from ksef_desktop.store import Store, open_store
 from ksef_desktop.store.profiles import Profile, ensure_profile
-from tests.integration.client_support import SEEN_SECRETS, invoice_bytes
+from tests.integration.client_support import DATA, SEEN_SECRETS, invoice_bytes
 
 BUYER = "1111111111"
 SUPPLIER_A = "9999999999"
 SUPPLIER_B = "5265877635"
 NIPS = (SUPPLIER_A, SUPPLIER_B, BUYER)
+SAMPLE_KOR = DATA / "fa3-official" / "FA_3_Przykład_2.xml"
 
 
 def with_due_date(xml: bytes, due: date) -> bytes:
-    """Sample 1 with a payment term (TerminPlatnosci/Termin) on ``due``."""
-    text = xml.decode("utf-8")
-    if "<TerminPlatnosci>" in text:
-        return re.sub(
-            r"<Termin>[^<]*</Termin>", f"<Termin>{due.isoformat()}</Termin>", text, count=1
-        ).encode("utf-8")
-    return text.replace(
-        "<Platnosc>",
-        f"<Platnosc><TerminPlatnosci><Termin>{due.isoformat()}</Termin></TerminPlatnosci>",
-        1,
-    ).encode("utf-8")
+    """Sample 1 unpaid, with a payment term (TerminPlatnosci/Termin) on ``due``."""
+    text, count = re.subn(
+        r"<Zaplacono>1</Zaplacono>\s*<DataZaplaty>[^<]*</DataZaplaty>",
+        f"<TerminPlatnosci><Termin>{due.isoformat()}</Termin></TerminPlatnosci>",
+        xml.decode("utf-8"),
+        count=1,
+    )
+    assert count == 1
+    return text.encode("utf-8")
+
+
+def correction_of(supplier: str, number: str, corrected_ksef: str) -> bytes:
+    """Official sample 2 (KOR) from ``supplier``, correcting ``corrected_ksef``."""
+    xml = invoice_bytes(supplier, number, sample=SAMPLE_KOR)
+    return re.sub(
+        rb"<NrKSeFFaKorygowanej>[^<]*</NrKSeFFaKorygowanej>",
+        f"<NrKSeFFaKorygowanej>{corrected_ksef}</NrKSeFFaKorygowanej>".encode(),
+        xml,
+        count=1,
+    )
+
+
+def send_files(sb: Any, supplier: str, files: Sequence[bytes]) -> list[str]:
+    items = [InvoiceToSend(f"f{i}.xml", xml, offline=False) for i, xml in enumerate(files)]
+    with client_for(sb, supplier) as client:
+        results = client.send(items, mode="online", fetch_upo=False)
+    assert all(r.ksef_number for r in results), [r.status for r in results]
+    return [r.ksef_number for r in results if r.ksef_number]
 
 
 @contextmanager
