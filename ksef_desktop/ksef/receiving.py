@@ -200,9 +200,7 @@ def start_export(
 
 
 def export_status(t: Transport, reference: str) -> ExportStatus:
-    data = t.json(
-        "GET", f"/invoices/exports/{reference}", access=True, group="invoiceExportStatus"
-    )
+    data = t.json("GET", f"/invoices/exports/{reference}", access=True, group="invoiceExportStatus")
     try:
         status = _req(data, "status")
         code = int(_req(status, "code"))

@@ -115,9 +115,9 @@ def due_finding(row: PurchaseRow, today: date) -> Finding:
         )
     return Finding(
         Level.INFO,
-        ngettext(
-            "Due in {n} day, on {day}.", "Due in {n} days, on {day}.", days
-        ).format(n=days, day=row.due_date.strftime("%d.%m.%Y")),
+        ngettext("Due in {n} day, on {day}.", "Due in {n} days, on {day}.", days).format(
+            n=days, day=row.due_date.strftime("%d.%m.%Y")
+        ),
     )
 
 
@@ -218,9 +218,7 @@ def record_payment(
                 raise PurchaseRefused(_("Nothing is left to pay on this invoice."))
             amount = row.outstanding
         day = paid_on or warsaw_date(now())
-        add_payment(
-            conn, purchase_id, day, amount, profile_id=profile_id, now=now(), note=note
-        )
+        add_payment(conn, purchase_id, day, amount, profile_id=profile_id, now=now(), note=note)
         return get_purchase(conn, purchase_id, profile_id=profile_id)
 
 
@@ -293,4 +291,3 @@ def create_purchase_collective(
 def warnings_summary(store: Store, purchase_id: int, *, profile_id: int) -> list[str]:
     detail = purchase_detail(store.db.connection(), purchase_id, profile_id=profile_id)
     return [warning_from_record(w).text() for w in detail.warnings]
-

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -39,7 +40,9 @@ from ksef_desktop.visual.qr import CONTEXT_TYPES, QR_BASES, normalize_base, veri
 
 PDF_DPI = 200
 _HASH = r"[A-Za-z0-9_-]{43}"
-_KOD1 = re.compile(rf"(?P<base>https?://.+)/invoice/(?P<nip>\d{{10}})/(?P<day>\d{{2}}-\d{{2}}-\d{{4}})/(?P<hash>{_HASH})")
+_KOD1 = re.compile(
+    rf"(?P<base>https?://.+)/invoice/(?P<nip>\d{{10}})/(?P<day>\d{{2}}-\d{{2}}-\d{{4}})/(?P<hash>{_HASH})"
+)
 _KOD2 = re.compile(
     rf"(?P<base>https?://.+)/certificate/(?P<ctype>[A-Za-z]+)/(?P<cvalue>[^/]+)/(?P<nip>\d{{10}})"
     rf"/(?P<serial>[0-9A-F]{{16}})/(?P<hash>{_HASH})/(?P<sig>[A-Za-z0-9_-]+)"
@@ -83,7 +86,7 @@ def no_lookup(_nip: str, _day: date, _hash: str) -> tuple[list[str], int]:
 # --- finding the codes -------------------------------------------------------------------
 
 
-def _images_of_pdf(data: bytes) -> list[object]:
+def _images_of_pdf(data: bytes) -> list[Any]:
     import pypdfium2
 
     try:
@@ -128,8 +131,9 @@ def codes_in_file(path: Path) -> list[str]:
             ) from None
         images = [image]
     found: list[str] = []
+    qr: Any = zxingcpp.BarcodeFormat.QRCode
     for image in images:
-        for result in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode):
+        for result in zxingcpp.read_barcodes(image, formats=qr):
             if result.text and result.text not in found:
                 found.append(result.text)
     return found

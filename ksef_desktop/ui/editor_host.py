@@ -22,12 +22,13 @@ if TYPE_CHECKING:  # imported on first use: not needed for the window's first fr
     from ksef_desktop.ui.collective_dialog import CollectiveDialog
     from ksef_desktop.ui.contractors import ContractorsPanel
     from ksef_desktop.ui.editor import EditorDialog
+    from ksef_desktop.ui.purchases_panel import PurchasesPanel
     from ksef_desktop.ui.sessions_panel import SessionsPanel
     from ksef_desktop.visual.certificates import OfflineSigning
 
 
 class PanelsHost(QObject):
-    #: A panel built on first use: its name ("contractors" or "sessions") and itself.
+    #: A panel built on first use: its name ("contractors", "sessions", "purchases").
     panel_built = Signal(str, QWidget)
 
     def __init__(self, controller: Controller, parent: QWidget | None = None) -> None:
@@ -41,6 +42,7 @@ class PanelsHost(QObject):
         self.invoices = InvoiceListPanel(runner, ctx.store, ctx.profile_now, ctx.now, self.qr_base)
         self._contractors: ContractorsPanel | None = None
         self._sessions: SessionsPanel | None = None
+        self._purchases: PurchasesPanel | None = None
         #: The profile whose data the panels show (None until the first is known).
         self._shown_profile: int | None = None
         self._sessions_stale = False
@@ -80,6 +82,24 @@ class PanelsHost(QObject):
             )
             self.panel_built.emit("sessions", self._sessions)
         return self._sessions
+
+    @property
+    def purchases(self) -> PurchasesPanel:
+        if self._purchases is None:
+            from ksef_desktop.ui.purchases_panel import PurchasesPanel
+
+            ctx = self.ctx
+            self._purchases = PurchasesPanel(
+                self.controller.runner,
+                ctx.store,
+                ctx.profile_now,
+                ctx.ksef_client,
+                ctx.now,
+                self.qr_base,
+            )
+            self.panel_built.emit("purchases", self._purchases)
+            self._purchases.apply_filter()
+        return self._purchases
 
     # --- what the panels need (worker side) ---------------------------------------------------
 
@@ -213,3 +233,5 @@ class PanelsHost(QObject):
             self._sessions_stale = True
         if self.collective is not None:
             self.collective.reload()
+        if self._purchases is not None:
+            self._purchases.profile_changed()

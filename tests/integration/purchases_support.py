@@ -79,9 +79,7 @@ def client_for(sb: Any, nip: str) -> Iterator[KsefClient]:
 
 def supplier_invoices(sb: Any, supplier: str, numbers: Sequence[str]) -> list[str]:
     """Send one invoice per number from ``supplier`` to BUYER; their KSeF numbers."""
-    items = [
-        InvoiceToSend(f"{n}.xml", invoice_bytes(supplier, n), offline=False) for n in numbers
-    ]
+    items = [InvoiceToSend(f"{n}.xml", invoice_bytes(supplier, n), offline=False) for n in numbers]
     with client_for(sb, supplier) as client:
         results = client.send(items, mode="online", fetch_upo=False)
     numbers_out = [r.ksef_number for r in results]

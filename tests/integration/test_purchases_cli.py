@@ -122,4 +122,5 @@ def test_sync_without_a_token_says_so(sb: tuple[Sandbox, list[str]], tmp_path: P
         env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 2
-    assert "Traceback" not in done.stderr and done.stderr.strip()
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip()

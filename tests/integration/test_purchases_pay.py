@@ -111,12 +111,14 @@ def test_partial_then_full_payment_and_the_overdue_list(
     partly = actions.record_payment(
         store.db, ids["B/1"], profile_id=profile.id, now=now, amount=Decimal("1000.00")
     )
-    assert partly.paid == Decimal("1000.00") and partly.paid_on is None
+    assert partly.paid == Decimal("1000.00")
+    assert partly.paid_on is None
     assert partly.outstanding == Decimal("1051.00")
     full = actions.record_payment(
         store.db, ids["B/1"], profile_id=profile.id, now=now, paid_on=date(2026, 12, 1)
     )
-    assert full.paid == full.gross and full.paid_on == date(2026, 12, 1)
+    assert full.paid == full.gross
+    assert full.paid_on == date(2026, 12, 1)
     paid = payments_of(conn, ids["B/1"], profile_id=profile.id)  # by payment date
     assert [(p.paid_on, p.amount) for p in paid] == [
         (date(2026, 12, 1), Decimal("1051.00")),

@@ -73,19 +73,22 @@ def test_two_suppliers_synced_once_and_again_nothing_new(
     first, stored = _sync(sb, tmp_path)
     assert first.new == len(sent) == 5
     assert set(stored) == set(sent)
-    assert first.exports >= 1 and first.downloads == 0  # the first sync goes by export
+    assert first.exports >= 1
+    assert first.downloads == 0
     second, again = _sync(sb, tmp_path)
     assert second.new == 0
     assert again == stored
-    assert second.queries >= 1 and second.exports == 0  # later ones by the metadata query
+    assert second.queries >= 1
+    assert second.exports == 0
     # Every file is byte for byte KSeF's, archived with its hash.
     store, profile = buyer_store(tmp_path)
     try:
         conn = store.db.connection()
         for number, relpath in conn.execute("SELECT ksef_number, relpath FROM purchases"):
-            assert store.archive.read(conn, relpath) == sb.core.state.invoices[
-                sb.core.state.by_ksef_number[number]
-            ].content
+            assert (
+                store.archive.read(conn, relpath)
+                == sb.core.state.invoices[sb.core.state.by_ksef_number[number]].content
+            )
         page = list_purchases(conn, profile_id=profile.id)
         assert {r.seller_nip for r in page.rows} == {SUPPLIER_A, SUPPLIER_B}
         assert sync_start(conn, "Subject2", profile_id=profile.id) is not None
@@ -99,8 +102,10 @@ def test_export_path_and_query_path_give_the_same_set(
     sb, sent = suppliers
     by_export, exported = _sync(sb, tmp_path / "export", method="export")
     by_query, queried = _sync(sb, tmp_path / "query", method="query")
-    assert by_export.exports >= 1 and by_export.downloads == 0
-    assert by_query.exports == 0 and by_query.downloads == len(sent)
+    assert by_export.exports >= 1
+    assert by_export.downloads == 0
+    assert by_query.exports == 0
+    assert by_query.downloads == len(sent)
     assert exported == queried
     assert set(exported) == set(sent)
 
@@ -114,10 +119,14 @@ def test_a_new_invoice_arrives_through_the_query_path(
     assert first.new == len(sent)
     (extra,) = supplier_invoices(sb, SUPPLIER_B, [f"PB/late/{_now().timestamp()}"])
     later, stored = _sync(sb, tmp_path)
-    assert later.new == 1 and later.downloads == 1 and later.exports == 0
+    assert later.new == 1
+    assert later.downloads == 1
+    assert later.exports == 0
     assert extra in stored
     # Many new at once: the same window goes through an export instead of 64 downloads.
     more = supplier_invoices(sb, SUPPLIER_A, [f"PA/many/{i}" for i in range(3)])
     batch, stored = _sync(sb, tmp_path, download_limit=2)
-    assert batch.new == 3 and batch.exports == 1 and batch.downloads == 0
+    assert batch.new == 3
+    assert batch.exports == 1
+    assert batch.downloads == 0
     assert set(more) <= set(stored)
