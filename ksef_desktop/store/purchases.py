@@ -13,7 +13,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -242,6 +242,8 @@ COLUMNS = (
 _ID_LIKE = re.compile(r"[0-9][0-9 \-]*")
 _SELLER_IN = "seller_search IN (SELECT search FROM purchase_sellers WHERE instr(search, ?) > 0)"
 SEARCH_LIMIT = 500
+#: A seller search matching at most this many invoices is answered from the seller index.
+FEW_SELLER_ROWS = 3000
 
 
 def _row(r: Any) -> PurchaseRow:
@@ -318,12 +320,30 @@ def list_purchases(
     ``SEARCH_LIMIT`` rows in one page; everything else walks an index in order.
     """
     flt = flt or PurchaseFilter()
-    clauses, args = filter_clauses(flt, profile_id=profile_id)
+    seller = flt.seller.strip() if flt.seller else ""
+    clauses, args = filter_clauses(replace(flt, seller=None), profile_id=profile_id)
     key = _SORT_SQL[sort]
     if flt.text.strip():
         limit, after = SEARCH_LIMIT, None
     hint = ""
-    if flt.payment is PaymentFilter.OVERDUE and sort is PurchaseSort.DUE:
+    if seller:
+        # As the sales list does (store.queries): count the matches on the seller index;
+        # few are fetched through it and sorted, many are found walking the list in order.
+        needle = _needle(seller)
+        matches = conn.execute(
+            "SELECT count(*) FROM purchases INDEXED BY purchases_by_seller "
+            f"WHERE profile_id = ? AND {_SELLER_IN}",
+            (profile_id, needle),
+        ).fetchone()[0]
+        if matches == 0:
+            return PurchasePage([], None)
+        if matches <= FEW_SELLER_ROWS:
+            clauses.insert(1, _SELLER_IN)
+            hint = " INDEXED BY purchases_by_seller"
+        else:
+            clauses.insert(1, "instr(seller_search, ?) > 0")
+        args.insert(1, needle)
+    if not hint and flt.payment is PaymentFilter.OVERDUE and sort is PurchaseSort.DUE:
         hint = " INDEXED BY purchases_unpaid_due"
     if after is not None:
         clauses.append(f"({key}, id) {'<' if descending else '>'} (?, ?)")

@@ -137,6 +137,11 @@ def test_transfer_title_names_the_ksef_number(world: tuple[Sandbox, Store, Profi
     title = actions.transfer_title(store, ids["A/2"], profile_id=profile.id)
     row = list_purchases(store.db.connection(), PurchaseFilter(text="A/2"), profile_id=profile.id)
     assert title == f"KSeF {row.rows[0].ksef_number} A/2"
+    by_seller = list_purchases(
+        store.db.connection(), PurchaseFilter(seller="999-999"), profile_id=profile.id
+    )
+    assert {r.seller_nip for r in by_seller.rows} == {SUPPLIER_A}
+    assert len(by_seller.rows) == 3  # A/1, A/2 and the correction
 
 
 def test_a_collective_identifier_for_two_invoices_of_one_supplier(
