@@ -331,7 +331,7 @@ def list_purchases(
         # few are fetched through it and sorted, many are found walking the list in order.
         needle = _needle(seller)
         matches = conn.execute(
-            "SELECT count(*) FROM purchases INDEXED BY purchases_by_seller "
+            "SELECT count(*) FROM purchases INDEXED BY purchases_by_seller "  # noqa: S608
             f"WHERE profile_id = ? AND {_SELLER_IN}",
             (profile_id, needle),
         ).fetchone()[0]
