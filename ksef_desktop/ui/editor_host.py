@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from ksef_desktop import i18n
@@ -25,6 +25,11 @@ if TYPE_CHECKING:  # imported on first use: not needed for the window's first fr
     from ksef_desktop.ui.purchases_panel import PurchasesPanel
     from ksef_desktop.ui.sessions_panel import SessionsPanel
     from ksef_desktop.visual.certificates import OfflineSigning
+
+
+#: How often new purchase invoices are downloaded by themselves (KSeF asks for at least
+#: 15 minutes between polls of one subject type, limity-api.md).
+PURCHASE_SYNC_MINUTES = 30
 
 
 class PanelsHost(QObject):
@@ -207,6 +212,15 @@ class PanelsHost(QObject):
         self.controller.outbox_changed.connect(self._outbox_changed)
         self.controller.profile_changed.connect(self._profile_changed)
         self.controller.identity_changed.connect(self._identity_changed)
+        # New purchase invoices every half hour, also while their tab was never opened
+        # (the panel is built then); failures of an automatic download stay quiet.
+        self.purchase_timer = QTimer(self)
+        self.purchase_timer.timeout.connect(self._purchases_due)
+        self.purchase_timer.start(PURCHASE_SYNC_MINUTES * 60_000)
+
+    def _purchases_due(self) -> None:
+        if self.controller.runner.running and self.controller.profile is not None:
+            self.purchases.sync_now(automatic=True)
 
     def _identity_changed(self, _env: str, _nip: str, _token: bool) -> None:
         """The current profile's environment is up (its client can be made)."""

@@ -53,7 +53,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(QWidget(), _("KSeF &sessions"))
         self.tabs.addTab(self.offline, _("&Offline"))
         self.tabs.addTab(QWidget(), _("&Contractors"))
-        self.tabs.addTab(QWidget(), _("P&urchases"))
+        self.tabs.addTab(QWidget(), _("Purchases (&Z)"))
         #: Tabs whose panel is built on first show: index -> how to get it built.
         self._later: dict[int, Callable[[], QWidget]] = {
             1: lambda: self.panels.sessions,

@@ -1,7 +1,7 @@
 """The "Zakupy" (Purchases) tab: purchase invoices received from KSeF, with filters, the
-download from KSeF (on demand and every half hour), checks, payments, the transfer
-title, a collective identifier for several invoices of one supplier, and the check of
-the QR codes of an invoice received on paper or as a PDF.
+download from KSeF (on demand; every half hour through ``PanelsHost``), checks,
+payments, the transfer title, a collective identifier for several invoices of one
+supplier, and the check of the QR codes of an invoice received on paper or as a PDF.
 
 Everything that reads the store or talks to KSeF runs in the worker (services/); the
 panel shows and asks.
@@ -54,10 +54,6 @@ from ksef_desktop.ui.invoice_list_model import guarded
 from ksef_desktop.ui.purchases_model import PurchaseListModel
 from ksef_desktop.worker import Failure
 from ksef_desktop.worker.runner import Runner
-
-#: How often the tab downloads new purchase invoices by itself (KSeF asks for at least
-#: 15 minutes between polls of one subject type, limity-api.md).
-AUTO_SYNC_MINUTES = 30
 
 PAYMENT_CHOICES = (
     (PaymentFilter.ALL, "All"),
@@ -150,9 +146,6 @@ class PurchasesPanel(QWidget):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(250)
         self._debounce.timeout.connect(self.apply_filter)
-        self.timer = QTimer(self)
-        self.timer.timeout.connect(lambda: self.sync_now(automatic=True))
-        self.timer.start(AUTO_SYNC_MINUTES * 60_000)
 
     # --- layout -----------------------------------------------------------------------------
 
@@ -183,7 +176,7 @@ class PurchasesPanel(QWidget):
         self.qr_button.clicked.connect(lambda: self.check_qr_file())
 
         first, second = QHBoxLayout(), QHBoxLayout()
-        payment_label_widget = QLabel(_("&Payment:"))
+        payment_label_widget = QLabel(_("Pa&yment:"))
         payment_label_widget.setBuddy(self.payment)
         for w in (payment_label_widget, self.payment, self.use_period, self.date_from,
                   QLabel("–"), self.date_to):  # fmt: skip
@@ -191,7 +184,7 @@ class PurchasesPanel(QWidget):
         first.addStretch(1)
         first.addWidget(self.qr_button)
         first.addWidget(self.sync_button)
-        seller_label = QLabel(_("S&upplier:"))
+        seller_label = QLabel(_("Supp&lier:"))
         seller_label.setBuddy(self.seller)
         number_label = QLabel(_("N&umber:"))
         number_label.setBuddy(self.text)
