@@ -86,6 +86,9 @@ def test_a_changed_hash_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture
 
 
 def test_a_changed_hash_is_refused_against_the_file_from_ksef() -> None:
+    from ksef_desktop import i18n
+
+    i18n.set_language("en")  # the suite's fixture puts the default back afterwards
     real = VECTORS["kod1_official_doc_example"]
     std = real["invoiceHashBase64"]
 
