@@ -5,6 +5,7 @@ store, its client."""
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -35,7 +36,14 @@ def add_target_options(parser: argparse.ArgumentParser, base_url: bool = True) -
     if base_url:
         target = parser.add_mutually_exclusive_group(required=True)
         target.add_argument("--env", choices=NAMES, help="KSeF environment")
-        target.add_argument("--base-url", help="API URL of a sandbox (…/v2)")
+        target.add_argument(
+            "--base-url", help="API URL of a sandbox on this computer (http://127.0.0.1:PORT/v2)"
+        )
+        parser.add_argument(
+            "--allow-remote-sandbox",
+            action="store_true",
+            help="let --base-url name a sandbox on another computer (it gets the KSeF token)",
+        )
     else:
         parser.add_argument("--env", choices=NAMES, required=True, help="KSeF environment")
     parser.add_argument("--nip", required=True, help="the NIP you act for (10 digits)")
@@ -60,15 +68,26 @@ def resolve_environment(args: argparse.Namespace) -> Environment | None:
 
     try:
         if getattr(args, "base_url", None):
-            return environment(SANDBOX, args.base_url)
+            remote = bool(getattr(args, "allow_remote_sandbox", False))
+            return environment(SANDBOX, args.base_url, allow_remote=remote)
         return environment(args.env)
     except UnknownEnvironment as exc:
         error(str(exc))
         return None
 
 
+def quiet_client_log() -> None:
+    """The client's log lines (retries, fallbacks) are for the log, not the terminal: a
+    command prints one sentence per outcome. Without any handler configured, Python would
+    print warnings to stderr (``logging.lastResort``)."""
+    logger = logging.getLogger("ksef_desktop.ksef")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+
+
 def open_client(args: argparse.Namespace, http: httpx.Client) -> KsefClient | int:
     """A client for the target of ``args``, or an exit code after printing why not."""
+    quiet_client_log()
     from ksef_desktop.ksef.tokens import TokenMissing, resolve_token
     from ksef_desktop.ksef.workflows import KsefClient
     from ksef_desktop.secrets import KeyringUnavailable
@@ -130,6 +149,9 @@ def user_text(exc: BaseException) -> str:
 
 
 def http_client() -> httpx.Client:
+    """Per-operation timeouts, an overall deadline per exchange, TLS verified."""
     import httpx
 
-    return httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=False)
+    from ksef_desktop.ksef.deadline import new_http_client
+
+    return new_http_client(httpx.Timeout(30.0, connect=10.0))

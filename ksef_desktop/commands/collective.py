@@ -104,7 +104,7 @@ def run_create(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     from ksef_desktop.domain.collective import collective_identifier_is_valid
-    from ksef_desktop.ksef.collective import all_collective_identifier_invoices
+    from ksef_desktop.ksef.collective import invoices_of_collective_identifiers
 
     identifiers = [i.strip() for i in args.identifiers]
     bad = [i for i in identifiers if not collective_identifier_is_valid(i)]
@@ -114,8 +114,9 @@ def run_show(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     def work(transport: Any) -> None:
+        found = invoices_of_collective_identifiers(transport, identifiers)  # ten a call
         for ident in identifiers:
-            for item in all_collective_identifier_invoices(transport, ident):
+            for item in found[ident]:
                 line = f"{ident} {item.ksef_number}"
                 if item.payment is not None:
                     line += f" {item.payment.amount:.2f} {item.payment.currency}"

@@ -4,8 +4,10 @@ FA(3) files made by another program become issued invoices of the profile, exact
 editor issues them: pre-flight validation, the file's own bytes frozen with their hash, a
 PDF with the QR codes, and the outbox (``services.importing``). Prints ``FILE NUMBER
 queued`` for each file taken in (``FILE NUMBER STATE`` when these very bytes were taken
-in before) and ``FILE REJECTED CODE message`` for each refused one. Exit 0 when every
-file was taken in, 1 when any was refused, 2 for bad usage.
+in before) and ``FILE REJECTED CODE message`` for each refused one; the mistakes KSeF
+accepts (``fa3.semantic``: arithmetic, markers, dates) are shown on standard error as
+``FILE: warning: …`` lines, and the file is taken in all the same. Exit 0 when every file
+was taken in, 1 when any was refused, 2 for bad usage.
 """
 
 from __future__ import annotations
@@ -51,8 +53,9 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ksef_desktop.domain.offline import OfflineMode
+    from ksef_desktop.fa3.semantic import semantic_warnings
     from ksef_desktop.services.importing import Refused, import_invoice
-    from ksef_desktop.userfiles import FileRefused, read_user_file
+    from ksef_desktop.userfiles import MAX_INVOICE_FILE, UnreadableFile, read_user_file
 
     opened = open_profile(args)
     if isinstance(opened, int):
@@ -66,8 +69,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         for name in args.files:
             try:
-                data = read_user_file(Path(name))
-            except FileRefused as exc:
+                data = read_user_file(Path(name), MAX_INVOICE_FILE)
+            except UnreadableFile as exc:
                 print(f"{name} REJECTED unreadable {exc.message()}")
                 code = EXIT_REJECTED
                 continue
@@ -81,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
             stored = outcome.invoice
             state = "queued" if stored.state.value == "queued" else stored.state.value
             print(f"{name} {stored.number} {state}")
+            for warning in semantic_warnings(data):  # taken in all the same: KSeF accepts it
+                error(f"{name}: {warning.located()}")
             if not outcome.known:
                 problem = _keep_pdf(store, profile, stored, env.qr_base)
                 if problem:

@@ -77,7 +77,7 @@ def run_sync(args: argparse.Namespace) -> int:
     import sys
     from datetime import UTC, datetime
 
-    from ksef_desktop.ksef.errors import EnvironmentFault, KsefError
+    from ksef_desktop.ksef.errors import KsefError
     from ksef_desktop.services.purchases_sync import SyncProblem, sync_purchases
 
     since = _since(args.since)
@@ -103,11 +103,8 @@ def run_sync(args: argparse.Namespace) -> int:
                     since=since,
                     subjects=subjects,
                 )
-            except EnvironmentFault as exc:
-                error(exc.user_message())
-                return EXIT_UNAVAILABLE
             except (SyncProblem, KsefError) as exc:
-                error(exc.message() if isinstance(exc, SyncProblem) else exc.user_message())
+                error(exc.message())
                 return EXIT_UNAVAILABLE
     finally:
         store.close()

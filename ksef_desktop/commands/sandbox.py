@@ -68,6 +68,34 @@ def register(subparsers: Any) -> None:
         default=0,
         help=_("drop the next N answers after processing the request"),
     )
+    parser.add_argument(
+        "--firewall-page",
+        type=float,
+        default=0.0,
+        metavar="RATE",
+        help=_(
+            "share of pre-signed downloads (UPO, export parts) answered with the web "
+            "firewall's HTML page"
+        ),
+    )
+    parser.add_argument(
+        "--session-unavailable",
+        type=int,
+        default=0,
+        metavar="N",
+        help=_("answer the next N invoice sends with 'session temporarily unavailable' (21184)"),
+    )
+    parser.add_argument(
+        "--null-counts",
+        action="store_true",
+        help=_("answer null invoice counts in the session status"),
+    )
+    parser.add_argument(
+        "--api-version",
+        choices=("2.9.0", "2.7.0"),
+        default="2.9.0",
+        help=_("2.7.0: collective identifiers as API 2.7.0 had them (for older clients)"),
+    )
     parser.set_defaults(func=run)
 
 
@@ -88,10 +116,18 @@ def run(args: argparse.Namespace) -> int:
         return _bad(_("The port must be a number from 0 to 65535."))
     if not 0.0 <= args.error_rate <= 1.0:
         return _bad(_("The error rate must be a number from 0 to 1."))
+    if not 0.0 <= args.firewall_page <= 1.0:
+        return _bad(_("The firewall page rate must be a number from 0 to 1."))
+    if args.session_unavailable < 0:
+        return _bad(_("The number of unavailable sends cannot be negative."))
     if args.latency_ms < 0 or args.drop_responses < 0 or args.processing_delay < 0:
         return _bad(_("Latency, delay and the number of dropped answers cannot be negative."))
     if args.rate_limit_scale < 0:
         return _bad(_("The rate limit scale cannot be negative."))
+    state = args.state_file
+    if state is not None and state.exists() and not state.is_file():
+        # A FIFO would hang the sandbox's start, a device exhaust its memory.
+        return _bad(_("{file} is not a file.").format(file=state))
     config = SandboxConfig(
         nips=nips,
         port=args.port,
@@ -105,7 +141,11 @@ def run(args: argparse.Namespace) -> int:
             error_rate=args.error_rate,
             latency_ms=args.latency_ms,
             drop_responses=args.drop_responses,
+            firewall_page=args.firewall_page,
+            session_unavailable=args.session_unavailable,
+            null_counts=args.null_counts,
         ),
+        api_version=args.api_version,
     )
     # The request log on stderr (the program's log file gets it too, ksef_desktop/logs.py;
     # warnings reach stderr through that set-up, in one line).

@@ -1,9 +1,9 @@
 """The collective identifier ("identyfikator zbiorczy", KSEF-PROTOCOL.md §11) and
 bank-transfer titles.
 
-A collective identifier stands for up to 500 invoices of one seller, so that a payer can
-put one short code instead of many KSeF numbers into the title of one transfer. Format
-(open-api.json 2.7.0, POST /collective-identifiers)::
+A collective identifier stands for 2 to 500 invoices of one seller (API 2.9.0 asks for at
+least two), so that a payer can put one short code instead of many KSeF numbers into the
+title of one transfer. Format (open-api.json 2.7.0, POST /collective-identifiers)::
 
     9999999999-IZRRRRMM-FFFFFFFFFFFF-FF
 
@@ -27,6 +27,7 @@ from ksef_desktop.i18n import N_
 
 COLLECTIVE_ID_LENGTH = 35
 MAX_INVOICES_PER_IDENTIFIER = 500
+MIN_INVOICES_PER_IDENTIFIER = 2  # open-api.json 2.9.0: GenerateCollectiveIdentifierRequest
 MAX_IDENTIFIERS_PER_INVOICE = 132
 TRANSFER_TITLE_LIMIT = 140
 
@@ -121,6 +122,10 @@ NOT_ACCEPTED = N_("Invoice {label} has no KSeF number yet; it must be accepted b
 MIXED_SELLERS = N_("A collective identifier covers invoices of one seller only.")
 TOO_MANY = N_("A collective identifier covers at most {limit} invoices; {count} were selected.")
 NONE_SELECTED = N_("Select at least one invoice accepted by KSeF.")
+TOO_FEW = N_(
+    "A collective identifier covers at least {minimum} invoices; select one more (one "
+    "invoice is paid with its own KSeF number in the transfer title)."
+)
 REPEATED = N_("Invoice {label} was selected twice.")
 
 
@@ -140,6 +145,8 @@ def collective_problems(
             problems.append((NOT_ACCEPTED, {"label": candidate.label}))
     if len({c.seller_nip for c in candidates}) > 1:
         problems.append((MIXED_SELLERS, {}))
+    if len(candidates) < MIN_INVOICES_PER_IDENTIFIER:
+        problems.append((TOO_FEW, {"minimum": MIN_INVOICES_PER_IDENTIFIER}))
     if len(candidates) > MAX_INVOICES_PER_IDENTIFIER:
         problems.append(
             (TOO_MANY, {"limit": MAX_INVOICES_PER_IDENTIFIER, "count": len(candidates)})

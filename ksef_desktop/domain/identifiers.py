@@ -63,8 +63,16 @@ def crc8(data: bytes) -> int:
 
 
 KSEF_NUMBER_LENGTH = 35
+#: KSeF 1.0 numbers have one more dash, between two halves of the technical part.
+LEGACY_KSEF_NUMBER_LENGTH = 36
 _KSEF_NUMBER = re.compile(
     r"(?P<nip>[1-9]((\d[1-9])|([1-9]\d))\d{7})-(?P<date>\d{8})-(?P<tech>[0-9A-F]{12})-(?P<crc>[0-9A-F]{2})",
+    re.ASCII,
+)
+# The official pattern (OpenAPI ``KsefNumber``, FA(3) ``TNumerKSeF``) with the dash that
+# only KSeF 1.0 numbers have: ``NIP-YYYYMMDD-HHHHHH-HHHHHH-CC``.
+_LEGACY_KSEF_NUMBER = re.compile(
+    r"(?P<nip>[1-9]((\d[1-9])|([1-9]\d))\d{7})-(?P<date>\d{8})-[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{2}",
     re.ASCII,
 )
 
@@ -82,17 +90,40 @@ def make_ksef_number(seller_nip: str, accepted_on: date, technical: str) -> str:
     return f"{data_part}-{ksef_number_checksum(data_part)}"
 
 
-def ksef_number_is_valid(number: str) -> bool:
-    """A KSeF 2.0 number: 35 characters, a real date, and a matching CRC-8."""
-    match = _KSEF_NUMBER.fullmatch(number)
-    if match is None:
-        return False
-    raw = match.group("date")
+def _real_date(raw: str) -> bool:
     try:
         date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
     except ValueError:
         return False
+    return True
+
+
+def ksef_number_is_valid(number: str) -> bool:
+    """A KSeF number as KSeF accepts it wherever one is read.
+
+    - KSeF 2.0 (35 characters, the only form KSeF issues now): the official pattern, a
+      real date, and the CRC-8 (poly 0x07, init 0) of the first 32 characters.
+    - KSeF 1.0 (36 characters, ``NIP-YYYYMMDD-HHHHHH-HHHHHH-CC``): the official pattern
+      and a real date. Its last two hex digits are not checked: neither the documentation
+      nor the official validator (``KsefNumberValidator``, which takes 35 characters only)
+      says how they are computed, and no official example of such a number exists to check
+      a guess against (CRC-8 of the first 33 characters would be the natural extension,
+      but it is unconfirmed, and refusing a real number would make its invoice impossible
+      to correct). KSeF itself accepts the 36-character form by its pattern alone
+      (open-api.json 2.9.0, ``KsefNumber``). See docs/KSEF-2.9-CLIENT.md.
+    """
+    if len(number) == LEGACY_KSEF_NUMBER_LENGTH:
+        legacy = _LEGACY_KSEF_NUMBER.fullmatch(number)
+        return legacy is not None and _real_date(legacy.group("date"))
+    match = _KSEF_NUMBER.fullmatch(number)
+    if match is None or not _real_date(match.group("date")):
+        return False
     return ksef_number_checksum(number[:32]) == match.group("crc")
+
+
+def is_legacy_ksef_number(number: str) -> bool:
+    """A valid KSeF 1.0 number (36 characters)."""
+    return len(number) == LEGACY_KSEF_NUMBER_LENGTH and ksef_number_is_valid(number)
 
 
 # --- InternalId ----------------------------------------------------------------------

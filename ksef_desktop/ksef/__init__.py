@@ -10,12 +10,18 @@ Public API (everything else is internal):
   ``query_metadata(filters)``, ``rate_limits()``.
 - ``sending.InvoiceToSend(name, content, offline, hash_of_corrected_invoice)`` in,
   ``sending.InvoiceResult`` (``ksef_number``, ``status``, ``adopted_duplicate``, ``upo``,
-  ``rejection()``) out.
-- ``environments.environment(name, base_url=None)``: sandbox / test / demo / prod.
+  ``upo_problem``, ``postponed``, ``rejection()``) out.
+- ``environments.environment(name, base_url=None, allow_remote=False)``: sandbox (on
+  this computer unless ``allow_remote``) / test / demo / prod.
+- ``deadline.new_http_client(timeout)``: the ``httpx.Client`` to give it (an overall
+  deadline per exchange down to the sockets; TLS always verified).
+- ``collective``: collective identifiers (API 2.9.0).
 - ``errors``: ``EnvironmentFault`` (``KsefUnavailable``, ``RateLimited``, ``AuthExpired``,
-  ``NetworkError``), ``KsefVerdict`` (``InvoiceRejected``, ``AuthRejected``,
-  ``SessionFailed``, ``RequestRejected``, ``Forbidden``), ``ProtocolError``,
-  ``UpoHashMismatch``; ``messages.describe(exc)`` is the one sentence for the user.
+  ``NetworkError`` / ``DeadlineExceeded``, ``SessionUnavailable`` (21184),
+  ``UpoNotReceived``), ``KsefVerdict`` (``InvoiceRejected``, ``AuthRejected``,
+  ``SessionFailed``, ``RequestRejected``, ``Forbidden``), ``ProtocolError`` /
+  ``AnswerTooLarge``, ``UpoHashMismatch``; ``messages.describe(exc)`` is the one sentence
+  for the user. docs/KSEF-2.9-CLIENT.md says what changed with API 2.9.0 and why.
 - ``latarnia.fetch_status(transport, url) -> Availability``; ``tokens.resolve_token``,
   ``save_token``, ``delete_token`` (OS keyring, or ``KSEF_TOKEN`` for automation).
 

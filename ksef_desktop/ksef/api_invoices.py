@@ -11,13 +11,17 @@ from ksef_desktop.ksef.api_status import Upo, verified_document
 from ksef_desktop.ksef.errors import ProtocolError
 from ksef_desktop.ksef.models import _opt_str, _req, _str, parse_datetime, parser
 from ksef_desktop.ksef.ratelimit import Limit
-from ksef_desktop.ksef.transport import Transport
+from ksef_desktop.ksef.transport import INVOICE_ANSWER, Transport, decode_json
 
 
 def invoice_by_ksef_number(t: Transport, ksef_number: str) -> Upo:
     """GET /invoices/ksef/{ksefNumber}: the invoice XML, checked against its hash header."""
     response = t.request(
-        "GET", f"/invoices/ksef/{ksef_number}", access=True, group="invoiceDownload"
+        "GET",
+        f"/invoices/ksef/{ksef_number}",
+        access=True,
+        group="invoiceDownload",
+        answer=INVOICE_ANSWER,
     )
     return verified_document(ksef_number, response)
 
@@ -120,13 +124,8 @@ def invoices_query_metadata(
         access=True,
         group="invoiceMetadata",
     )
-    import json
-
     # parse_float=Decimal keeps amounts exact (httpx's .json() would make them float).
-    try:
-        data = json.loads(response.content, parse_float=Decimal)
-    except ValueError:
-        raise ProtocolError("the metadata answer is not JSON") from None
+    data = decode_json(response.content, parse_float=Decimal)
     return QueryInvoicesMetadataResponse.from_json(data)
 
 

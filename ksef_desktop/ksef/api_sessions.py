@@ -11,6 +11,7 @@ from ksef_desktop.ksef.models import (
     SendInvoiceRequest,
     SendInvoiceResponse,
 )
+from ksef_desktop.ksef.ratelimit import BATCH_SESSION_CLOSE, ONLINE_SESSION_CLOSE
 from ksef_desktop.ksef.transport import Transport
 
 
@@ -51,7 +52,7 @@ def sessions_online_close(t: Transport, reference_number: str) -> None:
         f"/sessions/online/{reference_number}/close",
         access=True,
         expect=(204,),
-        group="onlineSession",
+        group=ONLINE_SESSION_CLOSE,
     )
 
 
@@ -75,7 +76,7 @@ def sessions_batch_close(t: Transport, reference_number: str) -> None:
         f"/sessions/batch/{reference_number}/close",
         access=True,
         expect=(204,),
-        group="batchSession",
+        group=BATCH_SESSION_CLOSE,
     )
 
 

@@ -1,24 +1,40 @@
-"""Session history, statuses and UPO (KSEF-PROTOCOL.md §3.3)."""
+"""Session history, statuses and UPO (KSEF-PROTOCOL.md §3.3, §13a).
+
+A UPO is taken only when it proves to be one: its ``x-ms-meta-hash`` header is there
+and equals the SHA-256 (Base64) of the body, and the body parses as a UPO
+(``Potwierdzenie`` in namespace ``UPO_NAMESPACE``). Anything else - a web firewall's
+HTML page with HTTP 200, a missing header - is ``UpoNotReceived`` (or
+``UpoHashMismatch``) and is never archived; the UPO is fetched again later or through
+the authenticated UPO endpoints.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import httpx
+from lxml import etree
 
+from ksef_desktop.fa3.xmlsafe import UnsafeXmlError, parse_untrusted
 from ksef_desktop.ksef.crypto import sha256_b64
-from ksef_desktop.ksef.errors import UpoHashMismatch
+from ksef_desktop.ksef.errors import UpoHashMismatch, UpoNotReceived
 from ksef_desktop.ksef.models import (
     SessionInvoicesResponse,
     SessionInvoiceStatusResponse,
     SessionsQueryResponse,
     SessionStatusResponse,
+    UpoPageResponse,
 )
-from ksef_desktop.ksef.transport import Transport
+from ksef_desktop.ksef.transport import UPO_ANSWER, Transport
+
+log = logging.getLogger("ksef_desktop.ksef")
 
 HASH_HEADER = "x-ms-meta-hash"
+UPO_NAMESPACE = "http://upo.schematy.mf.gov.pl/KSeF/v4-3"
+UPO_ROOT = f"{{{UPO_NAMESPACE}}}Potwierdzenie"
 
 
 @dataclass(frozen=True)
@@ -31,12 +47,52 @@ class Upo:
 
 
 def verified_document(reference: str, response: httpx.Response) -> Upo:
-    """Check the body against ``x-ms-meta-hash``; a missing header is tolerated."""
+    """Check a document (an invoice) against ``x-ms-meta-hash``; a missing header is
+    tolerated. UPOs go through ``verified_upo``."""
     content = response.content
     actual = sha256_b64(content)
     announced = response.headers.get(HASH_HEADER)
     if announced is not None and announced.strip() != actual:
         raise UpoHashMismatch(reference, announced.strip(), actual)
+    return Upo(reference, content, actual)
+
+
+def is_upo(content: bytes) -> bool:
+    """True when ``content`` is well-formed XML whose root is a UPO ``Potwierdzenie``."""
+    try:
+        root = parse_untrusted(content)
+    except (etree.XMLSyntaxError, UnsafeXmlError, ValueError):
+        return False
+    return root.tag == UPO_ROOT
+
+
+def upo_document_hash(content: bytes, ksef_number: str) -> str | None:
+    """The hash (``SkrotDokumentu``, Base64 SHA-256) a UPO gives for the invoice
+    ``ksef_number``; None when the UPO does not name it."""
+    try:
+        root = parse_untrusted(content)
+    except (etree.XMLSyntaxError, UnsafeXmlError, ValueError):
+        return None
+    ns = {"u": UPO_NAMESPACE}
+    for document in root.iterfind("u:Dokument", ns):
+        if (document.findtext("u:NumerKSeFDokumentu", namespaces=ns) or "").strip() == ksef_number:
+            found = (document.findtext("u:SkrotDokumentu", namespaces=ns) or "").strip()
+            return found or None
+    return None
+
+
+def verified_upo(reference: str, response: httpx.Response) -> Upo:
+    """The UPO in ``response``, or ``UpoNotReceived`` / ``UpoHashMismatch``: the header
+    must be present and match, and the body must be a UPO."""
+    content = response.content
+    announced = (response.headers.get(HASH_HEADER) or "").strip()
+    if not announced:
+        raise UpoNotReceived(reference, "no-hash")
+    actual = sha256_b64(content)
+    if announced != actual:
+        raise UpoHashMismatch(reference, announced, actual)
+    if not is_upo(content):
+        raise UpoNotReceived(reference, "not-upo")
     return Upo(reference, content, actual)
 
 
@@ -128,8 +184,9 @@ def session_invoice_upo(t: Transport, reference_number: str, invoice_reference_n
         f"/sessions/{reference_number}/invoices/{invoice_reference_number}/upo",
         access=True,
         group="sessionMisc",
+        answer=UPO_ANSWER,
     )
-    return verified_document(invoice_reference_number, response)
+    return verified_upo(invoice_reference_number, response)
 
 
 def session_invoice_upo_by_ksef_number(
@@ -141,8 +198,9 @@ def session_invoice_upo_by_ksef_number(
         f"/sessions/{reference_number}/invoices/ksef/{ksef_number}/upo",
         access=True,
         group="sessionMisc",
+        answer=UPO_ANSWER,
     )
-    return verified_document(ksef_number, response)
+    return verified_upo(ksef_number, response)
 
 
 def session_upo(t: Transport, reference_number: str, upo_reference_number: str) -> Upo:
@@ -152,10 +210,53 @@ def session_upo(t: Transport, reference_number: str, upo_reference_number: str) 
         f"/sessions/{reference_number}/upo/{upo_reference_number}",
         access=True,
         group="sessionMisc",
+        answer=UPO_ANSWER,
     )
-    return verified_document(upo_reference_number, response)
+    return verified_upo(upo_reference_number, response)
 
 
 def download_presigned(t: Transport, reference: str, url: str) -> Upo:
-    """GET a pre-signed download URL (UPO page or invoice UPO): no token, hash checked."""
-    return verified_document(reference, t.request("GET", url, absolute=True))
+    """GET a pre-signed UPO link (a session UPO page or an invoice UPO): no token;
+    ``verified_upo`` decides whether it brought a UPO."""
+    return verified_upo(reference, t.request("GET", url, absolute=True, answer=UPO_ANSWER))
+
+
+def invoice_upo(t: Transport, session_reference: str, entry: SessionInvoiceStatusResponse) -> Upo:
+    """An accepted invoice's UPO (see ``invoice_upo_of``) from its session list entry."""
+    return invoice_upo_of(
+        t,
+        session_reference,
+        invoice_reference=entry.reference_number,
+        ksef_number=entry.ksef_number,
+        url=entry.upo_download_url,
+    )
+
+
+def invoice_upo_of(
+    t: Transport,
+    session_reference: str,
+    *,
+    invoice_reference: str,
+    ksef_number: str | None,
+    url: str | None,
+) -> Upo:
+    """An accepted invoice's UPO: through its pre-signed link when KSeF gave one, and
+    through the authenticated endpoint when there is no link or the link did not bring
+    a UPO. ``UpoNotReceived`` (or the endpoint's own error) when neither did."""
+    if url:
+        try:
+            return download_presigned(t, ksef_number or invoice_reference, url)
+        except (UpoNotReceived, UpoHashMismatch) as exc:
+            log.warning("KSeF UPO link of %s: %s; asking the API", invoice_reference, exc)
+    if ksef_number:
+        return session_invoice_upo_by_ksef_number(t, session_reference, ksef_number)
+    return session_invoice_upo(t, session_reference, invoice_reference)
+
+
+def session_upo_page(t: Transport, session_reference: str, page: UpoPageResponse) -> Upo:
+    """One page of a session UPO: its pre-signed link, else the authenticated endpoint."""
+    try:
+        return download_presigned(t, page.reference_number, page.download_url)
+    except (UpoNotReceived, UpoHashMismatch) as exc:
+        log.warning("KSeF session UPO link %s: %s; asking the API", page.reference_number, exc)
+    return session_upo(t, session_reference, page.reference_number)

@@ -111,8 +111,8 @@ def send_batch(
     report = SendReport()
     names = {inv.sha256: entry_name(i) for i, inv in enumerate(invoices, start=1)}
     report.results = ResultCollector(t, fetch_upo).collect(reference, invoices, {}, names)
-    pages = session_upo_pages(t, reference, status) if fetch_upo else []
-    report.sessions.append(SessionOutcome(reference, BATCH, status.status, pages))
+    pages, missing = session_upo_pages(t, reference, status) if fetch_upo else ([], [])
+    report.sessions.append(SessionOutcome(reference, BATCH, status.status, pages, missing))
     return report
 
 

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from ksef_desktop.errors import UserError
 
-class KsefError(Exception):
+
+class KsefError(UserError):
     """Base of every error raised by the KSeF client."""
 
-    def user_message(self) -> str:
+    def message(self) -> str:
         """A sentence for the user in the current language."""
         from ksef_desktop.ksef.messages import describe
 
@@ -50,9 +52,10 @@ class KsefUnavailable(EnvironmentFault):
 class RateLimited(EnvironmentFault):
     """HTTP 429 with a wait longer than the caller agreed to wait."""
 
-    def __init__(self, retry_after: float, detail: str = "") -> None:
+    def __init__(self, retry_after: float, detail: str = "", group: str | None = None) -> None:
         self.retry_after = retry_after
         self.detail = detail
+        self.group = group  # the rate-limit group (GET /rate-limits key), when known
         super().__init__(f"rate limited; retry after {retry_after:g} s")
 
 
@@ -70,6 +73,40 @@ class NetworkError(EnvironmentFault):
     def __init__(self, detail: str) -> None:
         self.detail = detail
         super().__init__(f"network error: {detail}")
+
+
+class DeadlineExceeded(NetworkError):
+    """One exchange ran past its overall deadline (an answer trickling in); not retried at
+    once: the caller's own schedule tries again later."""
+
+    def __init__(self, path: str, seconds: float) -> None:
+        self.path = path
+        self.seconds = seconds
+        super().__init__(f"{path}: no complete answer within {seconds:g} s")
+
+
+class SessionUnavailable(EnvironmentFault):
+    """HTTP 400 with code 21184 on sending an invoice: the session is temporarily
+    unavailable (maintenance). A reason to send again in a new session, never a verdict
+    on the invoice."""
+
+    code = 21184
+
+    def __init__(self, reference_number: str | None = None, detail: str = "") -> None:
+        self.reference_number = reference_number
+        self.detail = detail
+        super().__init__(f"session {reference_number or '?'} temporarily unavailable (21184)")
+
+
+class UpoNotReceived(EnvironmentFault):
+    """What came instead of a UPO is not one: no ``x-ms-meta-hash``, a body that is not
+    UPO XML (e.g. a web firewall's HTML page with HTTP 200). Nothing is archived; the UPO
+    is fetched again later or through the authenticated endpoints."""
+
+    def __init__(self, reference: str, reason: str) -> None:
+        self.reference = reference
+        self.reason = reason
+        super().__init__(f"UPO {reference} not received: {reason}")
 
 
 # --- KSeF's verdicts -------------------------------------------------------------------
@@ -175,4 +212,15 @@ class UpoHashMismatch(KsefError):
 
 
 class ProtocolError(KsefError):
+    bug = True  # KSeF said what this client does not understand: the trace is logged
+
     """KSeF's answer does not match the contract: a bug on one side; logged with a trace."""
+
+
+class AnswerTooLarge(ProtocolError):
+    """An answer was larger than any answer of its kind can be; it was not read further."""
+
+    def __init__(self, kind: str, max_bytes: int) -> None:
+        self.answer_kind = kind
+        self.max_bytes = max_bytes
+        super().__init__(f"the {kind} answer is larger than {max_bytes // (1024 * 1024)} MiB")

@@ -15,7 +15,7 @@ from typing import Any
 from ksef_desktop.i18n import N_, _
 from ksef_desktop.ksef.errors import ProtocolError
 from ksef_desktop.ksef.models import parse_datetime, parser
-from ksef_desktop.ksef.transport import Transport
+from ksef_desktop.ksef.transport import Transport, decode_json
 
 AVAILABLE = "AVAILABLE"
 MAINTENANCE = "MAINTENANCE"
@@ -128,19 +128,13 @@ def event_bounds(
 def fetch_status(t: Transport, latarnia_base: str) -> Availability:
     """GET {latarnia}/status (no token, pre-built absolute URL)."""
     response = t.request("GET", latarnia_base.rstrip("/") + "/status", absolute=True)
-    try:
-        return parse_status(response.json())
-    except ValueError:
-        raise ProtocolError("the Latarnia status is not JSON") from None
+    return parse_status(decode_json(response.content))
 
 
 def fetch_messages(t: Transport, latarnia_base: str) -> list[LatarniaMessage]:
     """GET {latarnia}/messages."""
     response = t.request("GET", latarnia_base.rstrip("/") + "/messages", absolute=True)
-    try:
-        data = response.json()
-    except ValueError:
-        raise ProtocolError("the Latarnia messages are not JSON") from None
+    data = decode_json(response.content)
     if not isinstance(data, list):
         raise ProtocolError("the Latarnia messages are not a JSON array")
     return [LatarniaMessage.from_json(m) for m in data]

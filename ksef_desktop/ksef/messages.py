@@ -8,12 +8,15 @@ ONE table, ``MESSAGES``, keyed by (kind, code):
 - ``invoice``: per-invoice statuses in a session,
 - ``http``: HTTP statuses that carry no KSeF code (401, 403, 410, 429, 5xx).
 
-Sources: open-api.json (400 descriptions and status tables) and KSEF-PROTOCOL.md §2–§9.
-English message ids, Polish in ``resources/locale/pl/ksef.po``; strings are translated
-when shown, so switching the language works at any time.
+Sources: open-api.json 2.9.0 (400 descriptions and status tables) and KSEF-PROTOCOL.md
+§2–§13a. English message ids, Polish in ``resources/locale/pl/ksef.po`` (and
+``client_290.po`` for what 2.9.0 added); strings are translated when shown, so switching
+the language works at any time.
 """
 
 from __future__ import annotations
+
+import math
 
 from ksef_desktop.i18n import N_, _
 from ksef_desktop.ksef import errors
@@ -44,6 +47,10 @@ MESSAGES: dict[tuple[str, int], str] = {
     ("exception", 21181): N_("This export request is not allowed for the subject and context."),
     ("exception", 21182): N_("Too many invoice exports are running; try again later."),
     ("exception", 21183): N_("The date range reaches beyond the data KSeF has stored so far."),
+    ("exception", 21184): N_(
+        "The KSeF session is temporarily unavailable (maintenance); the invoice waits and "
+        "will be sent again in a new session."
+    ),
     ("exception", 21205): N_("A declared part of the batch package was not uploaded."),
     ("exception", 21208): N_("The batch upload took too long; KSeF cancelled the session."),
     ("exception", 21217): N_("The content uses an invalid character encoding."),
@@ -74,10 +81,16 @@ MESSAGES: dict[tuple[str, int], str] = {
     ("exception", 26001): N_("A token cannot get permissions you do not have."),
     ("exception", 26002): N_("A token cannot be generated in this type of context."),
     ("exception", 30001): N_("The subject or permission already exists."),
-    ("exception", 71001): N_("The invoice cannot be added to a collective identifier."),
+    ("exception", 71001): N_(
+        "The invoice does not exist in KSeF or cannot be added to a collective identifier."
+    ),
     ("exception", 71002): N_(
         "The invoice already belongs to the maximum number of collective identifiers."
     ),
+    ("exception", 71004): N_(
+        "The invoices have different sellers; a collective identifier covers one seller's."
+    ),
+    ("exception", 71005): N_("The same KSeF number is given twice in the request."),
     # --- authentication statuses --------------------------------------------------------
     ("auth", 100): N_("Authentication is in progress."),
     ("auth", 200): N_("Authentication succeeded."),
@@ -137,7 +150,10 @@ MESSAGES: dict[tuple[str, int], str] = {
 }
 
 # Official detail texts of auth statuses 450 and 460 (open-api.json), each with its
-# own explanation, so that "bad token" says which of the five problems it was.
+# own explanation, so that "bad token" says which of the five problems it was. The
+# servers have sent these details in English too (KSEF-PROTOCOL.md §13a: "Invalid
+# token", "Invalid token encoding."): the English wording of each is listed as well.
+# Matched without regard to case or a final full stop.
 AUTH_DETAILS: dict[str, str] = {
     "Nieprawidłowe wyzwanie autoryzacyjne": N_("The challenge was invalid or expired."),
     "Nieprawidłowy token": N_("The KSeF token is wrong; check that it was copied whole."),
@@ -162,6 +178,75 @@ AUTH_DETAILS: dict[str, str] = {
     "Certyfikat zawieszony": N_("The certificate is suspended."),
     "Niepoprawny certyfikat": N_("The certificate is malformed."),
 }
+AUTH_DETAILS_EN: dict[str, str] = {
+    "Invalid authorization challenge": "Nieprawidłowe wyzwanie autoryzacyjne",
+    "Invalid authentication challenge": "Nieprawidłowe wyzwanie autoryzacyjne",
+    "Invalid challenge": "Nieprawidłowe wyzwanie autoryzacyjne",
+    "Invalid token": "Nieprawidłowy token",
+    "Invalid token time": "Nieprawidłowy czas tokena",
+    "Invalid token timestamp": "Nieprawidłowy czas tokena",
+    "Token revoked": "Token unieważniony",
+    "Token has been revoked": "Token unieważniony",
+    "Token inactive": "Token nieaktywny",
+    "Token is inactive": "Token nieaktywny",
+    "Token is not active": "Token nieaktywny",
+    "Invalid token encoding": "Nieprawidłowe kodowanie tokena",
+    "Invalid token encryption": "Nieprawidłowe szyfrowanie tokena",
+    "Token cannot be used in context": "Token nie może być użyty w kontekście",
+    "Token cannot be used in the context": "Token nie może być użyty w kontekście",
+    "Invalid certificate": "Nieważny certyfikat",
+    "Certificate chain verification error": "Błąd weryfikacji łańcucha certyfikatów",
+    "Certificate chain verification failed": "Błąd weryfikacji łańcucha certyfikatów",
+    "Untrusted certificate chain": "Niezaufany łańcuch certyfikatów",
+    "Certificate revoked": "Certyfikat odwołany",
+    "Certificate suspended": "Certyfikat zawieszony",
+    "Incorrect certificate": "Niepoprawny certyfikat",
+    "Malformed certificate": "Niepoprawny certyfikat",
+}
+_DETAIL_KEYS: tuple[tuple[str, str], ...] = tuple(
+    sorted(
+        [(k.casefold(), v) for k, v in AUTH_DETAILS.items()]
+        + [(k.casefold(), AUTH_DETAILS[v]) for k, v in AUTH_DETAILS_EN.items()],
+        key=lambda kv: -len(kv[0]),  # "invalid token encoding" before "invalid token"
+    )
+)
+
+# The rate-limit groups of GET /rate-limits (open-api.json 2.9.0, EffectiveApiRateLimits),
+# named for the user when KSeF holds a request back.
+RATE_LIMIT_GROUPS: dict[str, str] = {
+    "onlineSession": N_("opening online sessions"),
+    "onlineSessionClose": N_("closing online sessions"),
+    "batchSession": N_("opening batch sessions"),
+    "batchSessionClose": N_("closing batch sessions"),
+    "invoiceSend": N_("sending invoices"),
+    "invoiceStatus": N_("invoice statuses"),
+    "sessionList": N_("the session list"),
+    "sessionInvoiceList": N_("the invoice lists of sessions"),
+    "sessionMisc": N_("session statuses and UPO"),
+    "invoiceMetadata": N_("invoice searches"),
+    "invoiceExport": N_("invoice exports"),
+    "invoiceExportStatus": N_("the statuses of invoice exports"),
+    "invoiceDownload": N_("invoice downloads"),
+    "collectiveIdentifier": N_("collective identifiers"),
+    "other": N_("other operations"),
+    "anonymous": N_("operations without a login"),
+    "global": N_("all requests from this address"),
+}
+
+# What a download brought instead of a UPO (errors.UpoNotReceived.reason).
+UPO_PROBLEMS: dict[str, str] = {
+    "no-hash": N_("KSeF sent no hash of the document"),
+    "hash-mismatch": N_("the document does not match the hash KSeF announced"),
+    "not-upo": N_("the document is not a UPO (e.g. a web page of KSeF's firewall)"),
+}
+
+# AnswerTooLarge.answer_kind (transport.AnswerKind.name).
+ANSWER_KINDS: dict[str, str] = {
+    "JSON": N_("a JSON answer"),
+    "UPO": N_("a UPO"),
+    "invoice": N_("an invoice"),
+    "export package part": N_("a part of an export package"),
+}
 
 # HTTP 403 reasonCode values (Problem Details).
 FORBIDDEN_REASONS: dict[str, str] = {
@@ -183,8 +268,8 @@ def message(kind: str, code: int) -> str | None:
 def _detail_sentences(details: tuple[str, ...]) -> list[str]:
     out = []
     for detail in details:
-        text = detail.strip().rstrip(".")
-        for key, msgid in AUTH_DETAILS.items():
+        text = detail.strip().rstrip(".").casefold()
+        for key, msgid in _DETAIL_KEYS:
             if text == key or text.startswith(key + " "):
                 out.append(_(msgid))
                 break
@@ -194,7 +279,28 @@ def _detail_sentences(details: tuple[str, ...]) -> list[str]:
 def describe(exc: BaseException) -> str:
     """One user-facing sentence (or two) for any error of the client."""
     if isinstance(exc, errors.RateLimited):
-        return _(MESSAGES[("http", 429)]).format(seconds=f"{exc.retry_after:g}")
+        seconds = str(math.ceil(exc.retry_after))
+        what = RATE_LIMIT_GROUPS.get(exc.group or "")
+        if what:
+            text = _("KSeF limits the number of requests ({what}); try again in {seconds} s.")
+            return text.format(what=_(what), seconds=seconds)
+        return _(MESSAGES[("http", 429)]).format(seconds=seconds)
+    if isinstance(exc, errors.SessionUnavailable):
+        return _(MESSAGES[("exception", 21184)])
+    if isinstance(exc, errors.UpoNotReceived):
+        reason = UPO_PROBLEMS.get(exc.reason)
+        return _("UPO not received yet: {reason}; it will be fetched again.").format(
+            reason=_(reason) if reason else exc.reason
+        )
+    if isinstance(exc, errors.DeadlineExceeded):
+        return _("KSeF did not answer in time ({seconds} s); try again later.").format(
+            seconds=f"{exc.seconds:.0f}"
+        )
+    if isinstance(exc, errors.AnswerTooLarge):
+        kind = ANSWER_KINDS.get(exc.answer_kind)
+        return _(
+            "KSeF's answer ({kind}) was larger than {mib} MiB and was not read; try again later."
+        ).format(kind=_(kind) if kind else exc.answer_kind, mib=exc.max_bytes // (1024 * 1024))
     if isinstance(exc, errors.KsefUnavailable):
         if exc.status == 0:  # our wait for an asynchronous result ran out
             return _("KSeF has not finished processing yet; try again later.")

@@ -28,7 +28,14 @@ def parser(from_json: Callable[[Any, Any], R]) -> Callable[[Any, Any], R]:
             return from_json(cls, data)
         except ProtocolError:
             raise
-        except (TypeError, AttributeError, ValueError, KeyError, ArithmeticError) as exc:
+        except (
+            TypeError,
+            AttributeError,
+            ValueError,
+            KeyError,
+            ArithmeticError,
+            RecursionError,
+        ) as exc:
             name = getattr(cls, "__name__", "answer")
             raise ProtocolError(f"malformed {name} from KSeF ({type(exc).__name__})") from None
 
@@ -73,6 +80,13 @@ def _int(data: Any, key: str) -> int:
 def _opt_int(data: JSON, key: str) -> int | None:
     value = data.get(key)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _count(data: Any, key: str) -> int:
+    """A count KSeF may send as ``null`` instead of 0 (KSEF-PROTOCOL.md §13a)."""
+    if isinstance(data, dict) and data.get(key) is None:
+        return 0
+    return _int(data, key)
 
 
 def _opt_str(data: JSON, key: str) -> str | None:
@@ -526,9 +540,9 @@ class SessionsQueryResponseItem:
             parse_datetime(_req(data, "dateCreated")),
             parse_datetime(_req(data, "dateUpdated")),
             _opt_datetime(data.get("validUntil")),
-            _int(data, "totalInvoiceCount"),
-            _int(data, "successfulInvoiceCount"),
-            _int(data, "failedInvoiceCount"),
+            _count(data, "totalInvoiceCount"),
+            _count(data, "successfulInvoiceCount"),
+            _count(data, "failedInvoiceCount"),
         )
 
 

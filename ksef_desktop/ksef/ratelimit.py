@@ -1,8 +1,13 @@
-"""Client-side pacing under KSeF's published rate limits (KSEF-PROTOCOL.md §9).
+"""Client-side pacing under KSeF's published rate limits (KSEF-PROTOCOL.md §9, §12).
 
 KSeF counts requests per group in sliding windows of 1 s, 60 s and 1 h and answers 429
 when any is exceeded. Pacing ourselves under the same windows keeps a long backlog from
 running into 429 storms; 429 is still honoured by the transport when it happens.
+
+Since API 2.9.0 closing a session has its own group (``onlineSessionClose``,
+``batchSessionClose``), every collective-identifier operation is in
+``collectiveIdentifier``, unauthenticated calls count in ``anonymous``, and every call
+also counts in ``global`` (per IP). A limit of -1 (or 0) means "no limit in that window".
 """
 
 from __future__ import annotations
@@ -33,11 +38,20 @@ class Limit:
         return (self.per_second, self.per_minute, self.per_hour)
 
 
-# The production values of GET /rate-limits (limity-api.md), used until KSeF tells ours.
+GLOBAL = "global"
+ANONYMOUS = "anonymous"
+ONLINE_SESSION_CLOSE = "onlineSessionClose"
+BATCH_SESSION_CLOSE = "batchSessionClose"
+
+# The production values of GET /rate-limits (open-api.json 2.9.0, its example and the
+# x-rate-limits of each operation), used until KSeF tells ours. A server that does not
+# name a group (2.7.0 knew no close groups) leaves these values in force for it.
 PRODUCTION_LIMITS: dict[str, Limit] = {
     "onlineSession": Limit(10, 30, 120),
+    ONLINE_SESSION_CLOSE: Limit(20, 60, 240),
     "invoiceSend": Limit(10, 30, 180),
     "batchSession": Limit(10, 20, 60),
+    BATCH_SESSION_CLOSE: Limit(20, 40, 120),
     "invoiceStatus": Limit(30, 120, 1200),
     "sessionList": Limit(5, 10, 60),
     "sessionInvoiceList": Limit(10, 20, 200),
@@ -46,7 +60,10 @@ PRODUCTION_LIMITS: dict[str, Limit] = {
     "invoiceExport": Limit(8, 16, 20),
     "invoiceExportStatus": Limit(10, 60, 600),
     "invoiceDownload": Limit(8, 16, 64),
+    "collectiveIdentifier": Limit(20, 120, 240),
     "other": Limit(10, 30, 120),
+    ANONYMOUS: Limit(60, -1, -1),
+    GLOBAL: Limit(75, -1, -1),
 }
 
 
@@ -77,7 +94,9 @@ class RateGate:
         if limit is None:
             return 0.0
         sent = self._sent.setdefault(group, deque())
-        while sent and sent[0] <= now - WINDOWS[-1] - margin(WINDOWS[-1]):
+        limited = [w for w, allowed in zip(WINDOWS, limit.counts(), strict=True) if allowed > 0]
+        horizon = max(limited, default=0.0)  # older arrivals no longer matter
+        while sent and sent[0] <= now - horizon - margin(horizon):
             sent.popleft()
         wait = 0.0
         for window, allowed in zip(WINDOWS, limit.counts(), strict=True):
@@ -90,14 +109,17 @@ class RateGate:
         return wait
 
     def acquire(self, group: str | None) -> None:
+        """Wait for a slot in ``group`` and in ``global`` (every request counts there too)."""
         if group is None:
             return
+        groups = (group,) if group == GLOBAL else (group, GLOBAL)
         while True:
             with self._lock:
                 now = self._monotonic()
-                wait = self._wait_needed(group, now)
+                wait = max(self._wait_needed(g, now) for g in groups)
                 if wait <= 0:
-                    self._sent.setdefault(group, deque()).append(now)
+                    for g in groups:
+                        self._sent.setdefault(g, deque()).append(now)
                     return
             self._sleep(wait + 0.001)
 

@@ -11,7 +11,6 @@ decrypted with our own key and unpacked (ZIP or tar.gz) in memory.
 from __future__ import annotations
 
 import io
-import json
 import logging
 import tarfile
 import zipfile
@@ -26,7 +25,7 @@ from ksef_desktop.ksef.crypto import SessionKey, sha256_b64
 from ksef_desktop.ksef.errors import ProtocolError, RequestRejected
 from ksef_desktop.ksef.models import _opt_str, _req, _str, parse_datetime
 from ksef_desktop.ksef.online import encryption_for
-from ksef_desktop.ksef.transport import Transport
+from ksef_desktop.ksef.transport import EXPORT_PART_ANSWER, Transport, decode_json
 
 log = logging.getLogger("ksef_desktop.ksef")
 
@@ -39,11 +38,9 @@ EXPORT_BEYOND_HWM = 420
 MAX_UNPACKED = 4_000_000_000
 
 
-def _decimal_json(content: bytes, what: str) -> Any:
-    try:
-        return json.loads(content, parse_float=Decimal, parse_int=Decimal)
-    except ValueError:
-        raise ProtocolError(f"{what} is not JSON") from None
+def _decimal_json(content: bytes) -> Any:
+    """JSON with exact amounts, read as hardened as every answer (``decode_json``)."""
+    return decode_json(content, parse_float=Decimal)
 
 
 def _amount(data: Any, key: str) -> Decimal:
@@ -136,7 +133,7 @@ def query_page(
         access=True,
         group="invoiceMetadata",
     )
-    data = _decimal_json(response.content, "the metadata answer")
+    data = _decimal_json(response.content)
     try:
         hwm_text = data.get("permanentStorageHwmDate")
         return MetadataPage(
@@ -247,7 +244,7 @@ def download_package(t: Transport, key: SessionKey, status: ExportStatus) -> Pac
         url = part.get("url")
         if not isinstance(url, str):
             raise ProtocolError("an export part has no URL")
-        encrypted = t.request("GET", url, absolute=True).content
+        encrypted = t.request("GET", url, absolute=True, answer=EXPORT_PART_ANSWER).content
         announced = part.get("encryptedPartHash")
         if announced and sha256_b64(encrypted) != announced:
             raise ProtocolError("an export part does not match its hash")
@@ -262,7 +259,7 @@ def download_package(t: Transport, key: SessionKey, status: ExportStatus) -> Pac
     package = Package(status)
     meta = files.pop("_metadata.json", None)
     if meta is not None:
-        data = _decimal_json(meta, "_metadata.json")
+        data = _decimal_json(meta)
         items = data.get("invoices") if isinstance(data, dict) else None
         if not isinstance(items, list):
             raise ProtocolError("_metadata.json has no invoice list")

@@ -5,10 +5,15 @@ session's invoice list (one request per 1000 invoices) and matched to what we se
 the SHA-256 of the exact bytes. That also covers a send whose response was lost: the
 invoice was then sent again, and one of the two copies comes back as 440 (duplicate)
 with ``originalKsefNumber``; when the original's hash equals ours, that number is ours.
+
+A UPO that cannot be had (a firewall page instead of it, no hash, the network) never
+fails a send: the invoice is accepted with its KSeF number, ``upo`` stays None and
+``upo_problem`` says why; the UPO is fetched later (services/sessions_sync.py).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +23,13 @@ from ksef_desktop.ksef import api_status
 from ksef_desktop.ksef.api_status import Upo
 from ksef_desktop.ksef.auth import PollPolicy
 from ksef_desktop.ksef.crypto import sha256_b64
-from ksef_desktop.ksef.errors import InvoiceRejected, KsefUnavailable, SessionFailed
+from ksef_desktop.ksef.errors import (
+    EnvironmentFault,
+    InvoiceRejected,
+    KsefError,
+    KsefUnavailable,
+    SessionFailed,
+)
 from ksef_desktop.ksef.models import (
     SessionInvoiceStatusResponse,
     SessionStatusResponse,
@@ -64,6 +75,10 @@ class InvoiceResult:
     invoice_reference: str | None = None
     adopted_duplicate: bool = False
     upo: Upo | None = None
+    #: Why an accepted invoice has no UPO yet (None when it has one or was not accepted).
+    upo_problem: KsefError | None = None
+    #: Why no verdict was sought (e.g. 21184, session unavailable): send it again later.
+    postponed: KsefError | None = None
 
     @property
     def accepted(self) -> bool:
@@ -87,6 +102,8 @@ class SessionOutcome:
     kind: str
     status: StatusInfo
     upo_pages: list[Upo] = field(default_factory=list)
+    #: Reference numbers of UPO pages that could not be had (fetched again later).
+    upo_pages_missing: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -140,8 +157,38 @@ class ResultCollector:
         self._fetch_upo = fetch_upo
         self._by_session: dict[str, dict[str, str]] = {}  # session -> ksefNumber -> hash
         self._upo_jobs: list[tuple[InvoiceResult, Callable[[], Upo]]] = []
+        #: UPOs fetched to check a duplicate (KSeF number -> UPO, None: not available).
+        self._upos: dict[str, Upo | None] = {}
 
     def _hash_of(self, session: str, ksef_number: str) -> str | None:
+        """The hash KSeF holds for invoice ``ksef_number`` of ``session``.
+
+        Asked first from that invoice's UPO (one request, kept for the archive): after a
+        crash every resent invoice comes back as a duplicate, and listing whole sessions
+        (20 a minute at production limits) made recovering from it slow. The session's
+        list stays the way when the UPO is not there (not yet made, or the duplicate named
+        another session, as batch duplicates have been reported to do)."""
+        upo = self._upo_of(session, ksef_number)
+        if upo is not None:
+            found = api_status.upo_document_hash(upo.content, ksef_number)
+            if found is not None:
+                return found
+        return self._listed_hash_of(session, ksef_number)
+
+    def _upo_of(self, session: str, ksef_number: str) -> Upo | None:
+        if ksef_number not in self._upos:
+            try:
+                self._upos[ksef_number] = api_status.session_invoice_upo_by_ksef_number(
+                    self._t, session, ksef_number
+                )
+            except EnvironmentFault:
+                raise
+            except KsefError as exc:  # no UPO yet, not this session, a firewall page …
+                log.info("UPO of %s not available for the duplicate check: %s", ksef_number, exc)
+                self._upos[ksef_number] = None
+        return self._upos[ksef_number]
+
+    def _listed_hash_of(self, session: str, ksef_number: str) -> str | None:
         if session not in self._by_session:
             self._by_session[session] = {
                 e.ksef_number: e.invoice_hash
@@ -185,9 +232,12 @@ class ResultCollector:
         if self._upo_jobs:
             # Pre-signed UPO links are not rate limited: fetch them a few at a time.
             with ThreadPoolExecutor(max_workers=UPO_THREADS) as pool:
-                fetched = list(pool.map(lambda job: job[1](), self._upo_jobs))
-            for (result, _job), upo in zip(self._upo_jobs, fetched, strict=True):
+                fetched = list(pool.map(lambda job: _attempt(job[1]), self._upo_jobs))
+            for (result, _job), (upo, problem) in zip(self._upo_jobs, fetched, strict=True):
                 result.upo = upo
+                result.upo_problem = problem
+                if problem is not None:
+                    log.warning("KSeF UPO of %s not received: %s", result.name, problem)
         return results
 
     def _one(
@@ -232,26 +282,42 @@ class ResultCollector:
         result.session_reference = original_session
         result.adopted_duplicate = True
         if self._fetch_upo:
+            known = self._upos.get(original)
             self._upo_jobs.append(
                 (
                     result,
-                    lambda: api_status.session_invoice_upo_by_ksef_number(
+                    (lambda: known)
+                    if known is not None
+                    else lambda: api_status.session_invoice_upo_by_ksef_number(
                         self._t, original_session, original
                     ),
                 )
             )
 
     def _invoice_upo(self, session: str, entry: SessionInvoiceStatusResponse) -> Upo:
-        if entry.upo_download_url:
-            return api_status.download_presigned(
-                self._t, entry.ksef_number or entry.reference_number, entry.upo_download_url
-            )
-        return api_status.session_invoice_upo(self._t, session, entry.reference_number)
+        return api_status.invoice_upo(self._t, session, entry)
 
 
-def session_upo_pages(t: Transport, reference: str, status: SessionStatusResponse) -> list[Upo]:
-    """Download every page of the session UPO through its pre-signed URL (hash checked)."""
-    return [
-        api_status.download_presigned(t, p.reference_number, p.download_url)
-        for p in status.upo_pages
-    ]
+def _attempt(fetch: Callable[[], Upo]) -> tuple[Upo | None, KsefError | None]:
+    """A UPO, or why not: a UPO that fails never fails the verdicts already known."""
+    try:
+        return fetch(), None
+    except KsefError as exc:
+        return None, exc
+
+
+def session_upo_pages(
+    t: Transport, reference: str, status: SessionStatusResponse
+) -> tuple[list[Upo], list[str]]:
+    """Every page of the session UPO that proved to be one, and the references of those
+    that did not arrive (each tried through its link, then the authenticated endpoint)."""
+    pages: list[Upo] = []
+    missing: list[str] = []
+    for page in status.upo_pages:
+        upo, problem = _attempt(functools.partial(api_status.session_upo_page, t, reference, page))
+        if upo is None:
+            log.warning("KSeF session UPO page %s not received: %s", page.reference_number, problem)
+            missing.append(page.reference_number)
+        else:
+            pages.append(upo)
+    return pages, missing

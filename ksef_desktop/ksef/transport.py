@@ -10,6 +10,14 @@
   ``AuthExpired``.
 - 400/403/410: ``RequestRejected`` / ``Forbidden`` / ``Gone`` with KSeF's codes.
 
+Any answer at all is survived (issue 22, item 4): a body is read as a stream and
+abandoned at the cap of its kind (``AnswerKind``: JSON, UPO, invoice, export package
+part) with ``AnswerTooLarge``; each exchange has an overall deadline (``deadline.py``)
+and ends with ``DeadlineExceeded`` when it runs past it, however slowly bytes trickle
+in; JSON that cannot be decoded, or nests deeper than any KSeF answer, is a
+``ProtocolError`` (never a ``RecursionError``); ``Retry-After`` values of 0, negative,
+NaN, infinite, in the past or absurdly far are clamped, and repeated 429s back off.
+
 Every call is logged with method, path, status and reference number; never a header,
 a token, a query string of a pre-signed URL or a body.
 """
@@ -17,7 +25,9 @@ a token, a query string of a pre-signed URL or a body.
 from __future__ import annotations
 
 import email.utils
+import json as jsonlib
 import logging
+import math
 import random
 import threading
 import time
@@ -29,9 +39,12 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from ksef_desktop.ksef.deadline import exchange_deadline
 from ksef_desktop.ksef.environments import Environment
 from ksef_desktop.ksef.errors import (
+    AnswerTooLarge,
     AuthExpired,
+    DeadlineExceeded,
     Forbidden,
     KsefUnavailable,
     KsefVerdict,
@@ -40,7 +53,7 @@ from ksef_desktop.ksef.errors import (
     RateLimited,
     RequestRejected,
 )
-from ksef_desktop.ksef.ratelimit import RateGate
+from ksef_desktop.ksef.ratelimit import ANONYMOUS, RateGate
 
 log = logging.getLogger("ksef_desktop.ksef")
 
@@ -61,6 +74,32 @@ class AccessTokenProvider(Protocol):
     def renew_after_401(self, rejected: str) -> None: ...
 
 
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class AnswerKind:
+    """How large one kind of answer may be and how long its whole exchange may take."""
+
+    name: str
+    max_bytes: int
+    deadline: float  # seconds for connecting, sending and reading the whole answer
+
+
+# KSeF's largest JSON answers (1000 session invoices, 250 metadata records) are a few MB.
+JSON_ANSWER = AnswerKind("JSON", 16 * MIB, 90.0)
+# A session UPO page lists up to 10 000 documents (about 6 MB).
+UPO_ANSWER = AnswerKind("UPO", 32 * MIB, 120.0)
+# An invoice is at most 1 MB, 3 MB with attachments.
+INVOICE_ANSWER = AnswerKind("invoice", 8 * MIB, 120.0)
+# An export package part is at most 50 MiB before encryption (+ padding).
+EXPORT_PART_ANSWER = AnswerKind("export package part", 64 * MIB, 900.0)
+#: An upload gets this much more time per byte it sends (at least 64 KiB/s).
+UPLOAD_MIN_RATE = 64 * 1024
+#: The deepest JSON nesting accepted (KSeF's answers nest about six levels).
+MAX_JSON_DEPTH = 64
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     max_attempts: int = 5
@@ -69,31 +108,78 @@ class RetryPolicy:
     default_retry_after: float = 1.0
     max_rate_limit_wait: float = 900.0
     max_rate_limit_retries: int = 50
+    #: The shortest wait after a 429 or 503, whatever Retry-After says (no busy loop).
+    min_retry_after: float = 1.0
+    #: The longest Retry-After believed (a day); anything beyond is reported as this.
+    max_retry_after: float = 86_400.0
+    #: Caps every kind's deadline (None: each kind's own).
+    exchange_deadline: float | None = None
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date), as sent:
+    possibly 0, negative, NaN or infinite (see ``clamp_retry_after``); None when absent
+    or unreadable."""
     if value is None:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        return float(value)
     except ValueError:
         pass
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     base = now or datetime.now(UTC)
-    return max(0.0, (when - base).total_seconds())
+    return (when - base).total_seconds()
+
+
+def clamp_retry_after(seconds: float | None, policy: RetryPolicy) -> float:
+    """A sane wait from what the server said: the default when it said nothing usable
+    (absent, unreadable, NaN), never below ``min_retry_after`` (0, negative, a past date),
+    never above ``max_retry_after`` (huge, infinite)."""
+    if seconds is None or math.isnan(seconds):
+        seconds = policy.default_retry_after
+    return min(max(seconds, policy.min_retry_after), policy.max_retry_after)
+
+
+def _depth(data: Any) -> int:
+    """Nesting depth of decoded JSON, without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict):
+            deepest = max(deepest, level)
+            stack.extend((v, level + 1) for v in node.values())
+        elif isinstance(node, list):
+            deepest = max(deepest, level)
+            stack.extend((v, level + 1) for v in node)
+    return deepest
+
+
+def decode_json(content: bytes, *, parse_float: Callable[[str], Any] | None = None) -> Any:
+    """KSeF's JSON answer, or ``ProtocolError`` for anything that is not sane JSON:
+    bytes that do not decode, invalid JSON, absurd numbers, nesting deeper than
+    ``MAX_JSON_DEPTH`` (which would otherwise end in a ``RecursionError``)."""
+    try:
+        data = jsonlib.loads(content, parse_float=parse_float)
+    except RecursionError:
+        raise ProtocolError("the answer is JSON nested too deeply") from None
+    except (ValueError, TypeError, ArithmeticError):  # UnicodeDecodeError is a ValueError
+        raise ProtocolError("the answer is not valid JSON") from None
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise ProtocolError("the answer is JSON nested too deeply")
+    return data
 
 
 def _json_or_none(response: httpx.Response) -> Any:
     try:
-        return response.json()
-    except ValueError:
+        return decode_json(response.content)
+    except ProtocolError:
         return None
 
 
@@ -187,6 +273,10 @@ class Transport:
         jitter: float = self.rng.random()
         return cap * (0.5 + 0.5 * jitter)
 
+    def pause(self, attempt: int) -> None:
+        """Sleep the backoff of the ``attempt``-th retry (for callers' own retries)."""
+        self.sleep(self._backoff(attempt))
+
     # --- requests --------------------------------------------------------------------
 
     def request(
@@ -203,11 +293,14 @@ class Transport:
         expect: tuple[int, ...] = (200,),
         group: str | None = None,
         absolute: bool = False,
+        answer: AnswerKind = JSON_ANSWER,
     ) -> httpx.Response:
-        """One logical call; retried as the module docstring says. Returns the response.
+        """One logical call; retried as the module docstring says. Returns the response
+        with its body read (at most ``answer.max_bytes``).
 
         ``bearer`` sends that token; ``access`` sends the provider's access token.
         ``absolute`` treats ``path`` as a full (pre-signed) URL: no token is ever sent.
+        ``group`` is the rate-limit group; calls without one count as ``anonymous``.
         """
         url = path if absolute else self.environment.url(path)
         shown = urlsplit(url).path
@@ -217,7 +310,7 @@ class Transport:
         while True:
             self._hold_back()
             if not absolute and self.gate is not None:
-                self.gate.acquire(group)
+                self.gate.acquire(group or ANONYMOUS)
             send_headers = dict(headers or {})
             token = None
             if not absolute:
@@ -231,8 +324,15 @@ class Transport:
                     send_headers["Authorization"] = f"Bearer {token}"
             started = self.monotonic()
             try:
-                response = self.client.request(
-                    method, url, json=json, content=content, params=params, headers=send_headers
+                response = self._exchange(
+                    method,
+                    url,
+                    shown,
+                    answer,
+                    json=json,
+                    content=content,
+                    params=params,
+                    headers=send_headers,
                 )
             except httpx.TransportError as exc:
                 failures += 1
@@ -261,18 +361,21 @@ class Transport:
                 return response
             if status == 429:
                 rate_limited += 1
-                wait = parse_retry_after(response.headers.get("Retry-After"))
-                if wait is None:
-                    wait = self.policy.default_retry_after
+                said = parse_retry_after(response.headers.get("Retry-After"))
+                wait = clamp_retry_after(said, self.policy)
                 if wait > self.policy.max_rate_limit_wait or (
                     rate_limited > self.policy.max_rate_limit_retries
                 ):
-                    raise RateLimited(wait)
-                self._block_for(wait)
+                    raise RateLimited(wait, _problem(body), group)
+                # A server that keeps saying "now" still gets a growing pause.
+                self._block_for(max(wait, self._backoff(rate_limited)))
                 continue
             if status == 503:
+                said = parse_retry_after(response.headers.get("Retry-After"))
                 raise KsefUnavailable(
-                    503, parse_retry_after(response.headers.get("Retry-After")), _problem(body)
+                    503,
+                    None if said is None else clamp_retry_after(said, self.policy),
+                    _problem(body),
                 )
             if status in RETRIED_STATUSES:
                 failures += 1
@@ -290,13 +393,79 @@ class Transport:
                 raise rejection_from(response)
             raise ProtocolError(f"{method} {shown}: unexpected HTTP {status}")
 
+    def _budget(self, answer: AnswerKind, content: bytes | None) -> float:
+        seconds = answer.deadline + len(content or b"") / UPLOAD_MIN_RATE
+        if self.policy.exchange_deadline is not None:
+            seconds = min(seconds, self.policy.exchange_deadline)
+        return seconds
+
+    def _exchange(
+        self,
+        method: str,
+        url: str,
+        shown: str,
+        answer: AnswerKind,
+        *,
+        json: Any,
+        content: bytes | None,
+        params: Mapping[str, Any] | None,
+        headers: Mapping[str, str],
+    ) -> httpx.Response:
+        """Send one request and read its answer by the deadline and within the cap."""
+        budget = self._budget(answer, content)
+        deadline = time.monotonic() + budget
+        with exchange_deadline(deadline):
+            try:
+                request = self.client.build_request(
+                    method, url, json=json, content=content, params=params, headers=headers
+                )
+                response = self.client.send(request, stream=True)
+                try:
+                    data = _read_capped(response, answer, deadline)
+                finally:
+                    response.close()
+            except httpx.TransportError:
+                if time.monotonic() >= deadline:
+                    raise DeadlineExceeded(shown, budget) from None
+                raise
+        log.debug("KSeF %s %s: %d bytes", method, shown, len(data))
+        return _buffered(response, data)
+
     def json(self, method: str, path: str, **kwargs: Any) -> Any:
         """``request`` returning the decoded JSON body (ProtocolError if it is not JSON)."""
         response = self.request(method, path, **kwargs)
         try:
-            return response.json()
-        except ValueError:
-            raise ProtocolError(f"{method} {path}: the answer is not JSON") from None
+            return decode_json(response.content)
+        except ProtocolError as exc:
+            raise ProtocolError(f"{method} {urlsplit(path).path}: {exc}") from None
+
+
+def _read_capped(response: httpx.Response, answer: AnswerKind, deadline: float) -> bytes:
+    """The (decompressed) body, refused beyond ``answer.max_bytes`` or past ``deadline``."""
+    declared = response.headers.get("content-length", "")
+    if declared.strip().isdigit() and int(declared) > answer.max_bytes:
+        raise AnswerTooLarge(answer.name, answer.max_bytes)
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > answer.max_bytes:
+            raise AnswerTooLarge(answer.name, answer.max_bytes)
+        chunks.append(chunk)
+        if time.monotonic() > deadline:
+            raise httpx.ReadTimeout("the exchange ran past its deadline")
+    return b"".join(chunks)
+
+
+_HOP_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+def _buffered(response: httpx.Response, data: bytes) -> httpx.Response:
+    """A closed streamed response as an ordinary one holding ``data`` (already decoded)."""
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _HOP_HEADERS]
+    return httpx.Response(
+        response.status_code, headers=headers, content=data, request=response.request
+    )
 
 
 def _problem(body: Any) -> str:

@@ -208,12 +208,9 @@ class KsefClient:
         yield from all_session_invoices(self.transport, reference)
 
     def session_upo(self, reference: str) -> list[Upo]:
-        """Every page of a session's UPO, hash-checked."""
+        """Every page of a session's UPO, verified (link, then the authenticated endpoint)."""
         status = api_status.session_status(self.transport, reference)
-        return [
-            api_status.download_presigned(self.transport, p.reference_number, p.download_url)
-            for p in status.upo_pages
-        ]
+        return [api_status.session_upo_page(self.transport, reference, p) for p in status.upo_pages]
 
     def download_invoice(self, ksef_number: str) -> Upo:
         return api_invoices.invoice_by_ksef_number(self.transport, ksef_number)

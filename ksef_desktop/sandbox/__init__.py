@@ -16,6 +16,7 @@ Stable Python API (the app and the tests build on it)::
         clock=None,              # an aware-datetime source; tests move time with it
         max_invoices_per_session=10_000,  # 21155 online, status 420 in a batch
         host="127.0.0.1",        # loopback only (anything else: ValueError)
+        api_version="2.9.0",     # "2.7.0": collective identifiers as API 2.7.0 had them
     )
     with Sandbox(cfg) as sb:     # serves in a background thread; stop() on exit
         sb.base_url              # "http://127.0.0.1:PORT/v2"
@@ -26,31 +27,62 @@ Stable Python API (the app and the tests build on it)::
         sb.wait_idle()           # block until every invoice sent so far has a verdict
         sb.accepted_state()      # the same dict as GET /_sandbox/state
 
-Served paths (field names, status codes and error bodies as in open-api.json 2.7.0):
+Served paths: all 83 operations of open-api.json 2.9.0 under ``/v2`` (field names, status
+codes, error bodies and rate-limit groups as the document gives them; a path the document
+has only with other methods answers 404, as on the real server). URLs in answers
+(pre-signed links) are on the host the request named, as on the real KSeF: a client may
+reach the sandbox by another name, e.g. through a proxy (docs/SANDBOX-THIRD-PARTY.md).
 
 - ``/v2/security/public-key-certificates``: two self-signed "Ministerstwo Finansów" RSA
   2048 certificates (KsefTokenEncryption, SymmetricKeyEncryption) whose private keys the
   sandbox holds.
-- ``/v2/auth/challenge``, ``/v2/auth/ksef-token``, ``/v2/auth/{ref}``,
-  ``/v2/auth/token/redeem`` (one-shot), ``/v2/auth/token/refresh``; access tokens live
-  15 minutes, refresh tokens 7 days. ``/v2/auth/sessions`` (list) and DELETE
-  ``/v2/auth/sessions/current`` or ``/{ref}`` (its refresh token stops working: 21301).
-- ``/v2/tokens`` (list, create), ``/v2/tokens/{ref}`` (get, revoke).
+- Login: ``/v2/auth/challenge``, ``/v2/auth/ksef-token`` (an encrypted KSeF token),
+  ``/v2/auth/xades-signature`` (a signed AuthTokenRequest 2.0 / 2.1, verified with
+  signxml; self-signed certificates as on the Test environment - a NIP or PESEL in the
+  serialNumber, a VATPL seal, or the certificate's fingerprint - or an Authentication
+  certificate of the sandbox's own), ``/v2/auth/{ref}``, ``/v2/auth/token/redeem`` (one-shot),
+  ``/v2/auth/token/refresh``; access tokens live 15 minutes, refresh tokens 7 days.
+  ``/v2/auth/sessions`` (list) and DELETE ``.../current`` or ``/{ref}`` (its refresh
+  token stops working: 21301). Nip contexts only.
+- ``/v2/tokens`` (list, create: after a login by signature only), ``/v2/tokens/{ref}``
+  (get, revoke).
+- ``/v2/certificates/...``: limits, enrolment data, enrolment from a real PKCS#10 request
+  (RSA 2048 or EC P-256, subject equal to the enrolment data), its status, retrieve,
+  revoke, query. Real X.509 certificates of the sandbox's own CA, 16-hex-digit serials,
+  types Authentication (logs in) and Offline (signs KOD II). After a signature login only.
+- ``/v2/permissions/...``: grants to persons, entities, authorizations, indirect grants,
+  subunits, EU entities; revocation; operation status; attachment consent; the eight
+  queries (``ownerPermissions`` of 2.9.0 in the personal one). Grants take effect at the
+  next login.
 - ``/v2/sessions/online`` (+ ``/{ref}/invoices``, ``/{ref}/close``), ``/v2/sessions/batch``
   (+ ``/{ref}/close``) with part uploads to pre-signed ``/storage/...`` URLs.
 - ``/v2/sessions`` (list), ``/v2/sessions/{ref}``, ``.../invoices``, ``.../invoices/failed``,
   ``.../invoices/{invoiceRef}``, invoice and session UPO (v4-3, header ``x-ms-meta-hash``).
 - ``/v2/invoices/ksef/{ksefNumber}``, ``/v2/invoices/query/metadata``,
   ``/v2/invoices/exports`` (+ ``/{ref}``): an encrypted ZIP/tar.gz package of the
-  invoices and ``_metadata.json``, parts downloaded from pre-signed URLs (in memory only).
-- ``/v2/collective-identifiers`` (generate), ``.../query``, ``.../{number}/invoices``,
-  ``.../ksef/{ksefNumber}``: collective identifiers (see sandbox/collective.py).
-- ``/v2/rate-limits``, ``/v2/limits/context``.
+  invoices and ``_metadata.json`` (``compressionType`` of 2.9.0), parts downloaded from
+  pre-signed URLs with ``x-ms-meta-hash`` (in memory only).
+- ``/v2/collective-identifiers`` (generate), ``.../query``, ``.../invoices`` (POST, at
+  most 10 identifiers), ``.../ksef/{ksefNumber}``: collective identifiers (see
+  sandbox/collective.py; 2.7.0's GET ``.../{number}/invoices`` only with api_version 2.7.0).
+- ``/v2/rate-limits`` (the groups of 2.9.0: session closes in ``onlineSessionClose`` and
+  ``batchSessionClose``, ``anonymous``, ``global``), ``/v2/limits/context`` (with the
+  collective-identifier limit), ``/v2/limits/subject``, ``/v2/peppol/query``.
+- ``/v2/testdata/...``: what the Test environment offers: subjects, persons (a PESEL
+  linked to a NIP, bailiffs, deceased persons), permissions, attachment consent, blocking
+  a context (logins end in 480), session / certificate / rate limits per context,
+  certificate status.
 - ``/latarnia/status``, ``/latarnia/messages``: availability and announcements.
 - ``/qr/invoice/{nip}/{DD-MM-YYYY}/{hash}``: an HTML page telling whether that invoice
   is in the sandbox (the page behind KOD I).
+- ``/qr/certificate/{contextType}/{contextValue}/{sellerNip}/{serial}/{hash}/{signature}``:
+  the page behind KOD II: the Offline certificate is one the sandbox issued, active and
+  valid, its signature of the link holds, its owner may issue invoices in the context
+  and the context for the seller (sandbox/kod2.py); 200, 404 (unknown certificate), 422
+  with the reasons, 400 (malformed link).
 - ``/storage/...``: pre-signed downloads (UPO, export parts) and uploads (batch parts);
-  no bearer token, not rate-limited, not affected by faults.
+  no bearer token, not rate-limited, not affected by faults except the web firewall's
+  page (``firewallPage``).
 
 Invoices are verified asynchronously by one worker in order of arrival, with the
 project's FA(3) validation (``ksef_desktop.fa3.validate``: UTF-8 without BOM, no
@@ -74,6 +106,14 @@ Control endpoints (JSON, no auth; under the server root, not /v2)::
                                    dropped AFTER the request was processed (the
                                    connection is closed without an answer); the method
                                    and path filters are optional
+                                {"firewallPage": 0.5}     share of pre-signed downloads
+                                   (UPO, export parts) answered with the web firewall's
+                                   HTML page (HTTP 200, no x-ms-meta-hash)
+                                {"sessionUnavailable": 3} the next N invoice sends are
+                                   answered 400 with code 21184 (session temporarily
+                                   unavailable) and not received
+                                {"nullCounts": true}      GET /sessions/{ref} answers null
+                                   invoiceCount, successfulInvoiceCount, failedInvoiceCount
     POST /_sandbox/faults/reset clears all of the above and ends every announcement
     POST /_sandbox/maintenance  {"start"?: iso, "end"?: iso}  planned unavailability:
                                 every /v2 path answers 503 inside the window; Latarnia
@@ -94,7 +134,8 @@ Control endpoints (JSON, no auth; under the server root, not /v2)::
 
 The same faults can be switched on at start with ``ksef-desktop sandbox`` flags:
 ``--unavailable``, ``--failure``, ``--total-failure``, ``--error-rate R``,
-``--latency-ms N``, ``--drop-responses N``.
+``--latency-ms N``, ``--drop-responses N``, ``--firewall-page RATE``,
+``--session-unavailable N``, ``--null-counts``.
 """
 
 from __future__ import annotations

@@ -17,27 +17,39 @@ from ksef_desktop.sandbox import (
     sessions_online,
     storage,
 )
-from ksef_desktop.sandbox.config import SandboxConfig
+from ksef_desktop.sandbox.config import API_VERSIONS, SandboxConfig
 from ksef_desktop.sandbox.control import accepted_state
 from ksef_desktop.sandbox.core import SandboxCore
+from ksef_desktop.sandbox.processing import Worker, resume_after_load
 from ksef_desktop.sandbox.routing import Route, Router
 from ksef_desktop.sandbox.server import API_PREFIX, SandboxHTTPServer
 
 log = logging.getLogger("ksef_desktop.sandbox")
 
 
-def api_routes() -> list[Route]:
+def api_routes(api_version: str = "2.9.0") -> list[Route]:
+    """The /v2 operations; with ``api_version`` "2.7.0" also the ones 2.9.0 dropped."""
     from ksef_desktop.sandbox import (
+        auth_xades,
+        certificates,
         collective,
         exports,
         extra_api,
         invoices,
+        permission_queries,
+        permissions,
         sessions_batch,
+        testdata,
         tokens,
     )
 
     return [
         *auth.ROUTES,
+        *auth_xades.ROUTES,
+        *certificates.ROUTES,
+        *permissions.ROUTES,
+        *permission_queries.ROUTES,
+        *testdata.ROUTES,
         *auth_sessions.ROUTES,
         *sessions_online.ROUTES,
         *sessions_batch.ROUTES,
@@ -47,6 +59,7 @@ def api_routes() -> list[Route]:
         *tokens.ROUTES,
         *extra_api.ROUTES,
         *collective.ROUTES,
+        *(collective.LEGACY_ROUTES if api_version == "2.7.0" else []),
     ]
 
 
@@ -54,6 +67,7 @@ def other_routes() -> list[Route]:
     from ksef_desktop.sandbox import exports, qrpage, sessions_batch
 
     return [
+        *public_register_routes(),
         *storage.ROUTES,
         *sessions_batch.STORAGE_ROUTES,
         *exports.STORAGE_ROUTES,
@@ -63,12 +77,21 @@ def other_routes() -> list[Route]:
     ]
 
 
+def public_register_routes() -> list[Route]:
+    """The imitations of the public registers (issue 20): VAT white list, VIES, NBP."""
+    from ksef_desktop.sandbox import nbp, vies, whitelist
+
+    return [*whitelist.ROUTES, *vies.ROUTES, *nbp.ROUTES]
+
+
 class Sandbox:
     """A local KSeF API 2.0 server; see the package docstring for the whole contract."""
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         self.config = config or SandboxConfig()
         self.core = SandboxCore(self.config)
+        self.worker = Worker(self.core)
+        self.core.worker = self.worker
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._persister: Any = None
@@ -82,23 +105,26 @@ class Sandbox:
 
         if not ipaddress.ip_address(self.config.host).is_loopback:
             raise ValueError("the sandbox listens on a loopback address only (127.0.0.1)")
+        if self.config.api_version not in API_VERSIONS:
+            raise ValueError(f"api_version must be one of {', '.join(API_VERSIONS)}")
         core = self.core
         self._persister = Persister(core, self.config.state_file)
         self._persister.load()
         core.ensure_keys()
+        core.ensure_ca()
         core.ensure_ready_tokens()
         server = SandboxHTTPServer(
             (self.config.host, self.config.port),
             core,
-            Router(api_routes()),
+            Router(api_routes(self.config.api_version)),
             Router(other_routes()),
         )
         self._server = server
         host, port = server.server_address[:2]
         core.server_url = f"http://{host!s}:{port}"
         core.faults.apply_start_flags()
-        core.worker.start()
-        core.resume_after_load()
+        self.worker.start()
+        resume_after_load(core)
         self._persister.start()
         self._thread = threading.Thread(
             target=server.serve_forever,
@@ -118,7 +144,7 @@ class Sandbox:
         server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=10)
-        self.core.worker.stop()
+        self.worker.stop()
         if self._persister is not None:
             self._persister.stop()
         log.info("KSeF sandbox stopped")
@@ -153,6 +179,21 @@ class Sandbox:
         return self.core.server_url + "/latarnia"
 
     @property
+    def whitelist_url(self) -> str:
+        """The VAT white list imitation (the real one: https://wl-api.mf.gov.pl)."""
+        return self.core.server_url + "/wl"
+
+    @property
+    def vies_url(self) -> str:
+        """VIES' REST API imitated (https://ec.europa.eu/taxation_customs/vies/rest-api)."""
+        return self.core.server_url + "/vies/rest-api"
+
+    @property
+    def nbp_url(self) -> str:
+        """NBP's API imitated (the real one: https://api.nbp.pl)."""
+        return self.core.server_url + "/nbp"
+
+    @property
     def tokens(self) -> dict[str, str]:
         """{nip: a ready, active KSeF token} for every configured NIP."""
         out = {}
@@ -164,7 +205,7 @@ class Sandbox:
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until every invoice sent so far has its verdict."""
-        return self.core.worker.wait_idle(timeout)
+        return self.worker.wait_idle(timeout)
 
     def accepted_state(self) -> dict[str, Any]:
         """The same view as GET /_sandbox/state."""
@@ -177,4 +218,7 @@ class Sandbox:
             "qr_base": self.qr_base,
             "latarnia_url": self.latarnia_url,
             "tokens": self.tokens,
+            "whitelist_url": self.whitelist_url,
+            "vies_url": self.vies_url,
+            "nbp_url": self.nbp_url,
         }

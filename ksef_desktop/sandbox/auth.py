@@ -1,15 +1,27 @@
-"""Authentication with a KSeF token: challenge, /auth/ksef-token, status, redeem, refresh;
-and the bearer-token checks every protected endpoint uses.
+"""Authentication: challenge, /auth/ksef-token, status, redeem, refresh (the XAdES path,
+/auth/xades-signature, is auth_xades.py; both end in the same status, redeem, refresh).
 """
 
 from __future__ import annotations
 
-import json
-import re
-import secrets
 from datetime import timedelta
 from typing import Any
 
+from ksef_desktop.sandbox.access import (
+    ACCESS_TOKEN_LIFETIME,
+    BLOCKED,
+    CHALLENGE_LIFETIME,
+    CHALLENGE_PATTERN,
+    NIP_PATTERN,
+    OPERATION_TOKEN_LIFETIME,
+    REFRESH_TOKEN_LIFETIME,
+    STATUS_RETENTION,
+    blocked,
+    check_bearer,
+    forget_old,
+    issue_token,
+    method_info,
+)
 from ksef_desktop.sandbox.core import SandboxCore
 from ksef_desktop.sandbox.crypto import (
     KSEF_TOKEN_ENCRYPTION,
@@ -18,8 +30,9 @@ from ksef_desktop.sandbox.crypto import (
     decrypt_with_any,
 )
 from ksef_desktop.sandbox.errors import ApiError, gone, unauthorized
+from ksef_desktop.sandbox.helpers import parse_json_object, require_str
 from ksef_desktop.sandbox.routing import AUTH_CUSTOM, AUTH_NONE, Route
-from ksef_desktop.sandbox.state import AuthOperation, ChallengeRecord, IssuedToken
+from ksef_desktop.sandbox.state import AuthOperation, ChallengeRecord
 from ksef_desktop.sandbox.util import (
     Request,
     Response,
@@ -29,97 +42,10 @@ from ksef_desktop.sandbox.util import (
     reference_number,
 )
 
-CHALLENGE_LIFETIME = timedelta(minutes=10)
-OPERATION_TOKEN_LIFETIME = timedelta(minutes=45)
-ACCESS_TOKEN_LIFETIME = timedelta(minutes=15)
-REFRESH_TOKEN_LIFETIME = timedelta(days=7)
-STATUS_RETENTION = timedelta(days=7)
-CHALLENGE_PATTERN = re.compile(r"\d{8}-CR-[A-F0-9]{10}-[A-F0-9]{10}-[A-F0-9]{2}")
-NIP_PATTERN = re.compile(r"[1-9]((\d[1-9])|([1-9]\d))\d{7}")
-
 IN_PROGRESS = (100, "Uwierzytelnianie w toku")
 SUCCESS = (200, "Uwierzytelnianie zakończone sukcesem")
 BAD_TOKEN = "Uwierzytelnianie zakończone niepowodzeniem z powodu błędnego tokenu"  # noqa: S105
 BAD_CHALLENGE_DETAIL = "Nieprawidłowe wyzwanie autoryzacyjne"
-
-
-def parse_json_object(req: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(req.body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ApiError(21405, f"Nieprawidłowy JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise ApiError(21405, "Treść żądania musi być obiektem JSON.")
-    return body
-
-
-def require_str(body: dict[str, Any], name: str) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not value:
-        raise ApiError(21405, f"Pole '{name}' jest wymagane.")
-    return value
-
-
-def issue_token(
-    core: SandboxCore,
-    kind: str,
-    nip: str,
-    auth_reference: str,
-    lifetime: timedelta,
-    permissions: list[str],
-) -> tuple[str, IssuedToken]:
-    now = core.now()
-    jti = secrets.token_hex(16)
-    record = IssuedToken(jti, kind, nip, auth_reference, now + lifetime, list(permissions))
-    token_type = {"operation": "OperationToken", "access": "ContextToken"}.get(kind, "RefreshToken")
-    claims = {
-        "token-type": token_type,
-        "context-identifier-type": "Nip",
-        "context-identifier-value": nip,
-        "authentication-method": "Token",
-        "operation-reference-number": auth_reference,
-        "jti": jti,
-        "iat": int(now.timestamp()),
-        "exp": int(record.expires.timestamp()),
-        "iss": "ksef-sandbox",
-        "aud": "ksef-sandbox",
-    }
-    with core.state.lock:
-        core.state.issued[jti] = record
-        core.state.touch()
-    return core.jwt.make(claims), record
-
-
-def check_bearer(core: SandboxCore, req: Request, kind: str) -> IssuedToken:
-    token = req.bearer()
-    if token is None:
-        raise unauthorized("Brak tokenu w nagłówku Authorization.")
-    claims = core.jwt.verify(token)
-    jti = claims.get("jti") if claims else None
-    with core.state.lock:
-        record = core.state.issued.get(jti) if isinstance(jti, str) else None
-    if record is None or record.kind != kind:
-        raise unauthorized("Nieprawidłowy token.")
-    if core.now() >= record.expires:
-        raise unauthorized("Token wygasł.")
-    return record
-
-
-def authenticate_access(core: SandboxCore, req: Request) -> IssuedToken:
-    record = check_bearer(core, req, "access")
-    req.context_nip = record.nip
-    req.principal = record
-    return record
-
-
-def _forget_old(core: SandboxCore) -> None:
-    """Drop challenges and tokens nobody can use any more (the state lock is held)."""
-    horizon = core.now() - timedelta(days=1)
-    state = core.state
-    for value in [v for v, c in state.challenges.items() if c.timestamp < horizon]:
-        del state.challenges[value]
-    for jti in [j for j, t in state.issued.items() if t.expires < horizon]:
-        del state.issued[jti]
 
 
 # --- endpoints ------------------------------------------------------------------------
@@ -134,7 +60,7 @@ def challenge(core: SandboxCore, req: Request) -> Response:
     value = reference_number("CR", now)
     record = ChallengeRecord(value, now, int(now.timestamp() * 1000), req.client_ip)
     with core.state.lock:
-        _forget_old(core)
+        forget_old(core)
         core.state.challenges[value] = record
         core.state.touch()
     return json_response(
@@ -183,6 +109,8 @@ def _verdict(
         if record.nip != nip:
             detail = f"Token nie może być użyty w kontekście Nip:{nip}"
             return 450, BAD_TOKEN, [detail], record.reference_number
+        if blocked(core, "Nip", nip):
+            return (*BLOCKED, record.reference_number)
         record.last_use_date = now
     return SUCCESS[0], SUCCESS[1], [], record.reference_number
 
@@ -208,9 +136,11 @@ def ksef_token(core: SandboxCore, req: Request) -> Response:
         now = core.now()
         ref = reference_number("AU", now)
         ready = now + timedelta(seconds=core.config.processing_delay)
-        core.state.auth_operations[ref] = AuthOperation(
-            ref, nip, now, ready, code, description, details, token_ref
-        )
+        op = AuthOperation(ref, nip, now, ready, code, description, details, token_ref)
+        token_record = core.state.tokens.get(token_ref or "")
+        if token_record is not None:
+            op.subject = token_record.author or {"type": "Nip", "value": token_record.nip}
+        core.state.auth_operations[ref] = op
         core.state.touch()
     token, record = issue_token(core, "operation", nip, ref, OPERATION_TOKEN_LIFETIME, [])
     return json_response(
@@ -255,12 +185,8 @@ def auth_status(core: SandboxCore, req: Request) -> Response:
         200,
         {
             "startDate": iso(op.start),
-            "authenticationMethod": "Token",
-            "authenticationMethodInfo": {
-                "category": "Token",
-                "code": "token",
-                "displayName": "Token KSeF",
-            },
+            "authenticationMethod": op.method,
+            "authenticationMethodInfo": method_info(op.method),
             "status": status,
             "isTokenRedeemed": op.redeemed,
             "lastTokenRefreshDate": iso(op.last_refresh) if op.last_refresh else None,
@@ -272,9 +198,19 @@ def auth_status(core: SandboxCore, req: Request) -> Response:
 
 
 def _token_still_valid(core: SandboxCore, op: AuthOperation) -> bool:
+    """A token login stays valid while its KSeF token is active (a signature login has
+    no token)."""
+    if op.method != "Token":
+        return True
     with core.state.lock:
         record = core.state.tokens.get(op.token_reference or "")
         return record is not None and record.status == "Active"
+
+
+def _permissions(core: SandboxCore, op: AuthOperation) -> list[str]:
+    if op.permissions is not None:
+        return list(op.permissions)
+    return list(core.state.tokens[op.token_reference or ""].permissions)
 
 
 def redeem(core: SandboxCore, req: Request) -> Response:
@@ -293,12 +229,13 @@ def redeem(core: SandboxCore, req: Request) -> Response:
         if not _token_still_valid(core, op):
             raise ApiError(21301, "Token KSeF został unieważniony.")
         op.redeemed = True
-        permissions = core.state.tokens[op.token_reference or ""].permissions
+        permissions = _permissions(core, op)
+    ref = op.reference_number
     access, access_rec = issue_token(
-        core, "access", op.nip, op.reference_number, ACCESS_TOKEN_LIFETIME, permissions
+        core, "access", op.nip, ref, ACCESS_TOKEN_LIFETIME, permissions, op.method
     )
     refresh_token, refresh_rec = issue_token(
-        core, "refresh", op.nip, op.reference_number, REFRESH_TOKEN_LIFETIME, permissions
+        core, "refresh", op.nip, ref, REFRESH_TOKEN_LIFETIME, permissions, op.method
     )
     with core.state.lock:
         op.refresh_valid_until = refresh_rec.expires
@@ -324,7 +261,13 @@ def refresh(core: SandboxCore, req: Request) -> Response:
         raise ApiError(21301, "Token KSeF został unieważniony.")
     record = check_bearer(core, req, "refresh")
     access, access_rec = issue_token(
-        core, "access", op.nip, op.reference_number, ACCESS_TOKEN_LIFETIME, record.permissions
+        core,
+        "access",
+        op.nip,
+        op.reference_number,
+        ACCESS_TOKEN_LIFETIME,
+        record.permissions,
+        op.method,
     )
     with core.state.lock:
         op.last_refresh = core.now()
@@ -335,10 +278,12 @@ def refresh(core: SandboxCore, req: Request) -> Response:
 
 
 ROUTES = [
-    Route("GET", "/security/public-key-certificates", public_key_certificates, "public", AUTH_NONE),
-    Route("POST", "/auth/challenge", challenge, "public", AUTH_NONE),
-    Route("POST", "/auth/ksef-token", ksef_token, "public", AUTH_NONE),
-    Route("POST", "/auth/token/redeem", redeem, "public", AUTH_CUSTOM),
-    Route("POST", "/auth/token/refresh", refresh, "public", AUTH_CUSTOM),
-    Route("GET", "/auth/{referenceNumber}", auth_status, "public", AUTH_CUSTOM),
+    Route(
+        "GET", "/security/public-key-certificates", public_key_certificates, "anonymous", AUTH_NONE
+    ),
+    Route("POST", "/auth/challenge", challenge, "anonymous", AUTH_NONE),
+    Route("POST", "/auth/ksef-token", ksef_token, "anonymous", AUTH_NONE),
+    Route("POST", "/auth/token/redeem", redeem, "anonymous", AUTH_CUSTOM),
+    Route("POST", "/auth/token/refresh", refresh, "anonymous", AUTH_CUSTOM),
+    Route("GET", "/auth/{referenceNumber}", auth_status, "anonymous", AUTH_CUSTOM),
 ]

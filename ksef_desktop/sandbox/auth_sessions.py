@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ksef_desktop.sandbox.auth import check_bearer
+from ksef_desktop.sandbox.access import check_bearer
 from ksef_desktop.sandbox.core import SandboxCore
 from ksef_desktop.sandbox.errors import ApiError, ProblemError
-from ksef_desktop.sandbox.queries import continuation_offset, next_token, page_size
+from ksef_desktop.sandbox.helpers import continuation_offset, next_token, page_size
 from ksef_desktop.sandbox.routing import AUTH_CUSTOM, Route
 from ksef_desktop.sandbox.state import AuthOperation, IssuedToken
 from ksef_desktop.sandbox.util import Request, Response, iso, json_response

@@ -1,23 +1,25 @@
-"""Collective identifiers (API 2.7.0, KSEF-PROTOCOL.md §11): the four operations under
-``/collective-identifiers``.
+"""Collective identifiers (KSEF-PROTOCOL.md §11), as open-api.json 2.9.0 has them:
 
-- POST ``/collective-identifiers``: accepted invoices of ONE seller (at most 500), each of
-  which the context may see (it is their seller, buyer or a third subject) -> a new
-  identifier ``NIP-IZYYYYMM-12hex-CRC8``. An invoice in more than 132 identifiers of
-  one context: 71002; an invoice that does not exist, is not accepted or is not the
-  context's: 71001; anything malformed: 21405. Rate-limit group ``collectiveIdentifier``.
+- POST ``/collective-identifiers``: accepted invoices of ONE seller (at least 2, at most
+  the context's limit, 500 by default: GET /limits/context ``collectiveIdentifier``), each
+  of which the context may see (it is their seller, buyer or a third subject) -> a new
+  identifier ``NIP-IZYYYYMM-12hex-CRC8``. An invoice that does not exist or is not the
+  context's: 71001; in 132 identifiers of the context already: 71002; of another seller:
+  71004; named twice: 71005; anything malformed: 21405.
 - POST ``/collective-identifiers/query``: identifiers generated in the context, and
   those whose invoices have the context's NIP as seller (Podmiot1); dateCreatedFrom/To
   required (at most 100 days apart); dateCreated desc, number desc; paged.
-- GET ``/collective-identifiers/{number}/invoices``: the KSeF numbers (desc). Amount,
-  currency and description only for the creating context or a party of the invoice;
-  for anyone else they are left out and ``detailsHidden`` is true (false when none was
-  given).
+- POST ``/collective-identifiers/invoices``: the KSeF numbers of at most 10 identifiers,
+  each item naming its identifier (ksefNumber desc). Amount, currency and description only
+  for the creating context or a party of the invoice; for anyone else they are left out
+  and ``detailsHidden`` is true (false when none was given).
 - GET ``/collective-identifiers/ksef/{ksefNumber}``: the identifiers that include an
   invoice, as far as the context may see them (created there, or a party of it).
 
-open-api.json publishes ``x-rate-limits`` only for generation; the three reads count in
-the per-endpoint group ``other``.
+All four count in the rate-limit group ``collectiveIdentifier``. API 2.7.0's
+``GET /collective-identifiers/{n}/invoices`` is gone (404, as on the real server) unless
+the sandbox runs with ``api_version="2.7.0"``; then generation also follows 2.7.0 (one
+invoice is enough; another seller or a repeated number: 21405; 71001 "cannot be assigned").
 """
 
 from __future__ import annotations
@@ -30,31 +32,31 @@ from typing import Any
 
 from ksef_desktop.domain.collective import (
     MAX_IDENTIFIERS_PER_INVOICE,
-    MAX_INVOICES_PER_IDENTIFIER,
     collective_identifier_is_valid,
     make_collective_identifier,
 )
-from ksef_desktop.sandbox.auth import parse_json_object
 from ksef_desktop.sandbox.core import SandboxCore
 from ksef_desktop.sandbox.errors import ApiError
-from ksef_desktop.sandbox.invoices import _visible_to
-from ksef_desktop.sandbox.queries import continuation_offset, next_token, page_size
+from ksef_desktop.sandbox.helpers import (
+    continuation_offset,
+    next_token,
+    page_size,
+    parse_json_object,
+    party_of,
+)
 from ksef_desktop.sandbox.routing import Route
-from ksef_desktop.sandbox.state import CollectiveRecord, InvoiceRecord
+from ksef_desktop.sandbox.state import CollectiveRecord
 from ksef_desktop.sandbox.util import WARSAW, Request, Response, iso, json_response, parse_iso
 
 PERMISSIONS = ("InvoiceRead", "InvoiceWrite", "CollectiveIdentifierManage")
 MAX_QUERY_RANGE = timedelta(days=100)
+MAX_LOOKUP = 10  # identifiers in one POST /collective-identifiers/invoices
 _KSEF_NUMBER = re.compile(
     r"([1-9](\d[1-9]|[1-9]\d)\d{7})-(20[2-9][0-9]|2[1-9]\d{2}|[3-9]\d{3})(0[1-9]|1[0-2])"
     r"(0[1-9]|[12]\d|3[01])-([0-9A-F]{6})-?([0-9A-F]{6})-([0-9A-F]{2})",
     re.ASCII,
 )
 _CURRENCY = re.compile(r"[A-Z]{3}", re.ASCII)
-
-
-def _party(invoice: InvoiceRecord, nip: str | None) -> bool:
-    return any(_visible_to(invoice, nip, s) for s in ("Subject1", "Subject2", "Subject3"))
 
 
 # --- POST /collective-identifiers ------------------------------------------------------
@@ -79,15 +81,17 @@ def _payment(raw: Any, index: int) -> dict[str, str] | None:
     return {"amount": str(value), "currency": currency}
 
 
-def _requested(body: dict[str, Any]) -> list[dict[str, Any]]:
+def _requested(body: dict[str, Any], limit: int, legacy: bool) -> list[dict[str, Any]]:
     items = body.get("invoices")
     if not isinstance(items, list) or not items:
         raise ApiError(21405, "Pole 'invoices' jest wymagane i nie może być puste.")
-    if len(items) > MAX_INVOICES_PER_IDENTIFIER:
+    if len(items) < 2 and not legacy:
+        raise ApiError(21405, "Identyfikator zbiorczy obejmuje co najmniej 2 faktury.")
+    if len(items) > limit:
         raise ApiError(
             21405,
-            f"Maksymalna liczba faktur w identyfikatorze zbiorczym wynosi "
-            f"{MAX_INVOICES_PER_IDENTIFIER}; przekazano {len(items)}.",
+            f"Maksymalna liczba faktur w identyfikatorze zbiorczym wynosi {limit}; "
+            f"przekazano {len(items)}.",
         )
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -98,7 +102,9 @@ def _requested(body: dict[str, Any]) -> list[dict[str, Any]]:
         if not isinstance(number, str) or not _KSEF_NUMBER.fullmatch(number):
             raise ApiError(21405, f"Pole 'invoices[{index}].ksefNumber' ma nieprawidłowy format.")
         if number in seen:
-            raise ApiError(21405, f"Faktura o numerze KSeF {number} powtarza się na liście.")
+            if legacy:
+                raise ApiError(21405, f"Faktura o numerze KSeF {number} powtarza się na liście.")
+            raise ApiError(71005, f"Powtórzony numer KSeF {number}.")
         seen.add(number)
         entry: dict[str, Any] = {"ksefNumber": number}
         payment = _payment(item.get("payment"), index)
@@ -115,11 +121,15 @@ def _requested(body: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _not_assignable(number: str) -> ApiError:
-    return ApiError(
-        71001,
-        f"Faktura o numerze KSeF {number} nie może zostac przypisana do Identyfikatora Zbiorczego.",
-    )
+def _not_found(number: str, legacy: bool) -> ApiError:
+    if legacy:
+        return ApiError(
+            71001,
+            f"Faktura o numerze KSeF {number} nie może zostac przypisana do Identyfikatora "
+            "Zbiorczego.",
+            description="Faktura nie może zostac przypisana do Identyfikatora Zbiorczego.",
+        )
+    return ApiError(71001, f"Faktura o numerze KSeF {number} nie została znaleziona.")
 
 
 def _usage_in_context(core: SandboxCore, context: str) -> dict[str, int]:
@@ -142,22 +152,27 @@ def _new_number(core: SandboxCore, seller: str, now: datetime) -> str:
 
 
 def generate(core: SandboxCore, req: Request) -> Response:
-    items = _requested(parse_json_object(req))
     context = req.context_nip or ""
+    legacy = core.config.api_version == "2.7.0"
+    limit = core.context_limit(context, "collectiveIdentifier", "maxInvoices")
+    items = _requested(parse_json_object(req), limit, legacy)
     now = core.now()
     with core.state.lock:
-        sellers: set[str] = set()
+        sellers: list[str] = []
         for item in items:
             number = item["ksefNumber"]
             ref = core.state.by_ksef_number.get(number)
             invoice = core.state.invoices.get(ref) if ref else None
-            if invoice is None or invoice.status_code != 200 or not _party(invoice, context):
-                raise _not_assignable(number)
-            sellers.add(invoice.nip)
-        if len(sellers) > 1:
-            raise ApiError(
-                21405, "Identyfikator zbiorczy może obejmować faktury tylko jednego sprzedawcy."
-            )
+            if invoice is None or invoice.status_code != 200 or not party_of(invoice, context):
+                raise _not_found(number, legacy)
+            if sellers and invoice.nip != sellers[0]:
+                if legacy:
+                    raise ApiError(
+                        21405,
+                        "Identyfikator zbiorczy może obejmować faktury tylko jednego sprzedawcy.",
+                    )
+                raise ApiError(71004, f"Faktura o numerze KSeF {number} ma innego sprzedawcę.")
+            sellers.append(invoice.nip)
         usage = _usage_in_context(core, context)
         for item in items:
             if usage.get(item["ksefNumber"], 0) >= MAX_IDENTIFIERS_PER_INVOICE:
@@ -166,7 +181,7 @@ def generate(core: SandboxCore, req: Request) -> Response:
                     f"Faktura o numerze KSeF {item['ksefNumber']} jest już przypisana do "
                     "maksymalnej liczby Identyfikatorów Zbiorczych.",
                 )
-        (seller,) = sellers
+        seller = sellers[0]
         number = _new_number(core, seller, now)
         core.state.collective[number] = CollectiveRecord(number, context, seller, now, items)
         core.state.touch()
@@ -249,7 +264,7 @@ def query(core: SandboxCore, req: Request) -> Response:
     )
 
 
-# --- GET /collective-identifiers/{number}/invoices -----------------------------------------
+# --- POST /collective-identifiers/invoices (and 2.7.0's GET .../{number}/invoices) ------
 
 
 def _record(core: SandboxCore, number: str) -> CollectiveRecord:
@@ -266,7 +281,7 @@ def _invoice_item(
 ) -> dict[str, Any]:
     ref = core.state.by_ksef_number.get(item["ksefNumber"])
     invoice = core.state.invoices.get(ref) if ref else None
-    allowed = record.context_nip == context or (invoice is not None and _party(invoice, context))
+    allowed = record.context_nip == context or (invoice is not None and party_of(invoice, context))
     has_details = "payment" in item or "description" in item
     out: dict[str, Any] = {"ksefNumber": item["ksefNumber"]}
     if allowed:
@@ -282,7 +297,39 @@ def _invoice_item(
     return out
 
 
-def invoices(core: SandboxCore, req: Request) -> Response:
+def invoices_of(core: SandboxCore, req: Request) -> Response:
+    """POST /collective-identifiers/invoices: the invoices of up to 10 identifiers."""
+    size = page_size(req, high=500)
+    offset = continuation_offset(req)
+    body = parse_json_object(req)
+    numbers = body.get("collectiveIdentifierNumbers")
+    if not isinstance(numbers, list) or not numbers:
+        raise ApiError(21405, "Pole 'collectiveIdentifierNumbers' jest wymagane.")
+    if len(numbers) > MAX_LOOKUP:
+        raise ApiError(
+            21405, f"Można podać najwyżej {MAX_LOOKUP} identyfikatorów zbiorczych naraz."
+        )
+    if not all(isinstance(n, str) for n in numbers):
+        raise ApiError(21405, "Pole 'collectiveIdentifierNumbers' to lista napisów.")
+    context = req.context_nip or ""
+    with core.state.lock:
+        records = [_record(core, n) for n in dict.fromkeys(numbers)]
+        found = [(record, item) for record in records for item in record.invoices]
+        found.sort(key=lambda p: (str(p[1]["ksefNumber"]), p[0].number), reverse=True)
+        items = [
+            {
+                **_invoice_item(core, record, item, context),
+                "collectiveIdentifierNumber": record.number,
+            }
+            for record, item in found[offset : offset + size]
+        ]
+    return json_response(
+        200, {"continuationToken": next_token(offset, size, len(found)), "invoices": items}
+    )
+
+
+def legacy_invoices(core: SandboxCore, req: Request) -> Response:
+    """API 2.7.0's GET /collective-identifiers/{number}/invoices (api_version 2.7.0)."""
     size = page_size(req, high=200)
     offset = continuation_offset(req)
     context = req.context_nip or ""
@@ -308,7 +355,7 @@ def by_ksef_number(core: SandboxCore, req: Request) -> Response:
     with core.state.lock:
         ref = core.state.by_ksef_number.get(number)
         invoice = core.state.invoices.get(ref) if ref else None
-        party = invoice is not None and _party(invoice, context)
+        party = invoice is not None and party_of(invoice, context)
         found = _newest_first(
             [
                 r
@@ -331,26 +378,25 @@ def by_ksef_number(core: SandboxCore, req: Request) -> Response:
     )
 
 
+GROUP = "collectiveIdentifier"
 ROUTES = [
-    Route(
-        "POST",
-        "/collective-identifiers",
-        generate,
-        "collectiveIdentifier",
-        permissions=PERMISSIONS,
-    ),
-    Route("POST", "/collective-identifiers/query", query, "other", permissions=PERMISSIONS),
-    Route(
-        "GET",
-        "/collective-identifiers/{collectiveIdentifierNumber}/invoices",
-        invoices,
-        "other",
-        permissions=PERMISSIONS,
-    ),
+    Route("POST", "/collective-identifiers", generate, GROUP, permissions=PERMISSIONS),
+    Route("POST", "/collective-identifiers/query", query, GROUP, permissions=PERMISSIONS),
+    Route("POST", "/collective-identifiers/invoices", invoices_of, GROUP, permissions=PERMISSIONS),
     Route(
         "GET",
         "/collective-identifiers/ksef/{ksefNumber}",
         by_ksef_number,
+        GROUP,
+        permissions=PERMISSIONS,
+    ),
+]
+# API 2.7.0 only (SandboxConfig.api_version "2.7.0"); reads counted in "other" then.
+LEGACY_ROUTES = [
+    Route(
+        "GET",
+        "/collective-identifiers/{collectiveIdentifierNumber}/invoices",
+        legacy_invoices,
         "other",
         permissions=PERMISSIONS,
     ),

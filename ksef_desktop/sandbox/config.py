@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+API_VERSIONS = ("2.9.0", "2.7.0")
+
 
 @dataclass(frozen=True)
 class FaultConfig:
@@ -18,6 +20,11 @@ class FaultConfig:
     error_rate: float = 0.0  # probability (0..1) of a 500 answer before processing
     latency_ms: int = 0  # added to every /v2 answer
     drop_responses: int = 0  # the next N /v2 answers are dropped after processing
+    # Share (0..1) of pre-signed downloads (UPO, export parts) answered by the Ministry's
+    # web firewall: an HTML page with HTTP 200 and no x-ms-meta-hash (KSEF-PROTOCOL §13a).
+    firewall_page: float = 0.0
+    session_unavailable: int = 0  # the next N invoice sends: 400 with code 21184
+    null_counts: bool = False  # GET /sessions/{ref} answers null invoice counts (§13a)
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,10 @@ class SandboxConfig:
     clock.
     ``max_invoices_per_session``: the context's session limit (production: 10 000; TEST
     lets it be changed the same way through /testdata/limits/context/session).
+    ``api_version``: "2.9.0" (the current contract) or "2.7.0": then the collective
+    identifiers behave as API 2.7.0 documented them (GET /collective-identifiers/{n}/invoices,
+    gone in 2.9.0, is served; one invoice is enough; 2.7.0's error codes), for clients
+    still written against 2.7.0. Everything else is 2.9.0 either way.
     """
 
     nips: tuple[str, ...] = ("5265877635",)
@@ -49,3 +60,4 @@ class SandboxConfig:
     clock: Callable[[], datetime] | None = None
     max_invoices_per_session: int = 10_000
     environment_suffix: str = "Sandbox"
+    api_version: str = "2.9.0"

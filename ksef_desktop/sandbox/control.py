@@ -12,6 +12,7 @@ from ksef_desktop.sandbox.core import SandboxCore
 from ksef_desktop.sandbox.crypto import USAGES
 from ksef_desktop.sandbox.errors import ProblemError
 from ksef_desktop.sandbox.faults import FAILURE, MAINTENANCE, TOTAL_FAILURE
+from ksef_desktop.sandbox.processing import expire_sessions
 from ksef_desktop.sandbox.routing import AUTH_NONE, Route
 from ksef_desktop.sandbox.util import Request, Response, iso, json_response, parse_iso
 
@@ -147,7 +148,7 @@ def expire_session(core: SandboxCore, req: Request) -> Response:
             raise ProblemError(404, f"no session {ref}")
         session.valid_until = min(session.valid_until, core.now())
         core.state.touch()
-    core.expire_sessions()
+    expire_sessions(core)
     with core.state.lock:
         return json_response(200, {"referenceNumber": ref, "statusCode": session.status_code})
 

@@ -1,16 +1,26 @@
-"""The shared heart of one sandbox: configuration, clock, keys, state, helpers."""
+"""The shared heart of one sandbox: configuration, clock, keys, state, faults, limits.
+
+The core imports no endpoint module and not the worker (processing.py): they all build on
+it. The worker is attached by the Sandbox (app.py) as ``core.worker``; the core knows it
+only as something that takes jobs.
+"""
 
 from __future__ import annotations
 
+import re
 import secrets
+from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
+from ksef_desktop.domain.collective import MAX_INVOICES_PER_IDENTIFIER
+from ksef_desktop.sandbox.ca import SandboxCA
 from ksef_desktop.sandbox.config import SandboxConfig
 from ksef_desktop.sandbox.crypto import USAGES, JwtSigner, ServerKey, generate_key
+from ksef_desktop.sandbox.errors import ApiError
 from ksef_desktop.sandbox.faults import Faults
-from ksef_desktop.sandbox.processing import Worker
 from ksef_desktop.sandbox.ratelimit import RateLimiter
 from ksef_desktop.sandbox.state import KsefTokenRecord, State
 from ksef_desktop.sandbox.util import reference_number
@@ -24,10 +34,33 @@ DEFAULT_PERMISSIONS = [
     "Introspection",
 ]
 PRESIGNED_LIFETIME = timedelta(hours=1)
+# The host a request named (its Host header): URLs the API returns use the host of the
+# environment that was called, as on the real KSeF (KSEF-PROTOCOL.md §1). Set by the
+# dispatcher (server.py) for the request being answered; empty = the bound address.
+REQUEST_ORIGIN: ContextVar[str] = ContextVar("sandbox_request_origin", default="")
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::\d{1,5})?")
+_SESSION_LIMITS: dict[str, Callable[[SandboxConfig], int]] = {
+    "maxInvoiceSizeInMB": lambda c: 1,
+    "maxInvoiceWithAttachmentSizeInMB": lambda c: 3,
+    "maxInvoices": lambda c: c.max_invoices_per_session,
+}
+DEFAULT_CONTEXT_LIMITS: dict[str, dict[str, Callable[[SandboxConfig], int]]] = {
+    "onlineSession": _SESSION_LIMITS,
+    "batchSession": _SESSION_LIMITS,
+    "collectiveIdentifier": {"maxInvoices": lambda c: MAX_INVOICES_PER_IDENTIFIER},
+}
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class Jobs(Protocol):
+    """The verification worker as handlers see it (processing.Worker)."""
+
+    def submit(self, kind: str, reference: str) -> None: ...
+
+    def wait_idle(self, timeout: float = 30.0) -> bool: ...
 
 
 class SandboxCore:
@@ -38,15 +71,25 @@ class SandboxCore:
         self._clock = config.clock or _utc_now
         self.state = State()
         self.keys: list[ServerKey] = []  # oldest first; several per usage while rotating
+        self.ca: SandboxCA | None = None  # issues KSeF certificates (ca.py)
         self.jwt = JwtSigner()
-        self.faults = Faults(self)
+        self.faults = Faults(config.faults, self.state, self.now)
         self.limiter = RateLimiter(config.rate_limit_scale)
-        self.worker = Worker(self)
+        self.worker: Jobs  # attached by the Sandbox (app.py): processing.Worker
         self.server_url = ""  # http://127.0.0.1:PORT once bound
         # Batch parts as uploaded (not persisted: an unfinished upload is lost on restart).
         self.batch_parts: dict[str, dict[int, bytes]] = {}
         # Invoice exports with their encrypted parts (in memory only; see exports.py).
         self.exports: dict[str, Any] = {}
+        # Limits of a context changed from their defaults: {nip: {group: {name: value}}}.
+        self.context_limits: dict[str, dict[str, dict[str, int]]] = {}
+
+    def context_limit(self, nip: str, group: str, name: str) -> int:
+        """One limit of a context (GET /limits/context): its override or the default."""
+        override = self.context_limits.get(nip, {}).get(group, {}).get(name)
+        if override is not None:
+            return override
+        return DEFAULT_CONTEXT_LIMITS[group][name](self.config)
 
     def now(self) -> datetime:
         return self._clock()
@@ -58,6 +101,11 @@ class SandboxCore:
         for usage in USAGES:
             if not any(k.usage == usage for k in self.keys):
                 self.keys.append(generate_key(usage, now))
+
+    def ensure_ca(self) -> SandboxCA:
+        if self.ca is None:
+            self.ca = SandboxCA.generate(self.now())
+        return self.ca
 
     def rotate_keys(self, usages: tuple[str, ...] = USAGES, *, keep_old: bool = False) -> None:
         """New key pairs; without ``keep_old`` the previous ones are withdrawn (21470)."""
@@ -73,8 +121,6 @@ class SandboxCore:
         """The keys that may have encrypted a value: the one named by ``publicKeyId``
         (ApiError 21470 when unknown or withdrawn), or else every key of the usage,
         newest first."""
-        from ksef_desktop.sandbox.errors import ApiError
-
         mine = [k for k in reversed(self.keys) if k.usage == usage]
         if key_id is None:
             return mine
@@ -113,12 +159,21 @@ class SandboxCore:
 
     # --- URLs ------------------------------------------------------------------------
 
+    def origin_for(self, host: str | None) -> str:
+        """``http://`` and the host a request named, when it is a plain host[:port]
+        (a client may reach the sandbox by another name, e.g. through a proxy); the bound
+        address otherwise."""
+        if host and _HOST.fullmatch(host):
+            return f"http://{host}"
+        return self.server_url
+
     def presign(self, path: str, lifetime: timedelta = PRESIGNED_LIFETIME) -> tuple[str, datetime]:
-        """A pre-signed URL on this server (no bearer needed) and its expiry."""
+        """A pre-signed URL on this server (no bearer needed) and its expiry, on the host
+        the current request named."""
         expires_at = self.now() + lifetime
         expires = int(expires_at.timestamp())
         query = urlencode({"se": expires, "sig": self.jwt.sign_url(path, expires)})
-        return f"{self.server_url}{path}?{query}", expires_at
+        return f"{REQUEST_ORIGIN.get() or self.server_url}{path}?{query}", expires_at
 
     def check_presigned(self, path: str, expires: str | None, signature: str | None) -> bool:
         if not expires or not signature or not expires.isdigit():
@@ -126,44 +181,3 @@ class SandboxCore:
         if int(expires) < self.now().timestamp():
             return False
         return self.jwt.check_url(path, int(expires), signature)
-
-    # --- sessions ----------------------------------------------------------------------
-
-    def expire_sessions(self) -> None:
-        """Close online sessions past validUntil; cancel batch sessions never closed."""
-        from ksef_desktop.sandbox.processing import set_session_status
-
-        now = self.now()
-        with self.state.lock:
-            for session in self.state.sessions.values():
-                if session.status_code != 100 or now < session.valid_until:
-                    continue
-                session.updated = now
-                if session.kind == "Online":
-                    session.closed = now
-                    set_session_status(session, 170)
-                    self.worker.submit("finalize", session.reference_number)
-                else:
-                    set_session_status(session, 440, ["Przekroczono czas wysyłki"])
-                    self.batch_parts.pop(session.reference_number, None)
-                self.state.touch()
-
-    def resume_after_load(self) -> None:
-        """Requeue work a previous run left unfinished (state loaded from a file)."""
-        from ksef_desktop.sandbox.processing import set_session_status
-
-        with self.state.lock:
-            pending = [i for i in self.state.invoices.values() if i.status_code in (100, 150)]
-            sessions = list(self.state.sessions.values())
-        for invoice in sorted(pending, key=lambda i: i.invoicing_date):
-            session = self.state.sessions[invoice.session_reference]
-            if session.kind == "Online":
-                self.worker.submit("invoice", invoice.reference_number)
-        for session in sessions:
-            if session.kind == "Online" and session.status_code == 170:
-                self.worker.submit("finalize", session.reference_number)
-            elif session.kind == "Batch" and session.status_code == 150:
-                with self.state.lock:
-                    # The uploaded parts lived in memory only.
-                    set_session_status(session, 500, ["Przetwarzanie przerwane restartem."])
-                    self.state.touch()

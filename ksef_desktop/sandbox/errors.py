@@ -15,6 +15,30 @@ from ksef_desktop.sandbox.util import Response, iso, json_response, new_trace_id
 
 # Official exception descriptions (open-api.json 400 tables).
 DESCRIPTIONS: dict[int, str] = {
+    9101: "Nieprawidłowy dokument.",
+    9102: "Brak podpisu.",
+    9103: "Przekroczona liczba dozwolonych podpisów.",
+    9105: "Nieprawidłowy podpis.",
+    21001: "Nieczytelna treść.",
+    21115: "Nieprawidłowy certyfikat.",
+    21117: "Nieprawidłowy identyfikator podmiotu dla wskazanego typu kontekstu.",
+    21217: "Nieprawidłowe kodowanie znaków.",
+    21401: "Dokument nie jest zgodny ze schemą (xsd).",
+    21406: "Konflikt podpisu i typu uwierzytelnienia.",
+    25001: "Brak możliwości pobrania danych do CSR dla wykorzystanego sposobu uwierzytelnienia.",
+    25002: "Brak możliwości złożenia wniosku certyfikacyjnego dla wykorzystanego sposobu "
+    "uwierzytelnienia.",
+    25003: "Dane w CSR nie zgadzają się z danymi w użytym wektorze uwierzytelniającym.",
+    25004: "Niepoprawny format CSR lub niepoprawny podpis CSR.",
+    25005: "Wniosek certyfikacyjny o podanym numerze referencyjnym nie istnieje.",
+    25006: "Osiągnięto limit możliwych do złożenia wniosków certyfikacyjnych.",
+    25007: "Osiągnięto limit dopuszczalnej liczby posiadanych certyfikatów.",
+    25008: "Certyfikat o podanym numerze seryjnym nie istnieje.",
+    25009: "Nie można odwołać wskazanego certyfikatu, ponieważ jest już odwołany, zablokowany "
+    "lub nieważny.",
+    25010: "Nieprawidłowy typ lub długość klucza.",
+    25011: "Nieprawidłowy algorytm podpisu CSR.",
+    30001: "Podmiot lub uprawnienie już istnieje.",
     21111: "Nieprawidłowe wyzwanie autoryzacyjne.",
     21155: "Przekroczono dozwoloną liczbę faktur w sesji.",
     21157: "Nieprawidłowy rozmiar części pakietu.",
@@ -26,6 +50,7 @@ DESCRIPTIONS: dict[int, str] = {
     21175: "Wynik zapytania o podanym identyfikatorze nie istnieje.",
     21178: "Nie znaleziono UPO dla podanych kryteriów.",
     21180: "Status sesji nie pozwala na wykonanie operacji.",
+    21184: "Sesja tymczasowo niedostępna.",
     21205: "Pakiet nie może być pusty.",
     21208: "Upłynął czas oczekiwania na żądania upload lub finish.",
     21301: "Brak autoryzacji.",
@@ -37,8 +62,10 @@ DESCRIPTIONS: dict[int, str] = {
     21470: "Przesłany identyfikator klucza jest nieznany lub wskazuje na wycofany klucz.",
     26001: "Nie można utworzyć tokena.",
     26002: "Nie można unieważnić tokena.",
-    71001: "Faktura nie może zostac przypisana do Identyfikatora Zbiorczego.",
+    71001: "Faktura o podanym identyfikatorze nie istnieje.",
     71002: "Faktura jest już przypisana do maksymalnej liczby Identyfikatorów Zbiorczych.",
+    71004: "Faktury mają różnych sprzedawców.",
+    71005: "Powtórzony numer KSeF w żądaniu.",
 }
 
 
@@ -147,6 +174,16 @@ def forbidden_permissions(required: list[str], present: list[str]) -> ProblemErr
         "Brak wymaganych uprawnień do wykonania operacji w bieżącym kontekście.",
         reasonCode="missing-permissions",
         security={"requiredAnyOfPermissions": required, "presentPermissions": present},
+    )
+
+
+def method_not_allowed(method_category: str) -> ProblemError:
+    """403 auth-method-not-allowed: e.g. a KSeF token login asking for a new token."""
+    return ProblemError(
+        403,
+        "Ta operacja nie jest dostępna dla użytej metody uwierzytelnienia.",
+        reasonCode="auth-method-not-allowed",
+        security={"authenticationMethodCategory": method_category},
     )
 
 

@@ -17,15 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from ksef_desktop.sandbox.auth import parse_json_object
 from ksef_desktop.sandbox.core import SandboxCore
 from ksef_desktop.sandbox.crypto import aes_cbc_encrypt
 from ksef_desktop.sandbox.errors import ApiError, gone
-from ksef_desktop.sandbox.invoices import TECHNICAL_CAP, Filters, metadata_json, sort_key
+from ksef_desktop.sandbox.helpers import parse_json_object, session_key, signed, storage_error
+from ksef_desktop.sandbox.metadata import TECHNICAL_CAP, Filters, metadata_json, sort_key
 from ksef_desktop.sandbox.routing import AUTH_NONE, Route
-from ksef_desktop.sandbox.sessions_online import session_key
 from ksef_desktop.sandbox.state import InvoiceRecord
-from ksef_desktop.sandbox.storage import signed, storage_error
 from ksef_desktop.sandbox.util import (
     Request,
     Response,
@@ -149,6 +147,7 @@ def _package(
             iso(last.permanent_storage_date) if last and last.permanent_storage_date else None
         ),
         "permanentStorageHwmDate": iso(core.now()),
+        "compressionType": compression,
     }
 
 
@@ -187,7 +186,10 @@ def download_part(core: SandboxCore, req: Request) -> Response:
     number = req.params["number"]
     if export is None or not number.isdigit() or not 1 <= int(number) <= len(export.parts):
         return storage_error(404, "BlobNotFound", "The specified blob does not exist.")
-    return Response(200, export.parts[int(number) - 1], "application/octet-stream")
+    part = export.parts[int(number) - 1]
+    # Like every pre-signed download (KSEF-PROTOCOL.md §13 item 9): the stored blob's hash,
+    # i.e. of the encrypted part, the same as the package's encryptedPartHash.
+    return Response(200, part, "application/octet-stream", {"x-ms-meta-hash": sha256_b64(part)})
 
 
 ROUTES = [

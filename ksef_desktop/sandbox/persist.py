@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ksef_desktop.sandbox.ca import SandboxCA
 from ksef_desktop.sandbox.crypto import JwtSigner, ServerKey
 from ksef_desktop.sandbox.util import b64, b64decode_strict
 
@@ -43,6 +44,8 @@ class Persister:
             raise ValueError(f"{self.path}: not a sandbox state file of format {FORMAT}")
         self.core.keys = [ServerKey.from_json(raw) for raw in data.get("keys", [])]
         self.core.jwt = JwtSigner(b64decode_strict(data["secret"]))
+        if "ca" in data:
+            self.core.ca = SandboxCA.from_json(data["ca"])
         self.core.state.load_json(data["state"])
         self._saved_version = self.core.state.version
 
@@ -51,6 +54,7 @@ class Persister:
             "format": FORMAT,
             "keys": [key.to_json() for key in self.core.keys],
             "secret": b64(self.core.jwt.secret),
+            "ca": self.core.ensure_ca().to_json(),
             "state": self.core.state.to_json(),
         }
 

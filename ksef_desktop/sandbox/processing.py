@@ -1,5 +1,7 @@
-"""Asynchronous verification: one worker thread takes invoices and session closings in
-order of arrival, so duplicates are decided exactly in the order KSeF received them.
+"""Asynchronous verification: one worker thread takes invoices, session closings and
+closed batch sessions in order of arrival, so duplicates are decided exactly in the order
+KSeF received them. It also owns what happens without a request: sessions that reach
+their validUntil, and work a previous run left unfinished.
 
 Invoice: 100 (accepted for processing) -> 150 (processing) -> 200 | 405 | 410 | 430 |
 435 | 440 | 450. Session: 170 (closed) -> 200 | 440 | 445 (online); 150 -> ... (batch).
@@ -7,25 +9,28 @@ Invoice: 100 (accepted for processing) -> 150 (processing) -> 200 | 405 | 410 | 
 
 from __future__ import annotations
 
+import io
 import logging
 import queue
 import secrets
+import tarfile
 import threading
+import zipfile
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from ksef_desktop.domain.identifiers import make_ksef_number
+from ksef_desktop.sandbox.core import SandboxCore
+from ksef_desktop.sandbox.crypto import DecryptionError, aes_cbc_decrypt
 from ksef_desktop.sandbox.documents import (
     INVOICE_TYPES,
+    MAX_INVOICE_WITH_ATTACHMENT_SIZE,
     InvalidDocument,
     InvoiceFacts,
     check_invoice,
 )
 from ksef_desktop.sandbox.state import InvoiceRecord, SessionRecord, duplicate_key
-from ksef_desktop.sandbox.util import WARSAW, reference_number
-
-if TYPE_CHECKING:
-    from ksef_desktop.sandbox.core import SandboxCore
+from ksef_desktop.sandbox.upo import UPO_PAGE_SIZE
+from ksef_desktop.sandbox.util import WARSAW, reference_number, sha256_b64
 
 log = logging.getLogger("ksef_desktop.sandbox")
 
@@ -63,7 +68,6 @@ BATCH_STATUS = {
     445: "Błąd weryfikacji, brak poprawnych faktur",
     500: "Nieznany błąd (500)",
 }
-UPO_PAGE_SIZE = 10_000
 
 
 def set_invoice_status(
@@ -192,6 +196,154 @@ def finalize_session(core: SandboxCore, session: SessionRecord) -> None:
     set_session_status(session, 200)
 
 
+# --- batch sessions ---------------------------------------------------------------------
+
+
+def _unpack(archive: bytes, compression: str, most: int) -> list[tuple[str, bytes]]:
+    """(file name, bytes) of every file; a file over the size limit is cut at limit + 1."""
+    limit = MAX_INVOICE_WITH_ATTACHMENT_SIZE + 1
+    files: list[tuple[str, bytes]] = []
+    if compression == "TarGz":
+        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+            for member in tar:
+                if member.isfile():
+                    handle = tar.extractfile(member)
+                    if handle is not None:
+                        files.append((member.name, handle.read(limit)))
+                if len(files) > most:
+                    break
+        return files
+    with zipfile.ZipFile(io.BytesIO(archive)) as zf:
+        for info in zf.infolist():
+            if info.is_dir():
+                continue
+            with zf.open(info) as handle:
+                files.append((info.filename, handle.read(limit)))
+            if len(files) > most:
+                break
+    return files
+
+
+def _fail(core: SandboxCore, session: SessionRecord, code: int, *details: str) -> None:
+    with core.state.lock:
+        set_session_status(session, code, list(details))
+        session.updated = core.now()
+        core.state.touch()
+
+
+def process_batch(core: SandboxCore, reference: str) -> None:
+    """Run by the worker after close: status 150 -> a final batch status."""
+    with core.state.lock:
+        session = core.state.sessions[reference]
+        parts = core.batch_parts.pop(reference, {})
+        declared = session.batch or {}
+    if session.key is None or session.iv is None:
+        _fail(core, session, 415)
+        return
+    plain = []
+    for part in declared.get("parts", []):
+        data = parts[part["ordinalNumber"]]
+        if sha256_b64(data) != part["fileHash"]:
+            _fail(core, session, 405, f"Skrót części {part['ordinalNumber']} jest nieprawidłowy.")
+            return
+        try:
+            plain.append(aes_cbc_decrypt(session.key, session.iv, data))
+        except DecryptionError:
+            _fail(core, session, 435)
+            return
+    archive = b"".join(plain)
+    if len(archive) != declared["fileSize"] or sha256_b64(archive) != declared["fileHash"]:
+        _fail(core, session, 405, "Rozmiar lub skrót paczki nie zgadza się z deklaracją.")
+        return
+    try:
+        limit = core.context_limit(session.nip, "batchSession", "maxInvoices")
+        files = _unpack(archive, declared["compressionType"], limit)
+    except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError, ValueError):
+        _fail(core, session, 430)
+        return
+    if len(files) > limit:
+        _fail(core, session, 420)
+        return
+    if not files:
+        _fail(core, session, 440, "Nie przesłano faktur")
+        return
+    with core.state.lock:
+        for ordinal, (name, data) in enumerate(files, start=1):
+            invoice = InvoiceRecord(
+                reference_number=reference_number("EE", session.created),
+                session_reference=reference,
+                ordinal=ordinal,
+                nip=session.nip,
+                invoice_hash=sha256_b64(data),
+                invoice_size=len(data),
+                content=data,
+                offline_mode=session.offline_mode,
+                invoicing_date=session.created,
+                status_code=100,
+                status_description="",
+                file_name=name[-128:],
+            )
+            set_invoice_status(invoice, 150)
+            core.state.invoices[invoice.reference_number] = invoice
+            session.invoice_refs.append(invoice.reference_number)
+        core.state.touch()
+    for ref in list(session.invoice_refs):
+        with core.state.lock:
+            invoice = core.state.invoices[ref]
+        examined = examine(invoice, session)  # the slow part, outside the lock
+        with core.state.lock:
+            try:
+                verify_invoice(core, invoice, session, examined)
+            except Exception:
+                set_invoice_status(invoice, 500)
+                raise
+            finally:
+                core.state.touch()
+    with core.state.lock:
+        finalize_session(core, session)
+        core.state.touch()
+
+
+# --- without a request ------------------------------------------------------------------
+
+
+def expire_sessions(core: SandboxCore) -> None:
+    """Close online sessions past validUntil; cancel batch sessions never closed."""
+    now = core.now()
+    with core.state.lock:
+        for session in core.state.sessions.values():
+            if session.status_code != 100 or now < session.valid_until:
+                continue
+            session.updated = now
+            if session.kind == "Online":
+                session.closed = now
+                set_session_status(session, 170)
+                core.worker.submit("finalize", session.reference_number)
+            else:
+                set_session_status(session, 440, ["Przekroczono czas wysyłki"])
+                core.batch_parts.pop(session.reference_number, None)
+            core.state.touch()
+
+
+def resume_after_load(core: SandboxCore) -> None:
+    """Requeue work a previous run left unfinished (state loaded from a file)."""
+    with core.state.lock:
+        pending = [i for i in core.state.invoices.values() if i.status_code in (100, 150)]
+        sessions = list(core.state.sessions.values())
+    for invoice in sorted(pending, key=lambda i: i.invoicing_date):
+        session = core.state.sessions[invoice.session_reference]
+        if session.kind == "Online":
+            core.worker.submit("invoice", invoice.reference_number)
+    for session in sessions:
+        if session.kind == "Online" and session.status_code == 170:
+            core.worker.submit("finalize", session.reference_number)
+        elif session.kind == "Batch" and session.status_code == 150:
+            with core.state.lock:
+                # The uploaded parts lived in memory only.
+                set_session_status(session, 500, ["Przetwarzanie przerwane restartem."])
+                core.state.touch()
+
+
 class Worker:
     """The single verification thread."""
 
@@ -226,7 +378,7 @@ class Worker:
             try:
                 job = self.jobs.get(timeout=1.0)
             except queue.Empty:
-                self.core.expire_sessions()
+                expire_sessions(self.core)
                 continue
             if job is None:
                 return
@@ -269,6 +421,4 @@ class Worker:
                 finalize_session(core, state.sessions[reference])
                 state.touch()
         elif kind == "batch":
-            from ksef_desktop.sandbox.sessions_batch import process_batch
-
             process_batch(core, reference)

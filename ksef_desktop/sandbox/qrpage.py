@@ -1,9 +1,15 @@
-"""The verification page behind KOD I: GET /qr/invoice/{nip}/{DD-MM-YYYY}/{hash}.
+"""The verification pages behind the QR codes (KSEF-PROTOCOL.md §6).
 
-``hash`` is Base64URL (no padding) of SHA-256 of the invoice file (KSEF-PROTOCOL.md §6).
-The page says whether that invoice is in the sandbox, like the official verification
-tool: 200 with the KSeF number when it is (a rejected file whose technical correction
-was accepted leads to the correction), 404 when it is not, 400 for a malformed link.
+KOD I, GET /qr/invoice/{nip}/{DD-MM-YYYY}/{hash}: ``hash`` is Base64URL (no padding) of
+SHA-256 of the invoice file. The page says whether that invoice is in the sandbox, like
+the official verification tool: 200 with the KSeF number when it is (a rejected file whose
+technical correction was accepted leads to the correction), 404 when it is not, 400 for a
+malformed link.
+
+KOD II, GET /qr/certificate/{contextType}/{contextValue}/{sellerNip}/{serial}/{hash}/
+{signature}: the issuer of an offline invoice (kod2.py checks it): 200 when the
+certificate's signature and rights hold, 404 when the sandbox never issued that
+certificate, 422 with the reasons when a check fails, 400 for a malformed link.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import html
 import re
 from datetime import date
 
+from ksef_desktop.sandbox import kod2
 from ksef_desktop.sandbox.core import SandboxCore
 from ksef_desktop.sandbox.routing import AUTH_NONE, Route
 from ksef_desktop.sandbox.state import InvoiceRecord
@@ -79,4 +86,48 @@ def invoice_page(core: SandboxCore, req: Request) -> Response:
         )
 
 
-ROUTES = [Route("GET", "/qr/invoice/{nip}/{day}/{hash}", invoice_page, auth=AUTH_NONE)]
+def certificate_page(core: SandboxCore, req: Request) -> Response:
+    link = kod2.parse_link(req.params)
+    if link is None:
+        return _page(400, "Nieprawidłowy link weryfikacyjny", [])
+    # The signed text is the link without its scheme and signature, on the host called.
+    host = req.header("Host") or core.server_url.removeprefix("http://")
+    signed_text = host + req.path.rsplit("/", 1)[0]
+    with core.state.lock:
+        record = core.state.certificates.get(link.serial)
+        if record is None:
+            return _page(
+                404,
+                "Certyfikat nie istnieje w KSeF",
+                [("Numer seryjny certyfikatu", link.serial)],
+            )
+        problems = kod2.problems(core, link, record, signed_text)
+        in_ksef = any(
+            i.nip == link.seller_nip and i.invoice_hash == link.invoice_hash and i.ksef_number
+            for i in core.state.invoices.values()
+        )
+    rows = [
+        ("Numer seryjny certyfikatu", record.serial),
+        ("Nazwa certyfikatu", record.name),
+        ("Właściciel certyfikatu", record.common_name),
+        ("Kontekst", f"{link.context_type} {link.context_value}"),
+        ("NIP sprzedawcy", link.seller_nip),
+        ("Ważny od", record.valid_from.date().isoformat()),
+        ("Ważny do", record.valid_to.date().isoformat()),
+        ("Faktura w KSeF", "tak" if in_ksef else "nie (jeszcze nie przesłana)"),
+    ]
+    if problems:
+        reasons = [("Powód", reason) for reason in problems]
+        return _page(422, "Nie potwierdzono wystawcy faktury", [*reasons, *rows])
+    return _page(200, "Wystawca faktury potwierdzony", rows)
+
+
+ROUTES = [
+    Route("GET", "/qr/invoice/{nip}/{day}/{hash}", invoice_page, auth=AUTH_NONE),
+    Route(
+        "GET",
+        "/qr/certificate/{contextType}/{contextValue}/{sellerNip}/{serial}/{hash}/{signature}",
+        certificate_page,
+        auth=AUTH_NONE,
+    ),
+]

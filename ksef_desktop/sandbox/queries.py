@@ -2,60 +2,22 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 from ksef_desktop.sandbox.core import SandboxCore
 from ksef_desktop.sandbox.errors import ApiError
-from ksef_desktop.sandbox.processing import UPO_PAGE_SIZE
+from ksef_desktop.sandbox.helpers import continuation_offset, find_session, next_token, page_size
+from ksef_desktop.sandbox.processing import expire_sessions
 from ksef_desktop.sandbox.routing import Route
-from ksef_desktop.sandbox.sessions_online import find_session
 from ksef_desktop.sandbox.state import InvoiceRecord, SessionRecord
-from ksef_desktop.sandbox.upo import build_upo
-from ksef_desktop.sandbox.util import (
-    Request,
-    Response,
-    iso,
-    json_response,
-    parse_iso,
-    sha256_b64,
-)
+from ksef_desktop.sandbox.upo import invoice_upo_bytes, session_upo_bytes, xml_response
+from ksef_desktop.sandbox.util import Request, Response, iso, json_response, parse_iso
 
 READ = ("InvoiceWrite", "Introspection", "PefInvoiceWrite", "EnforcementOperations")
 FINAL_FAILED = {405, 410, 415, 430, 435, 440, 450, 500, 550}
 
 
 # --- paging ---------------------------------------------------------------------------
-
-
-def page_size(req: Request, default: int = 10, low: int = 10, high: int = 1000) -> int:
-    raw = req.query_one("pageSize")
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ApiError(21405, f"Parametr 'pageSize' musi być liczbą od {low} do {high}.")
-    return int(raw)
-
-
-def continuation_offset(req: Request) -> int:
-    token = req.header("x-continuation-token")
-    if not token:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(token.encode("ascii")).decode("ascii")
-    except (binascii.Error, UnicodeError, ValueError) as exc:
-        raise ApiError(21418) from exc
-    prefix, _, number = text.partition(":")
-    if prefix != "offset" or not number.isdigit():
-        raise ApiError(21418)
-    return int(number)
-
-
-def next_token(offset: int, size: int, total: int) -> str | None:
-    if offset + size >= total:
-        return None
-    return base64.urlsafe_b64encode(f"offset:{offset + size}".encode()).decode("ascii")
 
 
 # --- JSON views -----------------------------------------------------------------------
@@ -122,6 +84,8 @@ def session_json(core: SandboxCore, session: SessionRecord) -> dict[str, Any]:
         "successfulInvoiceCount": good,
         "failedInvoiceCount": bad,
     }
+    if core.faults.null_counts:  # as the real servers have answered (KSEF-PROTOCOL §13a)
+        out.update(invoiceCount=None, successfulInvoiceCount=None, failedInvoiceCount=None)
     if session.upo_pages:
         pages = []
         for page in session.upo_pages:
@@ -140,34 +104,6 @@ def session_json(core: SandboxCore, session: SessionRecord) -> dict[str, Any]:
 
 
 # --- UPO documents --------------------------------------------------------------------
-
-
-def xml_response(data: bytes) -> Response:
-    return Response(
-        200, data, "application/xml; charset=utf-8", {"x-ms-meta-hash": sha256_b64(data)}
-    )
-
-
-def invoice_upo_bytes(core: SandboxCore, invoice: InvoiceRecord) -> bytes:
-    if invoice.status_code != 200:
-        raise ApiError(21178, f"Brak UPO dla faktury {invoice.reference_number}.")
-    session = core.state.sessions[invoice.session_reference]
-    return build_upo(session, [invoice], core.config.environment_suffix)
-
-
-def session_upo_bytes(core: SandboxCore, session: SessionRecord, upo_ref: str) -> bytes:
-    if upo_ref not in session.upo_pages:
-        raise ApiError(21178, f"Brak UPO o numerze {upo_ref}.")
-    index = session.upo_pages.index(upo_ref)
-    good = [
-        core.state.invoices[r]
-        for r in session.invoice_refs
-        if core.state.invoices[r].status_code == 200
-    ]
-    chunk = good[index * UPO_PAGE_SIZE : (index + 1) * UPO_PAGE_SIZE]
-    first = index * UPO_PAGE_SIZE + 1
-    page = (index + 1, len(session.upo_pages), first, first + len(chunk) - 1, len(good))
-    return build_upo(session, chunk, core.config.environment_suffix, page)
 
 
 def _invoice_in(core: SandboxCore, session: SessionRecord, ref: str) -> InvoiceRecord:
@@ -294,7 +230,7 @@ def list_sessions(core: SandboxCore, req: Request) -> Response:
             "dateModifiedTo",
         )
     }
-    core.expire_sessions()
+    expire_sessions(core)
     with core.state.lock:
         found = []
         for s in core.state.sessions.values():

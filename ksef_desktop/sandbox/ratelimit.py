@@ -1,10 +1,11 @@
 """The published rate limits (KSEF-PROTOCOL.md §9), per (group, context, client IP).
 
-Sliding windows of 1 s, 60 s and 1 h, all three at once. Public endpoints (60 req/s) and
-the "other" group count per endpoint and IP; the named groups per group, context and IP.
+Sliding windows of 1 s, 60 s and 1 h, all three at once. Unauthenticated endpoints
+("anonymous", 60 req/s) and the "other" group count per endpoint and IP; the named groups
+per group, context and IP; on top of them "global" counts every /v2 request of an IP.
 A request over a limit gets 429 with ``Retry-After``; repeated attempts while
-blocked double the penalty (capped at one hour). ``scale`` multiplies every limit (at
-least 1 per window); None or 0 switches limits off. Time is the monotonic clock, so a
+blocked double the penalty (capped at one hour). ``scale`` multiplies every limit but
+"global" (at least 1 per window); None or 0 switches limits off. Time is the monotonic clock, so a
 test clock that stands still does not freeze the windows.
 """
 
@@ -14,17 +15,21 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from ksef_desktop.sandbox.errors import TooManyRequests
 
 WINDOWS = (1.0, 60.0, 3600.0)
 _WINDOW_WORDS = ("sekundę", "minutę", "godzinę")
 
-# group -> (per second, per minute, per hour); None = no limit for that window.
+# group -> (per second, per minute, per hour); None = no limit for that window (GET
+# /rate-limits reports it as -1). Values of open-api.json 2.9.0 (x-rate-limits and the
+# example of GET /rate-limits).
 PRODUCTION: dict[str, tuple[int | None, int | None, int | None]] = {
     "onlineSession": (10, 30, 120),
+    "onlineSessionClose": (20, 60, 240),
     "batchSession": (10, 20, 60),
+    "batchSessionClose": (20, 40, 120),
     "invoiceSend": (10, 30, 180),
     "invoiceStatus": (30, 120, 1200),
     "sessionList": (5, 10, 60),
@@ -34,12 +39,21 @@ PRODUCTION: dict[str, tuple[int | None, int | None, int | None]] = {
     "invoiceExport": (8, 16, 20),
     "invoiceExportStatus": (10, 60, 600),
     "invoiceDownload": (8, 16, 64),
-    "collectiveIdentifier": (10, 60, 120),
+    "collectiveIdentifier": (20, 120, 240),
     "other": (10, 30, 120),
-    "public": (60, None, None),
+    # Unauthenticated operations, each counted on its own per IP (their 429 tables name
+    # no group).
+    "anonymous": (60, None, None),
+    # Every /v2 request of one IP address, whatever its group. Not scaled: it protects
+    # the server rather than sharing out work, and a scaled-down one would stop a client's
+    # login (five requests in a second) before any group limit could be tried.
+    "global": (75, None, None),
 }
-REPORTED_GROUPS = [g for g in PRODUCTION if g != "public"]
+UNSCALED = ("global",)
+REPORTED_GROUPS = list(PRODUCTION)
+PER_ENDPOINT = ("other", "anonymous")
 UNLIMITED = 1_000_000
+NO_LIMIT = -1
 MAX_PENALTY = 3600
 
 
@@ -52,27 +66,42 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._hits: dict[tuple[str, str, str], deque[float]] = {}
         self._blocked: dict[tuple[str, str, str], tuple[float, int]] = {}
+        # /testdata/rate-limits: a context's own limits, as given (not scaled).
+        self._overrides: dict[str, dict[str, tuple[int | None, int | None, int | None]]] = {}
+
+    def override(
+        self, context: str, limits: Mapping[str, tuple[int | None, int | None, int | None]] | None
+    ) -> None:
+        with self._lock:
+            if limits is None:
+                self._overrides.pop(context, None)
+            else:
+                self._overrides[context] = dict(limits)
 
     @property
     def enabled(self) -> bool:
         return self.scale > 0
 
-    def limits(self, group: str) -> tuple[int | None, int | None, int | None]:
+    def limits(self, group: str, context: str = "") -> tuple[int | None, int | None, int | None]:
+        own = self._overrides.get(context, {}).get(group)
+        if own is not None:
+            return own
         base = PRODUCTION.get(group, PRODUCTION["other"])
         if not self.enabled:
             return (UNLIMITED, UNLIMITED, UNLIMITED)
-        scaled = [None if n is None else max(1, math.floor(n * self.scale)) for n in base]
+        scale = 1.0 if group in UNSCALED else self.scale
+        scaled = [None if n is None else max(1, math.floor(n * scale)) for n in base]
         return (scaled[0], scaled[1], scaled[2])
 
-    def effective(self) -> dict[str, dict[str, int]]:
-        """The body of GET /rate-limits."""
+    def effective(self, context: str = "") -> dict[str, dict[str, int]]:
+        """The body of GET /rate-limits for a context."""
         out: dict[str, dict[str, int]] = {}
         for group in REPORTED_GROUPS:
-            per_s, per_m, per_h = self.limits(group)
+            per_s, per_m, per_h = self.limits(group, context)
             out[group] = {
-                "perSecond": per_s or UNLIMITED,
-                "perMinute": per_m or UNLIMITED,
-                "perHour": per_h or UNLIMITED,
+                "perSecond": NO_LIMIT if per_s is None else per_s,
+                "perMinute": NO_LIMIT if per_m is None else per_m,
+                "perHour": NO_LIMIT if per_h is None else per_h,
             }
         return out
 
@@ -81,7 +110,7 @@ class RateLimiter:
         if not self.enabled:
             return
         key = (counter, context, client_ip)
-        limits = self.limits(group)
+        limits = self.limits(group, context)
         now = self._monotonic()
         with self._lock:
             blocked = self._blocked.get(key)

@@ -26,7 +26,7 @@ class Route:
     method: str
     template: str  # an open-api.json path, e.g. "/sessions/{referenceNumber}"
     handler: Handler
-    limit_group: str | None = None  # a GET /rate-limits group, "public", or None
+    limit_group: str | None = None  # a GET /rate-limits group ("anonymous": per endpoint), or None
     auth: str = AUTH_ACCESS
     permissions: tuple[str, ...] = ()  # any one of them is enough
     regex: re.Pattern[str] = field(init=False, compare=False, repr=False)

@@ -14,9 +14,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ksef_desktop.sandbox.auth import authenticate_access
-from ksef_desktop.sandbox.core import SandboxCore
+from ksef_desktop.sandbox.access import authenticate_access
+from ksef_desktop.sandbox.core import REQUEST_ORIGIN, SandboxCore
 from ksef_desktop.sandbox.errors import ProblemError, SandboxHttpError, forbidden_permissions
+from ksef_desktop.sandbox.faults import firewall_response
+from ksef_desktop.sandbox.ratelimit import PER_ENDPOINT
 from ksef_desktop.sandbox.routing import AUTH_ACCESS, Router
 from ksef_desktop.sandbox.util import Request, Response
 
@@ -45,7 +47,8 @@ def _run_route(
     """Answer one request; the flag says whether to drop the answer (API only)."""
     route, params, path_known = router.match(req.method, req.path)
     if route is None:
-        raise ProblemError(405 if path_known else 404, f"{req.method} {req.path}")
+        # The real API answers 404 also where the path exists with another method.
+        raise ProblemError(405 if path_known and not api else 404, f"{req.method} {req.path}")
     req.params = params
     if route.auth == AUTH_ACCESS:
         token = authenticate_access(core, req)
@@ -53,9 +56,10 @@ def _run_route(
             raise forbidden_permissions(list(route.permissions), token.permissions)
     if api and route.limit_group is not None:
         context = req.context_nip or ""
-        per_endpoint = route.limit_group in ("other", "public")
+        per_endpoint = route.limit_group in PER_ENDPOINT
         counter = route.template if per_endpoint else route.limit_group
         core.limiter.check(route.limit_group, counter, context, req.client_ip)
+        core.limiter.check("global", "global", "", req.client_ip)
     response = route.handler(core, req)
     return response, api and core.faults.take_drop(req.method, req.path)
 
@@ -75,6 +79,8 @@ def dispatch(core: SandboxCore, server: SandboxHTTPServer, req: Request) -> tupl
             if core.faults.roll_error():
                 raise ProblemError(500, "Wewnętrzny błąd serwera (Sandbox: wstrzyknięty błąd).")
             return _run_route(core, server.api, req, api=True)
+        if req.method == "GET" and req.path.startswith("/storage/") and core.faults.roll_firewall():
+            return firewall_response(), False
         return _run_route(core, server.other, req, api=False)
     except SandboxHttpError as exc:
         response = exc.render(instance=instance, problem=req.wants_problem, now=core.now())
@@ -138,7 +144,11 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             body=body,
             client_ip=self.client_address[0],
         )
-        response, drop = dispatch(core, self.server, req)
+        origin = REQUEST_ORIGIN.set(core.origin_for(self.headers.get("Host")))
+        try:
+            response, drop = dispatch(core, self.server, req)
+        finally:
+            REQUEST_ORIGIN.reset(origin)
         # Method, path and status only: never a token, never invoice content.
         log.info("%s %s -> %s%s", self.command, parts.path, response.status, " (dropped)" * drop)
         if drop:

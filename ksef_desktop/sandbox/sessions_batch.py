@@ -6,33 +6,25 @@ invoice on its own.
 
 from __future__ import annotations
 
-import io
-import tarfile
-import zipfile
 from datetime import timedelta
 from typing import Any
 
-from ksef_desktop.sandbox.auth import parse_json_object
 from ksef_desktop.sandbox.core import SandboxCore
-from ksef_desktop.sandbox.crypto import DecryptionError, aes_cbc_decrypt
-from ksef_desktop.sandbox.documents import MAX_INVOICE_WITH_ATTACHMENT_SIZE
 from ksef_desktop.sandbox.errors import ApiError
-from ksef_desktop.sandbox.processing import (
-    examine,
-    finalize_session,
-    set_invoice_status,
-    set_session_status,
-    verify_invoice,
-)
-from ksef_desktop.sandbox.routing import AUTH_NONE, Route
-from ksef_desktop.sandbox.sessions_online import (
+from ksef_desktop.sandbox.helpers import (
     SESSION_LIFETIME,
     find_session,
     form_code,
+    parse_json_object,
     session_key,
+    signed,
+    storage_error,
 )
-from ksef_desktop.sandbox.state import InvoiceRecord, SessionRecord
-from ksef_desktop.sandbox.storage import signed, storage_error
+from ksef_desktop.sandbox.processing import (
+    set_session_status,
+)
+from ksef_desktop.sandbox.routing import AUTH_NONE, Route
+from ksef_desktop.sandbox.state import SessionRecord
 from ksef_desktop.sandbox.util import (
     Request,
     Response,
@@ -206,118 +198,13 @@ def close_batch(core: SandboxCore, req: Request) -> Response:
     return Response(204)
 
 
-def _unpack(archive: bytes, compression: str, most: int) -> list[tuple[str, bytes]]:
-    """(file name, bytes) of every file; a file over the size limit is cut at limit + 1."""
-    limit = MAX_INVOICE_WITH_ATTACHMENT_SIZE + 1
-    files: list[tuple[str, bytes]] = []
-    if compression == "TarGz":
-        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
-            for member in tar:
-                if member.isfile():
-                    handle = tar.extractfile(member)
-                    if handle is not None:
-                        files.append((member.name, handle.read(limit)))
-                if len(files) > most:
-                    break
-        return files
-    with zipfile.ZipFile(io.BytesIO(archive)) as zf:
-        for info in zf.infolist():
-            if info.is_dir():
-                continue
-            with zf.open(info) as handle:
-                files.append((info.filename, handle.read(limit)))
-            if len(files) > most:
-                break
-    return files
-
-
-def _fail(core: SandboxCore, session: SessionRecord, code: int, *details: str) -> None:
-    with core.state.lock:
-        set_session_status(session, code, list(details))
-        session.updated = core.now()
-        core.state.touch()
-
-
-def process_batch(core: SandboxCore, reference: str) -> None:
-    """Run by the worker after close: status 150 -> a final batch status."""
-    with core.state.lock:
-        session = core.state.sessions[reference]
-        parts = core.batch_parts.pop(reference, {})
-        declared = session.batch or {}
-    if session.key is None or session.iv is None:
-        _fail(core, session, 415)
-        return
-    plain = []
-    for part in declared.get("parts", []):
-        data = parts[part["ordinalNumber"]]
-        if sha256_b64(data) != part["fileHash"]:
-            _fail(core, session, 405, f"Skrót części {part['ordinalNumber']} jest nieprawidłowy.")
-            return
-        try:
-            plain.append(aes_cbc_decrypt(session.key, session.iv, data))
-        except DecryptionError:
-            _fail(core, session, 435)
-            return
-    archive = b"".join(plain)
-    if len(archive) != declared["fileSize"] or sha256_b64(archive) != declared["fileHash"]:
-        _fail(core, session, 405, "Rozmiar lub skrót paczki nie zgadza się z deklaracją.")
-        return
-    try:
-        limit = core.config.max_invoices_per_session
-        files = _unpack(archive, declared["compressionType"], limit)
-    except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError, ValueError):
-        _fail(core, session, 430)
-        return
-    if len(files) > limit:
-        _fail(core, session, 420)
-        return
-    if not files:
-        _fail(core, session, 440, "Nie przesłano faktur")
-        return
-    with core.state.lock:
-        for ordinal, (name, data) in enumerate(files, start=1):
-            invoice = InvoiceRecord(
-                reference_number=reference_number("EE", session.created),
-                session_reference=reference,
-                ordinal=ordinal,
-                nip=session.nip,
-                invoice_hash=sha256_b64(data),
-                invoice_size=len(data),
-                content=data,
-                offline_mode=session.offline_mode,
-                invoicing_date=session.created,
-                status_code=100,
-                status_description="",
-                file_name=name[-128:],
-            )
-            set_invoice_status(invoice, 150)
-            core.state.invoices[invoice.reference_number] = invoice
-            session.invoice_refs.append(invoice.reference_number)
-        core.state.touch()
-    for ref in list(session.invoice_refs):
-        with core.state.lock:
-            invoice = core.state.invoices[ref]
-        examined = examine(invoice, session)  # the slow part, outside the lock
-        with core.state.lock:
-            try:
-                verify_invoice(core, invoice, session, examined)
-            except Exception:
-                set_invoice_status(invoice, 500)
-                raise
-            finally:
-                core.state.touch()
-    with core.state.lock:
-        finalize_session(core, session)
-        core.state.touch()
-
-
 ROUTES = [
     Route("POST", "/sessions/batch", open_batch, "batchSession", permissions=BATCH_WRITE),
     Route(
         "POST",
         "/sessions/batch/{referenceNumber}/close",
         close_batch,
-        "batchSession",
+        "batchSessionClose",
         permissions=BATCH_WRITE,
     ),
 ]

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Any
 
-from ksef_desktop.fa3.schema import FA3_FORM_VALUE, FA3_SCHEMA_VERSION, FA3_SYSTEM_CODE
-from ksef_desktop.sandbox.auth import parse_json_object, require_str
 from ksef_desktop.sandbox.core import SandboxCore
 from ksef_desktop.sandbox.crypto import (
-    SYMMETRIC_KEY_ENCRYPTION,
     DecryptionError,
     aes_cbc_decrypt,
-    decrypt_with_any,
 )
 from ksef_desktop.sandbox.errors import ApiError
+from ksef_desktop.sandbox.helpers import (
+    SESSION_LIFETIME,
+    find_session,
+    form_code,
+    parse_json_object,
+    require_str,
+    session_key,
+)
 from ksef_desktop.sandbox.processing import set_invoice_status, set_session_status
 from ksef_desktop.sandbox.routing import Route
 from ksef_desktop.sandbox.state import InvoiceRecord, SessionRecord
@@ -29,61 +32,8 @@ from ksef_desktop.sandbox.util import (
     sha256_b64,
 )
 
-SESSION_LIFETIME = timedelta(hours=12)
 WRITE = ("InvoiceWrite", "PefInvoiceWrite", "EnforcementOperations")
 _HASH = re.compile(r"[A-Za-z0-9+/]{43}=")
-
-
-ACCEPTED_FORMS = (
-    {"systemCode": FA3_SYSTEM_CODE, "schemaVersion": FA3_SCHEMA_VERSION, "value": FA3_FORM_VALUE},
-    # Accepted at session opening as on TEST; its invoices are refused (no FA(2) schema).
-    {"systemCode": "FA (2)", "schemaVersion": "1-0E", "value": "FA"},
-)
-
-
-def form_code(body: dict[str, Any]) -> dict[str, str]:
-    code = body.get("formCode")
-    if not isinstance(code, dict):
-        raise ApiError(21405, "Pole 'formCode' jest wymagane.")
-    for wanted in ACCEPTED_FORMS:
-        if {k: code.get(k) for k in wanted} == wanted:
-            return dict(wanted)
-    raise ApiError(21405, "Nieobsługiwany kod formularza; Sandbox przyjmuje FA (3) w wersji 1-0E.")
-
-
-def session_key(core: SandboxCore, body: dict[str, Any]) -> tuple[bytes | None, bytes]:
-    """(AES key or None when it cannot be decrypted, IV) from an EncryptionInfo."""
-    enc = body.get("encryption")
-    if not isinstance(enc, dict):
-        raise ApiError(21405, "Pole 'encryption' jest wymagane.")
-    encrypted_key = require_str(enc, "encryptedSymmetricKey")
-    iv_text = require_str(enc, "initializationVector")
-    key_id = enc.get("publicKeyId")
-    keys = core.keys_for(SYMMETRIC_KEY_ENCRYPTION, key_id if isinstance(key_id, str) else None)
-    try:
-        iv = b64decode_strict(iv_text)
-        wrapped = b64decode_strict(encrypted_key)
-    except ValueError as exc:
-        raise ApiError(21405, "Pola klucza i wektora muszą być w Base64.") from exc
-    if len(iv) != 16:
-        raise ApiError(21405, "Wektor inicjalizujący musi mieć 16 bajtów.")
-    try:
-        key: bytes | None = decrypt_with_any(keys, wrapped)
-    except DecryptionError:
-        key = None
-    if key is not None and len(key) != 32:
-        key = None
-    return key, iv
-
-
-def find_session(core: SandboxCore, req: Request, kind: str | None = None) -> SessionRecord:
-    ref = req.params["referenceNumber"]
-    core.expire_sessions()
-    with core.state.lock:
-        session = core.state.sessions.get(ref)
-    if session is None or session.nip != req.context_nip or (kind and session.kind != kind):
-        raise ApiError(21173, f"Sesja o numerze referencyjnym {ref} nie została odnaleziona.")
-    return session
 
 
 def open_online(core: SandboxCore, req: Request) -> Response:
@@ -153,7 +103,14 @@ def send_invoice(core: SandboxCore, req: Request) -> Response:
     body = parse_json_object(req)
     if session.status_code != 100:
         raise ApiError(21180, f"Status sesji {session.status_code} uniemożliwia wysyłkę faktur.")
-    limit = core.config.max_invoices_per_session
+    if core.faults.take_session_unavailable():
+        raise ApiError(
+            21184,
+            f"Trwają prace serwisowe i sesja {session.reference_number} jest tymczasowo "
+            "niedostępna. Spróbuj ponownie później lub otwórz nową sesję, aby wysłać kolejne "
+            "faktury.",
+        )
+    limit = core.context_limit(session.nip, "onlineSession", "maxInvoices")
     if len(session.invoice_refs) >= limit:
         raise ApiError(
             21155,
@@ -248,7 +205,7 @@ ROUTES = [
         "POST",
         "/sessions/online/{referenceNumber}/close",
         close_online,
-        "onlineSession",
+        "onlineSessionClose",
         permissions=WRITE,
     ),
 ]

@@ -26,6 +26,7 @@ class KsefTokenRecord:
     status: str  # Pending | Active | Revoking | Revoked | Failed
     date_created: datetime
     last_use_date: datetime | None = None
+    author: dict[str, str] | None = None  # who generated it ({"type", "value"}); None: nip
 
 
 @dataclass
@@ -50,6 +51,11 @@ class AuthOperation:
     redeemed: bool = False
     last_refresh: datetime | None = None
     refresh_valid_until: datetime | None = None
+    # Who logged in and how (KSeF token or an XAdES signature); the permissions it has.
+    method: str = "Token"  # AuthenticationMethod of open-api.json
+    subject: dict[str, str] | None = None  # {"type": Nip|Pesel|Fingerprint, "value"}
+    permissions: list[str] | None = None  # None: the KSeF token's
+    certificate: dict[str, Any] | None = None  # the signing certificate's facts (XAdES)
 
 
 @dataclass
@@ -62,6 +68,7 @@ class IssuedToken:
     auth_reference: str
     expires: datetime
     permissions: list[str]
+    method: str = "Token"  # the AuthenticationMethod of the login it comes from
 
 
 @dataclass
@@ -124,6 +131,69 @@ class CollectiveRecord:
     invoices: list[dict[str, Any]]  # {"ksefNumber", "payment"?: {...}, "description"?}
 
 
+@dataclass
+class CertificateRecord:
+    """A KSeF certificate the sandbox's CA issued (certificates.py)."""
+
+    serial: str  # 16 uppercase hex digits
+    name: str
+    kind: str  # Authentication | Offline
+    subject: dict[str, str]  # who asked for it: {"type": Nip|Pesel|Fingerprint, "value"}
+    context_nip: str  # the context of the login that enrolled it
+    common_name: str
+    der: bytes
+    valid_from: datetime
+    valid_to: datetime
+    request_date: datetime
+    status: str = "Active"  # Active | Blocked | Revoked (Expired is computed)
+    revocation_reason: str | None = None
+    last_use_date: datetime | None = None
+
+
+@dataclass
+class EnrollmentRecord:
+    reference_number: str
+    subject: dict[str, str]
+    context_nip: str
+    request_date: datetime
+    ready_at: datetime
+    name: str
+    kind: str
+    csr: bytes
+    valid_from: datetime | None
+    status_code: int = 100
+    status_details: list[str] = field(default_factory=list)
+    serial: str | None = None
+
+
+@dataclass
+class GrantRecord:
+    """One permission granted in a context (each scope is its own grant, with its id)."""
+
+    permission_id: str  # a UUID (36 characters)
+    kind: str  # person | entity | authorization | indirect | subunit | euAdmin | euEntity
+    context: dict[str, str]  # where it applies: {"type": Nip|InternalId|NipVatUe, "value"}
+    subject: dict[str, str]  # who gets it
+    scope: str  # InvoiceWrite, SelfInvoicing, CredentialsManage, ...
+    description: str
+    author: dict[str, str]  # who granted it
+    start: datetime
+    can_delegate: bool = False
+    target: dict[str, str] | None = None  # indirect grants: the client (or AllPartners)
+    details: dict[str, Any] = field(default_factory=dict)  # subject/entity details as sent
+    active: bool = True
+
+
+@dataclass
+class PermissionOperation:
+    reference_number: str
+    nip: str
+    created: datetime
+    ready_at: datetime
+    status_code: int
+    status_details: list[str] = field(default_factory=list)
+
+
 RECORDS: dict[str, type[Any]] = {
     "tokens": KsefTokenRecord,
     "challenges": ChallengeRecord,
@@ -132,6 +202,10 @@ RECORDS: dict[str, type[Any]] = {
     "sessions": SessionRecord,
     "invoices": InvoiceRecord,
     "collective": CollectiveRecord,
+    "certificates": CertificateRecord,
+    "enrollments": EnrollmentRecord,
+    "grants": GrantRecord,
+    "permission_operations": PermissionOperation,
 }
 _KEY_FIELD = {
     "tokens": "reference_number",
@@ -141,6 +215,10 @@ _KEY_FIELD = {
     "sessions": "reference_number",
     "invoices": "reference_number",
     "collective": "number",
+    "certificates": "serial",
+    "enrollments": "reference_number",
+    "grants": "permission_id",
+    "permission_operations": "reference_number",
 }
 
 
@@ -185,7 +263,15 @@ class State:
         self.sessions: dict[str, SessionRecord] = {}
         self.invoices: dict[str, InvoiceRecord] = {}
         self.collective: dict[str, CollectiveRecord] = {}
+        self.certificates: dict[str, CertificateRecord] = {}
+        self.enrollments: dict[str, EnrollmentRecord] = {}
+        self.grants: dict[str, GrantRecord] = {}
+        self.permission_operations: dict[str, PermissionOperation] = {}
         self.latarnia_messages: list[dict[str, Any]] = []
+        # What the Test environment's /testdata/* operations set up (testdata.py): plain
+        # JSON, persisted as it is. persons {nip: {...}}, subjects {nip: {...}},
+        # attachments {nip: {...}}, blocked [context keys], limits {...}.
+        self.testdata: dict[str, Any] = {}
         # Indexes (rebuilt on load).
         self.by_ksef_number: dict[str, str] = {}
         self.accepted_keys: dict[str, str] = {}
@@ -221,6 +307,7 @@ class State:
         with self.lock:
             messages = [dict(m) for m in self.latarnia_messages]
             out: dict[str, Any] = {"version": 1, "latarniaMessages": messages}
+            out["testdata"] = _encode(self.testdata)
             for name in RECORDS:
                 records = getattr(self, name)
                 out[name] = [_encode(dataclasses.asdict(r)) for r in records.values()]
@@ -235,4 +322,5 @@ class State:
                     record = cls(**_decode(raw))
                     target[getattr(record, _KEY_FIELD[name])] = record
             self.latarnia_messages = list(data.get("latarniaMessages", []))
+            self.testdata = _decode(data.get("testdata", {}))
             self.rebuild_indexes()

@@ -6,25 +6,10 @@ from __future__ import annotations
 
 from ksef_desktop.sandbox.core import SandboxCore
 from ksef_desktop.sandbox.errors import ApiError
-from ksef_desktop.sandbox.queries import invoice_upo_bytes, session_upo_bytes, xml_response
+from ksef_desktop.sandbox.helpers import denied, signed, storage_error
 from ksef_desktop.sandbox.routing import AUTH_NONE, Route
+from ksef_desktop.sandbox.upo import invoice_upo_bytes, session_upo_bytes, xml_response
 from ksef_desktop.sandbox.util import Request, Response
-
-
-def storage_error(status: int, code: str, message: str) -> Response:
-    body = (
-        '<?xml version="1.0" encoding="utf-8"?>'
-        f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
-    ).encode()
-    return Response(status, body, "application/xml; charset=utf-8")
-
-
-def signed(core: SandboxCore, req: Request) -> bool:
-    return core.check_presigned(req.path, req.query_one("se"), req.query_one("sig"))
-
-
-def denied() -> Response:
-    return storage_error(403, "AuthenticationFailed", "Signature invalid or expired.")
 
 
 def invoice_upo_download(core: SandboxCore, req: Request) -> Response:

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ksef_desktop.sandbox.auth import parse_json_object, require_str
+from ksef_desktop.sandbox.access import category_of
 from ksef_desktop.sandbox.core import SandboxCore
-from ksef_desktop.sandbox.errors import ApiError
-from ksef_desktop.sandbox.queries import continuation_offset, next_token, page_size
+from ksef_desktop.sandbox.errors import ApiError, method_not_allowed
+from ksef_desktop.sandbox.helpers import (
+    continuation_offset,
+    next_token,
+    page_size,
+    parse_json_object,
+    require_str,
+)
 from ksef_desktop.sandbox.routing import Route
 from ksef_desktop.sandbox.state import KsefTokenRecord
 from ksef_desktop.sandbox.util import Request, Response, iso, json_response
@@ -30,7 +36,7 @@ READ = ("CredentialsRead", "CredentialsManage")
 def token_json(record: KsefTokenRecord) -> dict[str, Any]:
     return {
         "referenceNumber": record.reference_number,
-        "authorIdentifier": {"type": "Nip", "value": record.nip},
+        "authorIdentifier": record.author or {"type": "Nip", "value": record.nip},
         "contextIdentifier": {"type": "Nip", "value": record.nip},
         "description": record.description,
         "requestedPermissions": record.permissions,
@@ -42,6 +48,10 @@ def token_json(record: KsefTokenRecord) -> dict[str, Any]:
 
 
 def create_token(core: SandboxCore, req: Request) -> Response:
+    """A new token: only after a login by signature, as on the real KSeF (tokeny-ksef.md)."""
+    category = category_of(req.principal.method)
+    if category != "XadesSignature":
+        raise method_not_allowed(category)
     body = parse_json_object(req)
     description = require_str(body, "description")
     if not 5 <= len(description) <= 256:
@@ -55,6 +65,10 @@ def create_token(core: SandboxCore, req: Request) -> Response:
         raise ApiError(26001, f"Brakujące uprawnienia: {', '.join(missing)}.")
     assert req.context_nip is not None
     record = core.new_ksef_token(req.context_nip, description, list(dict.fromkeys(permissions)))
+    with core.state.lock:
+        op = core.state.auth_operations.get(req.principal.auth_reference)
+        record.author = dict(op.subject) if op is not None and op.subject else None
+        core.state.touch()
     return json_response(202, {"referenceNumber": record.reference_number, "token": record.token})
 
 

@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from ksef_desktop.domain.calendar import WARSAW
+from ksef_desktop.errors import UserError
 from ksef_desktop.i18n import _, ngettext
 from ksef_desktop.ksef import receiving
 from ksef_desktop.ksef.crypto import SessionKey, sha256_b64
@@ -66,7 +67,7 @@ class Quiet:
         return None
 
 
-class SyncProblem(Exception):
+class SyncProblem(UserError):
     """KSeF could not give the invoices now; ``message()`` says why, for the user."""
 
     def __init__(self, text: str) -> None:

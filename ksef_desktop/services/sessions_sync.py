@@ -18,6 +18,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ksef_desktop.i18n import _
+from ksef_desktop.ksef.errors import RequestRejected, UpoHashMismatch, UpoNotReceived
+from ksef_desktop.ksef.messages import describe as message_of
 from ksef_desktop.ksef.messages import message
 from ksef_desktop.store import Store
 from ksef_desktop.store.db import StoreError
@@ -27,6 +29,9 @@ from ksef_desktop.store.sessions import SessionRecord, invoices_of_session, reco
 
 if TYPE_CHECKING:  # the KSeF client (httpx, cryptography) is imported when first used
     from ksef_desktop.ksef.models import SessionInvoiceStatusResponse, SessionsQueryResponseItem
+
+#: What a UPO download can end in without KSeF being unreachable.
+_NOT_RECEIVED = (UpoNotReceived, UpoHashMismatch, RequestRejected)
 
 ONLINE = "Online"
 BATCH = "Batch"
@@ -180,6 +185,15 @@ class InvoiceLine:
     missing_in_ksef: bool
     invoice_reference: str = ""
     upo_url: str | None = None
+    session_reference: str = ""
+    #: A UPO of this invoice is in the archive.
+    upo_stored: bool = False
+
+    @property
+    def upo_pending(self) -> bool:
+        """Accepted, but no UPO archived yet ("UPO not received yet"): e.g. the link gave
+        a firewall page instead; it is fetched again later (services/upo_fetch.py)."""
+        return self.status_code == 200 and not self.upo_stored
 
 
 @dataclass(frozen=True)
@@ -213,7 +227,12 @@ def _local_by_hash(
     return {r[1]: (int(r[0]), str(r[2]), str(r[3])) for r in rows}
 
 
-def _line(item: SessionInvoiceStatusResponse, local: tuple[int, str, str] | None) -> InvoiceLine:
+def _line(
+    item: SessionInvoiceStatusResponse,
+    local: tuple[int, str, str] | None,
+    session: str = "",
+    upo_stored: bool = False,
+) -> InvoiceLine:
     code = item.status.code
     explanation = message("invoice", code) or item.status.description
     return InvoiceLine(
@@ -229,7 +248,21 @@ def _line(item: SessionInvoiceStatusResponse, local: tuple[int, str, str] | None
         missing_in_ksef=False,
         invoice_reference=item.reference_number,
         upo_url=item.upo_download_url,
+        session_reference=session,
+        upo_stored=upo_stored,
     )
+
+
+def _with_upo(conn: Any, invoice_ids: Sequence[int], profile_id: int) -> set[int]:
+    if not invoice_ids:
+        return set()
+    marks = ", ".join("?" for _ in invoice_ids)
+    rows = conn.execute(
+        f"SELECT DISTINCT invoice_id FROM upos WHERE profile_id = ? "  # noqa: S608
+        f"AND invoice_id IN ({marks})",
+        [profile_id, *invoice_ids],
+    ).fetchall()
+    return {int(r[0]) for r in rows}
 
 
 def session_detail(
@@ -240,9 +273,13 @@ def session_detail(
 
     items = list(all_session_invoices(client.transport, reference))
     local = _local_by_hash(store, [i.invoice_hash for i in items if i.invoice_hash], profile_id)
-    lines = [_line(i, local.get(i.invoice_hash or "")) for i in items]
-    seen = {line.local_id for line in lines if line.local_id is not None}
     conn = store.db.connection()
+    with_upo = _with_upo(conn, [v[0] for v in local.values()], profile_id)
+    lines = []
+    for i in items:
+        mine = local.get(i.invoice_hash or "")
+        lines.append(_line(i, mine, reference, mine is not None and mine[0] in with_upo))
+    seen = {line.local_id for line in lines if line.local_id is not None}
     for invoice_id in invoices_of_session(conn, reference, profile_id=profile_id):
         if invoice_id in seen:
             continue
@@ -282,10 +319,12 @@ def fetch_session_upo(
         raise SessionNotClosed(reference)
     if not status.upo_pages:
         raise NoUpo(_("KSeF issued no UPO for this session (no invoice was accepted)."))
-    pages = [
-        api_status.download_presigned(client.transport, p.reference_number, p.download_url)
-        for p in status.upo_pages
-    ]
+    pages = []
+    for wanted in status.upo_pages:
+        try:  # the link, then the authenticated endpoint; only a verified UPO comes back
+            pages.append(api_status.session_upo_page(client.transport, reference, wanted))
+        except _NOT_RECEIVED as exc:
+            raise NoUpo(_not_received(exc)) from None
     conn = store.db.connection()
     known = {u.sha256_b64 for u in upos(conn, profile_id=profile_id, session_ref=reference)}
     from ksef_desktop.store.invoices import sha256_pair
@@ -313,11 +352,20 @@ def fetch_invoice_upo(
         records = upos(conn, profile_id=profile_id, invoice_id=line.local_id)
         if records:
             return store.archive.read(conn, records[-1].relpath)
-    if not line.upo_url:
+    if line.status_code != 200:
         raise NoUpo(_("KSeF has no UPO for this invoice (it was not accepted)."))
     from ksef_desktop.ksef import api_status
 
-    upo = api_status.download_presigned(client.transport, line.invoice_reference, line.upo_url)
+    try:  # the link, then the authenticated endpoint; only a verified UPO comes back
+        upo = api_status.invoice_upo_of(
+            client.transport,
+            line.session_reference,
+            invoice_reference=line.invoice_reference,
+            ksef_number=line.ksef_number,
+            url=line.upo_url,
+        )
+    except _NOT_RECEIVED as exc:
+        raise NoUpo(_not_received(exc)) from None
     with store.db.transaction() as tx:
         add_upo(
             tx,
@@ -326,5 +374,12 @@ def fetch_invoice_upo(
             profile_id=profile_id,
             at=now(),
             invoice_id=line.local_id,
+            session_ref=line.session_reference or None,
         )
     return upo.content
+
+
+def _not_received(exc: Exception) -> str:
+    if isinstance(exc, UpoNotReceived):
+        return message_of(exc)
+    return _("UPO not received yet; try again later.") + " " + message_of(exc)

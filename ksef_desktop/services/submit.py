@@ -95,6 +95,7 @@ class Submitter:
         backoff: Backoff | None = None,
     ) -> None:
         self._db = db
+        self._archive = archive
         self._client_factory = client_factory
         self.profile = profile
         self._now = now
@@ -125,7 +126,32 @@ class Submitter:
                     check_client(client, self.profile)
                 if not self._send(client, items, report):
                     break
+            if not report.unreachable and not cancelled() and self._upos_missing():
+                if client is None:
+                    client = stack.enter_context(self._client_factory())
+                    check_client(client, self.profile)
+                self._fetch_missing_upos(client)
         return report
+
+    def _upos_missing(self) -> bool:
+        from ksef_desktop.services.upo_fetch import anything_missing
+
+        return anything_missing(self._db.connection(), self._now(), profile_id=self.profile.id)
+
+    def _fetch_missing_upos(self, client: KsefClient) -> None:
+        """UPOs that did not come with their verdicts (a firewall page instead, …)."""
+        from ksef_desktop.services.upo_fetch import fetch_missing_upos
+
+        done = fetch_missing_upos(
+            client.transport, self._db, self._archive, self._now, profile_id=self.profile.id
+        )
+        if done.fetched or done.sessions or done.still_missing:
+            log.info(
+                "missing UPOs: %d invoice(s) and %d session(s) fetched, %d still missing",
+                len(done.fetched),
+                len(done.sessions),
+                done.still_missing,
+            )
 
     def _send(self, client: KsefClient, items: Sequence[OutboxItem], report: DrainReport) -> bool:
         batch = [
@@ -152,7 +178,7 @@ class Submitter:
         return True
 
     def _defer(self, items: Sequence[OutboxItem], exc: KsefError, report: DrainReport) -> None:
-        message = exc.user_message()
+        message = exc.message()
         report.error = message
         log.warning("sending %d invoices deferred: %s", len(items), exc)
         for item in items:
@@ -188,6 +214,11 @@ class Submitter:
                     session_ref=result.session_reference,
                 )
                 report.accepted.append(invoice_id)
+            return
+        if result.postponed is not None:  # e.g. 21184: no verdict sought; send it again
+            self.outbox.mark_failed(invoice_id, result.postponed.message())
+            report.deferred.append(invoice_id)
+            report.error = result.postponed.message()
             return
         rejection = result.rejection()
         if rejection is None:  # no verdict reached us: try again later

@@ -61,6 +61,8 @@ def summary_columns(invoice: Invoice) -> dict[str, object]:
     """The denormalised columns of ``invoice`` (lists, filters, sort keys)."""
     buyer_id = identifier_text(invoice.buyer.tax_id)
     seller = invoice.seller.tax_id
+    gross_minor = to_minor(compute_totals(invoice).gross)
+    payment = invoice.payment
     return {
         "kind": invoice.kind.value,
         "issue_date": invoice.issue_date.isoformat(),
@@ -68,8 +70,11 @@ def summary_columns(invoice: Invoice) -> dict[str, object]:
         "buyer_id": buyer_id,
         "buyer_name": invoice.buyer.name,
         "buyer_search": fold(f"{invoice.buyer.name}\x1f{buyer_id}"),
-        "gross_minor": to_minor(compute_totals(invoice).gross),
+        "gross_minor": gross_minor,
         "currency": invoice.currency,
+        # Payments (issue 20): the due date, and paid in full at issue (Zaplacono).
+        "due_date": payment.due_date.isoformat() if payment and payment.due_date else None,
+        "paid_minor": max(gross_minor, 0) if payment and payment.paid else 0,
     }
 
 

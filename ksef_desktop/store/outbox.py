@@ -165,6 +165,16 @@ def add_upo(
     return relpath
 
 
+def last_errors(conn: sqlite3.Connection, *, profile_id: int) -> dict[int, str | None]:
+    """The last failure of each undecided outbox item of the profile (no XML read)."""
+    rows = conn.execute(
+        "SELECT o.invoice_id, o.last_error FROM outbox o JOIN invoices i ON i.id = o.invoice_id "
+        "WHERE i.profile_id = ? AND o.state <> 'done'",
+        (profile_id,),
+    ).fetchall()
+    return {int(r[0]): r[1] for r in rows}
+
+
 class Outbox:
     """The outbox of one profile: it hands out, and records verdicts for, only the
     invoices of ``profile_id`` (whose KSeF client the sender holds)."""
@@ -433,10 +443,12 @@ class Outbox:
             detail=detail or f"KSeF number {ksef_number}",
             columns={"ksef_number": ksef_number, "accepted_at": to_db(now)},
         )
+        # The session it was accepted in stays known: a UPO that did not come with the
+        # verdict is fetched later from that session (services/upo_fetch.py).
         conn.execute(
-            "UPDATE outbox SET state = 'done', claimed_until = NULL, updated_at = ? "
-            "WHERE invoice_id = ?",
-            (to_db(now), invoice_id),
+            "UPDATE outbox SET state = 'done', claimed_until = NULL, "
+            "session_ref = COALESCE(?, session_ref), updated_at = ? WHERE invoice_id = ?",
+            (session_ref, to_db(now), invoice_id),
         )
         if upo is not None:
             add_upo(
@@ -496,7 +508,9 @@ class Outbox:
             detail = f"duplicate (440): adopted {original_ksef_number}"
             if original_session_ref:
                 detail += f" from session {original_session_ref}"
-            return self._accept(conn, invoice_id, original_ksef_number, now, None, None, detail)
+            return self._accept(
+                conn, invoice_id, original_ksef_number, now, None, original_session_ref, detail
+            )
 
     def add_upo(
         self, data: bytes, *, invoice_id: int | None = None, session_ref: str | None = None

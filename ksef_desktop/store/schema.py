@@ -534,6 +534,32 @@ def _v4(conn: sqlite3.Connection) -> None:
     run_script(conn, V4)
 
 
+# Settings live in settings.json only (ui/settings.py): the store's settings table was
+# never used, and two places for one setting is one too many.
+V5 = """
+DROP TABLE settings;
+"""
+
+
+def _v5(conn: sqlite3.Connection) -> None:
+    run_script(conn, V5)
+
+
+def _v6(conn: sqlite3.Connection) -> None:
+    """Everyday invoicing (issue 20): catalogue, payments, mail, contractor checks."""
+    from ksef_desktop.store.schema_everyday import everyday_step
+
+    everyday_step(conn)
+
+
+def _v7(conn: sqlite3.Connection) -> None:
+    """The archive's append-only hash chain (store/chain.py), filled with every file
+    archived so far; archived files become immutable (issue 22, item 8)."""
+    from ksef_desktop.store.chain import migrate
+
+    migrate(conn)
+
+
 def _purchases(conn: sqlite3.Connection) -> None:
     """Purchase invoices received from KSeF (issue 18): store/purchases.py."""
     from ksef_desktop.store.purchases_schema import PURCHASES
@@ -544,5 +570,5 @@ def _purchases(conn: sqlite3.Connection) -> None:
 
 
 #: Index i migrates from user_version i to i + 1. Append; never edit a released step.
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _purchases)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _purchases)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
 
 from ksef_desktop.domain.identifiers import normalize_eu_vat, normalize_nip
 from ksef_desktop.domain.invoice import (
@@ -60,6 +69,8 @@ class BuyerPicker(QGroupBox):
     changed = Signal()
     #: Emitted when the user wants this buyer kept among the contractors.
     save_requested = Signal(object)  # Party
+    #: The user asks the VAT white list (or VIES) about the identifier: (country, text).
+    lookup_requested = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(_("Buyer"), parent)
@@ -81,6 +92,7 @@ class BuyerPicker(QGroupBox):
         self.line1.setAccessibleName(_("Address, line 1"))
         self.line2 = QLineEdit()
         self.line2.setAccessibleName(_("Address, line 2"))
+        self._other_country = ""
         self.problems = {
             "buyer.tax_id": problem_label(),
             "buyer.name": problem_label(),
@@ -89,8 +101,25 @@ class BuyerPicker(QGroupBox):
         form = QFormLayout(self)
         form.addRow(_("&Contractor:"), self.contractors)
         form.addRow(_("&Type:"), self.kind)
-        form.addRow(_("Country:"), self.country)
-        form.addRow(_("Identi&fier:"), self.identifier)
+        # The country beside the identifier (one row less for the editor's first screen),
+        # and issue 20's look-up in the VAT white list (VIES for EU numbers).
+        self.lookup_button = QPushButton(_("Look up"))
+        self.lookup_button.setToolTip(_("Fill in the buyer from the VAT white list or VIES."))
+        self.lookup_button.setAutoDefault(False)
+        self.lookup_button.clicked.connect(self._lookup)
+        self.check_note = QLabel()
+        self.check_note.setWordWrap(True)
+        self.check_note.setVisible(False)
+        identifier = QHBoxLayout()
+        identifier.addWidget(self.country)
+        identifier.addWidget(self.identifier, 1)
+        identifier.addWidget(self.lookup_button)
+        self.country.setMaximumWidth(self.country.fontMetrics().horizontalAdvance("MMMM") + 12)
+        identifier_label = QLabel(_("Identi&fier:"))
+        identifier_label.setBuddy(self.identifier)
+        identifier_label.setToolTip(_("Country (two letters) and tax identifier"))
+        form.addRow(identifier_label, identifier)
+        form.addRow("", self.check_note)
         form.addRow("", self.problems["buyer.tax_id"])
         form.addRow(_("&Name:"), self.name)
         form.addRow("", self.problems["buyer.name"])
@@ -102,6 +131,15 @@ class BuyerPicker(QGroupBox):
         for edit in (self.country, self.identifier, self.name, self.line1, self.line2):
             edit.textChanged.connect(lambda _text: self.changed.emit())
         self._kind_changed()
+
+    def _lookup(self) -> None:
+        if self.identifier.text().strip():
+            self.lookup_requested.emit(self.country.text().strip().upper(), self.identifier.text())
+
+    def show_check(self, text: str) -> None:
+        """What the register said (status, date checked; a warning) under the identifier."""
+        self.check_note.setText(text)
+        self.check_note.setVisible(bool(text))
 
     # --- contractors -----------------------------------------------------------------------
 
@@ -142,13 +180,26 @@ class BuyerPicker(QGroupBox):
         self.identifier.setEnabled(key != "none")
         self.country.setEnabled(key != "pl")
         if key == "pl":
+            typed = self.country.text().strip().upper()
+            if typed != "PL":
+                self._other_country = typed  # given back when another kind is chosen
             self.country.setText("PL")
-            self.identifier.setPlaceholderText("5265877635")
-        elif key == "eu":
+            # An example shape, never anyone's real NIP (and never the seller's own).
+            self.identifier.setPlaceholderText(_("10 digits, e.g. 123-456-32-18"))
+        elif self._other_country and self.country.text().strip().upper() == "PL":
+            self.country.setText(self._other_country)
+        if key == "eu":
             self.identifier.setPlaceholderText(_("e.g. 123456789 (without the country)"))
-        else:
+        elif key != "pl":
             self.identifier.setPlaceholderText("")
         self.changed.emit()
+
+    def require_kind(self, key: str) -> None:
+        """Switch to kind ``key`` ("pl", "eu") unless the buyer already is one."""
+        if self.kind.currentData() != key:
+            self.kind.setCurrentIndex(self.kind.findData(key))
+            if key == "eu" and self.country.text().strip().upper() == "PL":
+                self.country.clear()  # a Polish NIP holder is no EU buyer: ask the country
 
     def set_party(self, party: Party) -> None:
         widgets = (self.kind, self.country, self.identifier, self.name, self.line1, self.line2)

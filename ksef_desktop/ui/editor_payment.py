@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QWidget,
 )
 
@@ -145,6 +146,11 @@ class PaymentFields:
         self.paid_date.setAccessibleName(_("Date of payment"))
         self.bank_account = QLineEdit()
         self.bank_account.setAccessibleName(_("Bank account (IBAN)"))
+        self.check_account = QPushButton(_("Check on the white list"))
+        self.check_account.setAutoDefault(False)
+        self.account_note = QLabel()
+        self.account_note.setWordWrap(True)
+        self.account_note.setVisible(False)
         self.bank_name = QLineEdit()
         self.bank_name.setAccessibleName(_("Name of the bank"))
         self.bank_name.setPlaceholderText(_("e.g. mBank S.A."))
@@ -157,13 +163,23 @@ class PaymentFields:
         self._issue_date = today
         self._update()
 
-    def add_rows(self, layout: QFormLayout, problem: Callable[[str], QLabel]) -> None:
+    def add_terms_rows(self, layout: QFormLayout, problem: Callable[[str], QLabel]) -> None:
+        """How and when the buyer pays: the method, the due date, paid already."""
         layout.addRow(_("&Payment:"), self.method)
         layout.addRow(self.has_due_date, self.due_date)
         layout.addRow("", problem("payment.due_date"))
         layout.addRow(self.paid, self.paid_date)
         layout.addRow("", problem("payment.paid_date"))
+
+    def add_account_rows(self, layout: QFormLayout, problem: Callable[[str], QLabel]) -> None:
+        """Where the buyer pays: the account (its check on the white list under it, so
+        that the number has the column's width), the bank, IPKSeF and the payment link."""
         layout.addRow(_("&Bank account:"), self.bank_account)
+        check_row = QHBoxLayout()
+        check_row.addWidget(self.check_account)
+        check_row.addStretch(1)
+        layout.addRow("", check_row)
+        layout.addRow("", self.account_note)
         layout.addRow("", problem("payment.bank_account"))
         layout.addRow(self.bank_name_label, self.bank_name)
         layout.addRow("", problem("payment.bank_name"))

@@ -13,13 +13,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QBrush, QColor
 
+from ksef_desktop.domain.payments import PaymentStatus, payment_status
 from ksef_desktop.i18n import N_, _
+from ksef_desktop.services.invoice_status import rejection_text
+from ksef_desktop.store.mail import MailState
 from ksef_desktop.store.queries import Cursor, InvoiceFilter, ListRow, Page, SortKey
 from ksef_desktop.store.states import InvoiceState
 from ksef_desktop.ui.formatting import fmt_date, fmt_money
@@ -39,8 +43,11 @@ COLUMNS = (
     N_("State"),
     N_("KSeF number"),
     N_("Mode"),
+    N_("Due date"),
+    N_("Payment"),
+    N_("E-mail"),
 )
-NUMBER, DATE, BUYER, GROSS, CURRENCY, STATE, KSEF, MODE = range(len(COLUMNS))
+NUMBER, DATE, BUYER, GROSS, CURRENCY, STATE, KSEF, MODE, DUE, PAYMENT, MAIL = range(len(COLUMNS))
 
 #: Columns the store can sort by (the others keep the current order).
 SORTABLE = {
@@ -66,6 +73,11 @@ STATE_COLOURS = {
 }
 
 PAGE_SIZE = 200
+
+
+def payment_of(row: ListRow) -> PaymentStatus:
+    """Paid, partly paid, unpaid or overdue today (the computer's date)."""
+    return payment_status(row.gross, row.paid, row.due_date, date.today())  # noqa: DTZ011
 
 
 def mode_label(mode: str | None) -> str:
@@ -249,8 +261,16 @@ class InvoiceListModel(RowsTableModel):
         if role == Qt.ItemDataRole.BackgroundRole and column == STATE:
             colour = STATE_COLOURS.get(row.state)
             return QBrush(colour) if colour is not None else None
-        if role == Qt.ItemDataRole.ToolTipRole and row.rejection_code is not None:
-            return _("Rejected by KSeF with code {code}.").format(code=row.rejection_code)
+        if role == Qt.ItemDataRole.BackgroundRole and column == PAYMENT:
+            overdue = row.state is not InvoiceState.DRAFT and (
+                payment_of(row) is PaymentStatus.OVERDUE
+            )
+            return QBrush(QColor("#ffb4ab")) if overdue else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if row.state is InvoiceState.REJECTED:
+                return rejection_text(row.rejection_code, row.rejection_details)
+            text = self._text(row, column)
+            return text or None  # the whole text of a cell too narrow for it
         return None
 
     @staticmethod
@@ -266,11 +286,19 @@ class InvoiceListModel(RowsTableModel):
         if column == CURRENCY:
             return row.currency
         if column == STATE:
+            if row.state is InvoiceState.REJECTED and row.rejection_code is not None:
+                return _("{state} ({code})").format(state=row.state.label, code=row.rejection_code)
             return row.state.label
         if column == KSEF:
             return row.ksef_number or ""
         if column == MODE:
             return "" if row.state is InvoiceState.DRAFT else mode_label(row.mode)
+        if column == DUE:
+            return fmt_date(row.due_date) if row.due_date else ""
+        if column == PAYMENT:
+            return "" if row.state is InvoiceState.DRAFT else payment_of(row).label
+        if column == MAIL:
+            return MailState(row.mail_state).label if row.mail_state else ""
         return ""
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

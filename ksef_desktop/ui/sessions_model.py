@@ -159,9 +159,12 @@ def local_text(line: InvoiceLine) -> str:
     if line.missing_in_ksef:
         return _("missing in KSeF")
     try:
-        return InvoiceState(line.local_state).label
+        text = InvoiceState(line.local_state).label
     except ValueError:
-        return line.local_state
+        text = line.local_state
+    if line.upo_pending:  # accepted, yet no UPO archived (e.g. a firewall page came instead)
+        text += " · " + _("UPO not received yet")
+    return text
 
 
 class SessionInvoicesModel(RowsTableModel):

@@ -64,8 +64,6 @@ class SettingsDialog(QDialog):
         self.language.addItem("Polski", "pl")
         self.language.addItem("English", "en")
         self.language.setCurrentIndex(max(0, self.language.findData(s["language"])))
-        self.stretch = QCheckBox()
-        self.stretch.setChecked(s["stretch_strings"])
         self.minutes = QSpinBox()
         self.minutes.setRange(1, 120)
         self.minutes.setValue(s["availability_minutes"])
@@ -88,13 +86,17 @@ class SettingsDialog(QDialog):
         for key, widget in [
             ("offline_certificate", self.certificate),
             ("language", self.language),
-            ("stretch_strings", self.stretch),
             ("availability_minutes", self.minutes),
             ("declared_offline24", self.declared),
             ("notifications", self.notifications),
         ]:
             form.addRow(_label(key), widget)
-        self.note = QLabel(_("A new language or text stretching applies when you press OK."))
+        from ksef_desktop.ui.settings_everyday import EverydaySettings
+
+        self.everyday = EverydaySettings(settings)
+        # The layout check (stretched strings) is a developer's tool, not a setting for
+        # users: KSEF_DESKTOP_STRETCH=1 (ui/stretch.py) or "stretch_strings" in the file.
+        self.note = QLabel(_("A new language applies when you press OK."))
         self.note.setWordWrap(True)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -103,6 +105,7 @@ class SettingsDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.everyday)
         layout.addWidget(self.note)
         layout.addWidget(self.buttons)
 
@@ -127,7 +130,7 @@ class SettingsDialog(QDialog):
     def apply_to(self, settings: Settings) -> None:
         """Write the non-identity options (identity goes through ``Shell.apply_setup``)."""
         settings["language"] = str(self.language.currentData())
-        settings["stretch_strings"] = self.stretch.isChecked()
         settings["availability_minutes"] = self.minutes.value()
         settings["declared_offline24"] = self.declared.isChecked()
         settings["notifications"] = self.notifications.isChecked()
+        self.everyday.apply_to(settings)

@@ -22,7 +22,10 @@ from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator, oa
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-OPENAPI = Path(__file__).resolve().parents[1] / "data" / "openapi" / "open-api.json"
+DATA = Path(__file__).resolve().parents[1] / "data" / "openapi"
+# The current contract, and the document before it for tests about what 2.9.0 removed.
+DOCUMENTS = {"2.9.0": DATA / "open-api-2.9.0.json", "2.7.0": DATA / "open-api-2.7.0.json"}
+CURRENT = "2.9.0"
 DOC_URI = "urn:ksef:open-api.json"
 API_PREFIX = "/v2"
 METHODS = ("get", "post", "put", "delete", "patch")
@@ -139,9 +142,14 @@ class Contract:
         )
 
 
+def contract(version: str = CURRENT) -> Contract:
+    """The checker for open-api.json of API ``version`` (2.9.0 unless a test is about 2.7.0)."""
+    return _contract(version)
+
+
 @cache
-def contract() -> Contract:
-    document = json.loads(OPENAPI.read_text(encoding="utf-8"))
+def _contract(version: str) -> Contract:
+    document = json.loads(DOCUMENTS[version].read_text(encoding="utf-8"))
     resource = Resource.from_contents(document, default_specification=DRAFT4)
     registry: Registry = Registry().with_resource(DOC_URI, resource)
     operations = []
@@ -155,10 +163,10 @@ def contract() -> Contract:
     return Contract(document, registry, operations)
 
 
-def request_examples(template: str, method: str) -> list[Any]:
+def request_examples(template: str, method: str, media: str = "application/json") -> list[Any]:
     """The request-body examples open-api.json gives for one operation."""
     spec = contract().document["paths"][template][method.lower()]
-    content = spec.get("requestBody", {}).get("content", {}).get("application/json", {})
+    content = spec.get("requestBody", {}).get("content", {}).get(media, {})
     found = []
     if "example" in content:
         found.append(content["example"])

@@ -131,7 +131,7 @@ def test_the_issue_letter_issues_a_valid_invoice(qtbot, runner, store, lang):
     qtbot.waitUntil(lambda: dialog.issued is not None, timeout=15_000)
     assert dialog.issued is not None
     issued = get_invoice(store.db.connection(), dialog.issued.invoice.id, profile_id=PID)
-    assert issued.state is InvoiceState.ISSUED
+    assert issued.state is InvoiceState.QUEUED  # queued at once, handed out after the pause
     assert issued.number == "FV/2026/11/1"
     # then the pause bar's "Send now" is among the active ones, and its letter is its own too
     qtbot.waitUntil(dialog.send_now_button.isVisible)

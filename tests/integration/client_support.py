@@ -41,7 +41,7 @@ DATA = Path(__file__).parents[1] / "data"
 SAMPLE = DATA / "fa3-official" / "FA_3_Przykład_1.xml"
 FA = "{http://crd.gov.pl/wzor/2025/06/25/13775/}"
 NIP = "5265877635"
-OPENAPI: dict[str, Any] = json.loads((DATA / "openapi" / "open-api.json").read_text("utf-8"))
+OPENAPI: dict[str, Any] = json.loads((DATA / "openapi" / "open-api-2.9.0.json").read_text("utf-8"))
 SEEN_SECRETS: set[str] = set()
 
 # Everything the client logs during the suite, at DEBUG, to a file the last test reads.

@@ -24,7 +24,7 @@ def _cli(*args: str, token: str, lang: str = "pl") -> subprocess.CompletedProces
 
 
 def test_create_then_show() -> None:
-    with started(rate_limit_scale=None) as sb:
+    with started(rate_limit_scale=None) as sb:  # API 2.9.0, as the Ministry's servers
         numbers = accepted_numbers(sb, SELLER, 3, "CLI")
         target = ["--base-url", sb.base_url, "--nip", SELLER]
         made = _cli("create", *numbers, *target, token=sb.tokens[SELLER])
@@ -47,10 +47,10 @@ def test_create_then_show() -> None:
         malformed = _cli("of", "not-a-number", *target, token=sb.tokens[SELLER])
         assert malformed.returncode == 2
         assert "Nieprawidłowy numer KSeF" in malformed.stderr
-        # KSeF's refusal: the buyer's context cannot add an invoice that does not exist.
-        missing = make_ksef_number(SELLER, date(2025, 1, 1), "000000000000")
+        # KSeF's refusal: the buyer's context cannot add invoices that do not exist.
+        missing = [make_ksef_number(SELLER, date(2025, 1, 1), f"00000000000{i}") for i in (1, 2)]
         refused = _cli(
-            "create", missing, "--base-url", sb.base_url, "--nip", BUYER, token=sb.tokens[BUYER]
+            "create", *missing, "--base-url", sb.base_url, "--nip", BUYER, token=sb.tokens[BUYER]
         )
         assert refused.returncode == 1
         assert "identyfikatora zbiorczego" in refused.stderr
@@ -68,9 +68,12 @@ def test_bad_input_is_refused_before_anything_is_sent() -> None:
     refused = _cli("create", *mixed, *nowhere, token="x", lang="en")
     assert refused.returncode == 2
     assert "one seller" in refused.stderr
+    alone = _cli("create", mixed[0], *nowhere, token="x", lang="en")
+    assert alone.returncode == 2
+    assert "at least 2 invoices" in alone.stderr
     official_changed = "1111111111-IZ202607-65ED02180000-E8"
     shown = _cli("show", official_changed, *nowhere, token="x")
     assert shown.returncode == 2
     assert "Nieprawidłowy identyfikator zbiorczy" in shown.stderr
-    traceback_free = bad_number.stderr + refused.stderr + shown.stderr
+    traceback_free = bad_number.stderr + refused.stderr + alone.stderr + shown.stderr
     assert "Traceback" not in traceback_free

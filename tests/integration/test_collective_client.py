@@ -20,6 +20,7 @@ from ksef_desktop.ksef.collective import (
     all_collective_identifiers_of_invoice,
     collective_identifier_invoices,
     generate_collective_identifier,
+    invoices_of_collective_identifiers,
 )
 from ksef_desktop.ksef.errors import RequestRejected
 from ksef_desktop.ksef.messages import describe
@@ -37,7 +38,7 @@ from tests.integration.collective_support import (
 
 @pytest.fixture(scope="module")
 def world() -> Iterator[tuple[Sandbox, list[str], list[str]]]:
-    with started(rate_limit_scale=None) as sb:
+    with started(rate_limit_scale=None) as sb:  # API 2.9.0, as the Ministry's servers
         yield sb, accepted_numbers(sb, SELLER, 501, "CC"), accepted_numbers(sb, STRANGER, 1, "CD")
 
 
@@ -107,14 +108,40 @@ def test_hidden_payment_details_reach_the_client_as_such(
 ) -> None:
     pay = CollectiveIdentifierInvoicePayment(Decimal("10.50"), "EUR")
     ident = generate_collective_identifier(
-        seller.transport, [CollectiveIdentifierInvoice(world[1][40], pay)]
+        seller.transport,
+        [
+            CollectiveIdentifierInvoice(world[1][40], pay),
+            CollectiveIdentifierInvoice(world[1][41], pay),
+        ],
     )
     sb = world[0]
     with ksef_client(sb.base_url, sb.tokens[STRANGER], nip=STRANGER) as (stranger, _):
-        (item,) = all_collective_identifier_invoices(stranger.transport, ident)
-    assert item.details_hidden
-    assert item.payment is None
+        items = all_collective_identifier_invoices(stranger.transport, ident)
+    assert len(items) == 2
+    assert all(item.details_hidden and item.payment is None for item in items)
     with ksef_client(sb.base_url, sb.tokens[BUYER], nip=BUYER) as (buyer, _):
-        (item,) = all_collective_identifier_invoices(buyer.transport, ident)
-    assert item.payment == pay
-    assert not item.details_hidden
+        items = all_collective_identifier_invoices(buyer.transport, ident)
+    assert all(item.payment == pay and not item.details_hidden for item in items)
+
+
+def test_invoices_of_many_identifiers_ten_a_call(
+    world: tuple[Sandbox, list[str], list[str]],
+) -> None:
+    """POST /collective-identifiers/invoices takes at most 10 identifiers: 12 are asked
+    in two calls, and every invoice is given to the identifier it belongs to."""
+    sb, numbers = world[0], world[1]
+    with ksef_client(sb.base_url, sb.tokens[SELLER], nip=SELLER) as (seller, rec):
+        made = {
+            generate_collective_identifier(
+                seller.transport, numbers[100 + 2 * i : 102 + 2 * i]
+            ): set(numbers[100 + 2 * i : 102 + 2 * i])
+            for i in range(12)
+        }
+        asked = list(made)
+        found = invoices_of_collective_identifiers(seller.transport, [*asked, asked[0]])
+    assert list(found) == asked  # in the order asked, each once
+    assert {ident: {i.ksef_number for i in items} for ident, items in found.items()} == made
+    assert all(i.collective_identifier_number == ident for ident, v in found.items() for i in v)
+    calls = [b for b in rec.bodies if "collectiveIdentifierNumbers" in b]
+    assert [len(b["collectiveIdentifierNumbers"]) for b in calls] == [10, 2]
+    assert rec.paths("GET") == [p for p in rec.paths("GET") if "/collective-identifiers/" not in p]

@@ -40,7 +40,15 @@ def running(*args: str) -> Iterator[tuple[subprocess.Popen[str], dict[str, Any]]
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_first_line_and_clean_stop(signum: int) -> None:
     with running("--nip", "9999999999", "--nip", "526-587-76-35") as (proc, info):
-        assert set(info) == {"base_url", "qr_base", "latarnia_url", "tokens"}
+        assert set(info) == {
+            "base_url",
+            "qr_base",
+            "latarnia_url",
+            "tokens",
+            "whitelist_url",
+            "vies_url",
+            "nbp_url",
+        }
         assert info["base_url"].startswith("http://127.0.0.1:")
         assert info["base_url"].endswith("/v2")
         assert set(info["tokens"]) == {"9999999999", "5265877635"}
@@ -50,6 +58,13 @@ def test_first_line_and_clean_stop(signum: int) -> None:
             assert tokens["accessToken"]["token"]
         status = httpx.get(info["latarnia_url"] + "/status").json()
         assert status["status"] == "AVAILABLE"
+        found = httpx.get(
+            info["whitelist_url"] + "/api/search/nip/5265877635", params={"date": "2026-01-05"}
+        ).json()
+        assert found["result"]["subject"]["statusVat"] == "Czynny"
+        eur = httpx.get(info["nbp_url"] + "/api/exchangerates/rates/a/eur/2026-01-05/")
+        assert eur.json()["rates"][0]["no"] == "002/A/NBP/2026"
+        assert httpx.get(info["vies_url"] + "/ms/DE/vat/123456789").json()["isValid"] is True
         proc.send_signal(signum)
         assert proc.wait(timeout=10) == 0
         assert proc.stderr is not None
@@ -67,6 +82,37 @@ def test_fault_flags_at_start(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
     assert (tmp_path / "s.json").exists()
+
+
+def test_faults_of_the_real_servers_at_start() -> None:
+    flags = ("--firewall-page", "0.25", "--session-unavailable", "3", "--null-counts")
+    with running(*flags, "--api-version", "2.7.0") as (proc, info):
+        server = info["base_url"].removesuffix("/v2")
+        faults = httpx.get(server + "/_sandbox/faults").json()
+        assert (faults["firewallPage"], faults["sessionUnavailable"]) == (0.25, 3)
+        assert faults["nullCounts"] is True
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (
+            ("--firewall-page", "1.5"),
+            "Udział odpowiedzi zapory sieciowej musi być liczbą od 0 do 1.",
+        ),
+        (
+            ("--session-unavailable", "-1"),
+            "Liczba wysyłek z niedostępną sesją nie może być ujemna.",
+        ),
+    ],
+)
+def test_bad_fault_flags_are_a_clear_message(flags: tuple[str, ...], message: str) -> None:
+    out = _run(*flags)
+    assert out.returncode == 2
+    assert message in out.stderr
+    assert "Traceback" not in out.stderr
 
 
 def test_bad_nip_is_a_clear_message() -> None:

@@ -85,10 +85,21 @@ def test_export_package_round_trip(sandbox_factory: Callable[..., Sandbox]) -> N
         package = status["package"]
         assert (package["invoiceCount"], package["isTruncated"]) == (3, False)
         (part,) = package["parts"]
-        encrypted = httpx.get(part["url"]).content  # pre-signed: no bearer
+        download = httpx.get(part["url"])  # pre-signed: no bearer
+        encrypted = download.content
         assert (len(encrypted), sha256_b64(encrypted)) == (
             part["encryptedPartSize"],
             part["encryptedPartHash"],
+        )
+        # Like every pre-signed download: the stored (encrypted) blob's hash.
+        assert download.headers["x-ms-meta-hash"] == part["encryptedPartHash"]
+        # Links are on the host that was called (a client may know the sandbox by a name).
+        named = client.get(
+            f"/invoices/exports/{ref}",
+            headers={**bearer(access), "Host": "ksef-sandbox.test:8443"},
+        )
+        assert named.json()["package"]["parts"][0]["url"].startswith(
+            "http://ksef-sandbox.test:8443/storage/exports/"
         )
         plain = _decrypt(key, iv, encrypted)
         assert (len(plain), sha256_b64(plain)) == (part["partSize"], part["partHash"])

@@ -1,4 +1,5 @@
-"""KSeF tokens (/tokens) and permissions (403 missing-permissions)."""
+"""KSeF tokens (/tokens) and permissions (403 missing-permissions). New tokens are made
+after a login by signature only, as on the real KSeF."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import httpx
 
 from ksef_desktop.sandbox import Sandbox
 from tests.contract.rawksef import authenticate, bearer, open_online
+from tests.contract.xadessign import taxpayer, xades_login
 from tests.integration.conftest import SELLER, api_for
 
 
@@ -29,7 +31,7 @@ def _new_token(client: httpx.Client, access: str, permissions: list[str], text: 
 def test_create_list_get_revoke(sandbox_factory: Callable[..., Sandbox]) -> None:
     sb = sandbox_factory(rate_limit_scale=0)
     with api_for(sb) as client:
-        access = authenticate(client, SELLER, sb.tokens[SELLER])["accessToken"]["token"]
+        access = xades_login(client, SELLER, taxpayer(SELLER))["accessToken"]["token"]
         made = _new_token(client, access, ["InvoiceRead"], "Tylko odczyt faktur")
         listed = client.get("/tokens", headers=bearer(access)).json()
         refs = [t["referenceNumber"] for t in listed["tokens"]]
@@ -42,6 +44,7 @@ def test_create_list_get_revoke(sandbox_factory: Callable[..., Sandbox]) -> None
         one = client.get(f"/tokens/{made['referenceNumber']}", headers=bearer(access)).json()
         assert (one["status"], one["requestedPermissions"]) == ("Active", ["InvoiceRead"])
         assert one["contextIdentifier"] == {"type": "Nip", "value": SELLER}
+        assert one["authorIdentifier"] == {"type": "Nip", "value": SELLER}
         # The new token authenticates; it can read but not write.
         reader = authenticate(client, SELLER, made["token"])["accessToken"]["token"]
         response, _ = open_online(client, reader)
@@ -57,7 +60,16 @@ def test_create_list_get_revoke(sandbox_factory: Callable[..., Sandbox]) -> None
 
 
 def test_token_rules(sandbox: Sandbox, api: httpx.Client) -> None:
-    access = authenticate(api, SELLER, sandbox.tokens[SELLER])["accessToken"]["token"]
+    by_token = authenticate(api, SELLER, sandbox.tokens[SELLER])["accessToken"]["token"]
+    refused = api.post(
+        "/tokens",
+        json={"permissions": ["InvoiceRead"], "description": "Z logowania tokenem"},
+        headers=bearer(by_token),
+    )
+    assert refused.status_code == 403
+    assert refused.json()["reasonCode"] == "auth-method-not-allowed"
+    assert refused.json()["security"] == {"authenticationMethodCategory": "Token"}
+    access = xades_login(api, SELLER, taxpayer(SELLER))["accessToken"]["token"]
     short = api.post(
         "/tokens",
         json={"permissions": ["InvoiceRead"], "description": "abc"},
@@ -66,7 +78,7 @@ def test_token_rules(sandbox: Sandbox, api: httpx.Client) -> None:
     assert _code(short) == 21405
     reader_token = _new_token(api, access, ["InvoiceRead"], "Tylko odczyt")["token"]
     reader = authenticate(api, SELLER, reader_token)["accessToken"]["token"]
-    # A token cannot grant what its author does not have (and this one cannot manage).
+    # A token login cannot make tokens at all (nor could this one: it cannot manage).
     escalate = api.post(
         "/tokens",
         json={"permissions": ["InvoiceWrite"], "description": "Eskalacja uprawnień"},

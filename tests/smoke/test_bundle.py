@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,22 +19,6 @@ from tests.conftest import DATA, OFFICIAL_SAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="session")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("bundle")
-    env = {**os.environ, "PYTHON": sys.executable, "WORKPATH": str(out / "work")}
-    subprocess.run(
-        [str(ROOT / "packaging" / "build.sh"), str(out / "dist")],
-        env=env,
-        check=True,
-        timeout=1200,
-        capture_output=True,
-    )
-    exe = out / "dist" / "ksef-desktop" / "ksef-desktop"
-    assert exe.is_file()
-    return exe
 
 
 def run(exe: Path, *args: str) -> subprocess.CompletedProcess[str]:

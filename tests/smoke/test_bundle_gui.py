@@ -1,6 +1,6 @@
 """The frozen bundle opens the window: ``--smoke-test`` from the PyInstaller build.
 
-Reuses the session-scoped ``bundle`` fixture of test_bundle.py (built once per run).
+Uses the session-scoped ``bundle`` fixture of tests/smoke/conftest.py (built once per run).
 """
 
 from __future__ import annotations
@@ -11,12 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.smoke.test_bundle import bundle  # noqa: F401 - the fixture, shared
-
 pytestmark = pytest.mark.slow
 
 
-def test_the_bundle_passes_the_gui_smoke_test(bundle: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_the_bundle_passes_the_gui_smoke_test(bundle: Path, tmp_path: Path) -> None:
     result = subprocess.run(
         [str(bundle), "--smoke-test", "--data-dir", str(tmp_path / "data")],
         capture_output=True,
@@ -31,7 +29,7 @@ def test_the_bundle_passes_the_gui_smoke_test(bundle: Path, tmp_path: Path) -> N
 
 
 def test_the_bundle_starts_a_returning_user_and_quits_when_idle(
-    bundle: Path,  # noqa: F811
+    bundle: Path,
     tmp_path: Path,
 ) -> None:
     """The start benchmarks/bundle_startup.py times, from the frozen program: the modules
@@ -60,7 +58,7 @@ def test_the_bundle_starts_a_returning_user_and_quits_when_idle(
     assert "Traceback" not in again.stderr
 
 
-def test_the_bundle_carries_its_catalogs_compiled(bundle: Path) -> None:  # noqa: F811
+def test_the_bundle_carries_its_catalogs_compiled(bundle: Path) -> None:
     """The .mo the spec compiles matches the bundled .po files, so it is the one used."""
     from ksef_desktop import i18n
 

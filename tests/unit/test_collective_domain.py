@@ -146,3 +146,12 @@ def test_problems_are_named() -> None:
     assert too_many == [(TOO_MANY, {"limit": 500, "count": 501})]
     assert collective_problems([])
     assert collective_problems([_candidate(1), _candidate(1)])
+
+
+def test_one_invoice_alone_gets_no_identifier() -> None:
+    """API 2.9.0: an identifier covers at least two invoices (minItems 2)."""
+    from ksef_desktop.domain.collective import MIN_INVOICES_PER_IDENTIFIER, TOO_FEW
+
+    assert collective_problems([_candidate(1)]) == [(TOO_FEW, {"minimum": 2})]
+    assert MIN_INVOICES_PER_IDENTIFIER == 2
+    assert collective_problems([_candidate(1), _candidate(2)]) == []

@@ -27,7 +27,7 @@ from ksef_desktop.ksef.collective import (
 from ksef_desktop.ksef.errors import ProtocolError
 
 DOC = json.loads(
-    (Path(__file__).resolve().parents[1] / "data/openapi/open-api.json").read_text("utf-8")
+    (Path(__file__).resolve().parents[1] / "data/openapi/open-api-2.9.0.json").read_text("utf-8")
 )
 NUMBER = "5265877635-20250826-0100001AF629-AF"
 

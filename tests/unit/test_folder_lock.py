@@ -67,6 +67,9 @@ def test_the_lock_of_a_killed_process_is_free_at_once(tmp_path: Path) -> None:
     finally:
         if child.poll() is None:
             child.kill()
+            child.wait(timeout=10)
+        if child.stdout is not None:
+            child.stdout.close()
     lock = FolderLock(tmp_path, "window")
     lock.acquire(timeout=1)  # the system dropped the dead process's lock
     lock.release()

@@ -7,6 +7,7 @@ import json
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -209,7 +210,7 @@ def test_failed_statuses_raise_auth_rejected(
     with pytest.raises(AuthRejected) as info:
         _auth(t, clock).authenticate()
     assert info.value.code == code
-    assert polish in info.value.user_message()
+    assert polish in info.value.message()
     assert "CANARY" not in str(info.value)
 
 
@@ -264,17 +265,11 @@ def test_refresh_before_expiry_then_full_reauth_when_refresh_is_refused(
 
 def test_upo_with_a_wrong_hash_is_refused(env: tuple[ScriptedServer, Transport, Clock]) -> None:
     server, t, _clock = env
+    upo = Path(__file__).parents[1] / "data/upo/kontekst-nip/upo-sesja-kontekst-id-nip.xml"
+    official = upo.read_bytes()
     server.script = [
-        Reply(
-            200,
-            b"<Potwierdzenie/>",
-            {"x-ms-meta-hash": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="},
-        ),
-        Reply(
-            200,
-            b"<Potwierdzenie/>",
-            {"x-ms-meta-hash": sha256_b64(b"<Potwierdzenie/>")},
-        ),
+        Reply(200, official, {"x-ms-meta-hash": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}),
+        Reply(200, official, {"x-ms-meta-hash": sha256_b64(official)}),
     ]
     t.tokens = type(
         "P", (), {"access_token": lambda self: "a", "renew_after_401": lambda self, r: None}
@@ -286,4 +281,4 @@ def test_upo_with_a_wrong_hash_is_refused(env: tuple[ScriptedServer, Transport, 
     good = session_upo(
         t, "20250625-SO-2C3E6C8000-B675CF5D68-07", "20250625-EU-2C3E6C8000-B675CF5D68-07"
     )
-    assert good.sha256 == sha256_b64(b"<Potwierdzenie/>")
+    assert good.sha256 == sha256_b64(official)

@@ -1,4 +1,5 @@
-"""The one table of messages covers every code open-api.json says the client can receive."""
+"""The one table of messages covers every code open-api.json (API 2.9.0, the contract the
+Ministry's servers run) says the client can receive, in Polish and in English."""
 
 from __future__ import annotations
 
@@ -10,10 +11,18 @@ import pytest
 
 from ksef_desktop import i18n
 from ksef_desktop.ksef import errors
-from ksef_desktop.ksef.messages import AUTH_DETAILS, MESSAGES, describe, message
+from ksef_desktop.ksef.messages import (
+    AUTH_DETAILS,
+    AUTH_DETAILS_EN,
+    MESSAGES,
+    RATE_LIMIT_GROUPS,
+    describe,
+    message,
+)
+from ksef_desktop.ksef.ratelimit import PRODUCTION_LIMITS
 
 OPENAPI = json.loads(
-    (Path(__file__).parents[1] / "data" / "openapi" / "open-api.json").read_text("utf-8")
+    (Path(__file__).parents[1] / "data" / "openapi" / "open-api-2.9.0.json").read_text("utf-8")
 )
 SCHEMAS = OPENAPI["components"]["schemas"]
 ROW = re.compile(r"^\|\s*(\d{3,5})\s*\|\s*([^|]*)\|\s*([^|]*)\|", re.MULTILINE)
@@ -43,7 +52,9 @@ def _status_rows(
 
 
 def test_the_contract_has_codes_to_check() -> None:
+    assert OPENAPI["info"]["version"].startswith("2.9") or "2.9.0" in json.dumps(OPENAPI["info"])
     assert len(_exception_codes()) > 40
+    assert {21184, 71004, 71005} <= _exception_codes()  # added between 2.7.0 and 2.9.0
 
 
 @pytest.mark.parametrize("code", sorted(_exception_codes()))
@@ -98,9 +109,9 @@ def test_auth_450_names_the_detail() -> None:
 
 def test_messages_follow_the_language() -> None:
     exc = errors.InvoiceRejected(440, "Duplikat faktury")
-    polish = exc.user_message()
+    polish = exc.message()
     i18n.set_language("en")
-    english = exc.user_message()
+    english = exc.message()
     assert polish.startswith("Duplikat")
     assert english.startswith("Duplicate")
 
@@ -132,3 +143,79 @@ def test_describe_every_error_kind(exc: errors.KsefError, polish: str) -> None:
 def test_errors_never_hold_more_than_codes_and_descriptions() -> None:
     exc = errors.RequestRejected(21111, "Nieprawidłowe wyzwanie", ["d"], "REF", (21111,))
     assert str(exc) == "RequestRejected 21111: Nieprawidłowe wyzwanie (d) [REF]"
+
+
+@pytest.mark.parametrize("code", sorted(_exception_codes()))
+def test_every_400_code_reads_differently_in_polish_and_english(code: int) -> None:
+    exc = errors.RequestRejected(code, "opis")
+    i18n.set_language("pl")
+    polish = describe(exc)
+    i18n.set_language("en")
+    english = describe(exc)
+    assert english == i18n._(MESSAGES[("exception", code)])
+    assert polish != english, code  # translated, not the English id
+
+
+def test_every_rate_limit_group_of_2_9_0_is_named_and_paced() -> None:
+    groups = set(SCHEMAS["EffectiveApiRateLimits"]["properties"])
+    assert {"onlineSessionClose", "batchSessionClose", "anonymous", "global"} <= groups
+    assert groups == set(RATE_LIMIT_GROUPS)
+    assert groups == set(PRODUCTION_LIMITS)
+    example = OPENAPI["paths"]["/rate-limits"]["get"]["responses"]["200"]["content"][
+        "application/json"
+    ]["example"]
+    for group, values in example.items():
+        assert PRODUCTION_LIMITS[group].counts() == (
+            values["perSecond"],
+            values["perMinute"],
+            values["perHour"],
+        ), group
+
+
+def test_a_rate_limited_close_names_its_group_in_both_languages() -> None:
+    exc = errors.RateLimited(12.2, group="onlineSessionClose")
+    i18n.set_language("pl")
+    assert describe(exc) == (
+        "KSeF ogranicza liczbę żądań (zamykanie sesji interaktywnych); spróbuj ponownie za 13 s."
+    )
+    i18n.set_language("en")
+    assert "closing online sessions" in describe(exc)
+
+
+@pytest.mark.parametrize(
+    ("english", "polish_key"),
+    [
+        ("Invalid token", "Nieprawidłowy token"),
+        ("Invalid token encoding.", "Nieprawidłowe kodowanie tokena"),
+        ("invalid token time", "Nieprawidłowy czas tokena"),
+        ("Token cannot be used in context 5265877635", "Token nie może być użyty w kontekście"),
+        ("Token revoked", "Token unieważniony"),
+    ],
+)
+def test_auth_450_details_in_english_get_the_same_sentence(english: str, polish_key: str) -> None:
+    """The servers have sent 450 details in English as well (KSEF-PROTOCOL.md §13a)."""
+    in_english = errors.AuthRejected(450, "Authentication failed", [english])
+    in_polish = errors.AuthRejected(450, "Uwierzytelnianie zakończone niepowodzeniem", [polish_key])
+    for lang in ("pl", "en"):
+        i18n.set_language(lang)
+        assert describe(in_english) == describe(in_polish)
+        assert describe(in_english) != i18n._(MESSAGES[("auth", 450)])
+
+
+def test_english_details_point_at_known_polish_ones() -> None:
+    assert set(AUTH_DETAILS_EN.values()) <= set(AUTH_DETAILS)
+
+
+def test_new_error_kinds_speak_both_languages() -> None:
+    cases = [
+        (errors.SessionUnavailable("REF"), "chwilowo niedostępna", "temporarily unavailable"),
+        (errors.UpoNotReceived("REF", "not-upo"), "nie jest UPO", "not a UPO"),
+        (errors.UpoNotReceived("REF", "no-hash"), "skrótu", "no hash"),
+        (errors.DeadlineExceeded("/x", 90), "90 s", "90 s"),
+        (errors.AnswerTooLarge("UPO", 32 * 1024 * 1024), "32 MiB", "32 MiB"),
+    ]
+    for exc, polish, english in cases:
+        i18n.set_language("pl")
+        assert polish in describe(exc)
+        i18n.set_language("en")
+        assert english in describe(exc)

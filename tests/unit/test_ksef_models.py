@@ -16,7 +16,7 @@ from ksef_desktop.ksef import api_invoices, latarnia, models
 from ksef_desktop.ksef.errors import ProtocolError
 
 OPENAPI = json.loads(
-    (Path(__file__).parents[1] / "data" / "openapi" / "open-api.json").read_text("utf-8")
+    (Path(__file__).parents[1] / "data" / "openapi" / "open-api-2.9.0.json").read_text("utf-8")
 )
 
 # response model -> the OpenAPI operation whose documented example it must parse

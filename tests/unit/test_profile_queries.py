@@ -25,6 +25,11 @@ from ksef_desktop.services.collective import invoice_title, selection_problems
 from ksef_desktop.services.importing import import_invoice
 from ksef_desktop.services.invoice_search import search_numbers
 from ksef_desktop.services.issue import issue_invoice, start_technical_correction
+from ksef_desktop.services.upo_fetch import (
+    anything_missing,
+    missing_invoice_upos,
+    missing_session_upos,
+)
 from ksef_desktop.store.collective import save_collective
 from ksef_desktop.store.contractors import delete_contractor, save_contractor, search_contractors
 from ksef_desktop.store.invoices import create_draft
@@ -55,6 +60,8 @@ PROFILE_TABLES = frozenset(
         "upos",
         "collective_identifiers",
         "collective_invoices",
+        "payments",
+        "mail_outbox",
         "purchases",
         "purchase_payments",
         "purchase_sync",
@@ -88,7 +95,7 @@ def unscoped(statements: list[str]) -> list[str]:
         tables = {t.lower() for t in _TABLE.findall(text)}
         if tables & PROFILE_TABLES and "profile_id" not in text:
             bad.append(text)
-        if "contractors" in tables and "company_nip" not in text:
+        if tables & {"contractors", "catalogue"} and "company_nip" not in text:
             bad.append(text)
     return bad
 
@@ -222,6 +229,62 @@ def _all_operations(t: Traced) -> list[Callable[[], object]]:
         with store.db.transaction() as conn:
             delete_contractor(conn, made, company_nip=mine.nip)
 
+    def everyday() -> None:
+        """Issue 20: the catalogue, payments, the mail queue and the overdue list."""
+        from datetime import date
+        from decimal import Decimal
+
+        from ksef_desktop.domain.catalogue import CatalogueItem
+        from ksef_desktop.domain.invoice import VatRate
+        from ksef_desktop.services.mail_outbox import queue_invoice_mail
+        from ksef_desktop.store import catalogue, mail, payments
+        from ksef_desktop.store.contractors import CheckRecord, save_checked
+
+        with store.db.transaction() as conn:
+            item = catalogue.save_item(
+                conn,
+                CatalogueItem("Usługa", Decimal(10), VatRate.R23),
+                company_nip=mine.nip,
+                now=clock(),
+            )
+            catalogue.search_items(conn, "us", company_nip=mine.nip)
+            catalogue.delete_item(conn, item, company_nip=mine.nip)
+            save_checked(
+                conn,
+                sample_invoice().buyer,
+                CheckRecord(date(2026, 3, 2), "whitelist", "Czynny"),
+                company_nip=mine.nip,
+                now=clock(),
+            )
+            paid = payments.record_payment(
+                conn, t.accepted, Decimal(1), date(2026, 3, 2), profile_id=pid, now=clock()
+            )
+            payments.payments_of(conn, t.accepted, profile_id=pid)
+            payments.mark_paid(conn, t.accepted, date(2026, 3, 2), profile_id=pid, now=clock())
+            payments.delete_payment(conn, paid, profile_id=pid)
+            payments.overdue(conn, date(2027, 1, 1), profile_id=pid)
+        mail_id = queue_invoice_mail(
+            store,
+            t.accepted,
+            profile_id=pid,
+            sender="a@b.pl",
+            recipient="c@d.pl",
+            lang="pl",
+            with_xml=False,
+            subject="s",
+            body="b",
+            now=clock(),
+        )
+        queue = mail.MailQueue(store.db, profile_id=pid, owner="test/1")
+        queue.settle_abandoned(clock())
+        claimed = queue.claim(clock())
+        assert claimed is not None
+        queue.finish(claimed, mail.MailState.FAILED, clock(), error="x")
+        mail.retry_mail(store.db, mail_id, profile_id=pid, now=clock())
+        mail.cancel_mail(store.db, mail_id, profile_id=pid, now=clock())
+        mail.mails_of(t.conn, t.accepted, profile_id=pid)
+        mail.count_by_state(t.conn, profile_id=pid)
+
     def collective() -> None:
         with store.db.transaction() as conn:
             save_collective(
@@ -313,11 +376,16 @@ def _all_operations(t: Traced) -> list[Callable[[], object]]:
         lambda: actions.start_correction(store.db, t.accepted, profile_id=pid, now=clock),
         lambda: start_technical_correction(store.db, t.rejected, profile_id=pid, now=clock),
         lambda: list_sessions(t.conn, profile_id=pid),
+        lambda: anything_missing(t.conn, clock(), profile_id=pid),
+        lambda: missing_invoice_upos(t.conn, profile_id=pid, since=clock() - timedelta(days=9)),
+        lambda: missing_session_upos(t.conn, profile_id=pid, since=clock() - timedelta(days=9)),
         lambda: upos(t.conn, profile_id=pid, invoice_id=t.accepted),
         lambda: import_invoice(
             store, b"<x/>", profile_id=pid, mode=OfflineMode.OFFLINE24, now=clock
         ),
         contractors,
+        everyday,
+        lambda: load(InvoiceFilter(overdue_on=clock().date()), SortKey.ISSUE_DATE, True, None, 20),
         collective,
         editor,
     ]

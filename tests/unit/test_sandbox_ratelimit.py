@@ -69,7 +69,7 @@ def test_counters_are_per_context_and_ip() -> None:
 def test_scale_and_off() -> None:
     assert RateLimiter(0.1).limits("onlineSession") == (1, 3, 12)
     assert RateLimiter(2.0).limits("invoiceSend") == (20, 60, 360)
-    assert RateLimiter(0.001).limits("public") == (1, None, None)
+    assert RateLimiter(0.001).limits("anonymous") == (1, None, None)
     off = RateLimiter(None)
     assert not off.enabled
     assert off.effective()["invoiceSend"]["perSecond"] == UNLIMITED

@@ -150,12 +150,15 @@ def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
 
     def failing() -> None:
         with db.transaction() as conn:
-            conn.execute("INSERT INTO settings (key, value) VALUES ('a', 'b')")
+            conn.execute(
+                "INSERT INTO profiles (environment, nip, created_at) "
+                "VALUES ('sandbox', '5265877635', 'x')"
+            )
             raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError):
         failing()
-    assert db.connection().execute("SELECT count(*) FROM settings").fetchone()[0] == 0
+    assert db.connection().execute("SELECT count(*) FROM profiles").fetchone()[0] == 0
     db.close_all()
 
 

@@ -27,13 +27,6 @@ from ksef_desktop.store.sessions import (
     record_session,
     upos,
 )
-from ksef_desktop.store.settings import (
-    SecretRefused,
-    all_settings,
-    delete_setting,
-    get_setting,
-    set_setting,
-)
 from tests.unit.test_store_outbox import KSEF_NUMBER, UPO, World
 from tests.unit.test_store_support import NIP, PID, add_profile
 
@@ -128,27 +121,12 @@ def test_contractors(world: World) -> None:
         save_contractor(conn, berlin, now=now, contractor_id=second, company_nip=NIP)
 
 
-@pytest.mark.parametrize(
-    "key", ["ksef_token", "KSeF.Token.prod", "password", "offline_private_key", "api-key", "pin"]
-)
-def test_settings_refuse_secrets(world: World, key: str) -> None:
+def test_settings_live_in_one_place_not_in_the_store(world: World) -> None:
+    """settings.json holds the settings (ui/settings.py); the store's old, unused settings
+    table is gone (schema step 5), so that nothing can be kept in two places."""
     conn = world.store.db.connection()
-    with pytest.raises(SecretRefused) as info:
-        set_setting(conn, key, "x")
-    assert "magazynie haseł" in info.value.message()
-    assert get_setting(conn, key) is None
-
-
-def test_settings_round_trip(world: World) -> None:
-    conn = world.store.db.connection()
-    set_setting(conn, "environment", "sandbox")
-    set_setting(conn, "default_series", "FV")
-    set_setting(conn, "environment", "test")
-    assert get_setting(conn, "environment") == "test"
-    assert get_setting(conn, "missing", "dflt") == "dflt"
-    assert all_settings(conn) == {"environment": "test", "default_series": "FV"}
-    delete_setting(conn, "environment")
-    assert get_setting(conn, "environment") is None
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "settings" not in tables
 
 
 def test_schema_modes_are_the_domain_modes(world: World) -> None:
