@@ -116,7 +116,7 @@ def bench_sync(count: int) -> list[str]:
 
         # Baseline: the same invoices kept from memory, no KSeF in between.
         from ksef_desktop.ksef.receiving import ReceivedMetadata
-        from ksef_desktop.sandbox.invoices import metadata_json
+        from ksef_desktop.sandbox.metadata import metadata_json
         from ksef_desktop.services.purchases_sync import _Sync
 
         base_store = open_store(Path(tmp) / "base")

@@ -49,9 +49,10 @@ from ksef_desktop.store.purchases import (
     list_purchases,
 )
 from ksef_desktop.ui.formatting import fmt_money
-from ksef_desktop.ui.invoice_list import TextDialog, _py_date, _write
+from ksef_desktop.ui.invoice_list import _py_date, _write
 from ksef_desktop.ui.invoice_list_model import guarded
 from ksef_desktop.ui.purchases_model import PurchaseListModel
+from ksef_desktop.ui.text_dialog import TextDialog
 from ksef_desktop.worker import Failure
 from ksef_desktop.worker.runner import Runner
 
