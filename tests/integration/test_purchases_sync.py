@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 from ksef_desktop.sandbox import Sandbox, SandboxConfig
+from ksef_desktop.services.archive_verify import verify_archive
 from ksef_desktop.services.purchases_sync import sync_purchases
+from ksef_desktop.store import chain
 from ksef_desktop.store.purchases import list_purchases, sync_start
 from tests.integration.client_support import SEEN_SECRETS
 from tests.integration.purchases_support import (
@@ -92,6 +94,12 @@ def test_two_suppliers_synced_once_and_again_nothing_new(
         page = list_purchases(conn, profile_id=profile.id)
         assert {r.seller_nip for r in page.rows} == {SUPPLIER_A, SUPPLIER_B}
         assert sync_start(conn, "Subject2", profile_id=profile.id) is not None
+        # They are in the archive's hash chain, and its check counts them as referred to.
+        in_chain = {e.relpath for e in chain.entries(conn)}
+        assert {r[0] for r in conn.execute("SELECT relpath FROM purchases")} <= in_chain
+        report = verify_archive(store)
+        assert report.ok, report.lines()
+        assert report.checked == len(sent)
     finally:
         store.close()
 
