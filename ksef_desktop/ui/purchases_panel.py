@@ -213,6 +213,7 @@ class PurchasesPanel(QWidget):
         self.count = QLabel()
         self.model.modelReset.connect(self._update_count)
         self.model.rowsInserted.connect(self._update_count)
+        self.model.loaded.connect(self._fit_columns)
 
         layout = QVBoxLayout(self)
         layout.addLayout(first)
@@ -282,6 +283,15 @@ class PurchasesPanel(QWidget):
             text=self.text.text().strip(),
             today=self.now().astimezone(WARSAW).date(),
         )
+
+    def _fit_columns(self) -> None:
+        """Every header whole, every KSeF number whole (as the sales list does)."""
+        self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
+        for column in range(self.model.columnCount()):
+            header.resizeSection(
+                column, max(header.sectionSize(column), header.sectionSizeHint(column))
+            )
 
     def apply_filter(self) -> None:
         self._debounce.stop()
