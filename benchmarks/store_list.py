@@ -146,6 +146,7 @@ def fill(folder: Path, count: int, seed: int = 1) -> None:
             period=period if issued else None,
             seq=seq if issued else None,
             id=n + 1,
+            profile_id=PID,
             sha256_b64=b64,
             sha256_hex=hexd,
             mode="offline24" if deadline else None,

@@ -43,11 +43,13 @@ COMMAND_MODULES: tuple[str, ...] = (
     "contractor",
     "rate",
     "mail",
+    "purchases",
+    "check-qr",
 )
 
 
 #: Commands whose module is named otherwise (``import`` is a Python keyword).
-_MODULE_OF = {"import": "importing", "auth-request": "auth_request"}
+_MODULE_OF = {"import": "importing", "auth-request": "auth_request", "check-qr": "check_qr"}
 
 
 def _localize_argparse() -> None:

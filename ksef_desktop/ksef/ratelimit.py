@@ -122,3 +122,8 @@ class RateGate:
                         self._sent.setdefault(g, deque()).append(now)
                     return
             self._sleep(wait + 0.001)
+
+    def wait_time(self, group: str) -> float:
+        """Seconds until a request of ``group`` may go (0: now); nothing is reserved."""
+        with self._lock:
+            return self._wait_needed(group, self._monotonic())

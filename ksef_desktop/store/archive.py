@@ -1,5 +1,6 @@
-"""The archive: every issued/sent invoice XML and every UPO as a file under the data
-folder, with its SHA-256 in ``archive_files``; ``verify`` re-hashes all of it.
+"""The archive: every issued/sent invoice XML, every received (purchase) invoice XML and
+every UPO as a file under the data folder, with its SHA-256 in ``archive_files``;
+``verify`` re-hashes all of it.
 
 Files are named by their hash (``invoices/2026/03/<sha256 hex>.xml``), written atomically
 with mode 0600 before the transaction that records them commits: a crash in between
@@ -152,6 +153,16 @@ class VerifyReport:
         ]
 
 
+def _purchase_files(conn: sqlite3.Connection) -> set[str]:
+    """The archive paths of every received (purchase) invoice: each is referred to by
+    its row in ``purchases`` (store/purchases.py), of whichever profile."""
+    if not conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'purchases'"
+    ).fetchone():
+        return set()  # a database from before the purchases (an old backup)
+    return {str(r[0]) for r in conn.execute("SELECT relpath FROM purchases")}
+
+
 def _as_int(value: object) -> int:
     """An integer column as recorded; -1 for anything else (a forged database)."""
     return value if isinstance(value, int) else -1
@@ -245,6 +256,7 @@ class Archive:
         unexpected = [p for p in self._files_on_disk() if p not in recorded]
         changed_in_db, unarchived, invoice_files = self._check_invoices(conn, recorded)
         upo_files = {str(r[0]) for r in conn.execute("SELECT relpath FROM upos")}
+        invoice_files |= _purchase_files(conn)
         orphaned = [
             relpath
             for relpath, (kind, _hexd, _size) in sorted(recorded.items())

@@ -560,6 +560,15 @@ def _v7(conn: sqlite3.Connection) -> None:
     migrate(conn)
 
 
+def _purchases(conn: sqlite3.Connection) -> None:
+    """Purchase invoices received from KSeF (issue 18): store/purchases.py."""
+    from ksef_desktop.store.purchases_schema import PURCHASES
+
+    run_script(conn, PURCHASES)
+    for table in ("purchases", "purchase_payments", "purchase_sync"):
+        run_script(conn, _V3_GUARDS.format(table=table))
+
+
 #: Index i migrates from user_version i to i + 1. Append; never edit a released step.
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _purchases)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from ksef_desktop import i18n
@@ -22,13 +22,19 @@ if TYPE_CHECKING:  # imported on first use: not needed for the window's first fr
     from ksef_desktop.ui.contractors import ContractorsPanel
     from ksef_desktop.ui.editor import EditorDialog
     from ksef_desktop.ui.editor_everyday import EverydayServices
+    from ksef_desktop.ui.purchases_panel import PurchasesPanel
     from ksef_desktop.ui.security_panel import SecurityPanel
     from ksef_desktop.ui.sessions_panel import SessionsPanel
     from ksef_desktop.visual.certificates import OfflineSigning
 
 
+#: How often new purchase invoices are downloaded by themselves (KSeF asks for at least
+#: 15 minutes between polls of one subject type, limity-api.md).
+PURCHASE_SYNC_MINUTES = 30
+
+
 class PanelsHost(QObject):
-    #: A panel built on first use: its name ("contractors" or "sessions") and itself.
+    #: A panel built on first use: its name ("contractors", "sessions", "purchases").
     panel_built = Signal(str, QWidget)
 
     def __init__(self, controller: Controller, parent: QWidget | None = None) -> None:
@@ -47,6 +53,7 @@ class PanelsHost(QObject):
         self.everyday = ListEveryday(self.invoices, ctx)
         self._contractors: ContractorsPanel | None = None
         self._sessions: SessionsPanel | None = None
+        self._purchases: PurchasesPanel | None = None
         self._security: SecurityPanel | None = None
         #: The profile whose data the panels show (None until the first is known).
         self._shown_profile: int | None = None
@@ -87,6 +94,24 @@ class PanelsHost(QObject):
             )
             self.panel_built.emit("sessions", self._sessions)
         return self._sessions
+
+    @property
+    def purchases(self) -> PurchasesPanel:
+        if self._purchases is None:
+            from ksef_desktop.ui.purchases_panel import PurchasesPanel
+
+            ctx = self.ctx
+            self._purchases = PurchasesPanel(
+                self.controller.runner,
+                ctx.store,
+                ctx.profile_now,
+                ctx.ksef_client,
+                ctx.now,
+                self.qr_base,
+            )
+            self.panel_built.emit("purchases", self._purchases)
+            self._purchases.apply_filter()
+        return self._purchases
 
     @property
     def security(self) -> SecurityPanel:
@@ -222,6 +247,15 @@ class PanelsHost(QObject):
         self.controller.mail_sent.connect(self.invoices.model.reload)
         self.controller.profile_changed.connect(self._profile_changed)
         self.controller.identity_changed.connect(self._identity_changed)
+        # New purchase invoices every half hour, also while their tab was never opened
+        # (the panel is built then); failures of an automatic download stay quiet.
+        self.purchase_timer = QTimer(self)
+        self.purchase_timer.timeout.connect(self._purchases_due)
+        self.purchase_timer.start(PURCHASE_SYNC_MINUTES * 60_000)
+
+    def _purchases_due(self) -> None:
+        if self.controller.runner.running and self.controller.profile is not None:
+            self.purchases.sync_now(automatic=True)
 
     def _identity_changed(self, _env: str, _nip: str, _token: bool) -> None:
         """The current profile's environment is up (its client can be made)."""
@@ -252,5 +286,7 @@ class PanelsHost(QObject):
             self._sessions_stale = True
         if self.collective is not None:
             self.collective.reload()
+        if self._purchases is not None:
+            self._purchases.profile_changed()
         if self._security is not None:
             self._security.profile_changed()

@@ -55,12 +55,14 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(QWidget(), _("KSeF &sessions"))
         self.tabs.addTab(self.offline, _("&Offline"))
         self.tabs.addTab(QWidget(), _("&Contractors"))
+        self.tabs.addTab(QWidget(), _("Purchases (&Z)"))
         self.tabs.addTab(QWidget(), _("Securit&y"))
         #: Tabs whose panel is built on first show: index -> how to get it built.
         self._later: dict[int, Callable[[], QWidget]] = {
             1: lambda: self.panels.sessions,
             3: lambda: self.panels.contractors,
-            4: lambda: self.panels.security,
+            4: lambda: self.panels.purchases,
+            5: lambda: self.panels.security,
         }
         self.panels.panel_built.connect(self._place)
         self.tabs.currentChanged.connect(self._tab_shown)
@@ -112,7 +114,7 @@ class MainWindow(QMainWindow):
 
     def _place(self, name: str, panel: QWidget) -> None:
         """Put a panel just built in place of its tab's empty page."""
-        index = {"sessions": 1, "contractors": 3, "security": 4}[name]
+        index = {"sessions": 1, "contractors": 3, "purchases": 4, "security": 5}[name]
         self._later.pop(index, None)
         page = self.tabs.widget(index)
         text, current = self.tabs.tabText(index), self.tabs.currentIndex()

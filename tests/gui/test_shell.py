@@ -45,7 +45,7 @@ def test_tabs_are_the_real_panels(qtbot, make_shell) -> None:
     shell = make_shell()
     window = shell.window
     tabs: QTabWidget = window.tabs
-    texts = ["&Faktury", "&Sesje KSeF", "&Offline", "Kontr&ahenci", "Bezp&ieczeństwo"]
+    texts = ["&Faktury", "&Sesje KSeF", "&Offline", "Kontr&ahenci", "Zakup&y", "Bezp&ieczeństwo"]
     assert [tabs.tabText(i) for i in range(tabs.count())] == texts
     assert isinstance(tabs.widget(0), InvoiceListPanel)
     assert type(tabs.widget(1)).__name__ == type(tabs.widget(3)).__name__ == "QWidget"

@@ -24,6 +24,7 @@ from ksef_desktop.paths import database_path
 from ksef_desktop.services.archive_verify import verify_archive
 from ksef_desktop.store import chain, open_store
 from ksef_desktop.store.chain import ChainHead
+from ksef_desktop.store.db import migrate
 from ksef_desktop.store.housekeeping import ArchiveWithoutDatabase
 from ksef_desktop.store.outbox import add_upo
 from ksef_desktop.store.schema import MIGRATIONS, _v7
@@ -218,14 +219,27 @@ def test_the_chain_is_append_only(folder: Path) -> None:
     conn.close()
 
 
+def _undo_from(conn: sqlite3.Connection, version: int) -> None:
+    """Drop what steps ``version`` and later made: the objects a database migrated only
+    to ``version`` does not have. Sets ``user_version`` to ``version``."""
+    fresh = sqlite3.connect(":memory:", isolation_level=None)
+    migrate(fresh, Path(":memory:"), MIGRATIONS[:version])
+    query = "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger')"
+    before = set(fresh.execute(query).fetchall())
+    fresh.close()
+    extra = set(conn.execute(query).fetchall()) - before
+    for kind, name in sorted(extra, key=lambda e: e[0] != "trigger"):  # triggers first
+        conn.execute(f'DROP {kind.upper()} IF EXISTS "{name}"')
+    conn.execute(f"PRAGMA user_version = {version}")
+
+
 def test_the_migration_lists_the_files_archived_before_it(folder: Path) -> None:
     conn = _db(folder)
     files = conn.execute("SELECT count(*) FROM archive_files").fetchone()[0]
-    # Back to the schema before the chain, as an older version left it.
-    for trigger in ("archive_files_frozen", "archive_files_no_delete"):
-        conn.execute(f"DROP TRIGGER {trigger}")
-    conn.execute("DROP TABLE archive_chain")
-    conn.execute(f"PRAGMA user_version = {MIGRATIONS.index(_v7)}")
+    # Back to the schema before the chain, as an older version left it: what the chain's
+    # step and every later one made (tables, triggers) goes.
+    _undo_from(conn, MIGRATIONS.index(_v7))
+    assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'archive_chain'").fetchone()
     conn.close()
 
     store = open_store(folder)

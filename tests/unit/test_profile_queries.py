@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,6 +62,9 @@ PROFILE_TABLES = frozenset(
         "collective_invoices",
         "payments",
         "mail_outbox",
+        "purchases",
+        "purchase_payments",
+        "purchase_sync",
     }
 )
 #: Statements (as traced, with their values) that may go without the condition, and why;
@@ -164,6 +168,32 @@ class Traced:
     @property
     def conn(self) -> sqlite3.Connection:
         return self.store.db.connection()
+
+
+def purchase_sample() -> Any:
+    from decimal import Decimal
+
+    from ksef_desktop.store.purchases import ReceivedInvoice
+
+    xml = (Path(__file__).parents[1] / "data" / "fa3-official" / "FA_3_Przykład_2.xml").read_bytes()
+    moment = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    return ReceivedInvoice(
+        ksef_number="9999999999-20260302-0100001AF629-00",
+        seller_nip="9999999999",
+        seller_name="Dostawca",
+        number="FZ/1",
+        kind="KOR",
+        issue_date=moment.date(),
+        acquired_at=moment,
+        stored_at=moment,
+        net=Decimal("100.00"),
+        vat=Decimal("23.00"),
+        gross=Decimal("123.00"),
+        currency="PLN",
+        xml=xml,
+        due_date=moment.date(),
+        corrects=({"number": "FV/1", "ksef_number": "9999999999-20260301-0100001AF629-00"},),
+    )
 
 
 @pytest.fixture
@@ -285,7 +315,45 @@ def _all_operations(t: Traced) -> list[Callable[[], object]]:
             lang="pl",
         )
 
+    def purchases() -> None:
+        from decimal import Decimal
+
+        from ksef_desktop.services import purchases as buying
+        from ksef_desktop.store import purchases as kept
+
+        with store.db.transaction() as conn:
+            made = kept.add_purchase(
+                conn, store.archive, purchase_sample(), profile_id=pid, now=clock()
+            )
+            kept.set_sync_start(conn, "Subject2", clock(), profile_id=pid, now=clock())
+        assert made is not None
+        conn = t.conn
+        kept.sync_start(conn, "Subject2", profile_id=pid)
+        kept.known_numbers(conn, ["x"], profile_id=pid)
+        for flt in (
+            kept.PurchaseFilter(),
+            kept.PurchaseFilter(seller="dostawca", payment=kept.PaymentFilter.OVERDUE),
+            kept.PurchaseFilter(text="FZ/1", payment=kept.PaymentFilter.PAID),
+        ):
+            for sort in kept.PurchaseSort:
+                kept.list_purchases(conn, flt, profile_id=pid, sort=sort)
+            kept.count_purchases(conn, flt, profile_id=pid)
+        kept.count_overdue(conn, clock().date(), profile_id=pid)
+        buying.record_payment(store.db, made, profile_id=pid, now=clock, amount=Decimal("1"))
+        buying.record_payment(store.db, made, profile_id=pid, now=clock)
+        kept.payments_of(conn, made, profile_id=pid)
+        buying.check_purchase(store, made, profile_id=pid, today=clock().date())
+        buying.transfer_title(store, made, profile_id=pid)
+        buying.purchase_xml(store, made, profile_id=pid)
+        buying.collective_problems_of(store, [made], profile_id=pid)
+        kept.purchases_by_hash(conn, "x", profile_ids=[pid])
+        kept.purchases_of_seller_day(conn, "9999999999", clock().date(), profile_ids=[pid])
+        for payment in kept.payments_of(conn, made, profile_id=pid):
+            with store.db.transaction() as tx:
+                kept.delete_payment(tx, payment.id, profile_id=pid)
+
     return [
+        purchases,
         ledger.offline_rows,
         ledger.outbox_counts,
         ledger.retry_now,

@@ -1,0 +1,159 @@
+"""``ksef-desktop purchases [sync] (--env ENV|--base-url URL) --nip NIP`` (issue 18).
+
+- ``purchases sync``: download the profile's new purchase invoices from KSeF (by the
+  high-water mark; the first time through exports) and print how many new ones were
+  stored, as a number alone on the first line (a sentence follows on stderr).
+  ``--via export|query`` forces one way; ``--since DATE`` sets where the first sync
+  starts (default 2026-02-01); ``--subject3`` also fetches invoices naming the profile as
+  a third subject (Podmiot3).
+- ``purchases``: one line per purchase invoice of the profile, oldest first:
+  ``KSEF-NUMBER SELLER-NIP NUMBER GROSS CURRENCY DUE PAID`` — DUE ``YYYY-MM-DD`` or
+  ``-``; PAID ``yes`` (in full), ``partly``, ``no``, or ``-`` when nothing is to be paid
+  (a correction lowering the amount). Spaces inside an invoice number print as ``_``.
+
+Exit codes: 0 done, 2 bad usage or no token, 3 KSeF could not be reached (nothing kept
+half-way: the next sync starts where this one's last complete window ended).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ksef_desktop.commands._ksef import (
+    EXIT_OK,
+    EXIT_UNAVAILABLE,
+    EXIT_USAGE,
+    add_target_options,
+    error,
+    http_client,
+    open_client,
+    open_profile,
+)
+from ksef_desktop.i18n import _
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "purchases",
+        help="purchase invoices received from KSeF (list, or 'sync' to download new ones)",
+        description="Without ACTION print 'KSEF-NUMBER SELLER-NIP NUMBER GROSS CURRENCY DUE "
+        "PAID' for each purchase invoice of the profile; 'sync' downloads new ones from KSeF "
+        "and prints how many were stored.",
+    )
+    parser.add_argument("action", nargs="?", choices=("sync",), help="sync: download new ones")
+    add_target_options(parser)
+    parser.add_argument(
+        "--via", choices=("auto", "export", "query"), default="auto", help=argparse.SUPPRESS
+    )
+    parser.add_argument("--since", default=None, help="first sync: from this date (YYYY-MM-DD)")
+    parser.add_argument(
+        "--subject3", action="store_true", help="also invoices naming the NIP as Podmiot3"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.action == "sync":
+        return run_sync(args)
+    return run_list(args)
+
+
+def _since(text: str | None) -> Any:
+    from datetime import datetime
+
+    from ksef_desktop.domain.calendar import WARSAW
+
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=WARSAW)
+    except ValueError:
+        error(_("--since needs a date YYYY-MM-DD, not {text}.").format(text=text))
+        return False
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    import sys
+    from datetime import UTC, datetime
+
+    from ksef_desktop.ksef.errors import KsefError
+    from ksef_desktop.services.purchases_sync import SyncProblem, sync_purchases
+
+    since = _since(args.since)
+    if since is False:
+        return EXIT_USAGE
+    opened = open_profile(args)
+    if isinstance(opened, int):
+        return opened
+    store, profile = opened
+    try:
+        with http_client() as http:
+            client = open_client(args, http)
+            if isinstance(client, int):
+                return client
+            subjects = ("Subject2", "Subject3") if args.subject3 else ("Subject2",)
+            try:
+                report = sync_purchases(
+                    store,
+                    client,
+                    profile,
+                    now=lambda: datetime.now(UTC),
+                    method=args.via,
+                    since=since,
+                    subjects=subjects,
+                )
+            except (SyncProblem, KsefError) as exc:
+                error(exc.message())
+                return EXIT_UNAVAILABLE
+    finally:
+        store.close()
+    print(report.new)
+    print(report.summary(), file=sys.stderr)
+    return EXIT_OK
+
+
+def paid_text(row: Any) -> str:
+    if row.gross <= 0:
+        return "-"
+    if row.paid_on is not None:
+        return "yes"
+    return "partly" if row.paid > 0 else "no"
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from ksef_desktop.store.purchases import PurchaseCursor, PurchaseSort, list_purchases
+
+    opened = open_profile(args)
+    if isinstance(opened, int):
+        return opened
+    store, profile = opened
+    conn = store.db.connection()
+    after: PurchaseCursor | None = None
+    try:
+        while True:
+            page = list_purchases(
+                conn,
+                profile_id=profile.id,
+                sort=PurchaseSort.ISSUE_DATE,
+                descending=False,
+                after=after,
+                limit=500,
+            )
+            for row in page.rows:
+                fields = (
+                    row.ksef_number,
+                    row.seller_nip,
+                    "_".join(row.number.split()) or "-",
+                    f"{row.gross:.2f}",
+                    row.currency,
+                    row.due_date.isoformat() if row.due_date else "-",
+                    paid_text(row),
+                )
+                print(" ".join(fields))
+            if page.next is None:
+                break
+            after = page.next
+    finally:
+        store.close()
+    return EXIT_OK
