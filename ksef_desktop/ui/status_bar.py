@@ -50,7 +50,7 @@ class JobProgress(QWidget):
 
     def __init__(self, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._job: Job | None = None
+        self._job: Job[object] | None = None
         self.text = QLabel()
         self.bar = QProgressBar()
         self.bar.setMaximumWidth(160)
@@ -65,14 +65,14 @@ class JobProgress(QWidget):
         runner.job_progress.connect(self._progress)
         runner.job_finished.connect(self._finished)
 
-    def _progress(self, job: Job, progress: Progress) -> None:
+    def _progress(self, job: Job[object], progress: Progress) -> None:
         self._job = job
         self.bar.setRange(0, max(progress.total, 0))
         self.bar.setValue(progress.done)
         self.text.setText(progress.text)
         self.show()
 
-    def _finished(self, job: Job) -> None:
+    def _finished(self, job: Job[object]) -> None:
         if job is self._job:
             self._job = None
             self.hide()
