@@ -25,9 +25,9 @@ if TYPE_CHECKING:
 
     from ksef_desktop.ksef.workflows import KsefClient
     from ksef_desktop.sandbox import Sandbox
+    from ksef_desktop.services.ledger_store import StoreLedger
     from ksef_desktop.store import Store
     from ksef_desktop.store.profiles import Profile
-    from ksef_desktop.ui.store_ledger import StoreLedger
 
 log = logging.getLogger(__name__)
 

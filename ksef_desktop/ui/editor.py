@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from ksef_desktop.domain.invoice import Invoice
 from ksef_desktop.domain.offline import Deadline, OfflineMode
 from ksef_desktop.i18n import _, ngettext
+from ksef_desktop.services import contractor_book
 from ksef_desktop.services.editing import (
     DEFAULT_SERIES,
     EditorStatus,
@@ -49,7 +50,7 @@ from ksef_desktop.services.editing import (
     seller_of,
 )
 from ksef_desktop.store import Store
-from ksef_desktop.store.contractors import Contractor, save_contractor, search_contractors
+from ksef_desktop.store.contractors import Contractor
 from ksef_desktop.store.profiles import Profile
 from ksef_desktop.store.states import InvoiceState
 from ksef_desktop.ui.asking import ask
@@ -499,9 +500,7 @@ class EditorDialog(QDialog):
     def load_contractors(self) -> None:
         store, nip = self.store, self.profile.nip
         self._submit(
-            lambda job: search_contractors(
-                store().db.connection(), "", limit=1000, company_nip=nip
-            ),
+            lambda job: contractor_book.contractors(store(), company_nip=nip),
             self.form.buyer.set_contractors,
             self._failed,
             name="editor-contractors",
@@ -517,10 +516,7 @@ class EditorDialog(QDialog):
         store, now, nip = self.store, self.now, self.profile.nip
 
         def op() -> list[Contractor]:
-            s = store()
-            with s.db.transaction() as conn:
-                save_contractor(conn, party, company_nip=nip, now=now())
-            return search_contractors(s.db.connection(), "", limit=1000, company_nip=nip)
+            return contractor_book.keep(store(), party, company_nip=nip, now=now())
 
         def done(contractors: list[Contractor]) -> None:
             self.form.buyer.set_contractors(contractors)

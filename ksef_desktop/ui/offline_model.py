@@ -22,8 +22,8 @@ from ksef_desktop.domain.offline_watch import (
     urgency_label,
 )
 from ksef_desktop.i18n import N_, _
+from ksef_desktop.services.ledger import OfflineRow
 from ksef_desktop.ui.formatting import fmt_date, fmt_moment, fmt_money
-from ksef_desktop.ui.ledger import OfflineRow
 
 COLUMNS = (
     N_("Number"),

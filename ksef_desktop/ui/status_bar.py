@@ -8,10 +8,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QS
 
 from ksef_desktop.domain.offline_watch import Availability
 from ksef_desktop.i18n import _
+from ksef_desktop.services.ksef_state import KsefState
+from ksef_desktop.services.ledger import OutboxCounts, counts_text
 from ksef_desktop.ui.context import environment_label, environment_short
 from ksef_desktop.ui.formatting import fmt_moment, fmt_nip
-from ksef_desktop.ui.ksef_state import KsefState
-from ksef_desktop.ui.ledger import OutboxCounts, counts_text
 from ksef_desktop.worker import Progress
 from ksef_desktop.worker.runner import Job, Runner
 
