@@ -39,7 +39,7 @@ from ksef_desktop import __version__
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "ksef_desktop"
-LOCALE = PACKAGE / "resources" / "locale"
+LOCALE = ROOT / "resources" / "locale"
 DOMAIN = "ksef_desktop"
 LANGUAGES = ("pl",)
 TEMPLATE = LOCALE / f"{DOMAIN}.pot"
