@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from ksef_desktop.domain.invoice import Invoice
 from ksef_desktop.domain.offline import Deadline, OfflineMode
+from ksef_desktop.domain.offline_watch import mode_label
 from ksef_desktop.i18n import _, ngettext
 from ksef_desktop.services import contractor_book
 from ksef_desktop.services.editing import (
@@ -58,7 +59,6 @@ from ksef_desktop.ui.editor_everyday import EditorEveryday, EverydayServices
 from ksef_desktop.ui.editor_form import EditorForm
 from ksef_desktop.ui.editor_status import InvoiceStatusPanel
 from ksef_desktop.ui.formatting import fmt_moment
-from ksef_desktop.ui.invoice_list_model import mode_label
 from ksef_desktop.worker import Failure
 from ksef_desktop.worker.runner import Runner
 
@@ -86,7 +86,7 @@ Terms = Callable[[date], tuple[OfflineMode | None, Deadline | None]]
 def terms_text(mode: OfflineMode | str | None, deadline: datetime | None) -> str:
     if mode is None:
         return _("Mode: online.")
-    text = _("Mode: {mode}.").format(mode=mode_label(str(mode)))
+    text = _("Mode: {mode}.").format(mode=mode_label(mode))
     if deadline is not None:
         text += " " + _("It must reach KSeF by {moment}.").format(moment=fmt_moment(deadline))
     return text

@@ -14,7 +14,7 @@ OPENAPI = Path(__file__).resolve().parents[1] / "data" / "openapi" / "open-api.j
 def test_the_kinds_spell_as_the_api_does() -> None:
     assert [k.api for k in SessionKind] == ["Online", "Batch"]
     assert all(SessionKind.from_api(k.api) is k for k in SessionKind)
-    assert SessionKind.ONLINE == "online"  # as the store and the messages record it
+    assert str(SessionKind.ONLINE) == "online"  # as the store and the messages record it
 
 
 def test_final_and_in_progress_codes_never_overlap() -> None:
