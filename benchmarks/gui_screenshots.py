@@ -96,7 +96,9 @@ def main_window_shots(lang: str, out: Path, stretched: bool = False) -> None:
         controller = shell.controller
         assert controller is not None
         wait(app, lambda: controller.state.checked and shell.runner.is_idle())
-        server = shell.ctx.sandbox.server_url
+        sandbox = shell.ctx.sandbox
+        assert sandbox is not None
+        server = sandbox.server_url
         end = datetime.now(UTC) + timedelta(hours=5)
         httpx.post(f"{server}/_sandbox/failure", json={"end": end.isoformat()}).raise_for_status()
         controller.declare_offline24(False)

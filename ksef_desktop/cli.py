@@ -55,7 +55,7 @@ _MODULE_OF = {"import": "importing", "auth-request": "auth_request", "check-qr":
 def _localize_argparse() -> None:
     """argparse looks up its module-level ``_``/``ngettext`` at call time (that is how it
     is meant to be translated); point them at our catalogs so its own refusals, like
-    "unrecognized arguments", are Polish too (resources/locale/pl/argparse.po)."""
+    "unrecognized arguments", are Polish too (tools/translations.py ARGPARSE)."""
     argparse._ = i18n._  # type: ignore[attr-defined]
     argparse.ngettext = i18n.ngettext  # type: ignore[attr-defined]
 

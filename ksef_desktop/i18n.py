@@ -1,15 +1,10 @@
 """Translations: gettext with English message ids, Polish as the default language.
 
-Catalogs are the ``.po`` files under ``resources/locale/<lang>/``; every file there is
-read (one per area of the program, so that parallel work never edits the same file)
-and merged into one ``gettext.GNUTranslations`` at first use. Babel compiles them in
-memory, so there are no ``.mo`` binaries to keep in git and no build step.
-
-Parsing them costs ~30 ms (Babel's import included) on every start, so the packaged
-program carries them compiled as well: ``compiled_name(folder)`` names a ``.mo`` file
-after a digest of the ``.po`` files it was made from (the PyInstaller spec writes it with
-``compile_catalog``). It is used only while the ``.po`` files still match that digest;
-a checkout has none and parses the ``.po`` files as before.
+The standard way: one template (``resources/locale/ksef_desktop.pot``) made from the
+code, one catalog per language (``resources/locale/<lang>/LC_MESSAGES/ksef_desktop.po``)
+and its compiled ``.mo`` beside it, which ``./dev`` and the bundle's build make
+(``python -m tools.translations``; the ``.mo`` is never kept in git). At run time only the
+standard library's ``gettext`` reads the ``.mo``.
 
 Mark strings with ``_()`` where they are shown and with ``N_()`` where they are only
 declared (tables of messages); ``ngettext`` for counts (Polish has three plural forms).
@@ -19,11 +14,13 @@ from __future__ import annotations
 
 import gettext
 import io
+import logging
 import os
 import threading
-import zlib
 from importlib import resources
 from importlib.resources.abc import Traversable
+
+log = logging.getLogger(__name__)
 
 DEFAULT_LANGUAGE = "pl"
 LANGUAGES = ("pl", "en")
@@ -35,57 +32,25 @@ if _current not in LANGUAGES:
     _current = DEFAULT_LANGUAGE
 
 
-def catalog_folder(lang: str) -> Traversable:
-    return resources.files("ksef_desktop.resources").joinpath("locale", lang)
+DOMAIN = "ksef_desktop"
 
 
-def _sources(folder: Traversable) -> list[Traversable]:
-    return sorted((e for e in folder.iterdir() if e.name.endswith(".po")), key=lambda e: e.name)
-
-
-def compiled_name(folder: Traversable) -> str:
-    """The file name of the compiled form of ``folder``'s ``.po`` files as they are now.
-
-    The digest tells a stale compiled catalog from a current one (no security role):
-    CRC-32 and the length of every file, by name, in order (zlib is loaded anyway;
-    hashlib would add ~2.5 ms to the start)."""
-    parts = []
-    for entry in _sources(folder):
-        data = entry.read_bytes()
-        parts.append(f"{zlib.crc32(entry.name.encode()):08x}{zlib.crc32(data):08x}{len(data):x}")
-    return f"compiled-{zlib.crc32(''.join(parts).encode()):08x}-{len(parts)}.mo"
-
-
-def compile_catalog(folder: Traversable, lang: str) -> bytes:
-    """Every ``.po`` file of ``folder`` merged into one ``.mo`` (fuzzy entries left out)."""
-    from babel.messages.catalog import Catalog
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
-    merged = Catalog(locale=lang)
-    for entry in _sources(folder):
-        with entry.open("rb") as fh:
-            catalog = read_po(fh, locale=lang)
-        for message in catalog:
-            if message.id and message.string and not message.fuzzy:
-                merged[message.id] = message
-    buf = io.BytesIO()
-    write_mo(buf, merged)
-    return buf.getvalue()
-
-
-def load_catalog(folder: Traversable, lang: str) -> gettext.GNUTranslations:
-    """``folder``'s catalog: its compiled form when that matches the ``.po`` files."""
-    compiled = folder.joinpath(compiled_name(folder))
-    data = compiled.read_bytes() if compiled.is_file() else compile_catalog(folder, lang)
-    return gettext.GNUTranslations(io.BytesIO(data))
+def compiled_catalog(lang: str) -> Traversable:
+    """Where ``lang``'s compiled catalog lives (in a checkout, an install or the bundle)."""
+    return resources.files("ksef_desktop.resources").joinpath(
+        "locale", lang, "LC_MESSAGES", f"{DOMAIN}.mo"
+    )
 
 
 def _load(lang: str) -> gettext.NullTranslations:
-    folder = catalog_folder(lang)
-    if not folder.is_dir():
+    compiled = compiled_catalog(lang)
+    if not compiled.is_file():
+        # A checkout whose catalogs were never compiled: English, and the log says why.
+        log.warning(
+            "no compiled %s catalog (run ./dev or python -m tools.translations compile)", lang
+        )
         return gettext.NullTranslations()
-    return load_catalog(folder, lang)
+    return gettext.GNUTranslations(io.BytesIO(compiled.read_bytes()))
 
 
 def translations(lang: str | None = None) -> gettext.NullTranslations:

@@ -73,7 +73,7 @@ for f in "${ELFS[@]}"; do
 done
 
 install -Dm644 "$ROOT/packaging/ksef-desktop.desktop" "$STAGE/usr/share/applications/$PKG.desktop"
-for png in "$ROOT"/ksef_desktop/resources/icons/ksef-desktop-*.png; do
+for png in "$ROOT"/resources/icons/ksef-desktop-*.png; do
     size=${png##*-}; size=${size%.png}
     install -Dm644 "$png" "$STAGE/usr/share/icons/hicolor/${size}x${size}/apps/$PKG.png"
 done

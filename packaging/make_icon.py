@@ -1,4 +1,4 @@
-"""Draw the application icon (ksef_desktop/resources/icons/: PNGs, .ico, .icns) with Pillow.
+"""Draw the application icon (resources/icons/: PNGs, .ico, .icns) with Pillow.
 
 Run: .venv/bin/python packaging/make_icon.py — the PNGs are committed; this script is
 how they were made, so a designer's icon can replace them without guesswork.
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-OUT = Path(__file__).resolve().parents[1] / "ksef_desktop" / "resources" / "icons"
+OUT = Path(__file__).resolve().parents[1] / "resources" / "icons"
 RED = (200, 16, 46)  # the red of the Polish flag
 PAPER = (255, 255, 255)
 INK = (40, 40, 40)

@@ -18,13 +18,17 @@ from ksef_desktop.commands._ksef import (
     http_client,
     open_client,
 )
+from ksef_desktop.ksef.session_facts import SessionKind
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("sessions", help="list the KSeF session history")
     add_target_options(parser)
     parser.add_argument(
-        "--type", choices=("Online", "Batch"), action="append", help="only this session type"
+        "--type",
+        choices=[k.api for k in SessionKind],
+        action="append",
+        help="only this session type",
     )
     parser.add_argument("--limit", type=int, default=100, help="at most this many per type")
     parser.set_defaults(func=run)
@@ -40,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
             return client
         try:
             for session_type in args.type or ("Online", "Batch"):
-                kind = session_type.lower()
-                for count, item in enumerate(client.sessions(session_type), start=1):
+                kind = SessionKind.from_api(session_type)
+                for count, item in enumerate(client.sessions(kind), start=1):
                     text = message(kind, item.status.code) or item.status.description
                     print(
                         f"{item.reference_number} {session_type} {item.status.code} "

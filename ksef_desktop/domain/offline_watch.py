@@ -98,11 +98,22 @@ _URGENCY_LABELS = {
 }
 
 
-def mode_label(mode: OfflineMode | None) -> str:
-    """A translated name of ``mode`` (``None`` is online)."""
+#: Short names, for tables (the long ones are their tooltips and the banners' words).
+_SHORT_MODE_LABELS = {
+    OfflineMode.OFFLINE24: N_("offline24"),
+    OfflineMode.OFFLINE: N_("offline"),
+    OfflineMode.AWARIA: N_("failure"),
+    OfflineMode.AWARIA_CALKOWITA: N_("total failure"),
+}
+
+
+def mode_label(mode: OfflineMode | str | None, *, short: bool = False) -> str:
+    """A translated name of ``mode`` (``None`` is online; a stored spelling is read as
+    its mode); ``short`` for a table's cell. The one place the modes are named."""
     if mode is None:
         return _("online")
-    return _(_MODE_LABELS[OfflineMode(mode)])
+    labels = _SHORT_MODE_LABELS if short else _MODE_LABELS
+    return _(labels[OfflineMode(mode)])
 
 
 def urgency_label(urgency: Urgency) -> str:

@@ -11,9 +11,8 @@ ONE table, ``MESSAGES``, keyed by (kind, code):
 - ``http``: HTTP statuses that carry no KSeF code (401, 403, 410, 429, 5xx).
 
 Sources: open-api.json 2.9.0 (400 descriptions and status tables) and KSEF-PROTOCOL.md
-§2–§13a. English message ids, Polish in ``resources/locale/pl/ksef.po`` (and
-``client_290.po`` for what 2.9.0 added); strings are translated when shown, so switching
-the language works at any time.
+§2–§13a. English message ids, Polish in the program's catalog (resources/locale/pl/);
+strings are translated when shown, so switching the language works at any time.
 """
 
 from __future__ import annotations

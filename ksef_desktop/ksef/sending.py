@@ -35,17 +35,12 @@ from ksef_desktop.ksef.models import (
     SessionStatusResponse,
     StatusInfo,
 )
+from ksef_desktop.ksef.session_facts import DUPLICATE, IN_PROGRESS, PROCESSED, SessionKind
 from ksef_desktop.ksef.transport import Transport
 
 log = logging.getLogger("ksef_desktop.ksef")
 
-ONLINE = "online"
-BATCH = "batch"
-DUPLICATE = 440
-# Session statuses that mean "still working" (KSEF-PROTOCOL.md §3.2, §3.4).
-IN_PROGRESS = {ONLINE: frozenset({100, 170}), BATCH: frozenset({100, 150})}
-# Final statuses after which per-invoice results exist.
-PROCESSED = frozenset({200, 445})
+ONLINE, BATCH = SessionKind.ONLINE, SessionKind.BATCH
 UPO_THREADS = 4
 
 
@@ -117,7 +112,7 @@ class SendReport:
 
 
 def wait_until_processed(
-    t: Transport, reference: str, kind: str, poll: PollPolicy
+    t: Transport, reference: str, kind: SessionKind, poll: PollPolicy
 ) -> SessionStatusResponse:
     """Poll GET /sessions/{ref} until the session is final (and its UPO is there)."""
     delay = poll.delays()

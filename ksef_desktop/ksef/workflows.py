@@ -24,12 +24,20 @@ from ksef_desktop.ksef import api_invoices, api_status
 from ksef_desktop.ksef.api_status import Upo
 from ksef_desktop.ksef.auth import Certificates, PollPolicy, TokenAuthenticator
 from ksef_desktop.ksef.batch import MAX_PART_SIZE, send_batch
+from ksef_desktop.ksef.collective import CollectiveIdentifierInvoice, generate_collective_identifier
 from ksef_desktop.ksef.environments import Environment
 from ksef_desktop.ksef.errors import ProtocolError, RequestRejected
-from ksef_desktop.ksef.models import SessionInvoiceStatusResponse, SessionsQueryResponseItem
+from ksef_desktop.ksef.models import (
+    SessionInvoiceStatusResponse,
+    SessionsQueryResponse,
+    SessionsQueryResponseItem,
+    SessionStatusResponse,
+    UpoPageResponse,
+)
 from ksef_desktop.ksef.online import send_online
 from ksef_desktop.ksef.ratelimit import PRODUCTION_LIMITS, Limit
 from ksef_desktop.ksef.sending import InvoiceResult, InvoiceToSend, SendReport, all_session_invoices
+from ksef_desktop.ksef.session_facts import SessionKind
 from ksef_desktop.ksef.transport import RetryPolicy, Transport
 
 if TYPE_CHECKING:
@@ -38,12 +46,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("ksef_desktop.ksef")
 
 AUTO = "auto"
-ONLINE = "online"
-BATCH = "batch"
+ONLINE, BATCH = SessionKind.ONLINE, SessionKind.BATCH
 MAX_INVOICES_PER_SESSION = 10_000
 
 
-def choose_mode(count: int, invoice_send: Limit) -> str:
+def choose_mode(count: int, invoice_send: Limit) -> SessionKind:
     """Batch when more invoices wait than the online limit lets through in a minute."""
     return BATCH if count > invoice_send.per_minute else ONLINE
 
@@ -175,9 +182,66 @@ class KsefClient:
 
     # --- looking back ------------------------------------------------------------------
 
+    def sessions_page(
+        self,
+        kind: SessionKind,
+        *,
+        page_size: int = 100,
+        continuation_token: str | None = None,
+        date_created_from: datetime | None = None,
+        date_created_to: datetime | None = None,
+        statuses: Sequence[str] = (),
+    ) -> SessionsQueryResponse:
+        """One page of the session history, newest first (``continuation_token``: the
+        page after the one that gave it)."""
+        return api_status.sessions_query(
+            self.transport,
+            kind.api,
+            page_size=page_size,
+            continuation_token=continuation_token,
+            date_created_from=date_created_from,
+            date_created_to=date_created_to,
+            statuses=statuses,
+        )
+
+    def session_status(self, reference: str) -> SessionStatusResponse:
+        return api_status.session_status(self.transport, reference)
+
+    def session_upo_page(self, reference: str, page: UpoPageResponse) -> Upo:
+        """One page of a session's UPO, verified (its link, then the authenticated one)."""
+        return api_status.session_upo_page(self.transport, reference, page)
+
+    def invoice_upo(
+        self,
+        session_reference: str,
+        *,
+        invoice_reference: str,
+        ksef_number: str | None,
+        url: str | None,
+    ) -> Upo:
+        """An accepted invoice's UPO, verified (its link, then the authenticated one)."""
+        return api_status.invoice_upo_of(
+            self.transport,
+            session_reference,
+            invoice_reference=invoice_reference,
+            ksef_number=ksef_number,
+            url=url,
+        )
+
+    def invoice_upo_by_ksef_number(self, session_reference: str, ksef_number: str) -> Upo:
+        return api_status.session_invoice_upo_by_ksef_number(
+            self.transport, session_reference, ksef_number
+        )
+
+    def generate_collective_identifier(
+        self, invoices: Sequence[CollectiveIdentifierInvoice | str]
+    ) -> str:
+        """POST /collective-identifiers: a new identifier for these invoices."""
+        return generate_collective_identifier(self.transport, invoices)
+
     def sessions(
         self,
-        session_type: str,
+        session_type: SessionKind,
         page_size: int = 100,
         *,
         statuses: Sequence[str] = (),
@@ -187,12 +251,12 @@ class KsefClient:
         date_closed_to: datetime | None = None,
         reference_number: str | None = None,
     ) -> Iterator[SessionsQueryResponseItem]:
-        """Session history (``Online`` or ``Batch``), newest first, every page."""
+        """Session history of one kind, newest first, every page."""
         token: str | None = None
         while True:
             page = api_status.sessions_query(
                 self.transport,
-                session_type,
+                session_type.api,
                 page_size=page_size,
                 continuation_token=token,
                 reference_number=reference_number,

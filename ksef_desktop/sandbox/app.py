@@ -215,6 +215,10 @@ class Sandbox:
         """Block until every invoice sent so far has its verdict."""
         return self.worker.wait_idle(timeout)
 
+    def wait_persisted(self, timeout: float = 5.0) -> bool:
+        """Block until the state file holds every change so far (``state_file`` only)."""
+        return self._persister is not None and self._persister.wait_saved(timeout)
+
     def accepted_state(self) -> dict[str, Any]:
         """The same view as GET /_sandbox/state."""
         return accepted_state(self.core)

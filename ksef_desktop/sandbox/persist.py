@@ -13,6 +13,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,7 @@ class Persister:
         self.core = core
         self.path = Path(path) if path is not None else None
         self._saved_version = -1
+        self._saved = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -78,7 +80,23 @@ class Persister:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-        self._saved_version = version
+        with self._saved:
+            self._saved_version = version
+            self._saved.notify_all()
+
+    def wait_saved(self, timeout: float = 5.0) -> bool:
+        """True once the file holds every change made so far (False: not within
+        ``timeout`` seconds, or no file). For tests that simulate a crash."""
+        if self.path is None:
+            return False
+        deadline = time.monotonic() + timeout
+        with self._saved:
+            while self._saved_version != self.core.state.version:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._saved.wait(left)
+        return True
 
     def start(self) -> None:
         if self.path is None:

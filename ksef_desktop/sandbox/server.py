@@ -40,6 +40,17 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         self.other = other
         super().__init__(address, SandboxRequestHandler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-request (killed, timed out) is part of normal work:
+        one line in the log, not a traceback on stderr; anything else is logged whole."""
+        import sys
+
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            log.info("client %s went away: %s", client_address, error)
+        else:
+            log.exception("error answering %s", client_address)
+
 
 def _run_route(
     core: SandboxCore, router: Router, req: Request, *, api: bool

@@ -129,14 +129,13 @@ def create_collective(
     ``client`` makes (or returns) the ``KsefClient``; it is not called when the store
     already shows why the invoices cannot go together (``CollectiveRefused``).
     """
-    from ksef_desktop.ksef.collective import generate_collective_identifier
 
     conn = db.connection()
     problems = selection_problems(conn, invoice_ids, profile)
     if problems:
         raise CollectiveRefused(problems)
     picked = picked_invoices(conn, invoice_ids, profile_id=profile.id)
-    number = generate_collective_identifier(client().transport, _payments(picked))
+    number = client().generate_collective_identifier(_payments(picked))
     numbers = [p.ksef_number for p in picked if p.ksef_number]
     with db.transaction() as tx:
         save_collective(

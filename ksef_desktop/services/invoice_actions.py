@@ -227,3 +227,12 @@ def invoice_pdf(
         logo=logo(store.db.connection(), profile_id),
         online_pending=stored.mode is None and stored.ksef_number is None,
     )
+
+
+def mark_paid(store: Store, invoice_id: int, day: date, *, profile_id: int, now: datetime) -> bool:
+    """Record the rest of invoice ``invoice_id`` as paid on ``day``, in one transaction
+    (False: nothing was left to pay)."""
+    from ksef_desktop.store.payments import mark_paid as record_paid
+
+    with store.db.transaction() as conn:
+        return record_paid(conn, invoice_id, day, profile_id=profile_id, now=now) is not None

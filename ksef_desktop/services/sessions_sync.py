@@ -12,15 +12,17 @@ session's UPO exists only once the session is closed and processed.
 from __future__ import annotations
 
 import base64
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
 from ksef_desktop.i18n import _
 from ksef_desktop.ksef.errors import RequestRejected, UpoHashMismatch, UpoNotReceived
 from ksef_desktop.ksef.messages import describe as message_of
 from ksef_desktop.ksef.messages import message
+from ksef_desktop.ksef.session_facts import FINAL_CODES, SessionKind
 from ksef_desktop.store import Store
 from ksef_desktop.store.db import StoreError
 from ksef_desktop.store.outbox import add_upo
@@ -29,20 +31,12 @@ from ksef_desktop.store.sessions import SessionRecord, invoices_of_session, reco
 
 if TYPE_CHECKING:  # the KSeF client (httpx, cryptography) is imported when first used
     from ksef_desktop.ksef.models import SessionInvoiceStatusResponse, SessionsQueryResponseItem
+    from ksef_desktop.ksef.workflows import KsefClient
 
 #: What a UPO download can end in without KSeF being unreachable.
 _NOT_RECEIVED = (UpoNotReceived, UpoHashMismatch, RequestRejected)
 
-ONLINE = "Online"
-BATCH = "Batch"
-#: Session status codes after which nothing changes any more (KSEF-PROTOCOL.md).
-FINAL_CODES = frozenset({200, 405, 415, 420, 430, 435, 440, 445, 500})
-#: The status filter values of GET /sessions.
-STATUS_FILTERS = ("InProgress", "Succeeded", "Failed", "Cancelled")
-
-
-class Client(Protocol):
-    transport: Any
+ONLINE, BATCH = SessionKind.ONLINE, SessionKind.BATCH
 
 
 class SessionNotClosed(StoreError):
@@ -69,7 +63,7 @@ class NoUpo(StoreError):
 @dataclass(frozen=True)
 class SessionRow:
     reference: str
-    kind: str  # Online | Batch
+    kind: SessionKind
     status_code: int
     status_text: str
     opened_at: datetime
@@ -95,18 +89,18 @@ class SessionsPage:
 
 @dataclass(frozen=True)
 class SessionFilter:
-    kind: str = ONLINE
+    kind: SessionKind = ONLINE
     date_from: datetime | None = None
     date_to: datetime | None = None
     statuses: tuple[str, ...] = ()
 
 
-def status_text(kind: str, code: int, description: str) -> str:
+def status_text(kind: SessionKind, code: int, description: str) -> str:
     """KSeF's status in the user's language (KSeF's own words when not in the table)."""
-    return message("online" if kind == ONLINE else "batch", code) or description
+    return message(kind, code) or description
 
 
-def _row(kind: str, item: SessionsQueryResponseItem) -> SessionRow:
+def _row(kind: SessionKind, item: SessionsQueryResponseItem) -> SessionRow:
     return SessionRow(
         reference=item.reference_number,
         kind=kind,
@@ -121,7 +115,7 @@ def _row(kind: str, item: SessionsQueryResponseItem) -> SessionRow:
 
 
 def sessions_page(
-    client: Client,
+    client: KsefClient,
     store: Store | None,
     flt: SessionFilter,
     token: str | None,
@@ -131,10 +125,7 @@ def sessions_page(
 ) -> SessionsPage:
     """One page of the history (newest first); each session is recorded in the store,
     under ``profile`` (whose client asked KSeF)."""
-    from ksef_desktop.ksef import api_status
-
-    page = api_status.sessions_query(
-        client.transport,
+    page = client.sessions_page(
         flt.kind,
         page_size=page_size,
         continuation_token=token,
@@ -151,7 +142,7 @@ def sessions_page(
                     SessionRecord(
                         reference=r.reference,
                         environment=profile.environment.value,
-                        kind=r.kind.lower(),
+                        kind=r.kind,
                         opened_at=r.opened_at,
                         updated_at=r.updated_at,
                         status_code=r.status_code,
@@ -253,7 +244,7 @@ def _line(
     )
 
 
-def _with_upo(conn: Any, invoice_ids: Sequence[int], profile_id: int) -> set[int]:
+def _with_upo(conn: sqlite3.Connection, invoice_ids: Sequence[int], profile_id: int) -> set[int]:
     if not invoice_ids:
         return set()
     marks = ", ".join("?" for _ in invoice_ids)
@@ -266,12 +257,10 @@ def _with_upo(conn: Any, invoice_ids: Sequence[int], profile_id: int) -> set[int
 
 
 def session_detail(
-    client: Client, store: Store, reference: str, *, profile_id: int
+    client: KsefClient, store: Store, reference: str, *, profile_id: int
 ) -> SessionDetail:
     """The invoices of session ``reference``, reconciled with the profile's records."""
-    from ksef_desktop.ksef.sending import all_session_invoices
-
-    items = list(all_session_invoices(client.transport, reference))
+    items = list(client.session_invoices(reference))
     local = _local_by_hash(store, [i.invoice_hash for i in items if i.invoice_hash], profile_id)
     conn = store.db.connection()
     with_upo = _with_upo(conn, [v[0] for v in local.values()], profile_id)
@@ -309,12 +298,15 @@ def session_detail(
 
 
 def fetch_session_upo(
-    client: Client, store: Store, reference: str, now: Callable[[], datetime], *, profile_id: int
+    client: KsefClient,
+    store: Store,
+    reference: str,
+    now: Callable[[], datetime],
+    *,
+    profile_id: int,
 ) -> bytes:
     """The session's UPO (every page joined), archived; refused while the session is open."""
-    from ksef_desktop.ksef import api_status
-
-    status = api_status.session_status(client.transport, reference)
+    status = client.session_status(reference)
     if status.status.code not in FINAL_CODES:
         raise SessionNotClosed(reference)
     if not status.upo_pages:
@@ -322,7 +314,7 @@ def fetch_session_upo(
     pages = []
     for wanted in status.upo_pages:
         try:  # the link, then the authenticated endpoint; only a verified UPO comes back
-            pages.append(api_status.session_upo_page(client.transport, reference, wanted))
+            pages.append(client.session_upo_page(reference, wanted))
         except _NOT_RECEIVED as exc:
             raise NoUpo(_not_received(exc)) from None
     conn = store.db.connection()
@@ -344,7 +336,12 @@ def fetch_session_upo(
 
 
 def fetch_invoice_upo(
-    client: Client, store: Store, line: InvoiceLine, now: Callable[[], datetime], *, profile_id: int
+    client: KsefClient,
+    store: Store,
+    line: InvoiceLine,
+    now: Callable[[], datetime],
+    *,
+    profile_id: int,
 ) -> bytes:
     """An invoice's UPO: from the archive when stored, else from KSeF (then archived)."""
     conn = store.db.connection()
@@ -354,11 +351,8 @@ def fetch_invoice_upo(
             return store.archive.read(conn, records[-1].relpath)
     if line.status_code != 200:
         raise NoUpo(_("KSeF has no UPO for this invoice (it was not accepted)."))
-    from ksef_desktop.ksef import api_status
-
     try:  # the link, then the authenticated endpoint; only a verified UPO comes back
-        upo = api_status.invoice_upo_of(
-            client.transport,
+        upo = client.invoice_upo(
             line.session_reference,
             invoice_reference=line.invoice_reference,
             ksef_number=line.ksef_number,

@@ -33,7 +33,6 @@ from ksef_desktop.store.sessions import SessionRecord, record_session
 
 log = logging.getLogger("ksef_desktop.services.submit")
 
-DUPLICATE = 440
 #: How many invoices one drain step hands to the client (one KSeF session at most).
 STEP = 10_000
 
@@ -143,7 +142,7 @@ class Submitter:
         from ksef_desktop.services.upo_fetch import fetch_missing_upos
 
         done = fetch_missing_upos(
-            client.transport, self._db, self._archive, self._now, profile_id=self.profile.id
+            client, self._db, self._archive, self._now, profile_id=self.profile.id
         )
         if done.fetched or done.sessions or done.still_missing:
             log.info(

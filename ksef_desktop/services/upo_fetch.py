@@ -32,7 +32,7 @@ from ksef_desktop.store.timefmt import to_db
 
 if TYPE_CHECKING:  # the KSeF client is imported when first used
     from ksef_desktop.ksef.api_status import Upo
-    from ksef_desktop.ksef.transport import Transport
+    from ksef_desktop.ksef.workflows import KsefClient
 
 log = logging.getLogger("ksef_desktop.services.upo_fetch")
 
@@ -98,7 +98,7 @@ def anything_missing(conn: sqlite3.Connection, now: datetime, *, profile_id: int
 
 
 def fetch_missing_upos(
-    transport: Transport,
+    client: KsefClient,
     db: Database,
     archive: Archive,
     now: Callable[[], datetime],
@@ -108,7 +108,6 @@ def fetch_missing_upos(
 ) -> UpoFetchReport:
     """Try to fetch up to ``limit`` missing invoice UPOs and session UPOs; stop at the
     first sign that KSeF cannot be reached. Only verified UPOs are archived."""
-    from ksef_desktop.ksef import api_status
     from ksef_desktop.ksef.errors import EnvironmentFault, KsefError, UpoNotReceived
 
     report = UpoFetchReport()
@@ -119,9 +118,7 @@ def fetch_missing_upos(
     try:
         for item in invoices:
             try:
-                upo = api_status.session_invoice_upo_by_ksef_number(
-                    transport, item.session_ref, item.ksef_number
-                )
+                upo = client.invoice_upo_by_ksef_number(item.session_ref, item.ksef_number)
             except UpoNotReceived as exc:
                 log.info("UPO of invoice %d still not received: %s", item.invoice_id, exc)
                 report.still_missing += 1
@@ -144,7 +141,7 @@ def fetch_missing_upos(
                 )
             report.fetched.append(item.invoice_id)
         for reference in sessions:
-            pages = _session_pages(transport, reference)
+            pages = _session_pages(client, reference)
             if pages is None:
                 report.still_missing += 1
                 continue
@@ -164,18 +161,17 @@ def fetch_missing_upos(
     return report
 
 
-def _session_pages(transport: Transport, reference: str) -> list[Upo] | None:
+def _session_pages(client: KsefClient, reference: str) -> list[Upo] | None:
     """Every page of a session's UPO, or None when any of them did not come."""
-    from ksef_desktop.ksef import api_status
     from ksef_desktop.ksef.errors import EnvironmentFault, KsefError, UpoNotReceived
 
-    status = api_status.session_status(transport, reference)
+    status = client.session_status(reference)
     if not status.upo_pages:
         return None
     pages = []
     for page in status.upo_pages:
         try:
-            pages.append(api_status.session_upo_page(transport, reference, page))
+            pages.append(client.session_upo_page(reference, page))
         except UpoNotReceived as exc:
             log.info("session UPO %s still not received: %s", reference, exc)
             return None

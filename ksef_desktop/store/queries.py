@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from ksef_desktop.store.invoices import fold, from_minor
-from ksef_desktop.store.states import InvoiceState
+from ksef_desktop.store.states import IN_FLIGHT, NOT_IN_KSEF, InvoiceState, sql_states
 from ksef_desktop.store.timefmt import from_db, opt_from_db, to_db
 
 
@@ -231,9 +231,10 @@ def count_invoices(
     return int(conn.execute(f"SELECT count(*) FROM invoices{_joined(clauses)}", args).fetchone()[0])  # noqa: S608
 
 
+# Fixed state names, no input: S608 does not apply.
 _DUE_SOON = (
-    "FROM invoices i WHERE i.profile_id = ? AND i.deadline IS NOT NULL "
-    "AND i.state IN ('issued','queued','sent','rejected') AND i.deadline <= ? "
+    "FROM invoices i WHERE i.profile_id = ? AND i.deadline IS NOT NULL "  # noqa: S608
+    f"AND i.state IN {sql_states(NOT_IN_KSEF)} AND i.deadline <= ? "
     "AND NOT (i.state = 'rejected' AND EXISTS "
     "(SELECT 1 FROM invoices c WHERE c.corrects_id = i.id))"
 )
@@ -305,16 +306,18 @@ class OpenCounts:
 #: A rejected invoice whose technical correction has been issued is replaced by it: no
 #: longer counted (nor listed) as one still to be delivered (the ``EXISTS`` below).
 _COUNT_OPEN = (
-    "SELECT "
+    "SELECT "  # noqa: S608 - fixed state names, no input
     "SUM(i.state = 'issued'), "
-    "SUM(i.state IN ('queued','sent') AND o.session_ref IS NULL AND o.last_error IS NULL), "
-    "SUM(i.state IN ('queued','sent') AND o.session_ref IS NOT NULL), "
-    "SUM(i.state IN ('queued','sent') AND o.session_ref IS NULL AND o.last_error IS NOT NULL), "
+    f"SUM(i.state IN {sql_states(IN_FLIGHT)} AND o.session_ref IS NULL "
+    "AND o.last_error IS NULL), "
+    f"SUM(i.state IN {sql_states(IN_FLIGHT)} AND o.session_ref IS NOT NULL), "
+    f"SUM(i.state IN {sql_states(IN_FLIGHT)} AND o.session_ref IS NULL "
+    "AND o.last_error IS NOT NULL), "
     "SUM(i.state = 'rejected' AND NOT EXISTS (SELECT 1 FROM invoices c "
     "WHERE c.corrects_id = i.id AND c.profile_id = i.profile_id "
     "AND c.state NOT IN ('draft', 'rejected'))) "
     "FROM invoices i LEFT JOIN outbox o ON o.invoice_id = i.id "
-    "WHERE i.profile_id = ? AND i.state IN ('issued','queued','sent','rejected')"
+    f"WHERE i.profile_id = ? AND i.state IN {sql_states(NOT_IN_KSEF)}"
 )
 _REPLACED = (
     "SELECT i.id FROM invoices i WHERE i.profile_id = ? AND i.state = 'rejected' "

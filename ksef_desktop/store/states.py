@@ -57,6 +57,17 @@ ALLOWED: Mapping[InvoiceState, frozenset[InvoiceState]] = {
 
 #: States in which an invoice still has to reach KSeF.
 OPEN_STATES = (S.ISSUED, S.QUEUED, S.SENT)
+#: Queued for KSeF or on its way there.
+IN_FLIGHT = (S.QUEUED, S.SENT)
+#: Not in KSeF, with a deadline that still counts: the open states, and a rejected
+#: invoice until a technical correction replaces it. The one definition the queries use
+#: (the partial index of migration 3 spells the same list: tests/unit/test_states_sql.py).
+NOT_IN_KSEF = (*OPEN_STATES, S.REJECTED)
+
+
+def sql_states(states: tuple[InvoiceState, ...]) -> str:
+    """``states`` as an SQL list literal, ``('issued','queued')`` (fixed values, no input)."""
+    return "(" + ",".join(f"'{s.value}'" for s in states) + ")"
 
 
 class UnknownInvoice(StoreError):

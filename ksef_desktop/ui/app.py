@@ -21,17 +21,17 @@ from PySide6.QtWidgets import QApplication
 from ksef_desktop import i18n
 from ksef_desktop.i18n import _
 from ksef_desktop.paths import create_private_file, data_dir, restrict_file, write_private_file
+from ksef_desktop.services.ledger import SendReport, send_report
+from ksef_desktop.services.ledger_store import StoreLedger
 from ksef_desktop.store.lock import FolderBusy
 from ksef_desktop.ui import stretch
 from ksef_desktop.ui.context import AppContext
 from ksef_desktop.ui.controller import Controller
-from ksef_desktop.ui.ledger import SendReport, send_report
 from ksef_desktop.ui.main_window import MainWindow
 from ksef_desktop.ui.profiles_ui import confirm_production
 from ksef_desktop.ui.qt_i18n import install_qt_catalog
 from ksef_desktop.ui.settings import DEMO_ADDRESS, DEMO_COMPANY, DEMO_NIP
 from ksef_desktop.ui.single_instance import SingleInstance
-from ksef_desktop.ui.store_ledger import StoreLedger
 from ksef_desktop.ui.tray import app_icon
 from ksef_desktop.worker import Failure, JobContext
 from ksef_desktop.worker.runner import Runner

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QGuiApplication
@@ -53,6 +53,9 @@ NUMBER = Qt.ItemDataRole.UserRole
 AMOUNT = 3  # the tree's column of amounts
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
+if TYPE_CHECKING:
+    from ksef_desktop.ksef.workflows import KsefClient
+
 
 @dataclass(frozen=True)
 class Listed:
@@ -82,7 +85,7 @@ class CollectiveDialog(QDialog):
         self,
         runner: Runner,
         store: Callable[[], Store],
-        client: Callable[[], Any],
+        client: Callable[[], KsefClient],
         profile: Callable[[], Profile],
         now: Callable[[], datetime],
         parent: QWidget | None = None,

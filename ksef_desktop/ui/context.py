@@ -24,9 +24,10 @@ if TYPE_CHECKING:
     import httpx
 
     from ksef_desktop.ksef.workflows import KsefClient
+    from ksef_desktop.sandbox import Sandbox
+    from ksef_desktop.services.ledger_store import StoreLedger
     from ksef_desktop.store import Store
     from ksef_desktop.store.profiles import Profile
-    from ksef_desktop.ui.store_ledger import StoreLedger
 
 log = logging.getLogger(__name__)
 
@@ -80,13 +81,13 @@ class AppContext:
     settings: Settings
     secrets: SecretStore = field(default_factory=SecretStore)
     now: Callable[[], datetime] = utc_now
-    sandbox: Any = None
+    sandbox: Sandbox | None = None
     #: The current profile (None until the worker resolved it); read it anywhere.
     profile: Profile | None = None
     ledger: StoreLedger | None = None
     _http: httpx.Client | None = None
     _store: Store | None = None
-    _client: Any = None
+    _client: KsefClient | None = None
     _client_key: tuple[int, str] | None = None
 
     @classmethod
@@ -254,7 +255,9 @@ class AppContext:
             return False
         entry = token_entry(environments.SANDBOX, self.nip)
         stored = self.secrets.get(entry)
-        if stored != token and not (stored and self.sandbox.token_active(stored)):
+        sandbox = self.sandbox
+        assert sandbox is not None, "started above"
+        if stored != token and not (stored and sandbox.token_active(stored)):
             self.secrets.set(entry, token)  # a token of our own stays while it works
         return True
 
@@ -273,7 +276,7 @@ class AppContext:
             token = resolve_token(env.name, profile.nip, self.secrets)
             self._client = KsefClient(self.http(), env, profile.nip, token, now=self.now)
             self._client_key = key
-        client: KsefClient = self._client
+        client = self._client
         return client
 
     def drop_client(self) -> None:

@@ -24,13 +24,9 @@ from PySide6.QtWidgets import (
 
 from ksef_desktop.domain.invoice import Party
 from ksef_desktop.i18n import _
+from ksef_desktop.services import contractor_book
 from ksef_desktop.store import Store
-from ksef_desktop.store.contractors import (
-    Contractor,
-    delete_contractor,
-    save_contractor,
-    search_contractors,
-)
+from ksef_desktop.store.contractors import Contractor
 from ksef_desktop.store.profiles import Profile
 from ksef_desktop.ui.contractors_model import ContractorsModel, party_problems
 from ksef_desktop.ui.editor_buyer import BuyerPicker
@@ -152,8 +148,8 @@ class ContractorsPanel(QWidget):
     def reload(self) -> None:
         store, profile, text = self.store, self.profile, self.search.text()
         self._submit(
-            lambda job: search_contractors(
-                store().db.connection(), text, limit=LIMIT, company_nip=profile().nip
+            lambda job: contractor_book.contractors(
+                store(), company_nip=profile().nip, text=text, limit=LIMIT
             ),
             self.model.set_contractors,
             self._failed,
@@ -188,10 +184,9 @@ class ContractorsPanel(QWidget):
 
         def op() -> int:
             nip = profile().nip
-            with store().db.transaction() as conn:
-                return save_contractor(
-                    conn, party, company_nip=nip, now=now(), contractor_id=contractor_id
-                )
+            return contractor_book.save(
+                store(), party, company_nip=nip, now=now(), contractor_id=contractor_id
+            )
 
         def done(_id: int) -> None:
             self.changed.emit()
@@ -227,8 +222,7 @@ class ContractorsPanel(QWidget):
 
         def op() -> None:
             nip = profile().nip
-            with store().db.transaction() as conn:
-                delete_contractor(conn, current.id, company_nip=nip)
+            contractor_book.delete(store(), current.id, company_nip=nip)
 
         def done(_r: None) -> None:
             self.message.emit(

@@ -15,12 +15,18 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ksef_desktop.domain.offline import Deadline, OfflineMode, invoice_deadline
 from ksef_desktop.i18n import _, ngettext
+from ksef_desktop.services.ksef_state import KsefState, check_ksef, decide_mode
+from ksef_desktop.services.ledger import (
+    OfflineRow,
+    OutboxCounts,
+    SendReport,
+    refine_deadline,
+    send_message,
+)
+from ksef_desktop.services.ledger_store import StoreLedger
 from ksef_desktop.services.sandbox_practice import Practice, practice_done, practise
 from ksef_desktop.store.profiles import Environment, Profile
 from ksef_desktop.ui.context import AppContext
-from ksef_desktop.ui.ksef_state import KsefState, check_ksef, decide_mode
-from ksef_desktop.ui.ledger import OutboxCounts, SendReport, refine_deadline, send_message
-from ksef_desktop.ui.store_ledger import StoreLedger
 from ksef_desktop.worker import Failure, JobContext
 from ksef_desktop.worker.runner import Runner
 
@@ -46,8 +52,8 @@ class Controller(QObject):
         self.runner = runner
         self.state = KsefState()
         self.decision = decide_mode(self.state, bool(ctx.settings["declared_offline24"]))
-        self.rows: list = []
-        self._stored_rows: list = []
+        self.rows: list[OfflineRow] = []
+        self._stored_rows: list[OfflineRow] = []
         self.counts = OutboxCounts()
         self.token_stored = False
         self.profile: Profile | None = None
@@ -366,7 +372,7 @@ class Controller(QObject):
             name="reload",
         )
 
-    def _loaded(self, result: tuple) -> None:
+    def _loaded(self, result: tuple[list[OfflineRow], OutboxCounts]) -> None:
         self._stored_rows, self.counts = result
         self._emit_rows()
         self.outbox_changed.emit(self.counts)

@@ -35,7 +35,9 @@ from PySide6.QtWidgets import (
 
 from ksef_desktop.domain.invoice import Invoice
 from ksef_desktop.domain.offline import Deadline, OfflineMode
+from ksef_desktop.domain.offline_watch import mode_label
 from ksef_desktop.i18n import _, ngettext
+from ksef_desktop.services import contractor_book
 from ksef_desktop.services.editing import (
     DEFAULT_SERIES,
     EditorStatus,
@@ -49,7 +51,7 @@ from ksef_desktop.services.editing import (
     seller_of,
 )
 from ksef_desktop.store import Store
-from ksef_desktop.store.contractors import Contractor, save_contractor, search_contractors
+from ksef_desktop.store.contractors import Contractor
 from ksef_desktop.store.profiles import Profile
 from ksef_desktop.store.states import InvoiceState
 from ksef_desktop.ui.asking import ask
@@ -57,7 +59,6 @@ from ksef_desktop.ui.editor_everyday import EditorEveryday, EverydayServices
 from ksef_desktop.ui.editor_form import EditorForm
 from ksef_desktop.ui.editor_status import InvoiceStatusPanel
 from ksef_desktop.ui.formatting import fmt_moment
-from ksef_desktop.ui.invoice_list_model import mode_label
 from ksef_desktop.worker import Failure
 from ksef_desktop.worker.runner import Runner
 
@@ -85,7 +86,7 @@ Terms = Callable[[date], tuple[OfflineMode | None, Deadline | None]]
 def terms_text(mode: OfflineMode | str | None, deadline: datetime | None) -> str:
     if mode is None:
         return _("Mode: online.")
-    text = _("Mode: {mode}.").format(mode=mode_label(str(mode)))
+    text = _("Mode: {mode}.").format(mode=mode_label(mode))
     if deadline is not None:
         text += " " + _("It must reach KSeF by {moment}.").format(moment=fmt_moment(deadline))
     return text
@@ -499,9 +500,7 @@ class EditorDialog(QDialog):
     def load_contractors(self) -> None:
         store, nip = self.store, self.profile.nip
         self._submit(
-            lambda job: search_contractors(
-                store().db.connection(), "", limit=1000, company_nip=nip
-            ),
+            lambda job: contractor_book.contractors(store(), company_nip=nip),
             self.form.buyer.set_contractors,
             self._failed,
             name="editor-contractors",
@@ -517,10 +516,7 @@ class EditorDialog(QDialog):
         store, now, nip = self.store, self.now, self.profile.nip
 
         def op() -> list[Contractor]:
-            s = store()
-            with s.db.transaction() as conn:
-                save_contractor(conn, party, company_nip=nip, now=now())
-            return search_contractors(s.db.connection(), "", limit=1000, company_nip=nip)
+            return contractor_book.keep(store(), party, company_nip=nip, now=now())
 
         def done(contractors: list[Contractor]) -> None:
             self.form.buyer.set_contractors(contractors)

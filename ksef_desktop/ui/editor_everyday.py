@@ -167,7 +167,7 @@ class EditorEveryday:
 
     def lookup(self, country: str, identifier: str) -> None:
         """Ask the register about the typed identifier; fill the buyer and keep it."""
-        from ksef_desktop.services.lookups import keep_buyer, lookup_buyer
+        from ksef_desktop.services import contractor_book
 
         registers, store, now = self.services.registers, self.dialog.store, self.dialog.now
         nip = self.dialog.profile.nip
@@ -176,12 +176,15 @@ class EditorEveryday:
 
         def op(job: Any) -> Any:
             regs = registers()
-            facts = lookup_buyer(
-                identifier, whitelist=regs.whitelist, vies=regs.vies, country=country
+            return contractor_book.look_up(
+                store(),
+                identifier,
+                whitelist=regs.whitelist,
+                vies=regs.vies,
+                country=country,
+                company_nip=nip,
+                now=now(),
             )
-            with store().db.transaction() as conn:
-                keep_buyer(conn, facts, company_nip=nip, now=now())
-            return facts
 
         self.form.buyer.show_check(_("Looking up…"))
         self.dialog._submit(op, self._found, self._lookup_failed, name="buyer-lookup")

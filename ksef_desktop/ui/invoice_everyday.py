@@ -90,7 +90,7 @@ class ListEveryday(QObject):
 
     def mark_paid(self) -> None:
         """The rest of the selected invoice is paid today."""
-        from ksef_desktop.store.payments import mark_paid
+        from ksef_desktop.services.invoice_actions import mark_paid
 
         invoice_id = self.panel.selected_id()
         if invoice_id is None:
@@ -98,11 +98,10 @@ class ListEveryday(QObject):
         store, profile, now = self.panel.store, self.panel.profile, self.ctx.now
         today = _py_date(QDate.currentDate())
 
-        def op() -> object:
-            with store().db.transaction() as conn:
-                return mark_paid(conn, invoice_id, today, profile_id=profile().id, now=now())
+        def op() -> bool:
+            return mark_paid(store(), invoice_id, today, profile_id=profile().id, now=now())
 
-        def done(paid: object) -> None:
+        def done(paid: bool) -> None:
             self.panel.message.emit(
                 _("The invoice is marked paid.") if paid else _("The invoice was already paid.")
             )

@@ -20,6 +20,7 @@ from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QBrush, QColor
 
+from ksef_desktop.domain.offline_watch import mode_label
 from ksef_desktop.domain.payments import PaymentStatus, payment_status
 from ksef_desktop.i18n import N_, _
 from ksef_desktop.services.invoice_status import rejection_text
@@ -57,14 +58,6 @@ SORTABLE = {
     GROSS: SortKey.GROSS,
 }
 
-MODE_LABELS = {
-    None: N_("online"),
-    "offline24": N_("offline24"),
-    "offline": N_("offline (KSeF unavailable)"),
-    "awaria": N_("failure (awaria)"),
-    "awaria-calkowita": N_("total failure"),
-}
-
 STATE_COLOURS = {
     InvoiceState.DRAFT: QColor("#eeeeee"),
     InvoiceState.REJECTED: QColor("#ffb4ab"),
@@ -78,10 +71,6 @@ PAGE_SIZE = 200
 def payment_of(row: ListRow) -> PaymentStatus:
     """Paid, partly paid, unpaid or overdue today (the computer's date)."""
     return payment_status(row.gross, row.paid, row.due_date, date.today())  # noqa: DTZ011
-
-
-def mode_label(mode: str | None) -> str:
-    return _(MODE_LABELS.get(mode, mode or ""))
 
 
 #: Loads one page in the worker: (filter, sort, descending, after, limit) -> Page.
@@ -292,7 +281,7 @@ class InvoiceListModel(RowsTableModel):
         if column == KSEF:
             return row.ksef_number or ""
         if column == MODE:
-            return "" if row.state is InvoiceState.DRAFT else mode_label(row.mode)
+            return "" if row.state is InvoiceState.DRAFT else mode_label(row.mode, short=True)
         if column == DUE:
             return fmt_date(row.due_date) if row.due_date else ""
         if column == PAYMENT:

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from ksef_desktop.domain.offline import OfflineMode
 from ksef_desktop.domain.offline_watch import (
     Urgency,
     classify,
@@ -22,8 +21,8 @@ from ksef_desktop.domain.offline_watch import (
     urgency_label,
 )
 from ksef_desktop.i18n import N_, _
+from ksef_desktop.services.ledger import OfflineRow
 from ksef_desktop.ui.formatting import fmt_date, fmt_moment, fmt_money
-from ksef_desktop.ui.ledger import OfflineRow
 
 COLUMNS = (
     N_("Number"),
@@ -43,14 +42,6 @@ COLOURS = {
     Urgency.MORE_THAN_24H: QColor("#dcedc8"),
     Urgency.LESS_THAN_24H: QColor("#ffe0a3"),
     Urgency.OVERDUE: QColor("#ffb4ab"),
-}
-
-#: Short names for the table (the long ones, ``mode_label``, are the tooltips).
-SHORT_MODES = {
-    OfflineMode.OFFLINE24: N_("offline24"),
-    OfflineMode.OFFLINE: N_("offline"),
-    OfflineMode.AWARIA: N_("failure"),
-    OfflineMode.AWARIA_CALKOWITA: N_("total failure"),
 }
 
 _MINUTE = timedelta(minutes=1)
@@ -156,7 +147,7 @@ class OfflineTableModel(QAbstractTableModel):
         if name == "Issued":
             return fmt_date(row.issued)
         if name == "Mode":
-            return _(SHORT_MODES[row.mode]) if row.mode is not None else _("online")
+            return mode_label(row.mode, short=True)
         if name == "Deadline":
             if row.deadline is None:
                 return "—"

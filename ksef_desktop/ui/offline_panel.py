@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
 from ksef_desktop.domain.offline import OfflineMode
 from ksef_desktop.domain.offline_watch import Urgency, mode_label
 from ksef_desktop.i18n import _, ngettext
+from ksef_desktop.services.ksef_state import KsefState, ModeDecision
+from ksef_desktop.services.ledger import OfflineRow, OutboxCounts, counts_text
 from ksef_desktop.ui.formatting import fmt_moment
-from ksef_desktop.ui.ksef_state import KsefState, ModeDecision
-from ksef_desktop.ui.ledger import OfflineRow, OutboxCounts, counts_text
 from ksef_desktop.ui.offline_model import OfflineTableModel, urgency_of
 
 #: Longest single wait (ms); QTimer takes an int and the clock may be adjusted meanwhile.

@@ -11,6 +11,7 @@ from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QBrush, QColor
 
 from ksef_desktop.i18n import N_, _
+from ksef_desktop.ksef.session_facts import SessionKind
 from ksef_desktop.services.sessions_sync import InvoiceLine, SessionFilter, SessionRow, SessionsPage
 from ksef_desktop.store.states import InvoiceState
 from ksef_desktop.ui.formatting import fmt_moment
@@ -130,7 +131,7 @@ class SessionsModel(RowsTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return {
                 OPENED: fmt_moment(r.opened_at),
-                KIND: _("online") if r.kind == "Online" else _("batch"),
+                KIND: _("online") if r.kind is SessionKind.ONLINE else _("batch"),
                 STATUS: f"{r.status_code} {r.status_text}",
                 TOTAL: str(r.total),
                 OK: str(r.succeeded),

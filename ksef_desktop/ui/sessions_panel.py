@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from ksef_desktop.domain.calendar import WARSAW
 from ksef_desktop.i18n import _
+from ksef_desktop.ksef.session_facts import SessionKind
 from ksef_desktop.services import sessions_sync as sync
 from ksef_desktop.store import Store
 from ksef_desktop.store.profiles import Profile
@@ -183,7 +184,7 @@ class SessionsPanel(QWidget):
             date_from = datetime(f.year(), f.month(), f.day(), tzinfo=WARSAW)
             date_to = datetime.combine(date(t.year(), t.month(), t.day()), time.max, tzinfo=WARSAW)
         return sync.SessionFilter(
-            kind=self.kind.currentData(),
+            kind=SessionKind(self.kind.currentData()),  # Qt hands the enum back as str
             date_from=date_from,
             date_to=date_to,
             statuses=(status,) if status else (),

@@ -8,10 +8,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QS
 
 from ksef_desktop.domain.offline_watch import Availability
 from ksef_desktop.i18n import _
+from ksef_desktop.services.ksef_state import KsefState
+from ksef_desktop.services.ledger import OutboxCounts, counts_text
 from ksef_desktop.ui.context import environment_label, environment_short
 from ksef_desktop.ui.formatting import fmt_moment, fmt_nip
-from ksef_desktop.ui.ksef_state import KsefState
-from ksef_desktop.ui.ledger import OutboxCounts, counts_text
 from ksef_desktop.worker import Progress
 from ksef_desktop.worker.runner import Job, Runner
 
@@ -50,7 +50,7 @@ class JobProgress(QWidget):
 
     def __init__(self, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._job: Job | None = None
+        self._job: Job[object] | None = None
         self.text = QLabel()
         self.bar = QProgressBar()
         self.bar.setMaximumWidth(160)
@@ -65,14 +65,14 @@ class JobProgress(QWidget):
         runner.job_progress.connect(self._progress)
         runner.job_finished.connect(self._finished)
 
-    def _progress(self, job: Job, progress: Progress) -> None:
+    def _progress(self, job: Job[object], progress: Progress) -> None:
         self._job = job
         self.bar.setRange(0, max(progress.total, 0))
         self.bar.setValue(progress.done)
         self.text.setText(progress.text)
         self.show()
 
-    def _finished(self, job: Job) -> None:
+    def _finished(self, job: Job[object]) -> None:
         if job is self._job:
             self._job = None
             self.hide()

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
 
 import pytest
 from babel.messages.pofile import read_po
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from ksef_desktop.ui.settings import DEMO_ADDRESS, DEMO_COMPANY, DEMO_NIP
 from tests.gui.helpers import wait_ready
+from tools import translations
 
 WORD = re.compile(r"[^\W\d_]{3,}")
 #: Names that are the same in both languages (products, standards, abbreviations).
@@ -98,17 +98,14 @@ DATA = [DEMO_COMPANY, DEMO_ADDRESS, DEMO_NIP, "Polski", "English"]
 
 @cache
 def catalogue() -> dict[str, str]:
-    folder = resources.files("ksef_desktop.resources").joinpath("locale", "pl")
     found: dict[str, str] = {}
-    for entry in folder.iterdir():
-        if entry.name.endswith(".po"):
-            with entry.open("rb") as fh:
-                for m in read_po(fh, locale="pl"):
-                    if isinstance(m.id, str) and m.id and isinstance(m.string, str):
-                        found[m.id] = m.string
-                    elif m.id and isinstance(m.id, tuple) and isinstance(m.string, tuple):
-                        for one, other in zip(m.id, m.string, strict=False):
-                            found[one] = other
+    with translations.po_path("pl").open("rb") as fh:
+        for m in read_po(fh, locale="pl"):
+            if isinstance(m.id, str) and m.id and isinstance(m.string, str):
+                found[m.id] = m.string
+            elif m.id and isinstance(m.id, tuple) and isinstance(m.string, tuple):
+                for one, other in zip(m.id, m.string, strict=False):
+                    found[one] = other
     return found
 
 

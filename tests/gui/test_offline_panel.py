@@ -18,7 +18,7 @@ from ksef_desktop.domain.offline import (
     invoice_deadline,
 )
 from ksef_desktop.domain.offline_watch import Urgency, classify, describe_remaining
-from ksef_desktop.ui.ledger import OfflineRow
+from ksef_desktop.services.ledger import OfflineRow
 from ksef_desktop.ui.offline_model import COLOURS, COLUMNS, COUNTDOWN, OfflineTableModel
 from ksef_desktop.ui.offline_panel import OfflinePanel
 
@@ -188,7 +188,7 @@ def test_send_now_asks_for_every_waiting_invoice(qtbot) -> None:
 def test_the_banner_says_why_the_program_went_offline(qtbot, lang) -> None:
     from ksef_desktop import i18n
     from ksef_desktop.domain.offline_watch import Availability
-    from ksef_desktop.ui.ksef_state import KsefState, decide_mode
+    from ksef_desktop.services.ksef_state import KsefState, decide_mode
 
     i18n.set_language(lang)
     panel = OfflinePanel(lambda: NOW)

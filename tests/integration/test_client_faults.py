@@ -20,6 +20,7 @@ from ksef_desktop.ksef.latarnia import (
     fetch_status,
 )
 from ksef_desktop.ksef.ratelimit import RateGate
+from ksef_desktop.ksef.session_facts import SessionKind
 from ksef_desktop.ksef.transport import RetryPolicy, Transport
 from tests.integration.client_support import (
     NIP,
@@ -39,7 +40,7 @@ def test_token_authentication_and_a_wrong_token() -> None:
         with ksef_client(sb.base_url, sb.tokens[NIP]) as (client, rec):
             client.authenticate()
             assert client.auth.reference_number
-            assert list(client.sessions("Online")) == []
+            assert list(client.sessions(SessionKind.ONLINE)) == []
         posts = ["/v2/auth/challenge", "/v2/auth/ksef-token", "/v2/auth/token/redeem"]
         assert rec.paths("POST")[:3] == posts
         assert any(p.startswith("/v2/auth/2") for p in rec.paths("GET"))

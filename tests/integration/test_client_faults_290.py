@@ -28,6 +28,7 @@ from ksef_desktop.ksef import api_status
 from ksef_desktop.ksef.api_status import UPO_ROOT
 from ksef_desktop.ksef.environments import sandbox as sandbox_environment
 from ksef_desktop.ksef.messages import MESSAGES
+from ksef_desktop.ksef.session_facts import SessionKind
 from ksef_desktop.ksef.transport import RetryPolicy
 from ksef_desktop.ksef.workflows import KsefClient
 from ksef_desktop.sandbox import Sandbox
@@ -300,7 +301,7 @@ def test_null_counts_in_a_session_status_are_handled(sandbox: Sandbox) -> None:
     with ksef_client(sandbox.base_url, sandbox.tokens[NIP]) as (client, _rec):
         results = client.send(batch)
         status = api_status.session_status(client.transport, results[0].session_reference or "")
-        listed = list(client.sessions("Online"))
+        listed = list(client.sessions(SessionKind.ONLINE))
     assert all(r.accepted and r.upo is not None for r in results)
     assert status.invoice_count is None
     assert status.successful_invoice_count is None

@@ -11,6 +11,7 @@ from pathlib import Path
 from ksef_desktop.ksef.api_invoices import InvoiceQueryFilters
 from ksef_desktop.ksef.crypto import sha256_b64
 from ksef_desktop.ksef.sending import InvoiceToSend
+from ksef_desktop.ksef.session_facts import SessionKind
 from tests.integration.client_support import (
     NIP,
     SEEN_SECRETS,
@@ -34,7 +35,7 @@ def test_history_failed_invoices_upo_download_and_metadata() -> None:
     ):
         first = client.send(good[:2])
         second = client.send([good[2], bad])
-        sessions = list(client.sessions("Online", page_size=10))
+        sessions = list(client.sessions(SessionKind.ONLINE, page_size=10))
         refs = [s.reference_number for s in sessions]
         assert set(refs) == {first[0].session_reference, second[0].session_reference}
         counts = {
@@ -42,7 +43,7 @@ def test_history_failed_invoices_upo_download_and_metadata() -> None:
         }
         assert counts[first[0].session_reference or ""] == (2, 0)
         assert counts[second[0].session_reference or ""] == (2, 1)
-        assert list(client.sessions("Batch", page_size=10)) == []
+        assert list(client.sessions(SessionKind.BATCH, page_size=10)) == []
         failed = list(client.session_invoices(second[0].session_reference or "", failed_only=True))
         assert [f.invoice_hash for f in failed] == [bad.sha256]
         everything = list(client.session_invoices(second[0].session_reference or ""))
@@ -135,14 +136,16 @@ def test_session_history_pages_with_continuation_tokens_and_filters() -> None:
     ):
         started = datetime.now(UTC) - timedelta(minutes=1)
         sent = [client.send(invoices(1, tag=f"PAGE{i}"))[0] for i in range(12)]
-        everything = list(client.sessions("Online", page_size=10))
+        everything = list(client.sessions(SessionKind.ONLINE, page_size=10))
         succeeded = list(
             client.sessions(
-                "Online", page_size=10, statuses=["Succeeded"], date_created_from=started
+                SessionKind.ONLINE, page_size=10, statuses=["Succeeded"], date_created_from=started
             )
         )
         none_yet = list(
-            client.sessions("Online", date_created_from=datetime.now(UTC) + timedelta(hours=1))
+            client.sessions(
+                SessionKind.ONLINE, date_created_from=datetime.now(UTC) + timedelta(hours=1)
+            )
         )
     assert {s.reference_number for s in everything} == {r.session_reference for r in sent}
     assert len(everything) == 12

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import stat
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -71,7 +70,7 @@ def test_unfinished_work_resumes_after_restart(
         assert session is not None
         ref = session.send(sample(1))
         assert session.close().status_code == 204
-    time.sleep(0.5)  # the saver thread writes within 0.2 s of a change
+    assert first.wait_persisted()  # the saver thread has written every change
     # Simulate a crash: the file is all that is left; the old worker is abandoned.
     data = path.read_bytes()
     first.stop()

@@ -60,7 +60,7 @@ def test_deadline_uses_the_bundled_holidays(bundle: Path) -> None:
 
 
 def test_pdf_from_the_bundle_embeds_the_bundled_fonts(bundle: Path, tmp_path: Path) -> None:
-    """The PDFs need only the DejaVu fonts of ksef_desktop/resources (reportlab's own
+    """The PDFs need only the DejaVu fonts of resources/ (reportlab's own
     fonts/ folder is left out of the bundle: lintian rejects some of its Type 1 files)."""
     pdf = tmp_path / "invoice.pdf"
     out = run(bundle, "pdf", str(OFFICIAL_SAMPLES[0]), "-o", str(pdf), "--offline")

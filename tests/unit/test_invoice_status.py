@@ -17,10 +17,10 @@ from ksef_desktop.services.invoice_status import (
     rejection_text,
 )
 from ksef_desktop.services.issue import issue_invoice, start_technical_correction
+from ksef_desktop.services.ledger import SendReport, counts_text, send_message
+from ksef_desktop.services.ledger_store import StoreLedger
 from ksef_desktop.store.queries import OpenCounts, count_open
 from ksef_desktop.store.states import IllegalTransition, InvoiceState, transition
-from ksef_desktop.ui.ledger import SendReport, counts_text, send_message
-from ksef_desktop.ui.store_ledger import StoreLedger
 from tests.unit.test_store_outbox import World, _at
 from tests.unit.test_store_support import PID, sample_profile
 

@@ -25,7 +25,7 @@ from ksef_desktop.domain.offline import (
     invoice_deadline,
     offline24_deadline,
 )
-from ksef_desktop.ui.ledger import OfflineRow, refine_deadline
+from ksef_desktop.services.ledger import OfflineRow, refine_deadline
 
 FAILURE, TOTAL, UNAVAILABLE = EventKind.FAILURE, EventKind.TOTAL_FAILURE, EventKind.UNAVAILABILITY
 OFFLINE24, OFFLINE, AWARIA = OfflineMode.OFFLINE24, OfflineMode.OFFLINE, OfflineMode.AWARIA
@@ -352,9 +352,9 @@ def test_an_offline24_deadline_is_never_earlier_than_the_statute_and_only_events
 
 def test_the_offline_panel_rows_carry_the_moment_each_invoice_was_issued(tmp_path) -> None:
     from ksef_desktop.services.issue import issue_invoice
+    from ksef_desktop.services.ledger_store import StoreLedger
     from ksef_desktop.store.invoices import create_draft
     from ksef_desktop.store.numbering import create_series
-    from ksef_desktop.ui.store_ledger import StoreLedger
     from tests.unit.test_store_support import PID, open_profiled, sample_invoice, sample_profile
 
     store = open_profiled(tmp_path)

@@ -205,10 +205,10 @@ def traced(tmp_path: Path) -> Iterator[Traced]:
 
 def _all_operations(t: Traced) -> list[Callable[[], object]]:
     """What the panels, the ledger, the outbox and the worker do, for profile ``mine``."""
+    from ksef_desktop.services.ledger_store import StoreLedger
     from ksef_desktop.ui.collective_dialog import load_listed
     from ksef_desktop.ui.editor import issue_draft, load_editor, save_draft
     from ksef_desktop.ui.invoice_list import store_loader
-    from ksef_desktop.ui.store_ledger import StoreLedger
 
     store, clock, mine = t.store, t.clock, t.mine
     pid = mine.id

@@ -17,10 +17,10 @@ from ksef_desktop import i18n
 from ksef_desktop.domain.offline import EventKind, OfflineMode
 from ksef_desktop.domain.offline_watch import Availability
 from ksef_desktop.ksef.latarnia import LatarniaMessage
+from ksef_desktop.services.ksef_state import KsefState, announcements_from, decide_mode
 from ksef_desktop.ui import stretch
 from ksef_desktop.ui.fields import SetupValues, nip_problem
 from ksef_desktop.ui.formatting import fmt_date, fmt_moment, fmt_money, fmt_nip
-from ksef_desktop.ui.ksef_state import KsefState, announcements_from, decide_mode
 from ksef_desktop.ui.settings import OPTIONS, Settings, UnknownSetting
 
 

@@ -1,6 +1,6 @@
 """The rows the offline panel shows and the outbox counts the status bar shows (no Qt).
 
-``ui.store_ledger.StoreLedger`` reads them from the store, for the current profile; each
+``services.ledger_store.StoreLedger`` reads them from the store, for the current profile; each
 of its methods runs in the worker thread.
 """
 

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from ksef_desktop.domain.offline import Deadline, DeadlineState, OfflineMode
 from ksef_desktop.services.invoice_status import rejection_text
+from ksef_desktop.services.ledger import OfflineRow, OutboxCounts, SendReport
 from ksef_desktop.store import Store
 from ksef_desktop.store.outbox import Outbox, last_errors
 from ksef_desktop.store.profiles import Profile
@@ -27,7 +28,6 @@ from ksef_desktop.store.queries import (
     replaced_rejections,
 )
 from ksef_desktop.store.states import InvoiceState
-from ksef_desktop.ui.ledger import OfflineRow, OutboxCounts, SendReport
 from ksef_desktop.worker import JobContext
 
 #: The states of an issued invoice that KSeF has not accepted.
