@@ -552,6 +552,13 @@ def _v6(conn: sqlite3.Connection) -> None:
     everyday_step(conn)
 
 
+def _v7(conn: sqlite3.Connection) -> None:
+    """Bank statements matched to invoices (issue 24)."""
+    from ksef_desktop.store.schema_matching import matching_step
+
+    matching_step(conn)
+
+
 #: Index i migrates from user_version i to i + 1. Append; never edit a released step.
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7)
 SCHEMA_VERSION = len(MIGRATIONS)
