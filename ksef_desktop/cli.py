@@ -34,6 +34,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sessions",
     "token",
     "collective",
+    "statement",
     "jpk",
     "contractor",
     "rate",

@@ -68,6 +68,13 @@ class TitleScan:
             _LEGACY_KSEF, ksef_number_is_valid
         )
         collective = self._take(_COLLECTIVE, collective_identifier_is_valid)
+        #: What has the shape of a KSeF number or an identifier but fails its checksum or
+        #: date (a typo, most likely); masked too: its NIP is no NIP of the title.
+        self.malformed = [
+            text
+            for pattern in (_COLLECTIVE, _KSEF, _LEGACY_KSEF)
+            for _pos, text in self._take(pattern, lambda _text: True)
+        ]
         nips = self._take_nips()
         self.references = TitleReferences(
             _unique(n for _pos, n in sorted(ksef)),

@@ -78,7 +78,11 @@ class TitleLookup:
 
 
 def _collectives(
-    db: Database, identifiers: Sequence[str], profile: Profile, lookup: ItemsLookup | None
+    db: Database,
+    identifiers: Sequence[str],
+    profile: Profile,
+    lookup: ItemsLookup | None,
+    strict: bool,
 ) -> list[CollectiveFound]:
     from ksef_desktop.ksef.errors import KsefError
     from ksef_desktop.ksef.messages import describe
@@ -89,8 +93,12 @@ def _collectives(
         try:
             answer = lookup(identifiers)
         except KsefError as exc:
+            if strict:
+                raise
             problem = describe(exc)
         except (LookupError, RuntimeError) as exc:  # no token, no keyring, no Sandbox yet
+            if strict:
+                raise
             message = getattr(exc, "message", None)
             problem = str(message()) if callable(message) else str(exc)
     out = []
@@ -134,13 +142,19 @@ def _due(conn: Any, invoice_ids: Sequence[int], profile_id: int) -> list[DueInvo
 
 
 def look_up_title(
-    db: Database, title: str, *, profile: Profile, lookup: ItemsLookup | None = None
+    db: Database,
+    title: str,
+    *,
+    profile: Profile,
+    lookup: ItemsLookup | None = None,
+    strict: bool = False,
 ) -> TitleLookup:
-    """What ``title`` names and the profile's invoices among it (see the module)."""
+    """What ``title`` names and the profile's invoices among it (see the module). KSeF's
+    refusal or absence is noted on the identifiers it concerns, or raised if ``strict``."""
     scan = TitleScan(title)
     refs = scan.references
     conn = db.connection()
-    collectives = _collectives(db, refs.collective_identifiers, profile, lookup)
+    collectives = _collectives(db, refs.collective_identifiers, profile, lookup, strict)
     named = list(refs.ksef_numbers)
     for found in collectives:
         named.extend(item.ksef_number for item in found.items)

@@ -43,6 +43,9 @@ class PanelsHost(QObject):
         from ksef_desktop.ui.invoice_everyday import ListEveryday
 
         self.everyday = ListEveryday(self.invoices, ctx)
+        from ksef_desktop.ui.statement_dialog import ListStatements
+
+        self.statements = ListStatements(self.invoices, ctx, runner)  # issue 24
         self._contractors: ContractorsPanel | None = None
         self._sessions: SessionsPanel | None = None
         #: The profile whose data the panels show (None until the first is known).

@@ -102,3 +102,11 @@ def test_whitespace_anywhere_and_any_case_still_find_the_number(
         gap + (ch.lower() if low else ch) for gap, ch, low in zip(gaps, K2, lower, strict=False)
     )
     assert references_in(f"{around} {mangled}{gaps[-1]} {around}").ksef_numbers == (K2,)
+
+
+def test_malformed_numbers_are_told_apart_and_give_no_nip() -> None:
+    broken = IZ[:-2] + ("00" if IZ[-2:] != "00" else "01")
+    scan = TitleScan(f"KSeF {broken} i {K1[:-1]}0")
+    assert scan.malformed == [broken, f"{K1[:-1]}0"]
+    assert scan.references.nips == ()
+    assert TitleScan(f"KSeF {K1}").malformed == []
