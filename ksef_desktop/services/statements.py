@@ -29,7 +29,7 @@ from ksef_desktop.domain.matching import (
     allocate,
     decide_credit,
 )
-from ksef_desktop.domain.transfer_title import TitleScan
+from ksef_desktop.domain.transfer_title import NumberIndex, TitleScan
 from ksef_desktop.i18n import _
 from ksef_desktop.store import statements as repo
 from ksef_desktop.store.collective import get_collective
@@ -99,7 +99,7 @@ class _Matcher:
     resolved: dict[str, tuple[str, ...]]
     by_ksef: dict[str, OpenInvoice]
     current: dict[int, OpenInvoice]
-    unpaid_numbers: list[str]
+    unpaid_numbers: NumberIndex
     by_number: dict[str, int]
     accounts: dict[str, set[str]]
 
@@ -187,7 +187,7 @@ def _matcher(
         resolved=resolved,
         by_ksef=by_ksef,
         current=current,
-        unpaid_numbers=[i.number for i in unpaid if i.number],
+        unpaid_numbers=NumberIndex(i.number for i in unpaid if i.number),
         by_number={i.number: i.id for i in unpaid if i.number},
         accounts=repo.buyer_accounts(conn, profile_id=pid, company_nip=profile.nip),
     )
