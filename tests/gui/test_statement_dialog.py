@@ -92,3 +92,41 @@ def test_a_pasted_title_lists_the_invoices_it_pays(qtbot, runner, tmp_path) -> N
     ]
     assert "1 fakturę" in dialog.state.text()
     s.store.close()
+
+
+def test_ctrl_shift_b_in_the_invoice_list_opens_the_dialog(qtbot, runner, tmp_path) -> None:
+    """The hook: the list's action (context menu, Ctrl+Shift+B) opens the dialog, and the
+    list reloads when payments change."""
+    from ksef_desktop.ui.context import AppContext
+    from ksef_desktop.ui.invoice_list import InvoiceListPanel
+    from ksef_desktop.ui.statement_dialog import ListStatements
+
+    s = seeded(tmp_path)
+    ctx = AppContext.open(tmp_path / "data", now=s.clock)
+    ctx._store = s.store
+    ctx.settings["environment"], ctx.settings["nip"] = "sandbox", s.profile.nip
+    panel = InvoiceListPanel(runner, lambda: s.store, lambda: s.profile, s.clock, lambda: "")
+    qtbot.addWidget(panel)
+    hook = ListStatements(panel, ctx, runner)
+    assert hook.action in panel.extra_actions
+    panel.show()
+    panel.apply_filter()
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 9, timeout=10_000)
+    panel.table.setFocus()
+    qtbot.waitUntil(panel.table.hasFocus)
+    QTest.keyClick(
+        panel.table,
+        Qt.Key.Key_B,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    qtbot.waitUntil(lambda: hook.dialog is not None and hook.dialog.isVisible(), timeout=5_000)
+    dialog = hook.dialog
+    assert dialog is not None
+    reloads: list[object] = []
+    panel.model.modelReset.connect(lambda: reloads.append(1))
+    dialog.import_file(str(STATEMENTS / "zbp-tilde.mt940"))
+    qtbot.waitUntil(lambda: dialog.table.topLevelItemCount() == 5, timeout=10_000)
+    qtbot.waitUntil(lambda: bool(reloads), timeout=10_000)
+    assert s.paid(1) == Decimal("246.00")
+    dialog.close()
+    s.store.close()
