@@ -45,9 +45,9 @@ class Verdict(StrEnum):
 
 
 _VERDICT_LABELS = {
-    Verdict.MATCHED: N_("matched"),
-    Verdict.PROPOSED: N_("proposed"),
-    Verdict.UNKNOWN: N_("unknown"),
+    Verdict.MATCHED: N_("matched to invoices"),
+    Verdict.PROPOSED: N_("match proposed"),
+    Verdict.UNKNOWN: N_("not recognised"),
 }
 
 
