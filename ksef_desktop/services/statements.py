@@ -114,7 +114,8 @@ class _Matcher:
         named = [self.current[self.by_ksef[n].id] for n in named_numbers if n in self.by_ksef]
         found = scan.invoice_numbers(self.unpaid_numbers)
         by_number = [self.current[self.by_number[n]] for n in found if n in self.by_number]
-        buyers = set(self.accounts.get(line.counterparty_account, set()))
+        account = line.counterparty_account
+        buyers = set(self.accounts.get(account, set())) if account else set()
         buyer_basis = Basis.ACCOUNT
         if not buyers:
             buyers = {n for n in refs.nips if n != nip}

@@ -436,7 +436,8 @@ def buyer_accounts(
         (company_nip,),
     ):
         for account in json.loads(str(accounts) or "[]"):
-            out.setdefault(compact_account(str(account)), set()).add(str(identifier))
+            if compact_account(str(account)):
+                out.setdefault(compact_account(str(account)), set()).add(str(identifier))
     for account, buyer in conn.execute(
         "SELECT DISTINCT l.counterparty_account, i.buyer_id FROM bank_matches m "
         "JOIN bank_lines l ON l.id = m.line_id JOIN invoices i ON i.id = m.invoice_id "

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -152,6 +152,13 @@ class StatementDialog(QDialog):
         layout.addWidget(self.state)
         layout.addWidget(buttons)
         self._update_buttons()
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Back in the dialog: show the lines of the profile current now (another one
+        may have been chosen in the main window meanwhile)."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.reload()
 
     def _say(self, text: str, problem: bool = False) -> None:
         self.state.setText(text)
