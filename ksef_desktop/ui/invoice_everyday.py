@@ -72,7 +72,7 @@ class ListEveryday(QObject):
         self.panel = panel
         self.ctx = ctx
         self.dialog: MailDialog | None = None
-        self.paid_action = self._action(_("Mark as &paid"), "Ctrl+Shift+P", self.mark_paid)
+        self.paid_action = self._action(_("&Mark as paid"), "Ctrl+Shift+P", self.mark_paid)
         self.mail_action = self._action(_("&E-mail to the buyer…"), "Ctrl+E", self.mail)
         panel.extra_actions.extend([self.paid_action, self.mail_action])
 
