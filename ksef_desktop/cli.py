@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ksef_desktop import __version__, i18n
+from ksef_desktop.errors import UserError, os_error_message
 
 # Order is the order in --help.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -105,7 +106,26 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     for name in COMMAND_MODULES if _commands_needed(argv) else ():
         module = importlib.import_module(f"ksef_desktop.commands.{_MODULE_OF.get(name, name)}")
         module.register(sub)
+    translate_help(parser)
     return parser
+
+
+def translate_help(parser: argparse.ArgumentParser) -> None:
+    """Every description and help text of ``parser`` and its commands, in the current
+    language: the command modules write them in English, which is their message id
+    (Polish in resources/locale/pl/; tests/unit/test_cli_help.py finds any missing).
+    A text a module already translated is looked up again and comes back unchanged."""
+    if parser.description:
+        parser.description = i18n._(parser.description)
+    for action in parser._actions:
+        if action.help and action.help is not argparse.SUPPRESS:
+            action.help = i18n._(action.help)
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                if choice.help:
+                    choice.help = i18n._(choice.help)
+            for sub in dict.fromkeys(action.choices.values()):
+                translate_help(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -125,6 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 #: The exit code of a command that met a program error (sysexits' EX_SOFTWARE).
 EXIT_BUG = 70
+#: A command that could not do its work for a reason it said (a full disk, a damaged
+#: database…), when the command itself did not name another exit code.
+EXIT_FAILED = 1
 
 
 def _run_command(args: argparse.Namespace) -> int:
@@ -140,6 +163,17 @@ def _run_command(args: argparse.Namespace) -> int:
     log.info("ksef-desktop %s: %s", __version__, args.command)
     try:
         result: int = args.func(args)
+    except UserError as exc:
+        # What the user can act on (a full disk, a damaged database, KSeF's verdict…):
+        # its sentence, never a traceback; a bug among them leaves its trace in the log.
+        log.warning("ksef-desktop %s: %s", args.command, exc, exc_info=exc if exc.bug else None,
+                    extra={"quiet": True})  # fmt: skip
+        print(exc.message(), file=sys.stderr)
+        return EXIT_BUG if exc.bug else EXIT_FAILED
+    except OSError as exc:
+        log.warning("ksef-desktop %s: %s", args.command, exc, extra={"quiet": True})
+        print(os_error_message(exc), file=sys.stderr)
+        return EXIT_FAILED
     except Exception as exc:
         log.error("ksef-desktop %s failed", args.command, exc_info=exc, extra={"quiet": True})
         print(

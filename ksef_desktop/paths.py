@@ -73,6 +73,12 @@ def create_private_file(path: Path) -> None:
         os.chmod(path, PRIVATE_FILE_MODE)
 
 
+def restrict_file(path: Path) -> None:
+    """Make an existing file of ours readable by its owner only (POSIX)."""
+    if is_posix() and path.is_file() and (path.stat().st_mode & 0o777) != PRIVATE_FILE_MODE:
+        os.chmod(path, PRIVATE_FILE_MODE)
+
+
 def write_private_file(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (temp file + rename), mode 0600, fsynced."""
     ensure_private_dir(path.parent)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ksef_desktop.errors import UserError
 from ksef_desktop.i18n import _
 
 SERVICE = "ksef-desktop"
@@ -25,7 +26,7 @@ _REFUSED_BACKENDS = (
 )
 
 
-class KeyringUnavailable(RuntimeError):
+class KeyringUnavailable(UserError, RuntimeError):
     """No secure keyring is available; ``str(exc)`` is a user-facing explanation."""
 
 

@@ -1,8 +1,11 @@
-"""Reading a file the user names: a regular file, of a bounded size, or a clear refusal.
+"""Reading a file the user names (an invoice, a certificate): bounded, regular files only.
 
-``/dev/zero``, a FIFO or a folder must never hang a command or fill the memory: only a
-regular file is opened, and at most ``limit`` bytes are read (KSeF takes at most 3 MB
-with attachments; the default leaves room above that).
+``Path.read_bytes`` on ``/dev/zero`` reads until memory runs out, and on a FIFO waits for
+a writer for ever. ``read_user_file`` refuses anything that is not a regular file (the
+FIFO is opened non-blocking, so even one swapped in after the check cannot hang it),
+and reads at most ``limit`` bytes: one byte more is a clear refusal, not a
+``MemoryError``. Every refusal is an ``UnreadableFile`` whose ``reason`` is a sentence
+in the user's language.
 """
 
 from __future__ import annotations
@@ -11,14 +14,26 @@ import os
 import stat
 from pathlib import Path
 
-from ksef_desktop.i18n import _
+from ksef_desktop.errors import UserError
+from ksef_desktop.i18n import N_, _
 
-#: What is read of a user's file at most (an invoice is ≤ 3 MB in KSeF).
-DEFAULT_LIMIT = 16 * 1024 * 1024
+#: Invoice files: KSeF takes at most 3 MB (with an attachment); anything past this cap
+#: cannot be an invoice, and reading it is refused rather than attempted.
+MAX_INVOICE_FILE = 16 * 1024 * 1024
+#: Certificates and keys (PEM, DER, PKCS#12) are a few kB.
+MAX_CREDENTIAL_FILE = 1024 * 1024
+
+_CHUNK = 1 << 20
+
+_OS_REASONS = (
+    (FileNotFoundError, N_("the file does not exist.")),
+    (IsADirectoryError, N_("this is a folder, not a file.")),
+    (PermissionError, N_("no permission to read the file.")),
+)
 
 
-class FileRefused(Exception):
-    """The file cannot be used; ``message()`` says why, in the user's language."""
+class UnreadableFile(UserError):
+    """``path`` cannot be read as a user's file; ``reason`` says why, translated."""
 
     def __init__(self, path: Path, reason: str) -> None:
         super().__init__(f"{path}: {reason}")
@@ -29,38 +44,64 @@ class FileRefused(Exception):
         return _("The file cannot be read: {reason}").format(reason=self.reason)
 
 
-def read_user_file(path: Path, limit: int = DEFAULT_LIMIT) -> bytes:
-    """The bytes of ``path``; ``FileRefused`` for what is not a regular file, is larger
-    than ``limit`` or cannot be read."""
+def os_reason(exc: OSError) -> str:
+    """A translated sentence for an ``OSError`` met while reading a file."""
+    for kind, msgid in _OS_REASONS:
+        if isinstance(exc, kind):
+            return _(msgid)
+    return exc.strerror or type(exc).__name__
+
+
+def _not_regular(path: Path) -> UnreadableFile:
+    return UnreadableFile(
+        path, _("this is not a regular file (a device, a pipe or a socket); choose a file.")
+    )
+
+
+def _too_large(path: Path, limit: int) -> UnreadableFile:
+    megabytes = max(1, limit // (1024 * 1024))
+    return UnreadableFile(
+        path,
+        _("the file is larger than {size} MB, which no invoice or certificate is.").format(
+            size=megabytes
+        ),
+    )
+
+
+def read_user_file(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file ``path`` (following links), at most ``limit`` of them.
+
+    Raises ``UnreadableFile`` for a missing or unreadable file, a folder, a device, a
+    FIFO or a socket, and for a file longer than ``limit`` bytes.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        raise FileRefused(path, _("the file does not exist.")) from None
-    except IsADirectoryError:
-        raise FileRefused(path, _("this is a folder, not a file.")) from None
-    except PermissionError:
-        raise FileRefused(path, _("no permission to read the file.")) from None
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(21, "Is a directory", str(path))
+        if not stat.S_ISREG(info.st_mode):
+            raise _not_regular(path)
+        fd = os.open(path, flags)
     except OSError as exc:
-        raise FileRefused(path, exc.strerror or type(exc).__name__) from None
+        raise UnreadableFile(path, os_reason(exc)) from None
     try:
         info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise FileRefused(path, _("this is a folder, not a file."))
         if not stat.S_ISREG(info.st_mode):
-            raise FileRefused(path, _("this is not a regular file (a device or a pipe)."))
+            raise _not_regular(path)
         if info.st_size > limit:
-            raise FileRefused(
-                path,
-                _("the file is {size} bytes; at most {limit} are read.").format(
-                    size=info.st_size, limit=limit
-                ),
-            )
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            data = fh.read(limit + 1)
+            raise _too_large(path, limit)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(_CHUNK, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise _too_large(path, limit)
+        return b"".join(chunks)
     except OSError as exc:
-        raise FileRefused(path, exc.strerror or type(exc).__name__) from None
+        raise UnreadableFile(path, os_reason(exc)) from None
     finally:
         os.close(fd)
-    if len(data) > limit:  # it grew while being read
-        raise FileRefused(path, _("the file is larger than {limit} bytes.").format(limit=limit))
-    return data

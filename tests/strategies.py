@@ -224,7 +224,7 @@ def invoices(
     allowed = tuple(
         r
         for r in ISSUABLE_RATES
-        if (r is not VatRate.R0_WDT or isinstance(buyer.tax_id, EuVatNumber))
+        if (r not in (VatRate.R0_WDT, VatRate.NP_II) or isinstance(buyer.tax_id, EuVatNumber))
         and (r is not VatRate.OO or isinstance(buyer.tax_id, PolishNip))
     )
     invoice_lines = draw(

@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from ksef_desktop.domain.offline import OfflineMode
     from ksef_desktop.fa3.semantic import semantic_warnings
     from ksef_desktop.services.importing import Refused, import_invoice
-    from ksef_desktop.userfiles import FileRefused, read_user_file
+    from ksef_desktop.userfiles import MAX_INVOICE_FILE, UnreadableFile, read_user_file
 
     opened = open_profile(args)
     if isinstance(opened, int):
@@ -69,8 +69,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         for name in args.files:
             try:
-                data = read_user_file(Path(name))
-            except FileRefused as exc:
+                data = read_user_file(Path(name), MAX_INVOICE_FILE)
+            except UnreadableFile as exc:
                 print(f"{name} REJECTED unreadable {exc.message()}")
                 code = EXIT_REJECTED
                 continue

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ksef_desktop.commands.qr import UserError
+from ksef_desktop.commands.qr import CommandRefused
 from ksef_desktop.i18n import _
 
 if TYPE_CHECKING:
@@ -103,12 +103,12 @@ def _pairs(values: list[str], option: str) -> dict[str, str]:
     for value in values:
         name, sep, right = value.rpartition("=")
         if not sep or not name or not right:
-            raise UserError(
+            raise CommandRefused(
                 _("{option} expects FILE=VALUE, not {value!r}.").format(option=option, value=value),
                 2,
             )
         if name in result:
-            raise UserError(_("{file} is given twice.").format(file=name), 2)
+            raise CommandRefused(_("{file} is given twice.").format(file=name), 2)
         result[name] = right
     return result
 
@@ -119,7 +119,7 @@ def _decimal(text: str, what: str) -> Decimal:
     try:
         return parse_decimal(text)
     except ValueError:
-        raise UserError(
+        raise CommandRefused(
             _("{option}: {value} is not a number.").format(option=what, value=text), 2
         ) from None
 
@@ -131,17 +131,17 @@ def _taxpayer(args: argparse.Namespace) -> Taxpayer:
 
     if args.name:
         if args.first_name or args.last_name or args.birth_date:
-            raise UserError(_("Give either --name or a person's names, not both."), 2)
+            raise CommandRefused(_("Give either --name or a person's names, not both."), 2)
         return Organisation(args.nip, args.name, args.email, args.tax_office, args.phone)
     if not (args.first_name and args.last_name and args.birth_date):
-        raise UserError(
+        raise CommandRefused(
             _("A person needs --first-name, --last-name and --birth-date (or a company --name)."),
             2,
         )
     try:
         born = date.fromisoformat(args.birth_date)
     except ValueError:
-        raise UserError(
+        raise CommandRefused(
             _("--birth-date: {value} is not a date (YYYY-MM-DD).").format(value=args.birth_date), 2
         ) from None
     return NaturalPerson(
@@ -158,7 +158,7 @@ def _read(path: str) -> bytes:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise UserError(
+        raise CommandRefused(
             _("{file}: cannot read the file: {reason}").format(
                 file=path, reason=exc.strerror or exc
             )
@@ -166,13 +166,13 @@ def _read(path: str) -> bytes:
     try:
         root = parse_untrusted(data)
     except (etree.XMLSyntaxError, UnsafeXmlError) as exc:
-        raise UserError(
+        raise CommandRefused(
             _("{file}: not an FA(3) invoice: {reason}").format(file=path, reason=exc)
         ) from None
     schema = fa3_schema()
     if not schema.validate(root):
         reason = schema.error_log[0].message if schema.error_log else ""
-        raise UserError(
+        raise CommandRefused(
             _("{file}: not an FA(3) invoice: {reason}").format(file=path, reason=reason)
         )
     return data
@@ -200,7 +200,7 @@ def _write(path: Path, data: bytes) -> None:
             Path(temp).unlink(missing_ok=True)
             raise
     except OSError as exc:
-        raise UserError(
+        raise CommandRefused(
             _("{file}: cannot write the file: {reason}").format(
                 file=path, reason=exc.strerror or exc
             )
@@ -212,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         return _run(args)
-    except UserError as exc:
+    except CommandRefused as exc:
         print(exc, file=sys.stderr)
         return exc.code
     except JpkError as exc:
@@ -243,7 +243,9 @@ def _run(args: argparse.Namespace) -> int:
     }
     for name in [*rates, *shares, *args.fixed_asset]:
         if name not in sales_files and name not in purchase_files:
-            raise UserError(_("{file} is not among --sales or --purchases.").format(file=name), 2)
+            raise CommandRefused(
+                _("{file} is not among --sales or --purchases.").format(file=name), 2
+            )
     sales = [
         from_fa3.sales_document(
             _read(name),

@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ksef_desktop.commands.qr import ENVIRONMENTS, UserError, read_invoice, resolve_qr_base
+from ksef_desktop.commands.qr import ENVIRONMENTS, CommandRefused, read_invoice, resolve_qr_base
 from ksef_desktop.i18n import _
 
 PASSWORD_VARIABLE = "KSEF_SMTP_PASSWORD"  # noqa: S105 - a variable name, not a password
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         if "@" not in args.to or "@" not in args.sender:
-            raise UserError(_("--to and --from must be e-mail addresses."), 2)
+            raise CommandRefused(_("--to and --from must be e-mail addresses."), 2)
         server = SmtpServer.parse(args.smtp)
         qr_base = resolve_qr_base(args.env, args.qr_base)
         data, invoice = read_invoice(args.file)
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     except MailError as exc:
         print(exc.message())
         return 2
-    except UserError as exc:
+    except CommandRefused as exc:
         print(exc)
         return exc.code
     except ValueError as exc:

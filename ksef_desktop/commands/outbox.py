@@ -62,6 +62,17 @@ def run_send(args: argparse.Namespace) -> int:
             )
             submitter.outbox.retry_now()  # asked now: no waiting out an earlier failure
             report = submitter.drain()
+            from ksef_desktop import i18n
+            from ksef_desktop.services.invoice_pdfs import remake_accepted
+
+            remake_accepted(  # the PDFs kept in the data folder, now with the KSeF number
+                store,
+                [*report.accepted, *report.adopted],
+                profile_id=profile.id,
+                qr_base=client.environment.qr_base,
+                ui_lang=i18n.current_language(),
+                now=datetime.now(UTC),
+            )
         conn = store.db.connection()
         for invoice_id in [*report.accepted, *report.adopted]:
             stored = get_invoice(conn, invoice_id, profile_id=profile.id)

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from ksef_desktop.commands.qr import (
     ENVIRONMENTS,
-    UserError,
+    CommandRefused,
     add_certificate_options,
+    cannot_process,
     check_ksef_number,
     offline_signing_from_args,
     read_invoice,
@@ -61,34 +62,37 @@ def run(args: argparse.Namespace) -> int:
         qr_base = resolve_qr_base(args.env, args.qr_base)
         check_ksef_number(args.ksef_number)
         if args.cert is not None and args.ksef_number is not None:
-            raise UserError(
+            raise CommandRefused(
                 _("--cert (KOD II) is for offline invoices, not with --ksef-number."), 2
             )
         if args.cert is not None and args.total_failure:
-            raise UserError(
+            raise CommandRefused(
                 _("--cert (KOD II) cannot go with --total-failure: such invoices have no codes."),
                 2,
             )
         data, invoice = read_invoice(args.file)
         signing = offline_signing_from_args(args, invoice)
-        pdf = render_pdf(
-            data,
-            lang=args.invoice_lang,
-            qr_base=qr_base,
-            ksef_number=args.ksef_number,
-            offline=signing,
-            now=datetime.now(UTC),
-            total_failure=args.total_failure,
-        )
+        try:
+            pdf = render_pdf(
+                data,
+                lang=args.invoice_lang,
+                qr_base=qr_base,
+                ksef_number=args.ksef_number,
+                offline=signing,
+                now=datetime.now(UTC),
+                total_failure=args.total_failure,
+            )
+        except Exception as exc:  # noqa: BLE001 - the last line: a message, not a traceback
+            raise cannot_process(args.file, exc) from None
         try:
             args.output.write_bytes(pdf)
         except OSError as exc:
-            raise UserError(
+            raise CommandRefused(
                 _("{file}: cannot write the file: {reason}").format(
                     file=args.output, reason=exc.strerror or exc
                 )
             ) from None
-    except UserError as exc:
+    except CommandRefused as exc:
         print(exc, file=sys.stderr)
         return exc.code
     return 0

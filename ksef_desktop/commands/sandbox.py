@@ -124,6 +124,10 @@ def run(args: argparse.Namespace) -> int:
         return _bad(_("Latency, delay and the number of dropped answers cannot be negative."))
     if args.rate_limit_scale < 0:
         return _bad(_("The rate limit scale cannot be negative."))
+    state = args.state_file
+    if state is not None and state.exists() and not state.is_file():
+        # A FIFO would hang the sandbox's start, a device exhaust its memory.
+        return _bad(_("{file} is not a file.").format(file=state))
     config = SandboxConfig(
         nips=nips,
         port=args.port,

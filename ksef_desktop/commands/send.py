@@ -56,16 +56,15 @@ def run(args: argparse.Namespace) -> int:
     from ksef_desktop.ksef.errors import EnvironmentFault, KsefError
     from ksef_desktop.ksef.messages import describe
     from ksef_desktop.ksef.sending import InvoiceToSend
+    from ksef_desktop.userfiles import MAX_INVOICE_FILE, UnreadableFile, read_user_file
 
     invoices: list[InvoiceToSend] = []
     rejected_locally = False
     for path in args.files:
         try:
-            content = path.read_bytes()
-        except OSError as exc:
-            error(
-                _("{file}: cannot read the file ({reason})").format(file=path, reason=exc.strerror)
-            )
+            content = read_user_file(path, MAX_INVOICE_FILE)
+        except UnreadableFile as exc:
+            error(_("{file}: cannot read the file ({reason})").format(file=path, reason=exc.reason))
             return EXIT_USAGE
         problems = local_problems(content)
         if problems:

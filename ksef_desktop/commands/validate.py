@@ -9,15 +9,12 @@ alone do not fail, unless ``--strict``); otherwise exit 1.
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ksef_desktop.i18n import N_, _
+from ksef_desktop.i18n import _
 
-_READ_ERRORS = (
-    (FileNotFoundError, N_("the file does not exist.")),
-    (IsADirectoryError, N_("this is a folder, not a file.")),
-    (PermissionError, N_("no permission to read the file.")),
-)
+if TYPE_CHECKING:
+    from ksef_desktop.userfiles import UnreadableFile
 
 
 def register(subparsers: Any) -> None:
@@ -43,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ksef_desktop.fa3.semantic import semantic_warnings
     from ksef_desktop.fa3.validate import validate
+    from ksef_desktop.userfiles import MAX_INVOICE_FILE, UnreadableFile, read_user_file
 
     # KSeF compares P_1 with the day of acceptance, a Polish calendar day.
     today = datetime.now(ZoneInfo("Europe/Warsaw")).date()
@@ -51,10 +49,10 @@ def run(args: argparse.Namespace) -> int:
     ok = True
     for name in args.files:
         try:
-            data = Path(name).read_bytes()
-        except OSError as exc:
+            data = read_user_file(Path(name), MAX_INVOICE_FILE)
+        except UnreadableFile as exc:
             ok = False
-            print(f"{name}: {_read_error(exc)}")
+            print(f"{name}: {read_error(exc)}")
             continue
         for defect in validate(data, today=today):
             ok = False
@@ -65,8 +63,5 @@ def run(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-def _read_error(exc: OSError) -> str:
-    for kind, msgid in _READ_ERRORS:
-        if isinstance(exc, kind):
-            return _("The file cannot be read: {reason}").format(reason=_(msgid))
-    return _("The file cannot be read: {reason}").format(reason=exc.strerror or type(exc).__name__)
+def read_error(exc: UnreadableFile) -> str:
+    return _("The file cannot be read: {reason}").format(reason=exc.reason)

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from ksef_desktop import i18n
 from ksef_desktop.domain import identifiers as ids
+from ksef_desktop.domain.currencies import CURRENCY_CODES
 from ksef_desktop.domain.invoice import (
     ISSUABLE_KINDS,
     ISSUABLE_RATES,
@@ -29,7 +30,7 @@ from ksef_desktop.domain.invoice import (
     PolishNip,
     VatRate,
 )
-from ksef_desktop.domain.money import ZERO
+from ksef_desktop.domain.money import ZERO, parse_decimal
 from ksef_desktop.domain.totals import order_value
 from ksef_desktop.i18n import N_
 
@@ -145,9 +146,23 @@ def _party_common(c: _Checker, prefix: str, party: Party) -> None:
         c.add(f"{prefix}.phone", N_("A phone number has at most 16 characters."))
 
 
+def typed_number(where: str, text: str) -> Problem | None:
+    """Why ``text``, typed into a number field, cannot be read (None: it can, or it is
+    empty, which the invoice's own checks report as missing)."""
+    if not text.strip():
+        return None
+    try:
+        parse_decimal(text)
+    except ValueError:
+        return Problem(where, N_("“{text}” is not a number."), {"text": text.strip()})
+    return None
+
+
 def _seller(c: _Checker, seller: Party) -> None:
     if not isinstance(seller.tax_id, PolishNip):
         c.add("seller.tax_id", N_("The seller must have a Polish NIP."))
+    elif not seller.tax_id.nip.strip():
+        c.add("seller.tax_id", N_("The seller's NIP is missing: enter it in the settings."))
     elif not ids.nip_is_valid(seller.tax_id.nip):
         c.add(
             "seller.tax_id", N_("The NIP {nip} is not valid (check digit)."), nip=seller.tax_id.nip
@@ -159,7 +174,9 @@ def _seller(c: _Checker, seller: Party) -> None:
 
 def _buyer(c: _Checker, buyer: Party) -> None:
     tax_id = buyer.tax_id
-    if isinstance(tax_id, PolishNip) and not ids.nip_is_valid(tax_id.nip):
+    if isinstance(tax_id, PolishNip) and not tax_id.nip.strip():
+        c.add("buyer.tax_id", N_("The buyer's NIP is missing."))
+    elif isinstance(tax_id, PolishNip) and not ids.nip_is_valid(tax_id.nip):
         c.add("buyer.tax_id", N_("The NIP {nip} is not valid (check digit)."), nip=tax_id.nip)
     elif isinstance(tax_id, EuVatNumber):
         if tax_id.country == "PL" or tax_id.country not in ids.EU_VAT_FORMATS:
@@ -189,11 +206,15 @@ def _line(c: _Checker, i: int, line: Line, invoice: Invoice) -> None:
     c.text(f"{where}.unit", line.unit, required=False, limit=MAX_TOKEN)
     if line.rate is None or line.rate not in ISSUABLE_RATES:
         c.add(f"{where}.rate", N_("Choose a VAT rate."))
-    if line.quantity is None or line.quantity <= 0:
+    if line.quantity is None:
+        c.add(f"{where}.quantity", N_("Enter the quantity."))
+    elif line.quantity <= 0:
         c.add(f"{where}.quantity", N_("The quantity must be greater than zero."))
     elif _places(line.quantity) > 6 or line.quantity >= Decimal("1e16"):
         c.add(f"{where}.quantity", N_("At most 6 decimal places and 16 digits."))
-    if line.unit_price is None or line.unit_price < 0:
+    if line.unit_price is None:
+        c.add(f"{where}.unit_price", N_("Enter the unit price."))
+    elif line.unit_price < 0:
         c.add(f"{where}.unit_price", N_("The price must be zero or more."))
     elif _places(line.unit_price) > 8 or line.unit_price >= Decimal("1e14"):
         c.add(f"{where}.unit_price", N_("At most 8 decimal places and 14 digits."))
@@ -209,14 +230,36 @@ def _line(c: _Checker, i: int, line: Line, invoice: Invoice) -> None:
         c.add(where, N_("This line comes from another program and cannot be issued as it is."))
     if line.before_correction and invoice.kind is not InvoiceKind.KOR:
         c.add(where, N_("Only a correction has lines showing the state before it."))
-    buyer_id = invoice.buyer.tax_id
+    _rate_and_buyer(c, where, line, invoice.buyer.tax_id)
+
+
+def _rate_and_buyer(c: _Checker, where: str, line: Line, buyer_id: object) -> None:
+    """The rates that name who the buyer is (``domain.transaction`` says why)."""
     if line.rate is VatRate.R0_WDT and not isinstance(buyer_id, EuVatNumber):
         c.add(
             f"{where}.rate",
             N_("0% WDT (intra-EU supply) needs the buyer's EU VAT number."),
         )
+    if line.rate is VatRate.NP_II and not isinstance(buyer_id, EuVatNumber):
+        c.add(
+            f"{where}.rate",
+            N_(
+                "np II (services to an EU business, art. 28b and art. 100 ust. 1 pkt 4) needs "
+                "the buyer's EU VAT number."
+            ),
+        )
     if line.rate is VatRate.OO and not isinstance(buyer_id, PolishNip):
-        c.add(f"{where}.rate", N_("Reverse charge (oo) needs a buyer with a Polish NIP."))
+        # oo is the domestic reverse charge (art. 17 ust. 1 pkt 7 and 8; P_13_10): the buyer
+        # is a Polish taxpayer. A buyer in another EU country is served under np II
+        # (services) or 0% WDT (goods), which carry the reverse charge their own way.
+        c.add(
+            f"{where}.rate",
+            N_(
+                "Reverse charge (oo) is the domestic one: it needs a buyer with a Polish NIP. "
+                "For an EU business choose “Services to an EU business (np II)” or “Goods to "
+                "an EU business (WDT)”."
+            ),
+        )
 
 
 def _lines(c: _Checker, invoice: Invoice) -> None:
@@ -241,6 +284,12 @@ def _lines(c: _Checker, invoice: Invoice) -> None:
 def _currency(c: _Checker, invoice: Invoice) -> None:
     if not _CURRENCY.fullmatch(invoice.currency):
         c.add("currency", N_("Choose a currency (three capital letters, e.g. EUR)."))
+    elif invoice.currency not in CURRENCY_CODES:
+        c.add(
+            "currency",
+            N_("{code} is not a currency code (ISO 4217) that FA(3) accepts, e.g. EUR or USD."),
+            code=invoice.currency,
+        )
     if invoice.is_foreign_currency:
         if invoice.exchange_rate is None or invoice.exchange_rate <= 0:
             c.add("exchange_rate", N_("A foreign-currency invoice needs the exchange rate."))

@@ -8,9 +8,9 @@ never raises: any text gives either an amount or the reason it cannot be one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, DecimalException
+from decimal import Decimal, DecimalException, localcontext
 
-from ksef_desktop.domain.money import NBSP, ZERO, parse_decimal, round_money
+from ksef_desktop.domain.money import NBSP, WIDE, ZERO, parse_decimal, round_money
 from ksef_desktop.i18n import N_
 
 #: At most this many decimal places in a percentage ("12,3456%").
@@ -89,7 +89,8 @@ def read_discount(
     if quantity is None or unit_price is None:
         return Discount(None, percent, PERCENT_WAITS)
     try:
-        amount = round_money(quantity * unit_price * percent / _HUNDRED)
+        with localcontext(WIDE):  # exact to the grosz however large the line is
+            amount = round_money(quantity * unit_price * percent / _HUNDRED)
     except DecimalException:  # a quantity or price far out of range: checked elsewhere
         return Discount(None, percent, PERCENT_WAITS)
     return Discount(amount, percent)

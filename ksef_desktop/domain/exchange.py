@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from ksef_desktop.domain.calendar import is_business_day, previous_business_day
 from ksef_desktop.domain.invoice import Invoice, InvoiceKind
+from ksef_desktop.errors import UserError
 
 #: How far back the rate's day may be looked for before giving up (NBP does not skip
 #: business days; a longer gap means the service or the request is wrong).
@@ -42,7 +43,7 @@ class ExchangeRate:
     effective_date: date
 
 
-class RateRefused(ValueError):
+class RateRefused(UserError, ValueError):
     """A rate that art. 31a does not allow for the tax point (wrong day, not positive)."""
 
 
@@ -50,11 +51,19 @@ def tax_point(invoice: Invoice) -> date:
     """The day the tax obligation arises for ``invoice``, as far as the invoice tells."""
     if invoice.kind is InvoiceKind.ZAL and invoice.payment and invoice.payment.paid_date:
         return invoice.payment.paid_date  # art. 19a ust. 8: when the advance was received
-    if invoice.sale_period is not None:
-        return invoice.sale_period[1]  # art. 19a ust. 3: the end of the settlement period
-    if invoice.sale_date is not None:
-        return invoice.sale_date  # art. 19a ust. 1: the supply
-    return invoice.issue_date
+    return tax_point_of(invoice.issue_date, invoice.sale_date, invoice.sale_period)
+
+
+def tax_point_of(
+    issue_date: date, sale_date: date | None, period: tuple[date, date] | None
+) -> date:
+    """The tax point of a sale from the dates an editor shows (FA(3) has either a date of
+    sale, P_6, or a period, P_6_Od/P_6_Do, never both)."""
+    if period is not None:
+        return period[1]  # art. 19a ust. 3: the end of the settlement period
+    if sale_date is not None:
+        return sale_date  # art. 19a ust. 1: the supply
+    return issue_date
 
 
 def rate_day(point: date) -> date:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 GROSZ = Decimal("0.01")
 ZERO = Decimal("0")
 NBSP = "\u00a0"
+#: Rounding to grosze needs as many digits as the whole part has: the default context's
+#: 28 would fail (InvalidOperation) on a product of two large amounts from a file. Use it
+#: also (``decimal.localcontext(WIDE)``) where such a product must be exact to the grosz.
+WIDE = Context(prec=200, rounding=ROUND_HALF_UP)
+_ROUNDING = WIDE
 
 
 def round_money(value: Decimal) -> Decimal:
     """Round to 2 decimal places, half away from zero (the accounting rule)."""
-    return value.quantize(GROSZ, rounding=ROUND_HALF_UP)
+    return value.quantize(GROSZ, rounding=ROUND_HALF_UP, context=_ROUNDING)
 
 
 def parse_decimal(text: str) -> Decimal:
@@ -47,6 +52,6 @@ def xml_decimal(value: Decimal, places: int | None = None) -> str:
     """
     if places is not None:
         quantum = Decimal(1).scaleb(-places)
-        return f"{value.quantize(quantum, rounding=ROUND_HALF_UP):f}"
+        return f"{value.quantize(quantum, rounding=ROUND_HALF_UP, context=_ROUNDING):f}"
     text = f"{value.normalize():f}"
     return "0" if text in ("-0", "") else text

@@ -25,10 +25,10 @@ from ksef_desktop.domain.invoice import (
     Party,
     Payment,
     PolishNip,
-    VatRate,
 )
 from ksef_desktop.domain.money import xml_decimal
 from ksef_desktop.domain.totals import compute_totals, line_vat, order_value
+from ksef_desktop.domain.transaction import REVERSE_CHARGE_RATES
 from ksef_desktop.fa3.schema import (
     FA3_FORM_VALUE,
     FA3_NAMESPACE,
@@ -199,11 +199,8 @@ def _annotations(node: etree._Element, invoice: Invoice) -> None:
     rates = {line.rate for line in invoice.lines}
     _el(node, "P_16", "1" if invoice.cash_accounting else "2")
     _el(node, "P_17", "1" if invoice.self_billing else "2")
-    # "odwrotne obciążenie" (art. 106e ust. 1 pkt 18) whenever the buyer settles the tax:
-    # domestic reverse charge (oo) and the EU services of art. 28b / art. 100 ust. 1 pkt 4
-    # (np II) alike.
-    reverse = VatRate.OO in rates or VatRate.NP_II in rates
-    _el(node, "P_18", "1" if reverse else "2")
+    # "odwrotne obciążenie" for oo and np II alike (domain.transaction says why).
+    _el(node, "P_18", "1" if rates & REVERSE_CHARGE_RATES else "2")
     _el(node, "P_18A", "1" if invoice.split_payment else "2")
     exemption = _el(node, "Zwolnienie")
     if invoice.exemption is not None:

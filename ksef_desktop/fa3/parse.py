@@ -9,8 +9,9 @@ first and show ``validate``'s translated messages).
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from lxml import etree
 
@@ -45,6 +46,15 @@ from ksef_desktop.fa3.xmlsafe import UnsafeXmlError, parse_untrusted
 
 _NS = {"f": FA3_NAMESPACE}
 
+# xsd:decimal's lexical form: digits with an optional point, no exponent, no NaN or
+# Infinity, no "1_000" (all of which Python's Decimal would read).
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+#: Far above the XSD's limits (at most 16 digits before the point and 8 after), and
+#: small enough that no sum or product of such numbers overflows or fails to round.
+MAX_INTEGER_DIGITS = 20
+MAX_FRACTION_DIGITS = 20
+_SHOWN = 40
+
 
 class Fa3ParseError(ValueError):
     """The bytes are not an FA(3) invoice this program can read."""
@@ -66,14 +76,34 @@ def _required(node: etree._Element, path: str) -> str:
     return value
 
 
+def shown(value: str) -> str:
+    """``value`` quoted for a message, cut short: a file may hold megabytes in one text."""
+    return repr(value if len(value) <= _SHOWN else value[: _SHOWN - 1] + "…")
+
+
+def decimal_value(text: str) -> Decimal:
+    """The number ``text`` writes, as xsd:decimal reads it; ValueError when it is no such
+    number or is out of the range this program computes with (see MAX_*_DIGITS)."""
+    value = text.strip()
+    if not _DECIMAL_TEXT.fullmatch(value):
+        raise ValueError(f"not a number: {shown(value)}")
+    whole, _point, fraction = value.lstrip("+-").partition(".")
+    if (
+        len(whole.lstrip("0")) > MAX_INTEGER_DIGITS
+        or len(fraction.rstrip("0")) > MAX_FRACTION_DIGITS
+    ):
+        raise ValueError(f"out of range: {shown(value)}")
+    return Decimal(value)
+
+
 def _decimal(node: etree._Element | None, path: str) -> Decimal | None:
     value = _text(node, path)
     if value is None:
         return None
     try:
-        return Decimal(value)
-    except InvalidOperation:
-        raise Fa3ParseError(f"{path.replace('f:', '')} is not a number: {value!r}") from None
+        return decimal_value(value)
+    except ValueError as exc:
+        raise Fa3ParseError(f"{path.replace('f:', '')} is {exc}") from None
 
 
 def _date(node: etree._Element | None, path: str) -> date | None:
@@ -83,7 +113,7 @@ def _date(node: etree._Element | None, path: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise Fa3ParseError(f"{path.replace('f:', '')} is not a date: {value!r}") from None
+        raise Fa3ParseError(f"{path.replace('f:', '')} is not a date: {shown(value)}") from None
 
 
 def _flag(node: etree._Element | None, path: str) -> bool:
@@ -104,7 +134,7 @@ def parse(data: bytes) -> Invoice:
     try:
         kind = InvoiceKind(kind_text)
     except ValueError:
-        raise Fa3ParseError(f"unknown RodzajFaktury {kind_text!r}") from None
+        raise Fa3ParseError(f"unknown RodzajFaktury {shown(kind_text)}") from None
 
     prices_gross = fa.find("f:FaWiersz/f:P_9B", _NS) is not None or (
         fa.find("f:FaWiersz/f:P_11A", _NS) is not None and fa.find("f:FaWiersz/f:P_11", _NS) is None
@@ -176,7 +206,7 @@ def _created_at(root: etree._Element) -> datetime:
     try:
         value = datetime.fromisoformat(raw)
     except ValueError:
-        raise Fa3ParseError(f"DataWytworzeniaFa is not a date-time: {raw!r}") from None
+        raise Fa3ParseError(f"DataWytworzeniaFa is not a date-time: {shown(raw)}") from None
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
@@ -221,7 +251,7 @@ def _rate(node: etree._Element, path: str) -> VatRate | None:
     try:
         return VatRate(value)
     except ValueError:
-        raise Fa3ParseError(f"unknown VAT rate {value!r}") from None
+        raise Fa3ParseError(f"unknown VAT rate {shown(value)}") from None
 
 
 def _keep_value(declared: Decimal | None, line: Line) -> Decimal | None:
@@ -298,7 +328,7 @@ def _payment(node: etree._Element | None) -> Payment | None:
     try:
         payment_method = PaymentMethod(int(method)) if method else None
     except ValueError:
-        raise Fa3ParseError(f"unknown FormaPlatnosci {method!r}") from None
+        raise Fa3ParseError(f"unknown FormaPlatnosci {shown(method or '')}") from None
     return Payment(
         method=payment_method,
         due_date=_date(node, "f:TerminPlatnosci/f:Termin"),

@@ -25,7 +25,7 @@ from ksef_desktop.fa3.schema import FA3_NAMESPACE, fa3_schema
 from ksef_desktop.fa3.xmlsafe import UnsafeXmlError, parse_untrusted
 from ksef_desktop.fa3.xsd_messages import syntax_defect, xsd_defects
 
-__all__ = ["Defect", "validate"]
+__all__ = ["Defect", "document_defects", "read_document", "validate"]
 
 # An lxml XMLSchema must not validate in two threads at once (its error log is shared).
 _schema_lock = threading.Lock()
@@ -34,19 +34,9 @@ _ROOT_TAG = "{" + FA3_NAMESPACE + "}Faktura"
 
 def validate(data: bytes, *, today: date) -> list[Defect]:
     """Every defect of ``data`` as an FA(3) invoice sent to KSeF on ``today``; [] = valid."""
-    scan = preflight.scan_bytes(bytes(data))
-    defects = scan.defects
-    if scan.parse_bytes is None:
+    defects, root = read_document(data)
+    if root is None:
         return _ordered(defects)
-    try:
-        root = parse_untrusted(scan.parse_bytes)
-    except UnsafeXmlError:
-        defects.append(preflight.dtd_defect(None))
-        return _ordered(defects)
-    except etree.XMLSyntaxError as exc:
-        defects.append(syntax_defect(exc))
-        return _ordered(defects)
-    defects.extend(preflight.processing_instructions(root))
     claimed: set[str] = set()
     if root.tag == _ROOT_TAG:
         tree_scan = preflight.scan_tree(root, today=today)
@@ -58,6 +48,34 @@ def validate(data: bytes, *, today: date) -> list[Defect]:
         log = list(schema.error_log)
     defects.extend(xsd_defects(log, claimed))
     return _ordered(defects)
+
+
+def read_document(data: bytes) -> tuple[list[Defect], etree._Element | None]:
+    """Stages 1 and 2 and the processing instructions: what KSeF refuses in the bytes
+    themselves, and the parsed tree (None when the file must not or cannot be parsed).
+
+    ``qr`` and ``pdf`` refuse a file with any of these defects, with the same messages
+    as ``validate``: a code over bytes KSeF never accepts would point at nothing.
+    """
+    scan = preflight.scan_bytes(bytes(data))
+    defects = scan.defects
+    if scan.parse_bytes is None:
+        return defects, None
+    try:
+        root = parse_untrusted(scan.parse_bytes)
+    except UnsafeXmlError:
+        defects.append(preflight.dtd_defect(None))
+        return defects, None
+    except etree.XMLSyntaxError as exc:
+        defects.append(syntax_defect(exc))
+        return defects, None
+    defects.extend(preflight.processing_instructions(root))
+    return defects, root
+
+
+def document_defects(data: bytes) -> list[Defect]:
+    """The defects ``read_document`` finds, in ``validate``'s order; [] = readable bytes."""
+    return _ordered(read_document(data)[0])
 
 
 def _ordered(defects: list[Defect]) -> list[Defect]:

@@ -10,9 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ksef_desktop import i18n
+from ksef_desktop.errors import UserError
 
 
-class JpkError(ValueError):
+class JpkError(UserError, ValueError):
     """Input from which no correct JPK_V7M file can be made; ``text()`` says why."""
 
     def __init__(self, msgid: str, **params: object) -> None:
@@ -25,6 +26,9 @@ class JpkError(ValueError):
         return i18n.translations(lang).gettext(self.msgid).format_map(self.params)
 
     def __str__(self) -> str:
+        return self.text()
+
+    def message(self) -> str:
         return self.text()
 
 

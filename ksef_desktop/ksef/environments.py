@@ -12,6 +12,7 @@ import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
+from ksef_desktop.errors import UserError
 from ksef_desktop.i18n import _
 
 SANDBOX = "sandbox"
@@ -21,7 +22,7 @@ PROD = "prod"
 NAMES = (SANDBOX, TEST, DEMO, PROD)
 
 
-class UnknownEnvironment(ValueError):
+class UnknownEnvironment(UserError, ValueError):
     """``str(exc)`` is a user-facing explanation."""
 
 

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from ksef_desktop.errors import UserError
 
-class KsefError(Exception):
+
+class KsefError(UserError):
     """Base of every error raised by the KSeF client."""
 
-    def user_message(self) -> str:
+    def message(self) -> str:
         """A sentence for the user in the current language."""
         from ksef_desktop.ksef.messages import describe
 
@@ -210,6 +212,8 @@ class UpoHashMismatch(KsefError):
 
 
 class ProtocolError(KsefError):
+    bug = True  # KSeF said what this client does not understand: the trace is logged
+
     """KSeF's answer does not match the contract: a bug on one side; logged with a trace."""
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from ksef_desktop.errors import UserError
 from ksef_desktop.i18n import _
 from ksef_desktop.secrets import SecretStore, token_entry
 
 ENV_VAR = "KSEF_TOKEN"
 
 
-class TokenMissing(LookupError):
+class TokenMissing(UserError, LookupError):
     """No token for this environment and NIP; ``str(exc)`` says how to store one."""
 
 

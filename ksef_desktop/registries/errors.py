@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from ksef_desktop.errors import UserError
 from ksef_desktop.i18n import _
 
 
-class RegistryError(Exception):
+class RegistryError(UserError):
     """Base: a look-up in a public register did not give an answer."""
 
     def __init__(self, text: str) -> None:

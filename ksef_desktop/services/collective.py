@@ -21,6 +21,7 @@ from ksef_desktop.domain.collective import (
     collective_problems,
     invoice_transfer_title,
 )
+from ksef_desktop.errors import UserError
 from ksef_desktop.i18n import N_, _
 from ksef_desktop.store.collective import StoredCollective, get_collective, save_collective
 from ksef_desktop.store.db import Database
@@ -36,7 +37,7 @@ UNKNOWN_INVOICE = N_("Invoice #{id} is no longer in the store.")
 NO_NUMBER = N_("A draft has no number yet; issue it first.")
 
 
-class CollectiveRefused(Exception):
+class CollectiveRefused(UserError):
     """The picked invoices cannot share an identifier; nothing was sent to KSeF."""
 
     def __init__(self, problems: Sequence[str]) -> None:

@@ -90,22 +90,31 @@ def fresh_copy(invoice: Invoice, today: date, now: datetime) -> Invoice:
     )
 
 
+def duplicate_content(
+    db: Database, invoice_id: int, *, profile_id: int, now: Callable[[], datetime]
+) -> Invoice:
+    """The content of invoice ``invoice_id`` as a new invoice dated today (not saved: the
+    editor opens it, and it becomes a draft only when saved or issued)."""
+    moment = now()
+    original = get_invoice(db.connection(), invoice_id, profile_id=profile_id)
+    copy = fresh_copy(original.invoice, warsaw_date(moment), moment)
+    if copy.kind is InvoiceKind.KOR:
+        copy = replace(
+            copy,
+            correction=None,
+            kind=InvoiceKind.VAT,
+            lines=tuple(line for line in copy.lines if not line.before_correction),
+        )
+    return copy
+
+
 def duplicate_as_new(
     db: Database, invoice_id: int, *, profile_id: int, now: Callable[[], datetime]
 ) -> int:
     """A new draft with the content of invoice ``invoice_id``, dated today."""
-    moment = now()
+    copy = duplicate_content(db, invoice_id, profile_id=profile_id, now=now)
     with db.transaction() as conn:
-        original = get_invoice(conn, invoice_id, profile_id=profile_id)
-        copy = fresh_copy(original.invoice, warsaw_date(moment), moment)
-        if copy.kind is InvoiceKind.KOR:
-            copy = replace(
-                copy,
-                correction=None,
-                kind=InvoiceKind.VAT,
-                lines=tuple(line for line in copy.lines if not line.before_correction),
-            )
-        return create_draft(conn, copy, profile_id=profile_id, now=moment)
+        return create_draft(conn, copy, profile_id=profile_id, now=copy.created_at)
 
 
 def correction_of(
@@ -141,23 +150,30 @@ CORRECTABLE = frozenset(
 )
 
 
+def correction_content(
+    db: Database, invoice_id: int, *, profile_id: int, now: Callable[[], datetime]
+) -> Invoice:
+    """A KOR of issued invoice ``invoice_id``, not saved (the editor opens it)."""
+    moment = now()
+    original = get_invoice(db.connection(), invoice_id, profile_id=profile_id)
+    if original.state not in CORRECTABLE:
+        raise ActionRefused(
+            _("Only an issued invoice can be corrected; this one is “{state}”.").format(
+                state=original.state.label
+            )
+        )
+    if original.invoice.kind is InvoiceKind.ZAL:
+        raise ActionRefused(_("This program does not correct advance invoices yet."))
+    return correction_of(original.invoice, original.ksef_number, warsaw_date(moment), moment)
+
+
 def start_correction(
     db: Database, invoice_id: int, *, profile_id: int, now: Callable[[], datetime]
 ) -> int:
     """A new KOR draft correcting issued invoice ``invoice_id``; its id."""
-    moment = now()
+    draft = correction_content(db, invoice_id, profile_id=profile_id, now=now)
     with db.transaction() as conn:
-        original = get_invoice(conn, invoice_id, profile_id=profile_id)
-        if original.state not in CORRECTABLE:
-            raise ActionRefused(
-                _("Only an issued invoice can be corrected; this one is “{state}”.").format(
-                    state=original.state.label
-                )
-            )
-        if original.invoice.kind is InvoiceKind.ZAL:
-            raise ActionRefused(_("This program does not correct advance invoices yet."))
-        draft = correction_of(original.invoice, original.ksef_number, warsaw_date(moment), moment)
-        return create_draft(conn, draft, profile_id=profile_id, now=moment)
+        return create_draft(conn, draft, profile_id=profile_id, now=draft.created_at)
 
 
 def invoice_xml(store: Store, invoice_id: int, *, profile_id: int) -> bytes:
@@ -209,4 +225,5 @@ def invoice_pdf(
         now=now,
         total_failure=total_failure,
         logo=logo(store.db.connection(), profile_id),
+        online_pending=stored.mode is None and stored.ksef_number is None,
     )

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
-from ksef_desktop.domain.invoice import PolishNip
+from ksef_desktop.domain.invoice import Invoice, PolishNip
 from ksef_desktop.domain.offline import OfflineMode
 from ksef_desktop.fa3.build import build
 from ksef_desktop.i18n import _
@@ -94,6 +94,20 @@ def _check_seller(conn: sqlite3.Connection, stored: StoredInvoice, profile_id: i
         raise IssueError(_("The invoice cannot be issued: {reason}").format(reason=reason))
 
 
+def overdue_warning(due: datetime | None, now: datetime) -> str:
+    """What to confirm before issuing an invoice whose deadline to reach KSeF has passed
+    already (an offline24 invoice dated weeks back): "" when there is time left."""
+    if due is None or due > now:
+        return ""
+    from ksef_desktop.domain.calendar import WARSAW
+
+    moment = due.astimezone(WARSAW).strftime("%d.%m.%Y %H:%M")
+    return _(
+        "This invoice had to reach KSeF by {moment}: issued now, it is overdue at once, and "
+        "sending it late may be penalised. Check its issue date. Issue it anyway?"
+    ).format(moment=moment)
+
+
 def issue_invoice(
     db: Database,
     archive: Archive,
@@ -129,7 +143,9 @@ def issue_invoice(
         if corrects_id is not None:
             original = get_invoice(conn, corrects_id, profile_id=profile_id)
             if original.state is not InvoiceState.REJECTED or original.number is None:
-                raise IllegalTransition(corrects_id, original.state, InvoiceState.REJECTED)
+                raise IllegalTransition(
+                    corrects_id, original.state, InvoiceState.REJECTED, original.number
+                )
             number = original.number
         else:
             if series_id is None:
@@ -245,31 +261,64 @@ def requeue_stranded(db: Database, archive: Archive, *, now: Callable[[], dateti
     return count
 
 
-def start_technical_correction(
-    db: Database, rejected_id: int, *, profile_id: int, now: Callable[[], datetime]
-) -> int:
-    """A new draft linked to rejected invoice ``rejected_id``, with its content and number.
+def _correctable(conn: sqlite3.Connection, rejected_id: int, profile_id: int) -> StoredInvoice:
+    """Rejected invoice ``rejected_id``, if it may get a technical correction now.
 
     KSeF accepts one technical correction per original (``hashOfCorrectedInvoice`` is the
     rejected file's hash; the outbox item carries it). A correction that is itself still
     on its way or accepted blocks another.
     """
+    original = get_invoice(conn, rejected_id, profile_id=profile_id)
+    if original.state is not InvoiceState.REJECTED:
+        raise IssueError(
+            _(
+                "Only an invoice KSeF rejected gets a technical correction; {number} is “{state}”."
+            ).format(number=original.number or _("a draft"), state=original.state.label)
+        )
+    busy = conn.execute(
+        "SELECT number FROM invoices WHERE corrects_id = ? AND state <> 'rejected' "
+        "AND profile_id = ?",
+        (rejected_id, profile_id),
+    ).fetchone()
+    if busy is not None:
+        raise IssueError(
+            _("Invoice {number} already has a technical correction ({other}).").format(
+                number=original.number, other=busy[0] or _("a draft")
+            )
+        )
+    return original
+
+
+def technical_correction_content(db: Database, rejected_id: int, *, profile_id: int) -> Invoice:
+    """What a technical correction of rejected invoice ``rejected_id`` starts from (its
+    content and number), for the editor to open unsaved."""
+    return _correctable(db.connection(), rejected_id, profile_id).invoice
+
+
+def save_technical_correction(
+    db: Database,
+    rejected_id: int,
+    invoice: Invoice,
+    *,
+    profile_id: int,
+    now: Callable[[], datetime],
+) -> int:
+    """The draft of a technical correction of ``rejected_id`` with content ``invoice``."""
     moment = now()
     with db.transaction() as conn:
-        original = get_invoice(conn, rejected_id, profile_id=profile_id)
-        if original.state is not InvoiceState.REJECTED:
-            raise IllegalTransition(rejected_id, original.state, InvoiceState.REJECTED)
-        busy = conn.execute(
-            "SELECT id FROM invoices WHERE corrects_id = ? AND state <> 'rejected' "
-            "AND profile_id = ?",
-            (rejected_id, profile_id),
-        ).fetchone()
-        if busy is not None:
-            raise IssueError(
-                _("Invoice {id} already has a technical correction ({other}).").format(
-                    id=rejected_id, other=busy[0]
-                )
-            )
+        _correctable(conn, rejected_id, profile_id)
+        return create_draft(
+            conn, invoice, profile_id=profile_id, now=moment, corrects_id=rejected_id
+        )
+
+
+def start_technical_correction(
+    db: Database, rejected_id: int, *, profile_id: int, now: Callable[[], datetime]
+) -> int:
+    """A new draft linked to rejected invoice ``rejected_id``, with its content and number."""
+    moment = now()
+    with db.transaction() as conn:
+        original = _correctable(conn, rejected_id, profile_id)
         return create_draft(
             conn, original.invoice, profile_id=profile_id, now=moment, corrects_id=rejected_id
         )

@@ -23,6 +23,7 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate
 from urllib.parse import urlsplit
 
+from ksef_desktop.errors import UserError
 from ksef_desktop.i18n import _
 
 SMTP_PORTS = {"smtp": 587, "smtps": 465}
@@ -34,7 +35,7 @@ def smtp_entry(user: str, host: str) -> str:
     return f"smtp-password:{user}@{host}"
 
 
-class MailError(Exception):
+class MailError(UserError):
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.text = text

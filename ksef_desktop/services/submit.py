@@ -178,7 +178,7 @@ class Submitter:
         return True
 
     def _defer(self, items: Sequence[OutboxItem], exc: KsefError, report: DrainReport) -> None:
-        message = exc.user_message()
+        message = exc.message()
         report.error = message
         log.warning("sending %d invoices deferred: %s", len(items), exc)
         for item in items:
@@ -216,9 +216,9 @@ class Submitter:
                 report.accepted.append(invoice_id)
             return
         if result.postponed is not None:  # e.g. 21184: no verdict sought; send it again
-            self.outbox.mark_failed(invoice_id, result.postponed.user_message())
+            self.outbox.mark_failed(invoice_id, result.postponed.message())
             report.deferred.append(invoice_id)
-            report.error = result.postponed.user_message()
+            report.error = result.postponed.message()
             return
         rejection = result.rejection()
         if rejection is None:  # no verdict reached us: try again later

@@ -10,7 +10,9 @@ archive of a data folder. The modules:
 - ``outbox``: what the sender works through; ``archive``: files + hashes, ``verify``;
 - ``queries``: the pages and counts the UI shows; ``sessions``, ``contractors``;
 - ``profiles``: who the rows belong to; ``lock``: one program per data folder;
-- ``backup``: one zip, restored only if every hash holds.
+- ``backup``: one zip, restored only if every hash holds; ``chain``: the archive's
+  append-only hash chain; ``housekeeping``: checks and tidying of the data folder when
+  it opens; ``failures``: a database failing under us, said in plain words.
 """
 
 from __future__ import annotations
@@ -63,13 +65,22 @@ def open_store(folder: Path | None = None, *, lock: str | None = None, wait: flo
     With ``lock`` (the name of the command opening it) the data folder is locked first,
     waiting up to ``wait`` seconds (``FolderBusy`` says who holds it), until ``close``.
     The window holds the lock itself, for as long as it runs (``ui.single_instance``).
+    Leftovers of killed writes are removed first; a missing or empty database beside an
+    archive that holds files is refused (``housekeeping.ArchiveWithoutDatabase``).
     """
+    from ksef_desktop.store.housekeeping import refuse_orphaned_archive, tidy
+
     root = data_dir(folder)
     held = None
     if lock is not None:
         held = FolderLock(root, lock)
         held.acquire(timeout=wait)
     try:
+        # Leftovers of killed writes go first (their writers are dead: the lock is ours
+        # or the window's); a missing or empty database beside an archive that holds
+        # files is refused (housekeeping.ArchiveWithoutDatabase).
+        tidy(root)
+        refuse_orphaned_archive(root)
         db = Database(database_path(root), hints=migration_hints(root))
     except BaseException:
         if held is not None:

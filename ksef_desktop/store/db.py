@@ -18,17 +18,25 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from ksef_desktop.errors import UserError
+from ksef_desktop.i18n import _
 from ksef_desktop.paths import PRIVATE_FILE_MODE, create_private_file, ensure_private_dir, is_posix
 
 #: One migration step: runs inside the migration transaction on the given connection.
 Migration = Callable[[sqlite3.Connection], None]
 
-BUSY_TIMEOUT_MS = 30_000
+#: How long a statement waits for a lock another connection holds before it says so
+#: (``store.failures.DatabaseLocked``); the window's work runs in the worker, never here.
+BUSY_TIMEOUT_MS = 10_000
 
 
-class StoreError(Exception):
-    """Base of the store's typed errors."""
+class StoreError(UserError):
+    """Base of the store's typed errors; each says what happened in ``message()``."""
+
+    def message(self) -> str:
+        return _("The local database refused the operation: {detail}").format(detail=self)
 
 
 class MigrationError(StoreError):
@@ -40,6 +48,13 @@ class MigrationError(StoreError):
         )
         self.from_version = from_version
         self.to_version = to_version
+        self.cause = cause
+
+    def message(self) -> str:
+        return _(
+            "The database could not be brought up to date (version {old} to {new}); it was "
+            "left as it was, and a copy made before is beside it. Detail: {detail}"
+        ).format(old=self.from_version, new=self.to_version, detail=self.cause)
 
 
 class DatabaseTooNew(StoreError):
@@ -49,6 +64,12 @@ class DatabaseTooNew(StoreError):
         super().__init__(f"the database has schema version {found}; this program knows {known}")
         self.found = found
         self.known = known
+
+    def message(self) -> str:
+        return _(
+            "The database was written by a newer KSeF Desktop (schema {found}; this one "
+            "knows {known}). Install the newer version to open it; nothing was changed."
+        ).format(found=self.found, known=self.known)
 
 
 def split_sql(script: str) -> list[str]:
@@ -86,7 +107,34 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA synchronous = NORMAL")
 
 
-def open_connection(path: Path) -> sqlite3.Connection:
+def failure(exc: sqlite3.Error, path: Path | None) -> BaseException:
+    """``exc`` as the store's typed error when the database itself failed (full disk,
+    damaged file, lock, I/O), else ``exc`` itself (our bug: a constraint, a missing table)."""
+    from ksef_desktop.store.failures import translate  # failures imports this module
+
+    return translate(exc, path) or exc
+
+
+class StoreConnection(sqlite3.Connection):
+    """A connection whose statements report a failing database as the store's typed
+    errors (``store.failures``), each with a sentence for the user."""
+
+    path: Path | None = None
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.Error as exc:
+            raise failure(exc, self.path) from exc
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        try:
+            return super().executemany(sql, parameters)
+        except sqlite3.Error as exc:
+            raise failure(exc, self.path) from exc
+
+
+def open_connection(path: Path) -> StoreConnection:
     """A configured connection to ``path``, creating the file 0600 if it is new."""
     ensure_private_dir(path.parent)
     create_private_file(path)
@@ -94,9 +142,17 @@ def open_connection(path: Path) -> sqlite3.Connection:
         path.chmod(PRIVATE_FILE_MODE)
     # check_same_thread=False only so that close_all() can close every connection at
     # shutdown; each connection is still used by the one thread that opened it.
-    conn = sqlite3.connect(
-        path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
-    )
+    try:
+        conn = sqlite3.connect(
+            path,
+            isolation_level=None,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            check_same_thread=False,
+            factory=StoreConnection,
+        )
+    except sqlite3.Error as exc:
+        raise failure(exc, path) from exc
+    conn.path = path
     try:
         _configure(conn)
     except BaseException:
@@ -165,6 +221,10 @@ def migrate(
     except BaseException as exc:
         conn.execute("ROLLBACK")
         conn.execute("PRAGMA foreign_keys = ON")
+        from ksef_desktop.store.failures import DatabaseFailure
+
+        if isinstance(exc, DatabaseFailure):
+            raise  # the disk is full, the file damaged: say that, not "migration failed"
         raise MigrationError(current, target, exc) from exc
     conn.execute("COMMIT")
     conn.execute("PRAGMA foreign_keys = ON")

@@ -165,6 +165,16 @@ def add_upo(
     return relpath
 
 
+def last_errors(conn: sqlite3.Connection, *, profile_id: int) -> dict[int, str | None]:
+    """The last failure of each undecided outbox item of the profile (no XML read)."""
+    rows = conn.execute(
+        "SELECT o.invoice_id, o.last_error FROM outbox o JOIN invoices i ON i.id = o.invoice_id "
+        "WHERE i.profile_id = ? AND o.state <> 'done'",
+        (profile_id,),
+    ).fetchall()
+    return {int(r[0]): r[1] for r in rows}
+
+
 class Outbox:
     """The outbox of one profile: it hands out, and records verdicts for, only the
     invoices of ``profile_id`` (whose KSeF client the sender holds)."""

@@ -76,6 +76,7 @@ class ListRow:
     due_date: date | None = None
     paid: Decimal = Decimal("0.00")
     mail_state: str | None = None  # the latest e-mail's (store.mail.MailState)
+    rejection_details: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,8 @@ def _joined(clauses: list[str]) -> str:
 
 LIST_COLUMNS = (
     "id, state, kind, number, issue_date, buyer_name, buyer_id, gross_minor, currency, mode, "
-    "deadline, ksef_number, rejection_code, due_date, paid_minor, mail_state"
+    "deadline, ksef_number, rejection_code, due_date, paid_minor, mail_state, "
+    "rejection_details"
 )
 
 
@@ -152,6 +154,7 @@ def list_row(row: Any) -> ListRow:
         due_date=None if row[13] is None else date.fromisoformat(row[13]),
         paid=from_minor(int(row[14])),
         mail_state=row[15],
+        rejection_details=row[16],
     )
 
 
@@ -281,3 +284,53 @@ def issued_moments(
         (profile_id, json.dumps([int(i) for i in ids])),
     ).fetchall()
     return {int(r[0]): from_db(r[1]) for r in rows}
+
+
+@dataclass(frozen=True)
+class OpenCounts:
+    """The issued invoices of a profile that KSeF has not accepted, by where they stand:
+    the one source of the counts the offline panel and the status bar show."""
+
+    waiting: int = 0  # queued: due now, or after its undo window
+    sending: int = 0  # handed to KSeF, waiting for its verdict
+    failed: int = 0  # an attempt failed; tried again after a pause
+    rejected: int = 0  # refused by KSeF, no technical correction on its way
+    held: int = 0  # issued, sending undone: waits for "Send to KSeF"
+
+    @property
+    def total(self) -> int:
+        return self.waiting + self.sending + self.failed + self.rejected + self.held
+
+
+#: A rejected invoice whose technical correction has been issued is replaced by it: no
+#: longer counted (nor listed) as one still to be delivered (the ``EXISTS`` below).
+_COUNT_OPEN = (
+    "SELECT "
+    "SUM(i.state = 'issued'), "
+    "SUM(i.state IN ('queued','sent') AND o.session_ref IS NULL AND o.last_error IS NULL), "
+    "SUM(i.state IN ('queued','sent') AND o.session_ref IS NOT NULL), "
+    "SUM(i.state IN ('queued','sent') AND o.session_ref IS NULL AND o.last_error IS NOT NULL), "
+    "SUM(i.state = 'rejected' AND NOT EXISTS (SELECT 1 FROM invoices c "
+    "WHERE c.corrects_id = i.id AND c.profile_id = i.profile_id "
+    "AND c.state NOT IN ('draft', 'rejected'))) "
+    "FROM invoices i LEFT JOIN outbox o ON o.invoice_id = i.id "
+    "WHERE i.profile_id = ? AND i.state IN ('issued','queued','sent','rejected')"
+)
+_REPLACED = (
+    "SELECT i.id FROM invoices i WHERE i.profile_id = ? AND i.state = 'rejected' "
+    "AND EXISTS (SELECT 1 FROM invoices c WHERE c.corrects_id = i.id "
+    "AND c.profile_id = i.profile_id AND c.state NOT IN ('draft', 'rejected'))"
+)
+
+
+def count_open(conn: sqlite3.Connection, *, profile_id: int) -> OpenCounts:
+    """``OpenCounts`` of profile ``profile_id``, counted by SQLite (no XML is read)."""
+    row = conn.execute(_COUNT_OPEN, (profile_id,)).fetchone()
+    waiting, sending, failed, rejected, held = (int(row[i] or 0) for i in (1, 2, 3, 4, 0))
+    return OpenCounts(waiting, sending, failed, rejected, held)
+
+
+def replaced_rejections(conn: sqlite3.Connection, *, profile_id: int) -> set[int]:
+    """The rejected invoices of the profile that a technical correction replaces."""
+    rows = conn.execute(_REPLACED, (profile_id,)).fetchall()
+    return {int(r[0]) for r in rows}

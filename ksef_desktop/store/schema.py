@@ -553,6 +553,14 @@ def _v6(conn: sqlite3.Connection) -> None:
 
 
 def _v7(conn: sqlite3.Connection) -> None:
+    """The archive's append-only hash chain (store/chain.py), filled with every file
+    archived so far; archived files become immutable (issue 22, item 8)."""
+    from ksef_desktop.store.chain import migrate
+
+    migrate(conn)
+
+
+def _v8(conn: sqlite3.Connection) -> None:
     """Bank statements matched to invoices (issue 24)."""
     from ksef_desktop.store.schema_matching import matching_step
 
@@ -560,5 +568,5 @@ def _v7(conn: sqlite3.Connection) -> None:
 
 
 #: Index i migrates from user_version i to i + 1. Append; never edit a released step.
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8)
 SCHEMA_VERSION = len(MIGRATIONS)

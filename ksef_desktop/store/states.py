@@ -71,15 +71,27 @@ class UnknownInvoice(StoreError):
 class IllegalTransition(StoreError):
     """A state change DESIGN.md §3 does not allow (e.g. draft → sent, accepted → rejected)."""
 
-    def __init__(self, invoice_id: int, current: InvoiceState, wanted: InvoiceState) -> None:
+    def __init__(
+        self,
+        invoice_id: int,
+        current: InvoiceState,
+        wanted: InvoiceState,
+        number: str | None = None,
+    ) -> None:
         super().__init__(f"invoice {invoice_id} cannot go from {current} to {wanted}")
         self.invoice_id = invoice_id
         self.current = current
         self.wanted = wanted
+        self.number = number
 
     def message(self) -> str:
-        return _("Invoice {id} cannot change from “{current}” to “{wanted}”.").format(
-            id=self.invoice_id, current=self.current.label, wanted=self.wanted.label
+        """Named by its number (a draft has none): the database id means nothing to anyone."""
+        if self.number:
+            return _("Invoice {number} cannot change from “{current}” to “{wanted}”.").format(
+                number=self.number, current=self.current.label, wanted=self.wanted.label
+            )
+        return _("This invoice cannot change from “{current}” to “{wanted}”.").format(
+            current=self.current.label, wanted=self.wanted.label
         )
 
 
@@ -133,7 +145,10 @@ def transition(
         raise StoreError("a state change must run inside a transaction")
     current = current_state(conn, invoice_id, profile_id=profile_id)
     if to not in ALLOWED[current]:
-        raise IllegalTransition(invoice_id, current, to)
+        number = conn.execute(
+            "SELECT number FROM invoices WHERE id = ? AND profile_id = ?", (invoice_id, profile_id)
+        ).fetchone()[0]
+        raise IllegalTransition(invoice_id, current, to, number)
     values: dict[str, object] = dict(columns or {})
     values["state"] = to.value
     values["updated_at"] = to_db(at)

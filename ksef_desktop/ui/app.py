@@ -20,12 +20,12 @@ from PySide6.QtWidgets import QApplication
 
 from ksef_desktop import i18n
 from ksef_desktop.i18n import _
-from ksef_desktop.paths import data_dir, write_private_file
+from ksef_desktop.paths import create_private_file, data_dir, restrict_file, write_private_file
 from ksef_desktop.store.lock import FolderBusy
 from ksef_desktop.ui import stretch
 from ksef_desktop.ui.context import AppContext
 from ksef_desktop.ui.controller import Controller
-from ksef_desktop.ui.ledger import SendReport
+from ksef_desktop.ui.ledger import SendReport, send_report
 from ksef_desktop.ui.main_window import MainWindow
 from ksef_desktop.ui.profiles_ui import confirm_production
 from ksef_desktop.ui.qt_i18n import install_qt_catalog
@@ -74,7 +74,10 @@ class Shell:
         self.wizard: FirstRunWizard | None = None
         self.errors: list[Failure] = []
         self.certificate_note = ""
-        self.window_state = QSettings(str(data_dir / "window.ini"), QSettings.Format.IniFormat)
+        # QSettings keeps the mode of a file that exists: created 0600 first, it stays so.
+        self.window_file = data_dir / "window.ini"
+        create_private_file(self.window_file)
+        self.window_state = QSettings(str(self.window_file), QSettings.Format.IniFormat)
         self.apply_language()
 
     def _send(
@@ -94,8 +97,20 @@ class Shell:
             now=app_ctx.now,
         )
         report = submitter.drain(cancelled=lambda: ctx.cancelled)
-        sent = report.delivered + len(report.rejected)
-        return SendReport(sent, len(report.deferred), report.error or "")
+        accepted = [*report.accepted, *report.adopted]
+        if accepted:  # their PDFs, made again with the KSeF number under KOD I
+            from ksef_desktop.services.invoice_pdfs import remake_accepted
+
+            env = app_ctx.environment()
+            remake_accepted(
+                store,
+                accepted,
+                profile_id=profile.id,
+                qr_base=env.qr_base if env is not None else "",
+                ui_lang=i18n.current_language(),
+                now=app_ctx.now(),
+            )
+        return send_report(store, profile.id, report)
 
     # --- language --------------------------------------------------------------------------
 
@@ -250,6 +265,7 @@ class Shell:
         if self.window is not None:
             self.window_state.setValue("main/geometry", self.window.saveGeometry())
             self.window_state.sync()
+            restrict_file(self.window_file)  # one an older version made 0644
 
     def open_settings(self) -> SettingsDialog:
         from ksef_desktop.ui.settings_dialog import SettingsDialog

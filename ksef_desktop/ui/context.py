@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ksef_desktop.errors import UserError
 from ksef_desktop.i18n import N_, _
 from ksef_desktop.ksef import environments
 from ksef_desktop.ksef.environments import Environment
@@ -58,7 +59,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class SandboxNotRunning(RuntimeError):
+class SandboxNotRunning(UserError, RuntimeError):
     def message(self) -> str:
         return _("The built-in Sandbox is not running yet; try again in a moment.")
 
@@ -291,6 +292,14 @@ class AppContext:
             sandbox, self.sandbox = self.sandbox, None
             sandbox.__exit__(None, None, None)
             self.drop_client()
+
+    def close_store(self) -> None:
+        """Close the store (a backup is about to be restored in its place)."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+        self.profile = None
+        self.drop_client()
 
     def close(self) -> None:
         self.drop_client()

@@ -114,7 +114,9 @@ class ContractorsPanel(QWidget):
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # headers whole
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
         self.table.setAccessibleName(_("Contractors"))
         # Enter and a double click both "activate" the row (QAbstractItemView).
@@ -134,7 +136,7 @@ class ContractorsPanel(QWidget):
         self.delete_button.clicked.connect(self.delete)
         for text, key, slot in (
             (_("Delete contractor"), "Delete", self.delete),
-            (_("Add contractor"), "Ctrl+Shift+N", self.add),
+            (_("Add contractor"), "Ctrl+N", self.add),
         ):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(key))

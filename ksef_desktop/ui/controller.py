@@ -15,10 +15,11 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ksef_desktop.domain.offline import Deadline, OfflineMode, invoice_deadline
 from ksef_desktop.i18n import _, ngettext
+from ksef_desktop.services.sandbox_practice import Practice, practice_done, practise
 from ksef_desktop.store.profiles import Environment, Profile
 from ksef_desktop.ui.context import AppContext
 from ksef_desktop.ui.ksef_state import KsefState, check_ksef, decide_mode
-from ksef_desktop.ui.ledger import OutboxCounts, SendReport, refine_deadline
+from ksef_desktop.ui.ledger import OutboxCounts, SendReport, refine_deadline, send_message
 from ksef_desktop.ui.store_ledger import StoreLedger
 from ksef_desktop.worker import Failure, JobContext
 from ksef_desktop.worker.runner import Runner
@@ -34,8 +35,10 @@ class Controller(QObject):
     identity_changed = Signal(str, str, bool)  # environment, NIP, token stored
     profile_changed = Signal(object)  # Profile: the current one (another, or its data)
     profiles_changed = Signal(object)  # list[Profile]: every profile, for the menu
+    store_damaged = Signal(str)  # the database cannot be read: why, and a restore is offered
     message = Signal(str)  # a passing note for the status bar
     mail_sent = Signal()  # queued e-mails went out (the list shows their state)
+    alert = Signal(str, str)  # title, text: something the user must not miss (a rejection)
 
     def __init__(self, ctx: AppContext, runner: Runner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +55,7 @@ class Controller(QObject):
         self._recovered = False
         self._sending = False
         self._just_sent = False
+        self._leaving_offline = False
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.check_now)
         self.apply_settings()
@@ -59,9 +63,8 @@ class Controller(QObject):
     # --- settings ---------------------------------------------------------------------
 
     def apply_settings(self) -> None:
-        minutes = max(1, int(self.ctx.settings["availability_minutes"]))
-        self._timer.start(minutes * 60_000)
         self._decide()
+        self._pace()
 
     def declare_offline24(self, on: bool) -> None:
         self.ctx.settings["declared_offline24"] = on
@@ -149,7 +152,38 @@ class Controller(QObject):
                     log.warning("queued %d issued invoices left unqueued by an earlier run", count)
             return profile, list_profiles(ctx.store().db.connection())
 
-        self.runner.submit(resolve, self._resolved, self._note, name="profile")
+        self.runner.submit(resolve, self._resolved, self._start_failed, name="profile")
+
+    def _start_failed(self, failure: Failure) -> None:
+        """The store could not be opened: a damaged database is offered a restore."""
+        from ksef_desktop.store.failures import DatabaseCorrupt
+
+        if isinstance(failure.exception, DatabaseCorrupt):
+            self.store_damaged.emit(failure.message)
+        self._note(failure)
+
+    def restore_backup(self, backup: str) -> None:
+        """Put the data of ``backup`` (a zip of ``ksef-desktop backup create``) in place of
+        the damaged database, then start over (every hash is checked first)."""
+        ctx = self.ctx
+
+        def restore(job: JobContext) -> str:
+            from pathlib import Path
+
+            from ksef_desktop.store.backup import restore_backup
+
+            ctx.close_store()
+            report = restore_backup(Path(backup), ctx.data_dir, now=ctx.now())
+            return _(
+                "Restored {invoices} invoices and {files} archived files; the damaged data "
+                "is kept in {previous}."
+            ).format(invoices=report.invoices, files=report.files, previous=report.previous)
+
+        def done(text: str) -> None:
+            self.message.emit(text)
+            self.start()
+
+        self.runner.submit(restore, done, self._note, name="restore")
 
     def _resolved(self, result: tuple[Profile, list[Profile]]) -> None:
         self.profile, self.profiles = result
@@ -260,7 +294,8 @@ class Controller(QObject):
         if self._stored_rows:
             self._emit_rows()
         self._decide()
-        if self.counts.waiting or self.counts.failed:
+        leaving, self._leaving_offline = self._leaving_offline, False
+        if leaving or self.counts.waiting or self.counts.failed:
             self._send_if_ready()
 
     def _ready_to_send(self) -> bool:
@@ -272,9 +307,29 @@ class Controller(QObject):
 
     def _decide(self) -> None:
         decision = decide_mode(self.state, bool(self.ctx.settings["declared_offline24"]))
+        left_offline = self.decision.mode is not None and decision.mode is None
         if decision != self.decision:
             self.decision = decision
         self.mode_changed.emit(decision)
+        self._pace()
+        if left_offline:
+            # Offline no more (offline24 undeclared, an outage over): whatever waits goes
+            # as soon as KSeF is confirmed to answer, not at the next periodic check.
+            self._leaving_offline = True
+            if self.state.reachable:
+                self._leaving_offline = False
+                self.send_pending(automatic=True)
+            else:
+                self.check_now()
+
+    def _pace(self) -> None:
+        """Check every few minutes (the setting); during an outage the program chose by
+        itself, every minute, so that its end is noticed and the queue sent soon."""
+        minutes = max(1, int(self.ctx.settings["availability_minutes"]))
+        if self.decision.mode is not None and self.decision.automatic:
+            minutes = 1
+        if self._timer.interval() != minutes * 60_000 or not self._timer.isActive():
+            self._timer.start(minutes * 60_000)
 
     def terms_for(self, issued: date) -> tuple[OfflineMode | None, Deadline | None]:
         """The mode and deadline an invoice issued now with date ``issued`` gets (the editor's).
@@ -326,14 +381,13 @@ class Controller(QObject):
         def done(report: SendReport) -> None:
             self._sending = False
             self._just_sent = True
-            if report.problem:
-                self.message.emit(report.problem)
-            elif report.sent or not automatic:
-                self.message.emit(
-                    ngettext(
-                        "{n} invoice sent to KSeF.", "{n} invoices sent to KSeF.", report.sent
-                    ).format(n=report.sent)
-                )
+            text = send_message(report, asked=not automatic)
+            if report.rejected:  # hard to miss: a notification too, not only the status bar
+                n = len(report.rejected)
+                title = ngettext("KSeF rejected {n} invoice", "KSeF rejected {n} invoices", n)
+                self.alert.emit(title.format(n=n), text)
+            if text:
+                self.message.emit(text)  # after the alert: the status bar keeps the details
             self.reload()
 
         def failed(failure: Failure) -> None:
@@ -348,6 +402,22 @@ class Controller(QObject):
             return ledger.send_pending(job, ids)
 
         self.runner.submit(send, done, failed, name="send")
+
+    def practise(self, what: Practice) -> None:
+        """Start or end an outage in the built-in Sandbox, then look at KSeF at once: the
+        mode follows, and an outage's end sends what waits (``_decide``)."""
+        ctx = self.ctx
+
+        def run(job: JobContext) -> Practice:
+            sandbox = ctx.sandbox if ctx.env_name == "sandbox" else None
+            practise(ctx.http(), getattr(sandbox, "server_url", None), what)
+            return what
+
+        def done(result: Practice) -> None:
+            self.message.emit(practice_done(result))
+            self.check_now()
+
+        self.runner.submit(run, done, self._note, name="sandbox-practice")
 
     def _note(self, failure: Failure) -> None:
         if not failure.cancelled:

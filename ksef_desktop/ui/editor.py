@@ -1,45 +1,61 @@
 """The invoice editor window: load a draft, save it, issue it, and send it after an undo pause.
 
-Issuing runs in the worker: the draft is saved, ``services.issue.issue_invoice`` issues
-it (number, frozen XML, mode and deadline, archive) without queueing it, and the PDF is
-rendered and written beside the archive. The window then shows the number, the mode and
-the deadline, and counts down a few seconds with "Undo" before the invoice is queued
-for KSeF (``queued`` is emitted; the window's controller sends it). Undo leaves it
-issued but unsent; the list's "Send to KSeF" queues it later.
+Issuing runs in the worker (``services.editing.issue_draft``): the draft is saved, issued
+(number, frozen XML, mode and deadline, archive) and queued for KSeF with a "not before"
+moment at the end of the undo window; the PDF is rendered and written beside the
+archive. The window then shows the number, the mode and the deadline, and counts down a
+few seconds with "Undo", which takes the invoice out of the queue (it stays issued; the
+list's "Send to KSeF" queues it later). An issued invoice shows where it stands, and its
+KSeF number, acceptance moment, PDF and UPO once KSeF accepts it (``refresh_status``).
+
+Typed work is never lost: closing a changed editor asks whether to save the draft, and
+content opened unsaved (a duplicate, a correction) becomes a draft only when saved or
+issued.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from pathlib import Path
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from ksef_desktop.domain.calendar import warsaw_date
-from ksef_desktop.domain.invoice import Address, Party, PolishNip
-from ksef_desktop.domain.offline import Deadline, DeadlineState, OfflineMode
+from ksef_desktop.domain.invoice import Invoice
+from ksef_desktop.domain.offline import Deadline, OfflineMode
 from ksef_desktop.i18n import _, ngettext
+from ksef_desktop.services.editing import (
+    DEFAULT_SERIES,
+    EditorStatus,
+    Issued,
+    Loaded,
+    editor_status,
+    issue_draft,
+    load_editor,
+    save_draft,
+    seller_from_settings,
+    seller_of,
+)
 from ksef_desktop.store import Store
 from ksef_desktop.store.contractors import Contractor, save_contractor, search_contractors
-from ksef_desktop.store.invoices import StoredInvoice, create_draft, get_invoice, update_draft
-from ksef_desktop.store.numbering import Series, create_series, list_series
 from ksef_desktop.store.profiles import Profile
+from ksef_desktop.store.states import InvoiceState
+from ksef_desktop.ui.asking import ask
 from ksef_desktop.ui.editor_everyday import EditorEveryday, EverydayServices
 from ksef_desktop.ui.editor_form import EditorForm
+from ksef_desktop.ui.editor_status import InvoiceStatusPanel
 from ksef_desktop.ui.formatting import fmt_moment
 from ksef_desktop.ui.invoice_list_model import mode_label
 from ksef_desktop.worker import Failure
@@ -48,115 +64,22 @@ from ksef_desktop.worker.runner import Runner
 if TYPE_CHECKING:  # cryptography: imported when a certificate is used
     from ksef_desktop.visual.certificates import OfflineSigning
 
-DEFAULT_SERIES = ("FV", "FV/{yyyy}/{mm}/{n}")
+__all__ = [
+    "DEFAULT_SERIES",
+    "EditorDialog",
+    "Issued",
+    "Loaded",
+    "issue_draft",
+    "load_editor",
+    "save_draft",
+    "seller_from_settings",
+    "seller_of",
+]
+
 UNDO_SECONDS = 5
 
 #: The offline mode and deadline an invoice issued now on a given day gets.
 Terms = Callable[[date], tuple[OfflineMode | None, Deadline | None]]
-
-
-def seller_of(profile: Profile) -> Party:
-    """The seller of the profile's invoices: its NIP and company data."""
-    return seller_from_settings(profile.nip, profile.company_name, profile.company_address)
-
-
-def seller_from_settings(nip: str, name: str, address: str) -> Party:
-    """The seller as the profile holds it ("street, postcode city" → two address lines)."""
-    line1, _sep, line2 = address.partition(",")
-    return Party(
-        PolishNip(nip), name, Address("PL", line1.strip(), line2.strip() or None) if line1 else None
-    )
-
-
-@dataclass(frozen=True)
-class Loaded:
-    series: list[Series]
-    contractors: list[Contractor]
-    draft: StoredInvoice | None
-
-
-@dataclass(frozen=True)
-class Issued:
-    invoice: StoredInvoice
-    pdf: Path | None
-    pdf_problem: str = ""
-
-
-def load_editor(store: Store, profile: Profile, draft_id: int | None, now: datetime) -> Loaded:
-    """Runs in the worker: the profile's series (a default one made on first use), the
-    company's contractors, the draft."""
-    conn = store.db.connection()
-    series = list_series(conn, profile_id=profile.id)
-    if not series:
-        with store.db.transaction() as tx:
-            create_series(tx, *DEFAULT_SERIES, profile_id=profile.id, now=now)
-        series = list_series(conn, profile_id=profile.id)
-    draft = get_invoice(conn, draft_id, profile_id=profile.id) if draft_id is not None else None
-    contractors = search_contractors(conn, "", limit=1000, company_nip=profile.nip)
-    return Loaded(series, contractors, draft)
-
-
-def save_draft(
-    store: Store, profile: Profile, draft_id: int | None, invoice: Any, now: datetime
-) -> int:
-    with store.db.transaction() as conn:
-        if draft_id is None:
-            return create_draft(conn, invoice, profile_id=profile.id, now=now)
-        update_draft(conn, draft_id, invoice, profile_id=profile.id, now=now)
-        return draft_id
-
-
-def issue_draft(
-    store: Store,
-    profile: Profile,
-    draft_id: int | None,
-    invoice: Any,
-    *,
-    series_id: int | None,
-    terms: tuple[OfflineMode | None, Deadline | None],
-    now: Callable[[], datetime],
-    qr_base: str,
-    lang: str,
-    signing: Callable[[], OfflineSigning | None] | None = None,
-    undo_seconds: int = 0,
-) -> Issued:
-    """Runs in the worker: save, issue and queue (handed out only after ``undo_seconds``,
-    the undo window), render and write the PDF."""
-    from ksef_desktop.services.invoice_actions import invoice_pdf, write_pdf
-    from ksef_desktop.services.issue import fa3_check, issue_invoice
-
-    moment = now()
-    draft_id = save_draft(store, profile, draft_id, invoice, moment)
-    mode, deadline = terms
-    due = deadline.due if deadline is not None and deadline.state is DeadlineState.DUE else None
-    issued = issue_invoice(
-        store.db,
-        store.archive,
-        draft_id,
-        profile_id=profile.id,
-        now=now,
-        series_id=series_id,
-        mode=mode,
-        deadline=due,
-        send=True,
-        not_before=moment + timedelta(seconds=undo_seconds),
-        check=fa3_check(warsaw_date(moment)),
-    )
-    try:
-        needs_kod2 = mode is not None and mode is not OfflineMode.AWARIA_CALKOWITA
-        offline = signing() if (signing is not None and needs_kod2) else None
-        pdf = invoice_pdf(
-            store,
-            issued.id,
-            profile_id=profile.id,
-            qr_base=qr_base,
-            lang=lang,
-            offline=offline,
-            now=moment,
-        )
-    except ValueError as exc:  # a certificate refused: the invoice stands, the PDF waits
-        return Issued(issued, None, str(exc))
-    return Issued(issued, write_pdf(store, issued, pdf))
 
 
 def terms_text(mode: OfflineMode | str | None, deadline: datetime | None) -> str:
@@ -185,6 +108,8 @@ class EditorDialog(QDialog):
         qr_base: Callable[[], str],
         *,
         draft_id: int | None = None,
+        content: Invoice | None = None,
+        corrects_id: int | None = None,
         lang: str = "pl",
         signing: Callable[[], OfflineSigning | None] | None = None,
         undo_seconds: int = UNDO_SECONDS,
@@ -202,6 +127,14 @@ class EditorDialog(QDialog):
         self.terms = terms
         self.qr_base = qr_base
         self.draft_id = draft_id
+        #: Unsaved content to start from (a duplicate, a correction): no draft yet.
+        self.content = content
+        #: The rejected invoice a technical correction (opened unsaved) replaces.
+        self.corrects_id = corrects_id
+        #: Something was typed since the editor opened or last saved.
+        self.dirty = False
+        self._closing_after_save = False
+        self.question: QMessageBox | None = None
         self.lang = lang
         self.signing = signing
         self.undo_seconds = undo_seconds
@@ -232,7 +165,13 @@ class EditorDialog(QDialog):
         self.undo_bar.setFrameShape(QFrame.Shape.StyledPanel)
         self.undo_text = QLabel()
         self.undo_text.setWordWrap(True)
-        self.undo_button = QPushButton(_("Cofnij (undo)"))
+        self.undo_button = QPushButton(_("Undo"))
+        self.undo_button.setToolTip("Ctrl+Z")
+        self.status_panel = InvoiceStatusPanel()
+        self.status_panel.attach(
+            lambda op, done, name: self._submit(op, done, self._failed, name=name),
+            store, profile.id, lambda: self.draft_id, qr_base, lang, now, signing,
+        )  # fmt: skip
         self.send_now_button = QPushButton(_("Send &now"))
         bar = QHBoxLayout(self.undo_bar)
         bar.addWidget(self.undo_text, 1)
@@ -245,6 +184,7 @@ class EditorDialog(QDialog):
         for b in (self.save_button, self.issue_button, self.close_button):
             buttons.addWidget(b)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.status_panel)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.state)
         layout.addWidget(self.undo_bar)
@@ -261,6 +201,7 @@ class EditorDialog(QDialog):
         self.send_now_button.clicked.connect(self.send_now)
         self.save_contractor_button.clicked.connect(self.keep_buyer)
         self.form.changed.connect(self._follow)
+        self.form.changed.connect(self._typed)
         for text, key, slot in (
             (_("Issue"), "Ctrl+Return", self.issue),
             (_("Save draft"), "Ctrl+S", self.save),
@@ -333,11 +274,19 @@ class EditorDialog(QDialog):
                         "it from the list."
                     ).format(number=draft.number, state=draft.state.label)
                 )
+                self.refresh_status()
+        elif self.content is not None:
+            self.form.load(self.content)  # unsaved: a draft only once saved or issued
         self.ready = True
         if self.everyday is not None and not self.read_only:
-            self.everyday.load(new_invoice=loaded.draft is None)
+            self.everyday.load(new_invoice=loaded.draft is None and self.content is None)
+        self.dirty = False
         self.form.check()
         self._follow()
+
+    def _typed(self) -> None:
+        if self.ready and not self.read_only and self.issued is None:
+            self.dirty = True
 
     def _failed(self, failure: Failure) -> None:
         self.busy = False
@@ -375,16 +324,27 @@ class EditorDialog(QDialog):
         self.busy = True
         self._follow()
 
+        corrects_id = self.corrects_id
+
         def saved(new_id: int) -> None:
             self.busy = False
             self.draft_id = new_id
+            self.dirty = False
             self.state.setText(_("Draft saved."))
             self.stored.emit(new_id)
             self._follow()
+            if self._closing_after_save:
+                self._closing_after_save = False
+                self.done(QDialog.DialogCode.Rejected)
+
+        def failed(failure: Failure) -> None:
+            self._closing_after_save = False  # not saved: the window stays with the work
+            self._failed(failure)
 
         self._submit(
-            lambda job: save_draft(store(), profile, draft_id, invoice, now()), saved, self._failed,
-            name="editor-save",
+            lambda job: save_draft(store(), profile, draft_id, invoice, now(),
+                                   corrects_id=corrects_id),
+            saved, failed, name="editor-save",
         )  # fmt: skip
 
     def issue(self) -> None:
@@ -393,9 +353,31 @@ class EditorDialog(QDialog):
         if not self.issue_button.isEnabled():
             return
         invoice = self.form.invoice()
-        series_id = self.form.series.currentData()
         terms = self.terms(invoice.issue_date)
+        from ksef_desktop.services.issue import overdue_warning
+
+        due = terms[1].due if terms[1] is not None else None
+        warning = overdue_warning(due, self.now())
+        if not warning:
+            self._issue(invoice, terms)
+            return
+        self.question = ask(
+            self,
+            _("Already overdue"),
+            warning,
+            [
+                (_("Issue anyway"), QMessageBox.ButtonRole.AcceptRole,
+                 lambda: self._issue(invoice, terms)),
+                (_("Cancel"), QMessageBox.ButtonRole.RejectRole, lambda: None),
+            ],
+            icon=QMessageBox.Icon.Warning,
+            default=1,
+        )  # fmt: skip
+
+    def _issue(self, invoice: Invoice, terms: tuple[OfflineMode | None, Deadline | None]) -> None:
+        series_id = self.form.series.currentData()
         store, draft_id, now, profile = self.store, self.draft_id, self.now, self.profile
+        corrects_id = self.corrects_id
         from ksef_desktop.services.invoice_actions import pdf_language
 
         lang = pdf_language(invoice, self.lang)
@@ -407,6 +389,7 @@ class EditorDialog(QDialog):
             lambda job: issue_draft(
                 store(), profile, draft_id, invoice, series_id=series_id, terms=terms, now=now,
                 qr_base=qr_base, lang=lang, signing=signing, undo_seconds=undo,
+                corrects_id=corrects_id,
             ),
             self._issued,
             self._failed,
@@ -416,6 +399,7 @@ class EditorDialog(QDialog):
     def _issued(self, issued: Issued) -> None:
         self.busy = False
         self.issued = issued
+        self.dirty = False
         self.draft_id = issued.invoice.id
         inv = issued.invoice
         text = _("Invoice {number} issued.").format(number=inv.number) + " "
@@ -544,7 +528,71 @@ class EditorDialog(QDialog):
 
         self._submit(lambda job: op(), done, self._failed, name="keep-buyer")
 
+    # --- where the issued invoice stands ------------------------------------------------------
+
+    def refresh_status(self) -> None:
+        """Read where the invoice stands (after KSeF's verdict: its number and UPO)."""
+        if self.draft_id is None or (self.issued is None and not self.read_only):
+            return
+        store, invoice_id, profile_id = self.store, self.draft_id, self.profile.id
+        self._submit(
+            lambda job: editor_status(store(), invoice_id, profile_id=profile_id),
+            self._status,
+            self._failed,
+            name="editor-status",
+        )
+
+    def _status(self, status: EditorStatus) -> None:
+        self.status_panel.show_status(status)
+        if status.state is InvoiceState.ACCEPTED and self.issued is not None:
+            self.state.setText(
+                _("Invoice {number} was accepted by KSeF: {ksef}.").format(
+                    number=status.number, ksef=status.ksef_number
+                )
+            )
+
+    @property
+    def documents(self) -> list[QDialog]:
+        """The UPO windows opened from this editor."""
+        return self.status_panel.documents
+
+    # --- closing ---------------------------------------------------------------------------
+
     def reject(self) -> None:
+        """Esc and "Close": typed work is never dropped without a question."""
+        if self.dirty and self.issued is None and not self.read_only:
+            self._ask_to_save()
+            return
         if self._countdown.isActive():
             self.send_now()  # closing does not cancel the send: only Undo does
         super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.dirty and self.issued is None and not self.read_only:
+            event.ignore()
+            self._ask_to_save()
+            return
+        super().closeEvent(event)
+
+    def _ask_to_save(self) -> None:
+        if self.question is not None and self.question.isVisible():
+            return
+
+        def discard() -> None:
+            self.dirty = False
+            self.reject()
+
+        def save_and_close() -> None:
+            self._closing_after_save = True
+            self.save()
+
+        self.question = ask(
+            self,
+            _("Save the draft?"),
+            _("The invoice has changes that are not saved. Save them as a draft?"),
+            [
+                (_("&Save draft"), QMessageBox.ButtonRole.AcceptRole, save_and_close),
+                (_("&Discard"), QMessageBox.ButtonRole.DestructiveRole, discard),
+                (_("Cancel"), QMessageBox.ButtonRole.RejectRole, lambda: None),
+            ],
+        )

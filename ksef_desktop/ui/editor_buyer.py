@@ -92,6 +92,7 @@ class BuyerPicker(QGroupBox):
         self.line1.setAccessibleName(_("Address, line 1"))
         self.line2 = QLineEdit()
         self.line2.setAccessibleName(_("Address, line 2"))
+        self._other_country = ""
         self.problems = {
             "buyer.tax_id": problem_label(),
             "buyer.name": problem_label(),
@@ -100,8 +101,8 @@ class BuyerPicker(QGroupBox):
         form = QFormLayout(self)
         form.addRow(_("&Contractor:"), self.contractors)
         form.addRow(_("&Type:"), self.kind)
-        form.addRow(_("Country:"), self.country)
-        # Issue 20: look the identifier up in the VAT white list (VIES for EU numbers).
+        # The country beside the identifier (one row less for the editor's first screen),
+        # and issue 20's look-up in the VAT white list (VIES for EU numbers).
         self.lookup_button = QPushButton(_("Look up"))
         self.lookup_button.setToolTip(_("Fill in the buyer from the VAT white list or VIES."))
         self.lookup_button.setAutoDefault(False)
@@ -109,10 +110,15 @@ class BuyerPicker(QGroupBox):
         self.check_note = QLabel()
         self.check_note.setWordWrap(True)
         self.check_note.setVisible(False)
-        ident_row = QHBoxLayout()
-        ident_row.addWidget(self.identifier, 1)
-        ident_row.addWidget(self.lookup_button)
-        form.addRow(_("Identi&fier:"), ident_row)
+        identifier = QHBoxLayout()
+        identifier.addWidget(self.country)
+        identifier.addWidget(self.identifier, 1)
+        identifier.addWidget(self.lookup_button)
+        self.country.setMaximumWidth(self.country.fontMetrics().horizontalAdvance("MMMM") + 12)
+        identifier_label = QLabel(_("Identi&fier:"))
+        identifier_label.setBuddy(self.identifier)
+        identifier_label.setToolTip(_("Country (two letters) and tax identifier"))
+        form.addRow(identifier_label, identifier)
         form.addRow("", self.check_note)
         form.addRow("", self.problems["buyer.tax_id"])
         form.addRow(_("&Name:"), self.name)
@@ -174,13 +180,26 @@ class BuyerPicker(QGroupBox):
         self.identifier.setEnabled(key != "none")
         self.country.setEnabled(key != "pl")
         if key == "pl":
+            typed = self.country.text().strip().upper()
+            if typed != "PL":
+                self._other_country = typed  # given back when another kind is chosen
             self.country.setText("PL")
-            self.identifier.setPlaceholderText("5265877635")
-        elif key == "eu":
+            # An example shape, never anyone's real NIP (and never the seller's own).
+            self.identifier.setPlaceholderText(_("10 digits, e.g. 123-456-32-18"))
+        elif self._other_country and self.country.text().strip().upper() == "PL":
+            self.country.setText(self._other_country)
+        if key == "eu":
             self.identifier.setPlaceholderText(_("e.g. 123456789 (without the country)"))
-        else:
+        elif key != "pl":
             self.identifier.setPlaceholderText("")
         self.changed.emit()
+
+    def require_kind(self, key: str) -> None:
+        """Switch to kind ``key`` ("pl", "eu") unless the buyer already is one."""
+        if self.kind.currentData() != key:
+            self.kind.setCurrentIndex(self.kind.findData(key))
+            if key == "eu" and self.country.text().strip().upper() == "PL":
+                self.country.clear()  # a Polish NIP holder is no EU buyer: ask the country
 
     def set_party(self, party: Party) -> None:
         widgets = (self.kind, self.country, self.identifier, self.name, self.line1, self.line2)

@@ -133,7 +133,9 @@ class EditorEveryday:
             self.accounts = found.accounts
             self.catalogue.set_items(found.items)
             if new_invoice:
+                dirty = self.dialog.dirty
                 self.apply_payment_defaults()
+                self.dialog.dirty = dirty  # defaults are not the user's typing
 
         self.dialog._submit(
             lambda job: load_defaults(store(), profile.id, profile.nip),

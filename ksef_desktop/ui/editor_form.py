@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from ksef_desktop.domain.calendar import warsaw_date
 from ksef_desktop.domain.checks import Problem, check_invoice
+from ksef_desktop.domain.exchange import rate_day, tax_point_of
 from ksef_desktop.domain.invoice import (
     Correction,
     Exemption,
@@ -46,10 +47,12 @@ from ksef_desktop.domain.invoice import (
     VatRate,
 )
 from ksef_desktop.domain.money import parse_decimal
+from ksef_desktop.domain.transaction import RULES, TransactionRule, TransactionType, type_of
 from ksef_desktop.i18n import N_, _
 from ksef_desktop.services.invoice_actions import DRAFT_NUMBER
 from ksef_desktop.ui.editor_buyer import BuyerPicker, problem_label
 from ksef_desktop.ui.editor_lines import FIELD_COLUMNS, LineRow, LinesModel, RateDelegate
+from ksef_desktop.ui.editor_money import MoneyFields
 from ksef_desktop.ui.editor_payment import PaymentFields, SaleDates, date_edit, pydate, qdate
 from ksef_desktop.ui.editor_totals import TotalsBox
 
@@ -66,7 +69,6 @@ BASIS_LABELS = (
     (ExemptionBasis.DIRECTIVE, N_("Directive 2006/112/EC")),
     (ExemptionBasis.OTHER, N_("Other legal basis")),
 )
-CURRENCIES = ("PLN", "EUR", "USD", "GBP", "CHF", "CZK", "SEK", "NOK", "DKK", "UAH")
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -80,6 +82,15 @@ def _decimal(text: str) -> Decimal | None:
 
 def _opt(text: str) -> str | None:
     return text.strip() or None
+
+
+class LinesTable(QTableView):
+    """The lines' table: it asks for a few rows' height only (it grows with the window),
+    so that the payment and the totals below it fit the editor's first screen."""
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(hint.width(), 100)
 
 
 class EditorForm(QWidget):
@@ -97,6 +108,9 @@ class EditorForm(QWidget):
         self.correction: Correction | None = None
         self._base: Invoice | None = None  # the loaded draft (fields the form does not show)
         self._loading = False
+        #: The exchange rate's day follows the tax point until the user sets another.
+        self._rate_day_follows = True
+        self._moving_rate_day = False
         today = warsaw_date(now())
         self.labels: dict[str, QLabel] = {}
         self._build(today)
@@ -119,7 +133,7 @@ class EditorForm(QWidget):
         self.issue_date = date_edit(today)
         self.sale = SaleDates(today)
         self.issue_place = QLineEdit()
-        head = QFormLayout()
+        head = self._head = QFormLayout()
         head.addRow(_("&Kind:"), self.kind)
         head.addRow(_("Numbering series:"), self.series)
         head.addRow("", self._problem("series"))
@@ -131,6 +145,7 @@ class EditorForm(QWidget):
         head.addRow("", self._problem("sale_date"))
         head.addRow("", self._problem("sale_period"))
         head.addRow(_("Place of issue:"), self.issue_place)
+        self._sale_type_row(head)
         self.correction_label = QLabel()
         self.correction_label.setWordWrap(True)
         self.correction_reason = QLineEdit()
@@ -160,10 +175,13 @@ class EditorForm(QWidget):
 
         # lines
         self.lines = LinesModel(self)
-        self.table = QTableView()
+        self.table = LinesTable()
         self.table.setModel(self.lines)
-        self.table.setItemDelegateForColumn(5, RateDelegate(self.table))
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.rates = RateDelegate(self.table)
+        self.table.setItemDelegateForColumn(5, self.rates)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # headers whole
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setAccessibleName(_("Invoice lines"))
         self.table.setTabKeyNavigation(True)
         self.add_line = QPushButton(_("Add &line"))
@@ -192,19 +210,12 @@ class EditorForm(QWidget):
         lines_layout.addWidget(self._problem("exemption"))
 
         # money and payment
-        self.currency = QComboBox()
-        self.currency.setEditable(True)
-        self.currency.addItems(CURRENCIES)
-        self.currency.setAccessibleName(_("Currency"))
-        self.exchange_rate = QLineEdit()
-        self.exchange_rate.setAccessibleName(_("Exchange rate"))
-        self.exchange_rate_date = date_edit(today)
-        self.rate_button = QPushButton(_("NBP rate"))
-        self.rate_button.setAutoDefault(False)
-        self.rate_button.setToolTip(
-            _("The NBP average rate of the last business day before the tax point (art. 31a).")
-        )
-        self.rate_table = QLabel()
+        self.money = MoneyFields(today)
+        self.currency = self.money.currency
+        self.exchange_rate = self.money.exchange_rate
+        self.exchange_rate_date = self.money.exchange_rate_date
+        self.rate_button = self.money.rate_button
+        self.rate_table = self.money.rate_table
         self.pay = PaymentFields(today)
         self.payment_method = self.pay.method
         self.has_due_date = self.pay.has_due_date
@@ -217,19 +228,21 @@ class EditorForm(QWidget):
         self.payment_link = self.pay.payment_link
         self.notes = QLineEdit()
         self.notes.setAccessibleName(_("Notes"))
+        # The currency under the seller, whose three lines leave that column room: the
+        # payment, the account and the totals below the lines then fit the editor's first
+        # screen in three short columns (no scrolling down to the total due).
         money = QFormLayout()
-        money.addRow(_("Currenc&y:"), self.currency)
-        money.addRow("", self._problem("currency"))
-        rate_row = QHBoxLayout()
-        rate_row.addWidget(self.exchange_rate, 1)
-        rate_row.addWidget(self.rate_button)
-        money.addRow(_("E&xchange rate:"), rate_row)
-        money.addRow("", self.rate_table)
-        money.addRow(_("Rate's date:"), self.exchange_rate_date)
-        money.addRow("", self._problem("exchange_rate"))
-        self.pay.add_rows(money, self._problem)
-        money.addRow(_("Notes:"), self.notes)
-        money.addRow("", self._problem("notes"))
+        self.money.add_rows(money, self._problem)
+        middle = QVBoxLayout()
+        middle.addWidget(seller_box)
+        middle.addLayout(money)
+        middle.addStretch(1)
+        terms = QFormLayout()
+        self.pay.add_terms_rows(terms, self._problem)
+        terms.addRow(_("Notes:"), self.notes)
+        terms.addRow("", self._problem("notes"))
+        account = QFormLayout()
+        self.pay.add_account_rows(account, self._problem)
 
         self.totals = TotalsBox()
         self.other_problems = QLabel()
@@ -241,17 +254,24 @@ class EditorForm(QWidget):
 
         grid = QGridLayout(self)
         grid.addLayout(head, 0, 0)
-        grid.addWidget(seller_box, 0, 1)
+        grid.addLayout(middle, 0, 1)
         grid.addWidget(self.buyer, 0, 2)
         grid.addWidget(lines_box, 1, 0, 1, 3)
-        grid.addLayout(money, 2, 0, 1, 2)
         right = QVBoxLayout()
         right.addWidget(self.totals)
         right.addWidget(self.other_problems)
         right.addWidget(self.warnings_label)
         right.addStretch(1)
-        grid.addLayout(right, 2, 2)
+        # Below the lines, columns of their own: the account's column is the widest, so
+        # that a whole IBAN shows in its field.
+        bottom = QHBoxLayout()
+        bottom.addLayout(terms, 3)
+        bottom.addLayout(account, 4)
+        bottom.addLayout(right, 3)
+        grid.addLayout(bottom, 2, 0, 1, 3)
         grid.setRowStretch(1, 1)
+        for column in range(3):
+            grid.setColumnStretch(column, 1)
 
         for combo in (self.kind, self.series, self.exemption_basis):
             combo.currentIndexChanged.connect(self._edited)
@@ -259,7 +279,10 @@ class EditorForm(QWidget):
         self.issue_date.dateChanged.connect(self._issue_date_changed)
         for e in (self.issue_date, self.exchange_rate_date):
             e.dateChanged.connect(self._edited)
+        self.exchange_rate_date.dateChanged.connect(self._rate_day_set)
+        self.sale.changed.connect(self._follow_tax_point)
         self.sale.changed.connect(self._edited)
+        self.sale_type.currentIndexChanged.connect(self._sale_type_chosen)
         self.pay.connect(self._edited)
         for le in (self.issue_place, self.correction_reason, self.advance, self.exchange_rate,
                    self.notes, self.exemption_text):  # fmt: skip
@@ -272,6 +295,24 @@ class EditorForm(QWidget):
         self.add_line.clicked.connect(self.append_line)
         self.remove_line.clicked.connect(self._remove_current)
         self._update_visibility()
+        self._sale_type_chosen()
+
+    def _sale_type_row(self, head: QFormLayout) -> None:
+        self.sale_type = QComboBox()
+        for sale_kind, rule in RULES.items():
+            self.sale_type.addItem(_(rule.label), sale_kind.value)
+        # Long names never widen the form: the list shows them whole when opened.
+        self.sale_type.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.sale_type.setMinimumContentsLength(18)
+        self.sale_type_note = QLabel()
+        self.sale_type_note.setWordWrap(True)
+        self.sale_type_note.setStyleSheet("color: palette(dark)")
+        label = QLabel(_("Kind of sale:"))
+        label.setBuddy(self.sale_type)
+        head.addRow(label, self.sale_type)
+        head.addRow("", self.sale_type_note)
 
     def _seller_text(self) -> str:
         s = self.seller
@@ -284,7 +325,7 @@ class EditorForm(QWidget):
     # --- editing ---------------------------------------------------------------------------------
 
     def append_line(self) -> None:
-        row = self.lines.add_line(LineRow())
+        row = self.lines.add_line(LineRow(rate=self.sale_rule().default_rate))
         self.table.setCurrentIndex(self.lines.index(row, 0))
         self.table.setFocus()
 
@@ -300,6 +341,54 @@ class EditorForm(QWidget):
     def _issue_date_changed(self, *args: object) -> None:
         if not self._loading:
             self.pay.issue_date_changed(pydate(self.issue_date.date()))
+            self._follow_tax_point()
+
+    # --- the exchange rate's day -------------------------------------------------------------
+
+    def tax_point(self) -> date:
+        return tax_point_of(
+            pydate(self.issue_date.date()), self.sale.sale_date(), self.sale.sale_period()
+        )
+
+    def _follow_tax_point(self, *args: object) -> None:
+        if self._loading or not self._rate_day_follows:
+            return
+        wanted = qdate(rate_day(self.tax_point()))
+        if self.exchange_rate_date.date() != wanted:
+            self._moving_rate_day = True
+            try:
+                self.exchange_rate_date.setDate(wanted)
+            finally:
+                self._moving_rate_day = False
+
+    def _rate_day_set(self, *args: object) -> None:
+        if not self._loading and not self._moving_rate_day:
+            self._rate_day_follows = False  # the user chose the day: it stays
+
+    # --- the kind of sale ----------------------------------------------------------------------
+
+    def sale_kind(self) -> TransactionType:
+        return TransactionType(self.sale_type.currentData() or TransactionType.DOMESTIC.value)
+
+    def sale_rule(self) -> TransactionRule:
+        return RULES[self.sale_kind()]
+
+    def _sale_type_chosen(self, *args: object) -> None:
+        """Every line takes the kind's rate, and the buyer the identifier it needs."""
+        rule = self.sale_rule()
+        self.sale_type_note.setText(_(rule.explanation))
+        self.rates.rates = rule.rates
+        if self._loading:
+            return
+        domestic = self.sale_kind() is TransactionType.DOMESTIC
+        for i in range(self.lines.rowCount()):
+            rate = self.lines.row(i).rate
+            special = rate is not None and type_of([rate]) is not TransactionType.DOMESTIC
+            if not domestic or special:  # back to domestic: 23% until another is chosen
+                self.lines.set_rate(i, rule.default_rate)
+        if rule.buyer is not None:
+            self.buyer.require_kind(rule.buyer.value)
+        self._edited()
 
     def _edited(self, *args: object) -> None:
         if self._loading:
@@ -314,10 +403,11 @@ class EditorForm(QWidget):
             w.setEnabled(kind is InvoiceKind.KOR)
         for w in (self.advance_label, self.advance):
             w.setEnabled(kind is InvoiceKind.ZAL)
-        foreign = self.currency.currentText().strip().upper() != "PLN"
-        self.exchange_rate.setEnabled(foreign)
-        self.exchange_rate_date.setEnabled(foreign)
-        self.rate_button.setEnabled(foreign)
+        # Rows of another kind of invoice take no room (the first screen holds the rest).
+        self._head.setRowVisible(self.correction_label, kind is InvoiceKind.KOR)
+        self._head.setRowVisible(self.correction_reason, kind is InvoiceKind.KOR)
+        self._head.setRowVisible(self.advance, kind is InvoiceKind.ZAL)
+        self.money.set_foreign(self.currency.currentText().strip().upper() != "PLN")
         self.pay.update()
         exempt = any(self.lines.row(i).rate is VatRate.ZW for i in range(self.lines.rowCount()))
         self.exemption_basis.setEnabled(exempt)
@@ -396,8 +486,15 @@ class EditorForm(QWidget):
                 if invoice.exchange_rate is None
                 else str(invoice.exchange_rate).replace(".", ",")
             )
-            if invoice.exchange_rate_date is not None:
-                self.exchange_rate_date.setDate(qdate(invoice.exchange_rate_date))
+            point = tax_point_of(invoice.issue_date, invoice.sale_date, invoice.sale_period)
+            rate_date = invoice.exchange_rate_date
+            if rate_date is not None:
+                self.exchange_rate_date.setDate(qdate(rate_date))
+            self._rate_day_follows = rate_date is None or rate_date == rate_day(point)
+            if rate_date is None:
+                self.exchange_rate_date.setDate(qdate(rate_day(point)))
+            kind = type_of(line.rate for line in invoice.lines)
+            self.sale_type.setCurrentIndex(max(0, self.sale_type.findData(kind.value)))
             self.pay.load(invoice.payment, invoice.issue_date)
             self.correction = invoice.correction
             self.correction_reason.setText(
@@ -415,7 +512,7 @@ class EditorForm(QWidget):
             self.notes.setText("; ".join(v for _k, v in invoice.notes))
         finally:
             self._loading = False
-        self._edited()
+        self._sale_type_chosen()
 
     def _corrected_text(self) -> str:
         if self.correction is None or not self.correction.corrected:
@@ -429,8 +526,14 @@ class EditorForm(QWidget):
     def check(self) -> list[Problem]:
         invoice = self.invoice()
         today = warsaw_date(self.now())
-        problems = [p for p in check_invoice(invoice, today=today) if p.field != "number"]
-        problems += self.lines.input_problems()
+        typed = self.lines.input_problems()
+        covered = {p.field for p in typed}  # "dwa" is no number: not "enter the quantity"
+        problems = [
+            p
+            for p in check_invoice(invoice, today=today)
+            if p.field != "number" and p.field not in covered
+        ]
+        problems += typed
         if self.series.count() == 0 and invoice.correction is None:
             problems.append(
                 Problem("series", N_("Choose a numbering series to issue the invoice."))

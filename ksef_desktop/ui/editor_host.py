@@ -7,7 +7,6 @@ tabs are not visible at start, on first use (``panel_built`` tells the window)."
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
@@ -39,7 +38,9 @@ class PanelsHost(QObject):
         self.editors: list[EditorDialog] = []
         self.collective: CollectiveDialog | None = None
         runner = controller.runner
-        self.invoices = InvoiceListPanel(runner, ctx.store, ctx.profile_now, ctx.now, self.qr_base)
+        self.invoices = InvoiceListPanel(
+            runner, ctx.store, ctx.profile_now, ctx.now, self.qr_base, signing=self.signing
+        )
         from ksef_desktop.ui.invoice_everyday import ListEveryday
 
         self.everyday = ListEveryday(self.invoices, ctx)
@@ -53,7 +54,7 @@ class PanelsHost(QObject):
         self._sessions_stale = False
         self.invoices.new_requested.connect(lambda: self.open_editor(None))
         self.invoices.open_requested.connect(self.open_editor)
-        self.invoices.draft_created.connect(self.open_editor)
+        self.invoices.content_ready.connect(self._open_content)
         self.invoices.queued.connect(self._queued)
         self.invoices.collective_requested.connect(self.open_collective)
 
@@ -96,27 +97,28 @@ class PanelsHost(QObject):
 
     def signing(self, profile_id: int) -> OfflineSigning | None:
         """KOD II's certificate and key (keyring) of profile ``profile_id`` as the store has
-        it now, or None when none was imported (worker side)."""
-        from ksef_desktop.store.profiles import get_profile
-        from ksef_desktop.visual.certificates import offline_signing
+        it now, or None when none was imported (a Sandbox profile gets a practice one:
+        ``services.sandbox_practice``); worker side."""
+        from ksef_desktop.services.sandbox_practice import offline_signing_for
 
-        profile = get_profile(self.ctx.store().db.connection(), profile_id)
-        path = profile.offline_certificate
-        if not path or not Path(path).is_file():
-            return None
-        return offline_signing(
-            self.ctx.secrets,
-            environment=profile.environment.value,
-            nip=profile.nip,
-            cert_der=Path(path).read_bytes(),
-            now=self.ctx.now(),
-        )
+        return offline_signing_for(self.ctx.secrets, self.ctx.store(), profile_id, self.ctx.now())
 
     # --- the editor ---------------------------------------------------------------------------
 
-    def open_editor(self, draft_id: int | None = None) -> EditorDialog | None:
-        """The editor of a new invoice or of ``draft_id``, in the current profile (None
-        while no profile is known yet: the window is still starting)."""
+    def _open_content(self, content: object, corrects_id: int) -> None:
+        self.open_editor(None, content=content, corrects_id=corrects_id or None)
+
+    def open_editor(
+        self,
+        draft_id: int | None = None,
+        *,
+        content: object = None,
+        corrects_id: int | None = None,
+    ) -> EditorDialog | None:
+        """The editor of a new invoice, of ``draft_id``, or of unsaved ``content`` (a
+        duplicate, a correction: saved as a draft only when the user saves or issues), in
+        the current profile (None while no profile is known yet: the window is starting)."""
+        from ksef_desktop.domain.invoice import Invoice
         from ksef_desktop.ui.editor import EditorDialog
 
         profile = self.controller.profile
@@ -130,6 +132,8 @@ class PanelsHost(QObject):
             self.controller.terms_for,
             self.qr_base,
             draft_id=draft_id,
+            content=content if isinstance(content, Invoice) else None,
+            corrects_id=corrects_id,
             lang=i18n.current_language(),
             signing=lambda: self.signing(profile.id),
             everyday=self.everyday_services(),
@@ -215,7 +219,11 @@ class PanelsHost(QObject):
             self._sessions.apply_filter()
 
     def _outbox_changed(self, _counts: object) -> None:
+        """A send ended: the list, and every open editor of an issued invoice (its KSeF
+        number and UPO, once accepted)."""
         self.invoices.model.reload()
+        for editor in self.editors:
+            editor.refresh_status()
 
     def _profile_changed(self, profile: Profile) -> None:
         """Everything shown belongs to the current profile: show the new one's."""

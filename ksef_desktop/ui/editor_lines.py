@@ -28,12 +28,13 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QComboBox, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from ksef_desktop.domain.checks import Problem
+from ksef_desktop.domain.checks import Problem, typed_number
 from ksef_desktop.domain.discount import is_percent, read_discount
 from ksef_desktop.domain.invoice import ISSUABLE_RATES, Line, VatRate
-from ksef_desktop.domain.money import ZERO, format_amount, parse_decimal, xml_decimal
+from ksef_desktop.domain.money import ZERO, parse_decimal, xml_decimal
 from ksef_desktop.domain.totals import line_gross, line_vat
 from ksef_desktop.i18n import N_, _
+from ksef_desktop.ui.formatting import fmt_amount
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -170,6 +171,10 @@ class LinesModel(QAbstractTableModel):
         """What was typed but cannot be read (``check_invoice`` sees only the lines)."""
         problems = []
         for i, row in enumerate(self._rows):
+            for field, text in (("quantity", row.quantity), ("unit_price", row.price)):
+                problem = typed_number(f"lines[{i}].{field}", text)
+                if problem is not None:
+                    problems.append(problem)
             read = read_discount(row.discount, _number(row.quantity), _number(row.price))
             if read.problem:
                 problems.append(Problem(f"lines[{i}].discount", read.problem))
@@ -181,6 +186,12 @@ class LinesModel(QAbstractTableModel):
         self._rows.append(row or LineRow())
         self.endInsertRows()
         return at
+
+    def set_rate(self, i: int, rate: VatRate) -> None:
+        """Line ``i``'s rate (a line showing the state before a correction keeps its own)."""
+        if 0 <= i < len(self._rows) and not self._rows[i].before and self._rows[i].rate != rate:
+            self._rows[i] = replace(self._rows[i], rate=rate)
+            self.dataChanged.emit(self.index(i, 0), self.index(i, GROSS))
 
     def remove_line(self, i: int) -> None:
         if not 0 <= i < len(self._rows) or self._rows[i].before:
@@ -292,11 +303,11 @@ class LinesModel(QAbstractTableModel):
         sign = -1 if row.before else 1
         try:
             if column == VALUE:
-                return format_amount(line.amount)
+                return fmt_amount(line.amount)
             if column == VAT:
-                return format_amount(sign * line_vat(line, prices_gross=gross))
+                return fmt_amount(sign * line_vat(line, prices_gross=gross))
             if column == GROSS:
-                return format_amount(sign * line_gross(line, prices_gross=gross))
+                return fmt_amount(sign * line_gross(line, prices_gross=gross))
         except DecimalException:  # beyond Decimal's digits: the cell's own check says why
             return ""
         return ""
@@ -342,11 +353,14 @@ class LinesModel(QAbstractTableModel):
 
 
 class RateDelegate(QStyledItemDelegate):
-    """A combo box of the rates this program issues, for the VAT rate column."""
+    """A combo box of the rates this program issues, for the VAT rate column: those of the
+    invoice's kind of sale (``rates``)."""
+
+    rates: tuple[VatRate, ...] = ISSUABLE_RATES
 
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
         combo = QComboBox(parent)
-        for rate in ISSUABLE_RATES:
+        for rate in self.rates:
             combo.addItem(rate_label(rate), rate.value)
         return combo
 

@@ -163,16 +163,22 @@ class PaymentFields:
         self._issue_date = today
         self._update()
 
-    def add_rows(self, layout: QFormLayout, problem: Callable[[str], QLabel]) -> None:
+    def add_terms_rows(self, layout: QFormLayout, problem: Callable[[str], QLabel]) -> None:
+        """How and when the buyer pays: the method, the due date, paid already."""
         layout.addRow(_("&Payment:"), self.method)
         layout.addRow(self.has_due_date, self.due_date)
         layout.addRow("", problem("payment.due_date"))
         layout.addRow(self.paid, self.paid_date)
         layout.addRow("", problem("payment.paid_date"))
-        account_row = QHBoxLayout()
-        account_row.addWidget(self.bank_account, 1)
-        account_row.addWidget(self.check_account)
-        layout.addRow(_("&Bank account:"), account_row)
+
+    def add_account_rows(self, layout: QFormLayout, problem: Callable[[str], QLabel]) -> None:
+        """Where the buyer pays: the account (its check on the white list under it, so
+        that the number has the column's width), the bank, IPKSeF and the payment link."""
+        layout.addRow(_("&Bank account:"), self.bank_account)
+        check_row = QHBoxLayout()
+        check_row.addWidget(self.check_account)
+        check_row.addStretch(1)
+        layout.addRow("", check_row)
         layout.addRow("", self.account_note)
         layout.addRow("", problem("payment.bank_account"))
         layout.addRow(self.bank_name_label, self.bank_name)

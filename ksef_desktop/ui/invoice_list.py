@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
@@ -17,15 +17,12 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
-    QPlainTextEdit,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -34,97 +31,34 @@ from PySide6.QtWidgets import (
 
 from ksef_desktop.i18n import _
 from ksef_desktop.services import invoice_actions as actions
-from ksef_desktop.store import Store
-from ksef_desktop.store.profiles import Profile
-from ksef_desktop.store.queries import Cursor, InvoiceFilter, Page, SortKey, list_invoices
+from ksef_desktop.services.invoice_status import Action, Row, applicable, rejection_text
+from ksef_desktop.store.queries import InvoiceFilter
 from ksef_desktop.store.states import InvoiceState
+from ksef_desktop.ui.documents import DocumentDialog
+from ksef_desktop.ui.invoice_list_filters import (
+    STATE_CHOICES,
+    ProfileAccess,
+    StoreAccess,
+    TextFilter,
+    state_choice_label,
+    store_loader,
+)
 from ksef_desktop.ui.invoice_list_model import InvoiceListModel, guarded
 from ksef_desktop.worker import Failure
 from ksef_desktop.worker.runner import Runner
 
-#: The store, opened for the calling (worker) thread.
-StoreAccess = Callable[[], Store]
-#: The current profile, resolved in the worker (``AppContext.profile_now``).
-ProfileAccess = Callable[[], Profile]
+if TYPE_CHECKING:
+    from ksef_desktop.visual.certificates import OfflineSigning
 
-STATE_CHOICES: tuple[tuple[str, frozenset[InvoiceState] | None], ...] = (
-    ("", None),
-    ("draft", frozenset({InvoiceState.DRAFT})),
-    ("open", frozenset({InvoiceState.ISSUED, InvoiceState.QUEUED, InvoiceState.SENT})),
-    ("accepted", frozenset({InvoiceState.ACCEPTED})),
-    ("rejected", frozenset({InvoiceState.REJECTED})),
-)
-
-
-def state_choice_label(key: str) -> str:
-    labels = {
-        "": _("All states"),
-        "draft": _("Drafts"),
-        "open": _("Not yet in KSeF"),
-        "accepted": _("Accepted by KSeF"),
-        "rejected": _("Rejected by KSeF"),
-    }
-    return labels[key]
-
-
-class TextFilter(InvoiceFilter):
-    """The store's filter plus the free text (an invoice or KSeF number, or part of one)."""
-
-    def __init__(self, flt: InvoiceFilter, text: str) -> None:
-        super().__init__(flt.buyer, flt.states, flt.date_from, flt.date_to)
-        object.__setattr__(self, "text", text)
-
-    text: str
-
-
-def store_loader(store: StoreAccess, profile: ProfileAccess) -> Callable[..., Page]:
-    """Loads pages of the current profile's invoices (in the worker)."""
-
-    def load(
-        flt: InvoiceFilter, sort: SortKey, descending: bool, after: Cursor | None, limit: int
-    ) -> Page:
-        conn = store().db.connection()
-        profile_id = profile().id
-        text = getattr(flt, "text", "")
-        if text:
-            from ksef_desktop.services.invoice_search import search_numbers
-
-            return search_numbers(conn, text, flt, profile_id=profile_id)
-        return list_invoices(
-            conn,
-            flt,
-            profile_id=profile_id,
-            sort=sort,
-            descending=descending,
-            after=after,
-            limit=limit,
-        )
-
-    return load
-
-
-class TextDialog(QDialog):
-    """Shows a document's text (XML, UPO) read-only."""
-
-    def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.text = QPlainTextEdit(text)
-        self.text.setReadOnly(True)
-        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.text)
-        layout.addWidget(buttons)
-        self.resize(800, 600)
+__all__ = ["STATE_CHOICES", "InvoiceListPanel", "TextFilter", "store_loader"]
 
 
 class InvoiceListPanel(QWidget):
     #: The user wants to edit (a draft) or view (an issued invoice) this invoice.
     open_requested = Signal(int)
-    #: A new draft was created (duplicate or correction) and should open in the editor.
-    draft_created = Signal(int)
+    #: Unsaved content to open in the editor (a duplicate or a correction): the invoice
+    #: and the rejected invoice it technically corrects (0: none). No draft exists yet.
+    content_ready = Signal(object, int)
     #: The user asked for a new invoice.
     new_requested = Signal()
     #: A passing message for the status bar.
@@ -142,9 +76,12 @@ class InvoiceListPanel(QWidget):
         now: Callable[[], Any],
         qr_base: Callable[[], str],
         parent: QWidget | None = None,
+        signing: Callable[[int], OfflineSigning | None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.runner = runner
+        #: KOD II's certificate of a profile (by id), for the PDF of an offline invoice.
+        self.signing = signing
         self._submit = guarded(self, runner.submit)
         self.store = store
         self.profile = profile
@@ -152,7 +89,7 @@ class InvoiceListPanel(QWidget):
         self.qr_base = qr_base
         self.model = InvoiceListModel(store_loader(store, profile), runner.submit, parent=self)
         self.model.failed.connect(self.message.emit)
-        self.dialogs: list[TextDialog] = []
+        self.dialogs: list[DocumentDialog] = []
         #: Actions other modules add to the context menu (ui/invoice_everyday.py).
         self.extra_actions: list[QAction] = []
         self.last_pdf: bytes | None = None
@@ -201,7 +138,6 @@ class InvoiceListPanel(QWidget):
         for w in (state_label, self.state, self.use_period, self.date_from, QLabel("–"),
                   self.date_to):  # fmt: skip
             first.addWidget(w)
-        first.addWidget(self.overdue)
         first.addStretch(1)
         first.addWidget(self.new_button)
         second.addWidget(buyer_label)
@@ -210,6 +146,7 @@ class InvoiceListPanel(QWidget):
         text_label.setBuddy(self.text)
         second.addWidget(text_label)
         second.addWidget(self.text, 1)
+        second.addWidget(self.overdue)  # the second row's fields give way; the first's don't
         filters.addLayout(first)
         filters.addLayout(second)
 
@@ -228,6 +165,9 @@ class InvoiceListPanel(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
         self.table.setAlternatingRowColors(True)
+        # A number too long for its column loses its middle, never its end (the tooltip
+        # has it whole): "5265877635-2026…-01F4A8-12".
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.setAccessibleName(_("Invoices"))
         # Enter and a double click both "activate" the row (QAbstractItemView).
         self.table.activated.connect(self._activated)
@@ -241,10 +181,22 @@ class InvoiceListPanel(QWidget):
         self.count = QLabel()
         self.model.modelReset.connect(self._update_count)
         self.model.rowsInserted.connect(self._update_count)
+        self.model.loaded.connect(self._update_count)  # an empty first page inserts nothing
+        self.model.loaded.connect(self._fit_columns)
+        self.table.selectionModel().selectionChanged.connect(self._enable_actions)
+        self.table.selectionModel().currentRowChanged.connect(self._enable_actions)
+        self.model.modelReset.connect(self._enable_actions)
 
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
+        # Why the selected invoice was rejected, in KSeF's own words: never only a code.
+        self.rejection = QLabel()
+        self.rejection.setWordWrap(True)
+        self.rejection.setStyleSheet("color: #b71c1c")
+        self.rejection.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.rejection.setVisible(False)
+        layout.addWidget(self.rejection)
         layout.addWidget(self.count)
 
         self.state.currentIndexChanged.connect(self.apply_filter)
@@ -284,6 +236,55 @@ class InvoiceListPanel(QWidget):
             _("Copy transfer tit&le"), "Ctrl+Shift+C", self.copy_transfer_title
         )
         self.reload_action = self._action(_("&Refresh"), "Ctrl+R", self.model.reload)
+        self._by_kind = {
+            Action.OPEN: [self.open_action],
+            Action.DUPLICATE: [self.duplicate_action],
+            Action.CORRECT: [self.correct_action],
+            Action.TECHNICAL: [self.technical_action],
+            Action.SEND: [self.send_action],
+            Action.PDF: [self.pdf_save_action, self.pdf_open_action, self.print_action],
+            Action.XML: [self.xml_action],
+            Action.UPO: [self.upo_action],
+            Action.TRANSFER_TITLE: [self.title_action],
+            Action.COLLECTIVE: [self.collective_action],
+        }
+        self._enable_actions()
+
+    def _enable_actions(self, *args: object) -> None:
+        """Only what applies to the selected invoice is enabled (``invoice_status``)."""
+        index = self.table.currentIndex()
+        rows = [self.model.row_at(i.row()) for i in self.table.selectionModel().selectedRows()]
+        current = self.model.row_at(index.row()) if index.isValid() else None
+        found = (
+            applicable(Row(current.state, current.kind, current.ksef_number))
+            if current is not None
+            else frozenset()
+        )
+        why = ""
+        if current is not None and current.state is InvoiceState.REJECTED:
+            why = rejection_text(current.rejection_code, current.rejection_details)
+            why = _("Invoice {number}: {why}").format(number=current.number, why=why)
+        self.rejection.setText(why)
+        self.rejection.setVisible(bool(why))
+        for kind, owned in self._by_kind.items():
+            on = kind in found
+            if kind is Action.COLLECTIVE:  # some selected invoice is in KSeF (the dialog
+                # then says why any other one cannot be paid with it)
+                on = any(
+                    Action.COLLECTIVE in applicable(Row(r.state, r.kind, r.ksef_number))
+                    for r in rows
+                )
+            for action in owned:
+                action.setEnabled(on)
+
+    def _fit_columns(self) -> None:
+        """Every header whole, every KSeF number whole (the buyer's name takes the rest)."""
+        self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
+        for column in range(self.model.columnCount()):
+            header.resizeSection(
+                column, max(header.sectionSize(column), header.sectionSizeHint(column))
+            )
 
     def _context_menu(self, pos: Any) -> None:
         menu = QMenu(self)
@@ -336,7 +337,10 @@ class InvoiceListPanel(QWidget):
 
     def _update_count(self) -> None:
         n = self.model.rowCount()
-        more = "" if self.model.complete else "+"
+        if self.model.loading and n == 0:
+            self.count.setText(_("Loading invoices…"))
+            return
+        more = "" if self.model.complete or n == 0 else "+"  # "+": more pages to scroll to
         self.count.setText(_("Invoices shown: {n}").format(n=f"{n}{more}"))
 
     # --- the selected invoice ---------------------------------------------------------------
@@ -380,10 +384,6 @@ class InvoiceListPanel(QWidget):
         if not failure.cancelled:
             self.message.emit(failure.message)
 
-    def _created(self, draft_id: int) -> None:
-        self.model.reload()
-        self.draft_created.emit(draft_id)
-
     def duplicate(self) -> None:
         invoice_id = self.selected_id()
         if invoice_id is None:
@@ -391,10 +391,10 @@ class InvoiceListPanel(QWidget):
         store, profile, now = self.store, self.profile, self.now
         self._run(
             "duplicate",
-            lambda: actions.duplicate_as_new(
+            lambda: actions.duplicate_content(
                 store().db, invoice_id, profile_id=profile().id, now=now
             ),
-            self._created,
+            lambda invoice: self.content_ready.emit(invoice, 0),
         )
 
     def correct(self) -> None:
@@ -404,25 +404,23 @@ class InvoiceListPanel(QWidget):
         store, profile, now = self.store, self.profile, self.now
         self._run(
             "correct",
-            lambda: actions.start_correction(
+            lambda: actions.correction_content(
                 store().db, invoice_id, profile_id=profile().id, now=now
             ),
-            self._created,
+            lambda invoice: self.content_ready.emit(invoice, 0),
         )
 
     def technical_correction(self) -> None:
-        from ksef_desktop.services.issue import start_technical_correction
+        from ksef_desktop.services.issue import technical_correction_content
 
         invoice_id = self.selected_id()
         if invoice_id is None:
             return
-        store, profile, now = self.store, self.profile, self.now
+        store, profile = self.store, self.profile
         self._run(
             "technical-correction",
-            lambda: start_technical_correction(
-                store().db, invoice_id, profile_id=profile().id, now=now
-            ),
-            self._created,
+            lambda: technical_correction_content(store().db, invoice_id, profile_id=profile().id),
+            lambda invoice: self.content_ready.emit(invoice, invoice_id),
         )
 
     def send(self) -> None:
@@ -472,22 +470,24 @@ class InvoiceListPanel(QWidget):
         invoice_id = self.selected_id()
         if invoice_id is None:
             return
-        store, profile, qr_base = self.store, self.profile, self.qr_base()
         from ksef_desktop import i18n
+        from ksef_desktop.services.invoice_pdfs import pdf_bytes
 
-        lang = "pl+en" if i18n.current_language() != "pl" else "pl"
+        store, profile, qr_base, now = self.store, self.profile, self.qr_base(), self.now
+        ui_lang, signing = i18n.current_language(), self.signing
 
         def got(pdf: bytes) -> None:
             self.last_pdf = pdf
             done(pdf)
 
-        self._run(
-            "pdf",
-            lambda: actions.invoice_pdf(
-                store(), invoice_id, profile_id=profile().id, qr_base=qr_base, lang=lang
-            ),
-            got,
-        )
+        def make() -> bytes:
+            pid = profile().id  # the language follows the buyer, as at issue
+            return pdf_bytes(
+                store(), invoice_id, profile_id=pid, qr_base=qr_base, ui_lang=ui_lang, now=now(),
+                signing=(lambda: signing(pid)) if signing is not None else None,
+            )  # fmt: skip
+
+        self._run("pdf", make, got)
 
     def save_pdf(self, path: str | None = None) -> None:
         invoice_id = self.selected_id()
@@ -544,7 +544,7 @@ class InvoiceListPanel(QWidget):
         self._run(
             "xml",
             lambda: actions.invoice_xml(store(), invoice_id, profile_id=profile().id),
-            lambda xml: self._show(_("Invoice XML"), xml),
+            lambda xml: self._show(_("Invoice XML"), xml, "faktura.xml"),
         )
 
     def show_upo(self) -> None:
@@ -555,11 +555,11 @@ class InvoiceListPanel(QWidget):
         self._run(
             "upo",
             lambda: actions.invoice_upo(store(), invoice_id, profile_id=profile().id),
-            lambda upo: self._show(_("UPO (official receipt)"), upo),
+            lambda upo: self._show(_("UPO (official receipt)"), upo, "UPO.xml"),
         )
 
-    def _show(self, title: str, data: bytes) -> None:
-        dialog = TextDialog(title, data.decode("utf-8", errors="replace"), self)
+    def _show(self, title: str, data: bytes, name: str) -> None:
+        dialog = DocumentDialog(title, data, name, self)
         self.dialogs.append(dialog)
         dialog.finished.connect(lambda _r: self.dialogs.remove(dialog))
         dialog.open()

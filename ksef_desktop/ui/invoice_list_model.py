@@ -22,6 +22,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from ksef_desktop.domain.payments import PaymentStatus, payment_status
 from ksef_desktop.i18n import N_, _
+from ksef_desktop.services.invoice_status import rejection_text
 from ksef_desktop.store.mail import MailState
 from ksef_desktop.store.queries import Cursor, InvoiceFilter, ListRow, Page, SortKey
 from ksef_desktop.store.states import InvoiceState
@@ -265,8 +266,11 @@ class InvoiceListModel(RowsTableModel):
                 payment_of(row) is PaymentStatus.OVERDUE
             )
             return QBrush(QColor("#ffb4ab")) if overdue else None
-        if role == Qt.ItemDataRole.ToolTipRole and row.rejection_code is not None:
-            return _("Rejected by KSeF with code {code}.").format(code=row.rejection_code)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if row.state is InvoiceState.REJECTED:
+                return rejection_text(row.rejection_code, row.rejection_details)
+            text = self._text(row, column)
+            return text or None  # the whole text of a cell too narrow for it
         return None
 
     @staticmethod
@@ -282,6 +286,8 @@ class InvoiceListModel(RowsTableModel):
         if column == CURRENCY:
             return row.currency
         if column == STATE:
+            if row.state is InvoiceState.REJECTED and row.rejection_code is not None:
+                return _("{state} ({code})").format(state=row.state.label, code=row.rejection_code)
             return row.state.label
         if column == KSEF:
             return row.ksef_number or ""

@@ -97,20 +97,20 @@ def check_ksef(env: Environment, client: httpx.Client, now: Callable[[], datetim
         try:
             status = latarnia.fetch_status(transport, env.latarnia_base)
         except KsefError as exc:
-            problem = exc.user_message()
+            problem = exc.message()
         else:
             availability = Availability(status.status)
             messages = list(status.messages)
             try:  # ended events live only in /messages; they set awaria/offline deadlines
                 messages += latarnia.fetch_messages(transport, env.latarnia_base)
             except KsefError as exc:
-                problem = exc.user_message()
+                problem = exc.message()
             announcements = announcements_from(messages)
     try:
         api_auth.security_public_key_certificates(transport)
     except KsefError as exc:
         reachable = False
-        problem = problem or exc.user_message()
+        problem = problem or exc.message()
     else:
         reachable = True
     return KsefState(now(), availability, reachable, announcements, problem)

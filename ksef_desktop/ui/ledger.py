@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from ksef_desktop.domain.offline import (
     Announcement,
@@ -18,6 +19,13 @@ from ksef_desktop.domain.offline import (
     OfflineMode,
     invoice_deadline,
 )
+from ksef_desktop.i18n import ngettext
+from ksef_desktop.store import Store
+from ksef_desktop.store.invoices import get_invoice
+from ksef_desktop.store.queries import OpenCounts
+
+if TYPE_CHECKING:
+    from ksef_desktop.services.submit import DrainReport
 
 
 @dataclass(frozen=True)
@@ -57,15 +65,60 @@ def refine_deadline(row: OfflineRow, announcements: Iterable[Announcement]) -> O
     return replace(row, deadline=fresh)
 
 
-@dataclass(frozen=True)
-class OutboxCounts:
-    waiting: int = 0
-    sending: int = 0
-    failed: int = 0
+#: The counts the status bar and the offline panel both show (``store.queries``).
+OutboxCounts = OpenCounts
+
+
+def counts_text(counts: OpenCounts) -> str:
+    """One sentence of the counts, the same in the status bar and the offline panel."""
+    parts = [
+        ngettext("{n} waiting", "{n} waiting", counts.waiting).format(n=counts.waiting),
+        ngettext("{n} sending", "{n} sending", counts.sending).format(n=counts.sending),
+        ngettext("{n} failed", "{n} failed", counts.failed).format(n=counts.failed),
+        ngettext("{n} rejected", "{n} rejected", counts.rejected).format(n=counts.rejected),
+    ]
+    if counts.held:
+        parts.append(ngettext("{n} held back", "{n} held back", counts.held).format(n=counts.held))
+    return ", ".join(parts)
 
 
 @dataclass(frozen=True)
 class SendReport:
-    sent: int = 0
-    failed: int = 0
+    """What one send did, for the window to say so."""
+
+    sent: int = 0  # accepted by KSeF (a proven duplicate's original number adopted too)
+    failed: int = 0  # not delivered this time: tried again later
     problem: str = ""  # why nothing could be sent (KSeF unavailable …), translated
+    rejected: tuple[str, ...] = ()  # the numbers of the invoices KSeF rejected
+
+
+def send_report(store: Store, profile_id: int, report: DrainReport) -> SendReport:
+    """The sender's report with the numbers of the rejected invoices (never their ids)."""
+    conn = store.db.connection()
+    numbers = tuple(
+        get_invoice(conn, invoice_id, profile_id=profile_id).number or "?"
+        for invoice_id in report.rejected
+    )
+    return SendReport(report.delivered, len(report.deferred), report.error or "", numbers)
+
+
+def send_message(report: SendReport, *, asked: bool) -> str:
+    """What the status bar says after a send ("" when an automatic one did nothing)."""
+    parts = []
+    if report.rejected:
+        parts.append(
+            ngettext(
+                "KSeF REJECTED invoice {numbers}: see the list for why.",
+                "KSeF REJECTED invoices {numbers}: see the list for why.",
+                len(report.rejected),
+            ).format(numbers=", ".join(report.rejected))
+        )
+    if report.sent or (asked and not report.rejected and not report.problem):
+        parts.append(
+            ngettext(
+                "{n} invoice accepted by KSeF.", "{n} invoices accepted by KSeF.", report.sent
+            ).format(n=report.sent)
+        )
+    if report.problem:
+        parts.append(report.problem)
+    return " ".join(parts)

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 
 from ksef_desktop import __version__
 from ksef_desktop.i18n import _
-from ksef_desktop.store.profiles import Profile
+from ksef_desktop.services.sandbox_practice import PRACTICES
+from ksef_desktop.store.profiles import Environment, Profile
 from ksef_desktop.ui.controller import Controller
 from ksef_desktop.ui.editor_host import PanelsHost
 from ksef_desktop.ui.offline_panel import OfflinePanel
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         self.status = KsefStatusBar(controller.runner)
         self.setStatusBar(self.status)
         self.notifier = Notifier(self)
+        self.restore_box: QMessageBox | None = None
         self._menus()
 
         c = controller
@@ -79,9 +81,12 @@ class MainWindow(QMainWindow):
         c.mode_changed.connect(self.offline.set_mode)
         c.rows_changed.connect(self.offline.set_rows)
         c.outbox_changed.connect(self.status.set_outbox)
+        c.outbox_changed.connect(self.offline.set_counts)
+        c.alert.connect(self._alert)
         c.identity_changed.connect(self.status.set_identity)
         c.profile_changed.connect(self._profile_changed)
         c.profiles_changed.connect(self._profiles_changed)
+        c.store_damaged.connect(self._offer_restore)
         c.message.connect(lambda text: self.status.showMessage(text, 10_000))
         self.offline.send_requested.connect(c.send_pending)
         self.offline.alert.connect(self._alert)
@@ -153,11 +158,22 @@ class MainWindow(QMainWindow):
             self._action(_("Co&llective identifiers…"), None, lambda: self.panels.open_collective())
         )
         self.declare = self._action(
-            _("I &declare offline24 mode"), "Ctrl+Shift+O", self.controller.declare_offline24
+            _("I &declare offline24 mode"), "Ctrl+Shift+D", self.controller.declare_offline24
         )
         self.declare.setCheckable(True)
         self.declare.setChecked(bool(self.controller.ctx.settings["declared_offline24"]))
         ksef.addAction(self.declare)
+        # Practising an outage: only while the profile works in the built-in Sandbox.
+        self.sandbox_menu = bar.addMenu(_("Sandbo&x"))
+        self.practice_actions = [
+            self._action(_(label), None, lambda _c=False, w=what: self.controller.practise(w))
+            for what, (_path, label) in PRACTICES.items()
+        ]
+        for i, action in enumerate(self.practice_actions):
+            if i in (2, 4):
+                self.sandbox_menu.addSeparator()
+            self.sandbox_menu.addAction(action)
+        self.sandbox_menu.menuAction().setVisible(False)
         view = bar.addMenu(_("&View"))
         for i in range(self.tabs.count()):  # Ctrl+1…9 choose a profile (Profile menu)
             view.addAction(
@@ -176,6 +192,10 @@ class MainWindow(QMainWindow):
         """The current profile, unmistakable: title, band and status bar name it."""
         self.setWindowTitle(_("KSeF Desktop — {profile}").format(profile=profile.label))
         self.band.set_profile(profile)
+        in_sandbox = profile.environment is Environment.SANDBOX
+        self.sandbox_menu.menuAction().setVisible(in_sandbox)
+        for action in self.practice_actions:
+            action.setEnabled(in_sandbox)
         for action in self.profile_actions:
             action.setChecked(action.data() == profile.id)
 
@@ -239,6 +259,34 @@ class MainWindow(QMainWindow):
             company_address=values.company_address or None,
             token=values.token,
         )
+
+    # --- a damaged database ---------------------------------------------------------------
+
+    def _offer_restore(self, text: str) -> None:
+        """Say that the database is damaged and offer to restore a backup (not modal)."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Critical)
+        box.setWindowTitle(_("The database is damaged"))
+        box.setText(text)
+        restore = box.addButton(_("&Restore a backup…"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Close)
+        box.buttonClicked.connect(lambda button: self._restore_chosen(button is restore))
+        self.restore_box = box
+        box.open()
+
+    def _restore_chosen(self, restore: bool) -> None:
+        if not restore:
+            return
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _filter = QFileDialog.getOpenFileName(
+            self, _("Restore a backup"), "", _("Backups (*.zip);;All files (*)")
+        )
+        if path:
+            self.restore_from(path)
+
+    def restore_from(self, backup: str) -> None:
+        self.controller.restore_backup(backup)
 
     def _alert(self, title: str, text: str) -> None:
         if self.controller.ctx.settings["notifications"]:

@@ -25,11 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ksef_desktop.domain.offline import OfflineMode
 from ksef_desktop.domain.offline_watch import Urgency, mode_label
 from ksef_desktop.i18n import _, ngettext
 from ksef_desktop.ui.formatting import fmt_moment
 from ksef_desktop.ui.ksef_state import KsefState, ModeDecision
-from ksef_desktop.ui.ledger import OfflineRow
+from ksef_desktop.ui.ledger import OfflineRow, OutboxCounts, counts_text
 from ksef_desktop.ui.offline_model import OfflineTableModel, urgency_of
 
 #: Longest single wait (ms); QTimer takes an int and the clock may be adjusted meanwhile.
@@ -44,6 +45,7 @@ class OfflinePanel(QWidget):
         super().__init__(parent)
         self._now = now
         self._notified: set[tuple[int, Urgency]] = set()
+        self.counts = OutboxCounts()
 
         self.banner = QLabel()
         self.banner.setWordWrap(True)
@@ -116,7 +118,14 @@ class OfflinePanel(QWidget):
         if decision.mode is None:
             self.banner.hide()
             return
-        if decision.automatic:
+        if decision.mode is OfflineMode.AWARIA_CALKOWITA:
+            # Never "sent as soon as KSeF can take them": such invoices need not be sent.
+            text = _(
+                "KSeF Desktop switched to offline mode by itself: {reason} New invoices are "
+                "issued outside KSeF, without QR codes; they do not have to be sent to KSeF "
+                "afterwards."
+            )
+        elif decision.automatic:
             text = _(
                 "KSeF Desktop switched to offline mode by itself: {reason} New invoices are "
                 "issued in mode {mode} and sent as soon as KSeF can take them."
@@ -140,12 +149,22 @@ class OfflinePanel(QWidget):
         ms = int((nxt - now).total_seconds() * 1000) + 1
         self.timer.start(max(1, min(ms, MAX_WAIT_MS)))
 
+    def set_counts(self, counts: OutboxCounts) -> None:
+        """The counts the status bar shows too (one source: the store's count)."""
+        self.counts = counts
+        self._update_summary(self._now())
+
     def _update_summary(self, now: datetime) -> None:
         rows = self.model.rows
         urgent = sum(1 for r in rows if urgency_of(r, now) is Urgency.LESS_THAN_24H)
         overdue = sum(1 for r in rows if urgency_of(r, now) is Urgency.OVERDUE)
+        total = self.counts.total
         parts = [
-            ngettext("{n} invoice waiting", "{n} invoices waiting", len(rows)).format(n=len(rows))
+            ngettext(
+                "{n} invoice not yet in KSeF ({counts})",
+                "{n} invoices not yet in KSeF ({counts})",
+                total,
+            ).format(n=total, counts=counts_text(self.counts))
         ]
         if urgent:
             parts.append(

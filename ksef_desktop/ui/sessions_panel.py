@@ -32,7 +32,7 @@ from ksef_desktop.i18n import _
 from ksef_desktop.services import sessions_sync as sync
 from ksef_desktop.store import Store
 from ksef_desktop.store.profiles import Profile
-from ksef_desktop.ui.invoice_list import TextDialog
+from ksef_desktop.ui.documents import DocumentDialog
 from ksef_desktop.ui.invoice_list_model import guarded
 from ksef_desktop.ui.sessions_model import SessionInvoicesModel, SessionsModel
 from ksef_desktop.worker import Failure
@@ -71,7 +71,7 @@ class SessionsPanel(QWidget):
         self.profile = profile
         self.now = now
         self.detail: sync.SessionDetail | None = None
-        self.dialogs: list[TextDialog] = []
+        self.dialogs: list[DocumentDialog] = []
 
         def load(flt: sync.SessionFilter, token: str | None) -> sync.SessionsPage:
             return sync.sessions_page(client(), store(), flt, token, profile=profile())
@@ -118,6 +118,11 @@ class SessionsPanel(QWidget):
         self.invoice_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.invoice_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.invoice_table.verticalHeader().setVisible(False)
+        # Reference and KSeF numbers whole (issue 15): columns fit their contents; one
+        # too long for the window loses its middle, never its end.
+        for view in (self.table, self.invoice_table):
+            view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.invoice_table.horizontalHeader().setSectionResizeMode(
             4, QHeaderView.ResizeMode.Stretch
         )
@@ -278,7 +283,7 @@ class SessionsPanel(QWidget):
         )
 
     def _show(self, title: str, data: bytes) -> None:
-        dialog = TextDialog(title, data.decode("utf-8", errors="replace"), self)
+        dialog = DocumentDialog(title, data, "UPO.xml", self)
         self.dialogs.append(dialog)
         dialog.finished.connect(lambda _r: self.dialogs.remove(dialog))
         dialog.open()

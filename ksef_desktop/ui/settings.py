@@ -40,11 +40,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("declared_offline24", False, N_("I &declare offline24 mode (my side is offline)")),
     Option("notifications", True, N_("Desktop noti&fications about deadlines")),
     # Everyday invoicing (issue 20): payment terms of new invoices, e-mail to buyers.
-    Option("payment_days", 14, N_("Payment term of new invoices (days)")),
-    Option("payment_method", "transfer", N_("Payment method of new invoices")),
-    Option("mail_from", "", N_("E-mail: sender's address")),
-    Option("smtp_url", "", N_("E-mail: SMTP server (smtps://host:465 or smtp://host:587)")),
-    Option("smtp_user", "", N_("E-mail: SMTP user name")),
+    Option("payment_days", 14, N_("&Payment term of new invoices (days)")),
+    Option("payment_method", "transfer", N_("Payment met&hod of new invoices")),
+    Option("mail_from", "", N_("E-mail: sende&r's address")),
+    Option("smtp_url", "", N_("E-mail: SMTP ser&ver (smtps://host:465 or smtp://host:587)")),
+    Option("smtp_user", "", N_("E-mail: SMTP &user name")),
 )
 
 _BY_KEY = {o.key: o for o in OPTIONS}

@@ -64,8 +64,6 @@ class SettingsDialog(QDialog):
         self.language.addItem("Polski", "pl")
         self.language.addItem("English", "en")
         self.language.setCurrentIndex(max(0, self.language.findData(s["language"])))
-        self.stretch = QCheckBox()
-        self.stretch.setChecked(s["stretch_strings"])
         self.minutes = QSpinBox()
         self.minutes.setRange(1, 120)
         self.minutes.setValue(s["availability_minutes"])
@@ -88,7 +86,6 @@ class SettingsDialog(QDialog):
         for key, widget in [
             ("offline_certificate", self.certificate),
             ("language", self.language),
-            ("stretch_strings", self.stretch),
             ("availability_minutes", self.minutes),
             ("declared_offline24", self.declared),
             ("notifications", self.notifications),
@@ -97,7 +94,9 @@ class SettingsDialog(QDialog):
         from ksef_desktop.ui.settings_everyday import EverydaySettings
 
         self.everyday = EverydaySettings(settings)
-        self.note = QLabel(_("A new language or text stretching applies when you press OK."))
+        # The layout check (stretched strings) is a developer's tool, not a setting for
+        # users: KSEF_DESKTOP_STRETCH=1 (ui/stretch.py) or "stretch_strings" in the file.
+        self.note = QLabel(_("A new language applies when you press OK."))
         self.note.setWordWrap(True)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -131,7 +130,6 @@ class SettingsDialog(QDialog):
     def apply_to(self, settings: Settings) -> None:
         """Write the non-identity options (identity goes through ``Shell.apply_setup``)."""
         settings["language"] = str(self.language.currentData())
-        settings["stretch_strings"] = self.stretch.isChecked()
         settings["availability_minutes"] = self.minutes.value()
         settings["declared_offline24"] = self.declared.isChecked()
         settings["notifications"] = self.notifications.isChecked()

@@ -65,7 +65,7 @@ class EverydaySettings(QGroupBox):
         form = QFormLayout(self)
         form.addRow(_(option("payment_days").label) + ":", self.days)
         form.addRow(_(option("payment_method").label) + ":", self.method)
-        form.addRow(_("Seller's bank accounts:"), self.accounts)
+        form.addRow(_("Seller's &bank accounts:"), self.accounts)
         form.addRow(_("Logo on the PDF:"), logo_row)
         for key, widget in (
             ("mail_from", self.mail_from),
@@ -73,7 +73,7 @@ class EverydaySettings(QGroupBox):
             ("smtp_user", self.smtp_user),
         ):
             form.addRow(_(option(key).label) + ":", widget)
-        form.addRow(_("E-mail: SMTP password:"), self.smtp_password)
+        form.addRow(_("E-mail: SMTP pa&ssword:"), self.smtp_password)
 
     def set_company(self, accounts: list[str], has_logo: bool) -> None:
         """The company's data, read in the worker: the fields become editable."""

@@ -2,9 +2,10 @@
 
 The first window holds the folder's lock (``store.lock``) for as long as it runs. A
 second start on the same folder cannot take it; it leaves a request file in the folder
-and ends, and the first window — which watches for that file with Qt's own file watcher,
-so no network module is loaded — comes to the front and removes it. The second start
-knows it was heard when the file is gone.
+and ends, and the first window — which looks for that file once a second (one ``stat``:
+no file watcher, whose inotify instances are few per user, and no network module) —
+comes to the front and removes it. The second start knows it was heard when the file is
+gone.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ import os
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QFileSystemWatcher, QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from ksef_desktop.store.lock import FolderBusy, FolderLock
 
 REQUEST = "ksef-desktop.raise"
 #: How long a second start waits for the first window to answer.
 ANSWER_S = 3.0
+#: How often the first window looks for a request.
+LOOK_MS = 1000
 
 
 class SingleInstance(QObject):
@@ -32,25 +35,23 @@ class SingleInstance(QObject):
         self.folder = folder
         self.request = folder / REQUEST
         self.lock = FolderLock(folder, "window")
-        self.watcher: QFileSystemWatcher | None = None
+        self.timer = QTimer(self)
+        self.timer.setInterval(LOOK_MS)
+        self.timer.timeout.connect(self._look)
 
     def claim(self) -> None:
         """Take the folder (``FolderBusy`` when another program has it) and listen."""
         self.lock.acquire(timeout=0)
         self.request.unlink(missing_ok=True)  # a request nobody answered before
-        watcher = QFileSystemWatcher([str(self.folder)], self)
-        watcher.directoryChanged.connect(self._changed)
-        self.watcher = watcher
+        self.timer.start()
 
-    def _changed(self, _path: str) -> None:
+    def _look(self) -> None:
         if self.request.exists():
             self.request.unlink(missing_ok=True)
             self.raise_requested.emit()
 
     def release(self) -> None:
-        if self.watcher is not None:
-            self.watcher.removePaths(self.watcher.directories())
-            self.watcher = None
+        self.timer.stop()
         self.lock.release()
 
 

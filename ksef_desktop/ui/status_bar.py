@@ -7,11 +7,11 @@ from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
 from ksef_desktop.domain.offline_watch import Availability
-from ksef_desktop.i18n import _, ngettext
+from ksef_desktop.i18n import _
 from ksef_desktop.ui.context import environment_label, environment_short
 from ksef_desktop.ui.formatting import fmt_moment, fmt_nip
 from ksef_desktop.ui.ksef_state import KsefState
-from ksef_desktop.ui.ledger import OutboxCounts
+from ksef_desktop.ui.ledger import OutboxCounts, counts_text
 from ksef_desktop.worker import Progress
 from ksef_desktop.worker.runner import Job, Runner
 
@@ -123,11 +123,6 @@ class KsefStatusBar(QStatusBar):
         self.ksef.setToolTip("\n".join(tip))
 
     def set_outbox(self, counts: OutboxCounts) -> None:
-        failed = ngettext("{n} failed", "{n} failed", counts.failed).format(n=counts.failed)
-        self.outbox.setText(
-            _("Outbox: {waiting} waiting, {sending} sending, {failed}").format(
-                waiting=counts.waiting, sending=counts.sending, failed=failed
-            )
-        )
+        self.outbox.setText(_("Outbox: {counts}").format(counts=counts_text(counts)))
         self.outbox.setToolTip(self.outbox.text())
-        self.outbox.setStyleSheet(f"color: {BAD}" if counts.failed else "")
+        self.outbox.setStyleSheet(f"color: {BAD}" if counts.failed or counts.rejected else "")

@@ -12,17 +12,19 @@ from datetime import datetime
 from typing import Protocol
 
 from ksef_desktop.domain.offline import Deadline, DeadlineState, OfflineMode
-from ksef_desktop.i18n import _
+from ksef_desktop.services.invoice_status import rejection_text
 from ksef_desktop.store import Store
-from ksef_desktop.store.outbox import Outbox
+from ksef_desktop.store.outbox import Outbox, last_errors
 from ksef_desktop.store.profiles import Profile
 from ksef_desktop.store.queries import (
     Cursor,
     InvoiceFilter,
     ListRow,
     SortKey,
+    count_open,
     issued_moments,
     list_invoices,
+    replaced_rejections,
 )
 from ksef_desktop.store.states import InvoiceState
 from ksef_desktop.ui.ledger import OfflineRow, OutboxCounts, SendReport
@@ -55,8 +57,8 @@ def stored_deadline(mode: str | None, due: datetime | None) -> Deadline | None:
 
 
 def _failure(row: ListRow, last_error: str | None) -> str:
-    if row.state is InvoiceState.REJECTED and row.rejection_code is not None:
-        return _("Rejected by KSeF with code {code}.").format(code=row.rejection_code)
+    if row.state is InvoiceState.REJECTED:
+        return rejection_text(row.rejection_code, row.rejection_details)
     return last_error or ""
 
 
@@ -102,13 +104,12 @@ class StoreLedger:
             after = page.next
 
     def offline_rows(self) -> list[OfflineRow]:
-        errors = {item.invoice_id: item.last_error for item in self._outbox().pending()}
+        conn = self.store.db.connection()
+        profile_id = self._profile().id
+        errors = last_errors(conn, profile_id=profile_id)
+        replaced = replaced_rejections(conn, profile_id=profile_id)
         rows = self._open_rows()
-        moments = issued_moments(
-            self.store.db.connection(),
-            [r.id for r in rows if r.mode],
-            profile_id=self._profile().id,
-        )
+        moments = issued_moments(conn, [r.id for r in rows if r.mode], profile_id=profile_id)
         out = [
             OfflineRow(
                 invoice_id=r.id,
@@ -124,6 +125,7 @@ class StoreLedger:
                 last_error=_failure(r, errors.get(r.id)),
             )
             for r in rows
+            if r.id not in replaced
         ]
         far = datetime.max.replace(tzinfo=self._now().tzinfo)
         out.sort(
@@ -136,11 +138,9 @@ class StoreLedger:
         return out
 
     def outbox_counts(self) -> OutboxCounts:
-        items = self._outbox().pending()
-        rejected = sum(1 for r in self._open_rows() if r.state is InvoiceState.REJECTED)
-        sending = sum(1 for i in items if i.session_ref)
-        failed = sum(1 for i in items if not i.session_ref and i.last_error)
-        return OutboxCounts(len(items) - sending - failed, sending, failed + rejected)
+        """Counted by the store (no invoice's XML is read): the offline panel and the
+        status bar both show these."""
+        return count_open(self.store.db.connection(), profile_id=self._profile().id)
 
     def send_pending(self, ctx: JobContext, ids: Sequence[int] | None = None) -> SendReport:
         return self.sender(self.store, self._profile(), ctx, ids)

@@ -153,11 +153,14 @@ def _with_noun(n: int, forms: tuple[str, str, str]) -> str:
 def amount_in_words(amount: Decimal, currency: str = "PLN") -> str:
     """``Decimal("1234.56"), "PLN"`` → "tysiąc dwieście trzydzieści cztery złote
     pięćdziesiąt sześć groszy". An unknown currency keeps its code and the minor part
-    as a fraction: "sto AUD 50/100"."""
+    as a fraction: "sto AUD 50/100"; so does an amount past the largest word (10¹⁸),
+    in digits."""
     rounded = round_money(amount)
     sign = "minus " if rounded < 0 else ""
     whole, minor = divmod(int(abs(rounded) * 100), 100)
     names = CURRENCY_WORDS.get(currency.upper())
+    if whole >= 1000 ** len(_SCALES):  # beyond "biliard": no words; the digits stand
+        return f"{sign}{whole} {currency.upper()} {minor:02d}/100"
     if names is None:
         return f"{sign}{number_words(whole)} {currency.upper()} {minor:02d}/100"
     main, sub = names

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from ksef_desktop.errors import UserError
 from ksef_desktop.i18n import _
 from ksef_desktop.secrets import SecretStore, offline_key_entry
 from ksef_desktop.visual.der import DerError, read_tbs
@@ -34,7 +35,7 @@ MIN_RSA_BITS = 2048
 PKCS12_SUFFIXES = (".p12", ".pfx")
 
 
-class CertificateError(ValueError):
+class CertificateError(UserError, ValueError):
     """A certificate or key is refused; ``str(exc)`` is a translated explanation."""
 
 
@@ -243,11 +244,13 @@ def _read_pkcs12_leniently(
 
 
 def _read_file(path: Path) -> bytes:
+    from ksef_desktop.userfiles import MAX_CREDENTIAL_FILE, UnreadableFile, read_user_file
+
     try:
-        return path.read_bytes()
-    except OSError as exc:
+        return read_user_file(path, MAX_CREDENTIAL_FILE)
+    except UnreadableFile as exc:
         raise CertificateError(
-            _("Cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)
+            _("Cannot read {path}: {reason}").format(path=path, reason=exc.reason)
         ) from None
 
 

@@ -35,16 +35,24 @@ def invoice_codes(
     qr_base: str,
     ksef_number: str | None = None,
     offline: OfflineSigning | None = None,
+    pending_label: str | None = None,
 ) -> InvoiceCodes:
     """KOD I over the exact ``xml`` bytes and, with ``offline``, the signed KOD II.
 
     The label under KOD I is the KSeF number when known; an invoice printed with KOD II
     is by definition not in KSeF yet, so it reads ``OFFLINE`` (as the official
-    visualisation prints it).
+    visualisation prints it). An invoice issued *online* whose number KSeF has not given
+    yet is no offline invoice: ``pending_label`` says so instead (its PDF is made again
+    with the number once KSeF accepts it).
     """
     digest = invoice_hash(xml)
     nip = invoice.seller_nip
-    label = ksef_number if ksef_number and offline is None else OFFLINE_LABEL
+    if ksef_number and offline is None:
+        label = ksef_number
+    elif offline is None and pending_label is not None:
+        label = pending_label
+    else:
+        label = OFFLINE_LABEL
     kod1 = Code(kod1_url(qr_base, nip, invoice.issue_date, digest), label)
     if offline is None:
         return InvoiceCodes(kod1, None)

@@ -38,10 +38,14 @@ def render_pdf(
     now: datetime | None = None,
     total_failure: bool = False,
     logo: bytes | None = None,
+    online_pending: bool = False,
 ) -> bytes:
     """The invoice as PDF bytes.
 
     ``logo``: the seller's logo (PNG or JPEG) printed above the header (Settings).
+    ``online_pending``: issued online and not accepted by KSeF yet; KOD I is labelled
+    "KSeF number pending" (never ``OFFLINE``: it is not an offline invoice).
+
     ``total_failure``: issued outside KSeF during an announced total failure ("awaria
     całkowita"), which carries no QR codes (KSEF-PROTOCOL.md §6); it says so instead.
 
@@ -60,7 +64,14 @@ def render_pdf(
     codes = (
         None
         if total_failure
-        else invoice_codes(xml, invoice, qr_base=qr_base, ksef_number=ksef_number, offline=offline)
+        else invoice_codes(
+            xml,
+            invoice,
+            qr_base=qr_base,
+            ksef_number=ksef_number,
+            offline=offline,
+            pending_label=labels("ksef_pending") if online_pending else None,
+        )
     )
     register_fonts()
     context = Context(
@@ -72,6 +83,7 @@ def render_pdf(
         codes=codes,
         ksef_number=ksef_number,
         logo=logo,
+        online_pending=online_pending and not ksef_number,
     )
     buf = io.BytesIO()
     doc = SimpleDocTemplate(

@@ -8,10 +8,11 @@ This reads those few parts straight from the (already parsed, hardened) XML tree
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from lxml import etree
 
+from ksef_desktop.fa3.parse import decimal_value
 from ksef_desktop.fa3.schema import FA3_NAMESPACE
 from ksef_desktop.fa3.xmlsafe import parse_untrusted
 
@@ -168,8 +169,8 @@ def read_extras(xml: bytes) -> Extras:
         value = _text(fa, "f:Zamowienie/f:WartoscZamowienia")
         if value is not None:
             try:
-                order_value = Decimal(value)
-            except InvalidOperation:
+                order_value = decimal_value(value)
+            except ValueError:
                 order_value = None
     attachment = root.find("f:Zalacznik", _NS)
     numbers: tuple[str, ...] = ()

@@ -17,6 +17,11 @@ _LABELS: dict[str, tuple[str, str]] = {
     "number": ("Numer faktury", "Invoice number"),
     "ksef_number": ("Numer KSeF", "KSeF number"),
     "offline_note": ("Wystawiona w trybie offline", "Issued in offline mode"),
+    "ksef_pending": ("Numer KSeF: w trakcie nadawania", "KSeF number: pending"),
+    "ksef_pending_note": (
+        "Przesyłana do KSeF; numer KSeF zostanie nadany po przyjęciu faktury",
+        "Being sent to KSeF; the KSeF number is given once KSeF accepts it",
+    ),
     "total_failure_note": (
         "Wystawiona w czasie awarii całkowitej KSeF",
         "Issued during a total failure of KSeF",

@@ -31,6 +31,11 @@ ACCENT = colors.HexColor("#8B1A1A")  # the dark red of KSeF's own visualisation
 RULE = colors.HexColor("#B0B0B0")
 SHADE = colors.HexColor("#EDEDED")
 
+#: A text longer than this is cut (with "…") where it is printed: the longest text the
+#: FA(3) schema allows is 512 characters, and a file that holds megabytes in one
+#: element would otherwise take minutes to lay out.
+MAX_SHOWN_TEXT = 5000
+
 _font_lock = threading.Lock()
 _fonts_ready = False
 
@@ -78,14 +83,19 @@ class Styles:
         self.caption = _style("caption", 8.5, fontName=FONT_BOLD, alignment=TA_CENTER)
 
 
+def shown(text: str) -> str:
+    """``text`` as printed: at most ``MAX_SHOWN_TEXT`` characters."""
+    return text if len(text) <= MAX_SHOWN_TEXT else text[: MAX_SHOWN_TEXT - 1] + "…"
+
+
 def para(text: str, style: ParagraphStyle) -> Paragraph:
     """A paragraph of plain text (escaped; newlines kept as line breaks)."""
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+    return Paragraph(escape(shown(text)).replace("\n", "<br/>"), style)
 
 
 def labelled(label: str, value: str, style: ParagraphStyle) -> Paragraph:
     """ "Label: value" with the label in bold."""
-    return Paragraph(f"<b>{escape(label)}:</b> {escape(value)}", style)
+    return Paragraph(f"<b>{escape(shown(label))}:</b> {escape(shown(value))}", style)
 
 
 def grid(
@@ -95,8 +105,11 @@ def grid(
     header_rows: int = 1,
     extra: Sequence[tuple[Any, ...]] = (),
 ) -> Table:
-    """A ruled table; the header rows repeat on every page the table continues on."""
-    table = Table([list(r) for r in rows], colWidths=list(widths), repeatRows=header_rows)
+    """A ruled table; the header rows repeat on every page the table continues on, and a
+    row taller than a page continues on the next one (``splitInRow``)."""
+    table = Table(
+        [list(r) for r in rows], colWidths=list(widths), repeatRows=header_rows, splitInRow=1
+    )
     commands: list[tuple[Any, ...]] = [
         ("GRID", (0, 0), (-1, -1), 0.4, RULE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -113,8 +126,8 @@ def grid(
 
 
 def plain(rows: Sequence[Sequence[Any]], widths: Sequence[float]) -> Table:
-    """An unruled layout table (columns side by side)."""
-    table = Table([list(r) for r in rows], colWidths=list(widths))
+    """An unruled layout table (columns side by side; a cell may run over pages)."""
+    table = Table([list(r) for r in rows], colWidths=list(widths), splitInRow=1)
     table.setStyle(
         TableStyle(
             [

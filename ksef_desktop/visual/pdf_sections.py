@@ -41,6 +41,9 @@ from ksef_desktop.visual.pdf_layout import (
 )
 
 WIDTH = 180 * mm - 12  # A4 minus 15 mm margins minus the frame's 6 pt paddings
+#: An attachment table has at most 20 columns (FA(3) ``Kol``); any beyond are folded
+#: into the last one, so that no column is narrower than its paddings.
+MAX_ATTACHMENT_COLUMNS = 20
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class Context:
     codes: InvoiceCodes | None  # None: issued during a total failure, no QR codes
     ksef_number: str | None
     logo: bytes | None = None  # the seller's logo (PNG or JPEG), from the settings
+    online_pending: bool = False  # sent online, KSeF's number not known yet
 
 
 def logo_image(data: bytes) -> Flowable:
@@ -87,6 +91,8 @@ def header(c: Context) -> list[Flowable]:
         right.append(para(f"{lab('ksef_number')}: {c.ksef_number}", s.right))
     elif c.codes.kod2 is not None:
         right.append(para(lab("offline_note"), s.right))
+    elif c.online_pending:
+        right.append(para(lab("ksef_pending_note"), s.right))
     return [plain([[left, right]], [WIDTH * 0.35, WIDTH * 0.65]), Spacer(1, 4 * mm)]
 
 
@@ -386,14 +392,23 @@ def attachment(c: Context) -> list[Flowable]:
             if table.title:
                 out.append(para(table.title, s.head_cell))
             out.extend(labelled(k, v, s.small) for k, v in table.meta)
-            columns = max([1, len(table.header), *(len(r) for r in table.rows)])
-            padded = [list(r) + [""] * (columns - len(r)) for r in (table.header, *table.rows)]
+            source = [_fold(r) for r in (table.header, *table.rows)]
             if table.totals:
-                padded.append(list(table.totals) + [""] * (columns - len(table.totals)))
+                source.append(_fold(table.totals))
+            columns = max([1, *(len(r) for r in source)])
+            padded = [r + [""] * (columns - len(r)) for r in source]
             rows = [[para(v, s.small) for v in r] for r in padded]
             unit = WIDTH / (columns + 1)  # the first column (descriptions) is twice as wide
             out.append(grid(rows, [2 * unit] + [unit] * (columns - 1)))
     return out
+
+
+def _fold(row: tuple[str, ...]) -> list[str]:
+    """``row`` with the cells past ``MAX_ATTACHMENT_COLUMNS`` joined into the last one."""
+    last = MAX_ATTACHMENT_COLUMNS - 1
+    if len(row) <= MAX_ATTACHMENT_COLUMNS:
+        return list(row)
+    return [*row[:last], " | ".join(row[last:])]
 
 
 def verification(c: Context) -> list[Flowable]:

@@ -45,11 +45,7 @@ def test_add_search_edit_and_delete_by_keyboard(qtbot, runner, tmp_path):
     panel.table.setFocus()
     qtbot.waitUntil(panel.table.hasFocus)
 
-    QTest.keyClick(
-        panel.table,
-        Qt.Key.Key_N,
-        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
-    )
+    QTest.keyClick(panel.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: panel.dialog is not None and panel.dialog.isVisible())
     dialog = panel.dialog
     assert dialog is not None

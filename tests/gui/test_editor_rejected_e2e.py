@@ -52,6 +52,10 @@ def test_rejected_invoice_shows_the_code_and_gets_a_technical_correction(qtbot, 
         store.db, store.archive, draft, now=lambda: now, series_id=series, mode=None,
         deadline=None,
      profile_id=PID,)  # fmt: skip
+    messages: list[str] = []
+    alerts: list[str] = []
+    controller.message.connect(messages.append)
+    controller.alert.connect(lambda title, _text: alerts.append(title))
     controller.reload()
     controller.check_now()
     conn = store.db.connection()
@@ -62,18 +66,38 @@ def test_rejected_invoice_shows_the_code_and_gets_a_technical_correction(qtbot, 
     rejected = get_invoice(conn, draft, profile_id=PID)
     assert rejected.rejection_code == 450
     assert "semantyki" in (rejected.rejection_details or "")  # the Polish explanation
+    # Announced as a rejection (a notification too), never as "sent to KSeF".
+    qtbot.waitUntil(lambda: bool(alerts), timeout=15_000)
+    assert alerts == ["KSeF odrzucił 1 fakturę"]
+    assert any(f"ODRZUCIŁ fakturę {rejected.number}" in m for m in messages), messages
+    assert not any("Wysłano" in m or "przyjął" in m for m in messages), messages
+    # The offline panel and the status bar say the same, from the store's one count.
+    qtbot.waitUntil(lambda: controller.counts.rejected == 1, timeout=15_000)
+    assert "1 odrzucona" in window.status.outbox.text()
+    assert "1 odrzucona" in window.offline.summary.text()
+    assert window.offline.model.rowCount() == controller.counts.total == 1
 
     listing = panels.invoices
     listing.state.setCurrentIndex(listing.state.findData("rejected"))
     qtbot.waitUntil(lambda: listing.model.rowCount() == 1 and not listing.model.loading)
     index = listing.model.index(0, STATE)
-    assert index.data() == "odrzucona przez KSeF"
-    assert index.data(Qt.ItemDataRole.ToolTipRole) == "Odrzucona przez KSeF z kodem 450."
+    assert index.data() == "odrzucona przez KSeF (450)"
+    official = "Treść faktury nie przeszła weryfikacji semantycznej KSeF."
+    tip = index.data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith(f"Odrzucona przez KSeF (kod 450): {official}"), tip
 
     window.activateWindow()
     listing.table.setFocus()
     listing.table.selectRow(0)
     qtbot.waitUntil(listing.table.hasFocus)
+    # KSeF's words shown under the list, and only what applies is enabled.
+    assert listing.rejection.isVisible()
+    assert official in listing.rejection.text()
+    assert rejected.number in listing.rejection.text()
+    assert listing.technical_action.isEnabled()
+    assert not listing.correct_action.isEnabled()  # a KOR of a rejected invoice: no
+    assert not listing.upo_action.isEnabled()
+    assert not listing.send_action.isEnabled()
     before = set(panels.editors)
     QTest.keyClick(
         listing.table,

@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from ksef_desktop.domain.invoice import InvoiceKind
+from ksef_desktop.domain.invoice import Invoice, InvoiceKind
 from ksef_desktop.store.invoices import get_invoice
-from ksef_desktop.store.queries import InvoiceFilter
+from ksef_desktop.store.queries import InvoiceFilter, count_invoices
 from ksef_desktop.store.states import InvoiceState
 from ksef_desktop.ui.invoice_list import InvoiceListPanel, store_loader
 from ksef_desktop.ui.invoice_list_model import BUYER, GROSS, NUMBER, InvoiceListModel
@@ -131,29 +131,36 @@ def test_duplicate_correct_xml_and_pdf_from_the_keyboard(qtbot, runner, store, t
     qtbot.addWidget(panel)
     panel.show()
     issued_id = _select_first(qtbot, panel, "open")
-    created: list[int] = []
-    panel.draft_created.connect(created.append)
+    opened: list[tuple[Invoice, int]] = []
+    panel.content_ready.connect(lambda invoice, corrects: opened.append((invoice, corrects)))
+    conn = store.db.connection()
+    drafts = count_invoices(conn, InvoiceFilter(states=frozenset({InvoiceState.DRAFT})),
+                            profile_id=PID)  # fmt: skip
 
     QTest.keyClick(panel.table, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: len(created) == 1)
-    conn = store.db.connection()
+    qtbot.waitUntil(lambda: len(opened) == 1)
     original = get_invoice(conn, issued_id, profile_id=PID)
-    copy = get_invoice(conn, created[0], profile_id=PID)
-    assert copy.state is InvoiceState.DRAFT
-    assert copy.number is None
-    assert copy.invoice.lines == original.invoice.lines
-    assert copy.invoice.buyer == original.invoice.buyer
+    copy, corrects = opened[0]
+    assert corrects == 0
+    assert copy.number == "(draft)"
+    assert copy.lines == original.invoice.lines
+    assert copy.buyer == original.invoice.buyer
 
     panel.select_id(issued_id) or _select_first(qtbot, panel, "open")
     QTest.keyClick(panel.table, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: len(created) == 2)
-    kor = get_invoice(store.db.connection(), created[1], profile_id=PID).invoice
+    qtbot.waitUntil(lambda: len(opened) == 2)
+    kor = opened[1][0]
     assert kor.kind is InvoiceKind.KOR
     assert kor.correction is not None
     assert kor.correction.corrected[0].number == original.number
     before = [line for line in kor.lines if line.before_correction]
     after = [line for line in kor.lines if not line.before_correction]
     assert len(before) == len(after) == len(original.invoice.lines)
+    # Opened unsaved in the editor: no "(draft)" row until the user saves or issues.
+    assert (
+        count_invoices(conn, InvoiceFilter(states=frozenset({InvoiceState.DRAFT})), profile_id=PID)
+        == drafts
+    )
 
     qtbot.waitUntil(lambda: not panel.model.loading)
     _select_first(qtbot, panel, "open")

@@ -80,7 +80,7 @@ def test_invoices_issued_during_an_outage_are_sent_when_ksef_recovers(qtbot, mak
             assert model.row(i).mode is OfflineMode.AWARIA
             assert model.data(model.index(i, COUNTDOWN)).startswith("pozostało: ")
             assert model.data(model.index(i, COLUMNS.index("Mode"))).startswith("awaria")
-        assert window.status.outbox.text().startswith("Do wysłania: 2 czeka")
+        assert window.status.outbox.text().startswith("Do wysłania: 2 oczekują")
         assert window.offline.timer.isActive()
         assert _accepted(sandbox) == []
 
@@ -89,7 +89,7 @@ def test_invoices_issued_during_an_outage_are_sent_when_ksef_recovers(qtbot, mak
         controller.check_now()
         qtbot.waitUntil(lambda: model.rowCount() == 0, timeout=60_000)
         assert window.offline.banner.isHidden()
-        assert window.status.outbox.text().startswith("Do wysłania: 0 czeka, 0 w trakcie, 0")
+        assert window.status.outbox.text().startswith("Do wysłania: 0 oczekuje, 0 w wysyłce, 0")
         accepted = _accepted(sandbox)
         assert len(accepted) == 2
         conn = store.db.connection()

@@ -134,15 +134,15 @@ def test_correction_of_an_accepted_invoice_is_issued_and_accepted(qtbot, make_sh
     editor.close()
 
     listing = panels.invoices
-    qtbot.waitUntil(lambda: listing.select_id(original_id), timeout=10_000)
+    qtbot.waitUntil(lambda: listing.select_id(original_id), timeout=30_000)
     window.activateWindow()
     listing.table.setFocus()
     qtbot.waitUntil(listing.table.hasFocus)
     before = set(panels.editors)
     QTest.keyClick(listing.table, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: len(set(panels.editors) - before) == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: len(set(panels.editors) - before) == 1, timeout=30_000)
     kor = (set(panels.editors) - before).pop()
-    qtbot.waitUntil(lambda: kor.ready, timeout=10_000)
+    qtbot.waitUntil(lambda: kor.ready, timeout=30_000)
     form = kor.form
     assert form.selected_kind() is InvoiceKind.KOR
     assert form.lines.rowCount() == 4

@@ -27,7 +27,7 @@ def test_the_main_window_shows_environment_nip_token_and_ksef(qtbot, make_shell)
     qtbot.waitUntil(lambda: "token zapisany" in status.nip.text(), timeout=10_000)
     assert "526-587-76-35" in status.nip.text()
     assert status.ksef.text() == "KSeF: dostępny"
-    assert status.outbox.text().startswith("Do wysłania: 0 czeka")
+    assert status.outbox.text().startswith("Do wysłania: 0 oczekuje")
     stored = SecretStore().get(token_entry("sandbox", DEMO_NIP))
     assert stored is not None
     assert stored == shell.ctx.sandbox.tokens[DEMO_NIP]
@@ -156,7 +156,7 @@ def test_the_window_remembers_its_geometry(qtbot, make_shell, tmp_path, lang) ->
     first.window.resize(700, 455)  # the offscreen screen is 800 x 600
     size = first.window.size()
     assert size.height() == 455
-    first.close()  # the program ends (one program per data folder), then starts again
+    first.close()  # the program ends (a window closed alone keeps the data folder)
     second = make_shell(lang=lang, data_dir=tmp_path / "geo")
     assert second.window.size() == size
 

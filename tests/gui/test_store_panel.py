@@ -70,7 +70,7 @@ def test_issued_invoices_count_down_in_the_panel_and_the_status_bar(qtbot, make_
             assert model.data(model.index(i, COUNTDOWN))
     assert Urgency.OVERDUE in urgencies
     assert model.data(model.index(0, COLUMNS.index("Gross"))).endswith(" zł")
-    assert window.status.outbox.text().startswith("Do wysłania: 3 czeka")
+    assert window.status.outbox.text().startswith("Do wysłania: 3 oczekują")
     assert "po terminie" in window.offline.summary.text()
     assert window.offline.timer.isActive()
 

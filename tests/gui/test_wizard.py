@@ -196,7 +196,9 @@ def test_every_settings_field_has_a_keyboard_shortcut(qtbot, make_shell, lang) -
     shell = make_shell(lang=lang)
     dialog = shell.open_settings()
     labels = [label for label in dialog.findChildren(QLabel) if label.buddy() is not None]
-    assert len(labels) >= 14  # every row of the form, the certificate's three included
+    # every row of the form, the certificate's three included (the layout check's switch
+    # is a developer's option, not in the dialog: issue 15)
+    assert len(labels) >= 13
     for label in labels:
         assert "&" in label.text(), label.text()
     letters = [label.text().split("&")[1][0].lower() for label in labels]

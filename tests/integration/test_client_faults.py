@@ -47,7 +47,7 @@ def test_token_authentication_and_a_wrong_token() -> None:
         with ksef_client(sb.base_url, wrong) as (client, _rec), pytest.raises(AuthRejected) as info:
             client.authenticate()
     assert info.value.code == 450
-    assert "token" in info.value.user_message().lower()
+    assert "token" in info.value.message().lower()
 
 
 def test_429_storm_is_obeyed_and_never_sent_into() -> None:
@@ -90,7 +90,7 @@ def test_503_outage_then_recovery() -> None:
             with pytest.raises(KsefUnavailable) as info:
                 client.send(second)
             assert info.value.status == 503
-            assert "niedostępny" in info.value.user_message()
+            assert "niedostępny" in info.value.message()
             with httpx.Client() as http:
                 latarnia = Transport(http, sandbox_env(sb.base_url))
                 during = fetch_status(latarnia, sb.latarnia_url)

@@ -219,7 +219,7 @@ def test_a_firewall_page_is_refused_by_the_client_itself(sandbox: Sandbox) -> No
             api_status.download_presigned(client.transport, "x", url)
     assert info.value.reason == "no-hash"
     i18n.set_language("en")
-    assert "UPO not received yet" in info.value.user_message()
+    assert "UPO not received yet" in info.value.message()
 
 
 # --- 400/21184: session temporarily unavailable -----------------------------------------------

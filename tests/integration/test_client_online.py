@@ -84,7 +84,7 @@ def test_rejected_invoices_come_back_with_code_and_message(sb: Any) -> None:
     assert seller.rejection() is not None
     assert xml.rejection() is not None
     assert seller.rejection().code == 410  # type: ignore[union-attr]
-    assert "uprawnień" in seller.rejection().user_message()  # type: ignore[union-attr]
+    assert "uprawnień" in seller.rejection().message()  # type: ignore[union-attr]
     assert xml.rejection().code in (430, 450)  # type: ignore[union-attr]
     assert xml.status is not None
     assert xml.status.description
@@ -129,7 +129,7 @@ def test_a_different_invoice_with_the_same_number_is_a_real_duplicate(sb: Any) -
     assert rejection is not None
     assert rejection.code == 440
     assert rejection.extensions.get("originalKsefNumber") == first.ksef_number
-    assert rejection.user_message().startswith("Duplikat")
+    assert rejection.message().startswith("Duplikat")
 
 
 def test_the_same_bytes_sent_again_later_are_adopted(sb: Any) -> None:
@@ -195,4 +195,4 @@ def test_technical_correction_of_a_rejected_offline_invoice(sb: Any) -> None:
     rejection = twice.rejection()
     assert rejection is not None
     assert rejection.code == 21166
-    assert "już przyjęta" in rejection.user_message()
+    assert "już przyjęta" in rejection.message()

@@ -20,6 +20,7 @@ import pytest
 from ksef_desktop.domain.calendar import WARSAW
 from ksef_desktop.domain.identifiers import ksef_number_is_valid
 from ksef_desktop.sandbox import Sandbox, SandboxConfig
+from tests.gui.daily_loop_support import pdf_text
 from tests.integration.conftest import SELLER, sample, with_issue_date, with_number
 
 
@@ -90,6 +91,8 @@ def test_sandbox_and_test_profiles_of_one_nip_never_mix(tmp_path: Path, sb: Sand
     assert all(ksef_number_is_valid(n) for n in lines.values())
     numbers = {r.invoice_number for r in sb.core.state.invoices.values()}
     assert numbers == {"PRAKTYKA/0", "PRAKTYKA/1"}  # TEST/0 never came
+    for number, ksef_number in lines.items():  # their PDFs made again with the number
+        assert ksef_number in pdf_text(data / "pdf" / f"{number.replace('/', '_')}.pdf")
 
     after = _cli(data, "invoices", *sandbox).stdout.splitlines()
     assert sorted(after) == sorted(f"{n} accepted {k} -" for n, k in lines.items())

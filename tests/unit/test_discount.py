@@ -23,7 +23,8 @@ def _half_up_grosze(value: Fraction) -> Decimal:
     """Round half away from zero to 0.01 with exact fractions (independent of Decimal)."""
     cents = value * 100
     whole = int(abs(cents) + Fraction(1, 2))
-    return Decimal(whole if cents >= 0 else -whole) / 100
+    # From a string: exact at any length (dividing would round to the context's 28 digits).
+    return Decimal(f"{whole if cents >= 0 else -whole}e-2")
 
 
 @pytest.mark.parametrize(

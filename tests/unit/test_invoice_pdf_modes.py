@@ -21,7 +21,8 @@ from tests.unit.test_store_support import PID, Clock, make_store, sample_invoice
 @pytest.mark.parametrize(
     ("mode", "codes", "words"),
     [
-        (None, 1, ["OFFLINE"]),
+        # online, before KSeF's verdict: no offline invoice, so never "OFFLINE" (issue 15)
+        (None, 1, ["Numer KSeF: w trakcie nadawania", "numer KSeF zostanie nadany"]),
         ("offline24", 2, ["OFFLINE", "CERTYFIKAT"]),
         ("awaria", 2, ["OFFLINE", "CERTYFIKAT"]),
         ("awaria-calkowita", 0, ["awarii całkowitej", "nie zawiera kodów QR"]),
@@ -45,6 +46,7 @@ def test_codes_follow_the_mode(mode: str | None, codes: int, words: list[str], t
     assert len(out.codes) == codes
     for word in words:
         assert word in out.text
+    assert ("OFFLINE" in out.text) == (mode not in (None, "awaria-calkowita"))
     assert issued.xml is not None
     digest = qr.invoice_hash(issued.xml)
     kod1 = qr.kod1_url(QR_BASE, "5265877635", issued.invoice.issue_date, digest)

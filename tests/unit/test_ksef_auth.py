@@ -210,7 +210,7 @@ def test_failed_statuses_raise_auth_rejected(
     with pytest.raises(AuthRejected) as info:
         _auth(t, clock).authenticate()
     assert info.value.code == code
-    assert polish in info.value.user_message()
+    assert polish in info.value.message()
     assert "CANARY" not in str(info.value)
 
 

@@ -431,4 +431,4 @@ def test_every_failure_above_is_a_client_error_with_a_sentence() -> None:
         RateLimited(86400),
     ):
         assert isinstance(exc, KsefError)
-        assert exc.user_message()
+        assert exc.message()

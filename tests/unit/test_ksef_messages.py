@@ -109,9 +109,9 @@ def test_auth_450_names_the_detail() -> None:
 
 def test_messages_follow_the_language() -> None:
     exc = errors.InvoiceRejected(440, "Duplikat faktury")
-    polish = exc.user_message()
+    polish = exc.message()
     i18n.set_language("en")
-    english = exc.user_message()
+    english = exc.message()
     assert polish.startswith("Duplikat")
     assert english.startswith("Duplicate")
 

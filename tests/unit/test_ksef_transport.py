@@ -330,7 +330,7 @@ def test_403_reason_code(server: ScriptedServer, transport: Transport) -> None:
     with pytest.raises(Forbidden) as info:
         transport.json("GET", "/x")
     assert info.value.reason == "ip-not-allowed"
-    assert "adresu tego komputera" in info.value.user_message()
+    assert "adresu tego komputera" in info.value.message()
 
 
 def test_401_renews_the_access_token_once(server: ScriptedServer, transport: Transport) -> None:

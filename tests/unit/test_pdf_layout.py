@@ -199,7 +199,7 @@ def test_pdf_command_online_and_errors(tmp_path: Path) -> None:
     bad.write_bytes(b"\x00\x01 not xml")
     result = _cli("pdf", str(bad), "-o", str(target))
     assert result.returncode == 1
-    assert "FA(3)" in result.stderr
+    assert result.stderr.startswith(f"{bad}: ")  # validate's sentence (issue 22)
     assert "Traceback" not in result.stderr
     result = _cli("pdf", str(sample), "-o", str(target), "--ksef-number", number, "--offline")
     assert result.returncode == 2

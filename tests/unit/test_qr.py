@@ -262,14 +262,17 @@ def test_cli_usage_errors(args: list[str], code: int, needle: str) -> None:
 def test_cli_reader_refuses_garbage_cleanly(
     tmp_path_factory: pytest.TempPathFactory, blob: bytes
 ) -> None:
-    from ksef_desktop.commands.qr import UserError, read_invoice
+    from ksef_desktop.commands.qr import CommandRefused, read_invoice
 
     path = tmp_path_factory.mktemp("garbage") / "bad.xml"
     path.write_bytes(blob)
-    with pytest.raises(UserError) as caught:
+    with pytest.raises(CommandRefused) as caught:
         read_invoice(path)
     assert caught.value.code == 1
-    assert "FA(3)" in str(caught.value)
+    # validate's sentences (issue 22): one line per defect, each naming the file
+    lines = str(caught.value).splitlines()
+    assert lines
+    assert all(line.startswith(f"{path}: ") and len(line) > len(f"{path}: ") for line in lines)
 
 
 def test_cli_bad_xml_and_missing_file(tmp_path: Path) -> None:
@@ -277,7 +280,7 @@ def test_cli_bad_xml_and_missing_file(tmp_path: Path) -> None:
     bad.write_text("<Faktura>", encoding="utf-8")
     out = _cli("qr", str(bad), "--env", "prod")
     assert out.returncode == 1
-    assert "FA(3)" in out.stderr
+    assert "Faktura" in out.stderr  # validate's sentence: the file ends before </Faktura>
     assert "Traceback" not in out.stderr
     out = _cli("--lang", "en", "qr", str(tmp_path / "missing.xml"), "--env", "prod")
     assert out.returncode == 2

@@ -86,6 +86,7 @@ def test_verify_reports_xml_changed_inside_the_database(world: World) -> None:
         "UPDATE invoice_documents SET xml = CAST(xml || x'20' AS BLOB) WHERE invoice_id = ?",
         (invoice,),
     )
+    conn.execute("DROP TRIGGER archive_files_no_delete")
     conn.execute("DELETE FROM archive_files")
     report = verify_archive(world.store)
     assert report.changed_in_db == [invoice]

@@ -37,11 +37,12 @@ def _fill(world: World) -> list[int]:
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
-    """Every file under ``folder`` (hidden ones too) with its hash."""
+    """Every file under ``folder`` (hidden ones too) with its hash, except the program's
+    log (``logs/``), which rightly records what a command did or refused."""
     return {
         p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.relative_to(folder).parts[0] != "logs"
     }
 
 

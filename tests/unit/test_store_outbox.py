@@ -218,8 +218,10 @@ def test_rejection_and_technical_correction(world: World) -> None:
 
 def test_only_a_rejected_invoice_gets_a_technical_correction(world: World) -> None:
     invoice = world.issue(_at(3))
-    with pytest.raises(IllegalTransition):
+    with pytest.raises(IssueError) as info:
         start_technical_correction(world.store.db, invoice, now=world.clock, profile_id=PID)
+    number = get_invoice(world.store.db.connection(), invoice, profile_id=PID).number
+    assert f"{number} ma status „oczekuje na wysyłkę”" in info.value.message()  # not its id
 
 
 def test_outbox_calls_on_invoices_not_in_it(world: World) -> None:

@@ -146,11 +146,17 @@ def text_of(node: etree._Element | None, name: str | None = None) -> str | None:
     return value or None
 
 
+#: A number as the XSD writes one (no exponent, no NaN), with no more digits than the
+#: widest FA(3) number type has (22): ``9e999999999`` is an XSD error, not an amount to
+#: multiply, and would overflow the arithmetic of the checks.
+_XSD_DECIMAL = re.compile(r"\s*[+-]?(?=[0-9.]{1,40}\s*$)([0-9]{1,30}(\.[0-9]*)?|\.[0-9]+)\s*")
+
+
 def to_decimal(text: str | None) -> Decimal | None:
-    if text is None:
+    if text is None or _XSD_DECIMAL.fullmatch(text) is None:
         return None
     try:
-        value = Decimal(text)
+        value = Decimal(text.strip())
     except InvalidOperation:
         return None
     return value if value.is_finite() else None
