@@ -21,6 +21,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from ksef_desktop.domain.money import format_amount
+from ksef_desktop.errors import UserError
 from ksef_desktop.i18n import _
 
 #: A statement file larger than this is not a statement (a year of a busy account in
@@ -28,7 +29,7 @@ from ksef_desktop.i18n import _
 MAX_STATEMENT_BYTES = 50 * 1024 * 1024
 
 
-class StatementError(ValueError):
+class StatementError(UserError, ValueError):
     """The file is not a statement this program reads; ``message()`` says why."""
 
     def __init__(self, text: str) -> None:

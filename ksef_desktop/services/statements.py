@@ -30,6 +30,7 @@ from ksef_desktop.domain.matching import (
     decide_credit,
 )
 from ksef_desktop.domain.transfer_title import NumberIndex, TitleScan
+from ksef_desktop.errors import UserError
 from ksef_desktop.i18n import _
 from ksef_desktop.store import statements as repo
 from ksef_desktop.store.collective import get_collective
@@ -41,7 +42,7 @@ from ksef_desktop.store.profiles import Profile
 Lookup = Callable[[Sequence[str]], Mapping[str, Sequence[str]]]
 
 
-class StatementRefused(Exception):
+class StatementRefused(UserError):
     """Nothing was imported; ``message()`` says why."""
 
     def __init__(self, text: str) -> None:

@@ -84,6 +84,7 @@ def _collectives(
     lookup: ItemsLookup | None,
     strict: bool,
 ) -> list[CollectiveFound]:
+    from ksef_desktop.errors import UserError
     from ksef_desktop.ksef.errors import KsefError
     from ksef_desktop.ksef.messages import describe
 
@@ -96,11 +97,10 @@ def _collectives(
             if strict:
                 raise
             problem = describe(exc)
-        except (LookupError, RuntimeError) as exc:  # no token, no keyring, no Sandbox yet
+        except UserError as exc:  # no token, no keyring, no Sandbox yet
             if strict:
                 raise
-            message = getattr(exc, "message", None)
-            problem = str(message()) if callable(message) else str(exc)
+            problem = exc.message()
     out = []
     for ident in identifiers:
         if ident in answer:
