@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
@@ -130,3 +131,35 @@ def test_ctrl_shift_b_in_the_invoice_list_opens_the_dialog(qtbot, runner, tmp_pa
     assert s.paid(1) == Decimal("246.00")
     dialog.close()
     s.store.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "pl"])
+def test_the_dialog_speaks_one_language(qtbot, runner, tmp_path, lang) -> None:
+    """Every text of the dialog (after an import and a look-up: the state line, the
+    buttons it enables) in one language: the window's rule (tests/gui/test_languages.py)."""
+    from PySide6.QtWidgets import QApplication
+
+    from ksef_desktop import i18n
+    from ksef_desktop.ui.qt_i18n import install_qt_catalog
+    from tests.gui.test_languages import problems, texts
+
+    before = i18n.current_language()
+    i18n.set_language(lang)
+    app = QApplication.instance()
+    assert app is not None
+    assert install_qt_catalog(app, lang)  # as the app does: Qt's own buttons too
+    try:
+        s = seeded(tmp_path)
+        dialog = StatementDialog(runner, lambda: s.store, lambda: None, lambda: s.profile, s.clock)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        dialog.import_file(str(STATEMENTS / "angle-split-account.mt940"))
+        qtbot.waitUntil(lambda: dialog.table.topLevelItemCount() == 4, timeout=10_000)
+        dialog.select_line(_row(dialog, "246,00 zł" if lang == "pl" else "246.00 PLN"))
+        assert len(list(texts(dialog))) > 10
+        assert problems(dialog, lang) == []
+        dialog.close()
+        s.store.close()
+    finally:
+        i18n.set_language(before)
+        install_qt_catalog(app, "en")  # take Qt's catalog out again, as the shell does
