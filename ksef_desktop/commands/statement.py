@@ -64,15 +64,14 @@ class _NoClient(Exception):
 
 
 def _read(path: Path) -> bytes | None:
-    from ksef_desktop.bank.model import MAX_STATEMENT_BYTES
+    from ksef_desktop.bank import StatementError
+    from ksef_desktop.services.statements import read_statement_file
+    from ksef_desktop.userfiles import UnreadableFile
 
     try:
-        if path.stat().st_size > MAX_STATEMENT_BYTES:
-            error(_("{file}: the file is too large to be a bank statement.").format(file=path))
-            return None
-        return path.read_bytes()
-    except OSError as exc:
-        error(_("Cannot read {file}: {reason}").format(file=path, reason=exc.strerror or exc))
+        return read_statement_file(path)
+    except (UnreadableFile, StatementError) as exc:
+        error(f"{path}: {exc.message()}")
         return None
 
 

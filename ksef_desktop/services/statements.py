@@ -17,8 +17,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
-from ksef_desktop.bank.model import BankLine, BankStatement, Direction, read_statement
+from ksef_desktop.bank.model import (
+    MAX_STATEMENT_BYTES,
+    BankLine,
+    BankStatement,
+    Direction,
+    StatementError,
+    read_statement,
+)
 from ksef_desktop.domain.matching import (
     UNKNOWN,
     Allocation,
@@ -208,6 +216,21 @@ def _account_warning(db: Database, profile: Profile, statement: BankStatement) -
             ).format(account=statement.account)
         ]
     return []
+
+
+def read_statement_file(path: Path) -> bytes:
+    """The bytes of the statement file ``path``: a regular file (``userfiles``: never a
+    device or a pipe) of at most ``MAX_STATEMENT_BYTES``; ``UnreadableFile`` or
+    ``StatementError`` (too large) otherwise, each with its sentence."""
+    from ksef_desktop.userfiles import UnreadableFile, os_reason, read_user_file
+
+    try:
+        too_large = path.is_file() and path.stat().st_size > MAX_STATEMENT_BYTES
+    except OSError as exc:
+        raise UnreadableFile(path, os_reason(exc)) from None
+    if too_large:
+        raise StatementError(_("The file is too large to be a bank statement."))
+    return read_user_file(path, MAX_STATEMENT_BYTES)
 
 
 def import_statement(

@@ -239,7 +239,7 @@ class StatementDialog(QDialog):
 
     def import_file(self, path: str) -> None:
         """Import ``path`` in the worker (KSeF asked only for identifiers made elsewhere)."""
-        from ksef_desktop.services.statements import import_statement
+        from ksef_desktop.services.statements import import_statement, read_statement_file
 
         if self.busy:
             return
@@ -252,7 +252,7 @@ class StatementDialog(QDialog):
             return {i: [item.ksef_number for item in items] for i, items in found.items()}
 
         def run(job: object) -> ImportReport:
-            data = Path(path).read_bytes()
+            data = read_statement_file(Path(path))
             return import_statement(
                 store().db, data, profile=profile(), now=now, file_name=Path(path).name,
                 lookup=lookup,

@@ -5,6 +5,7 @@ tests/integration/test_statement_sandbox.py."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -61,8 +62,35 @@ def test_a_file_that_is_no_statement(
     assert "nie jest wyciągiem bankowym MT940 ani camt.053" in err
     code, out, err = _run(capsys, data, "statement", "import", str(tmp_path / "brak.mt940"))
     assert code == 2
-    assert "Nie można odczytać" in err
+    assert "Nie można odczytać pliku: plik nie istnieje." in err
     assert "Traceback" not in err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+def test_a_pipe_or_a_folder_is_refused_without_waiting(
+    capsys: pytest.CaptureFixture[str], data: Path, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "wyciag.mt940"
+    os.mkfifo(fifo)  # reading it would wait for a writer for ever
+    code, out, err = _run(capsys, data, "statement", "import", str(fifo), lang="en")
+    assert (code, out) == (2, [])
+    assert "not a regular file" in err
+    code, out, err = _run(capsys, data, "statement", "import", str(tmp_path), lang="en")
+    assert (code, out) == (2, [])
+    assert "this is a folder, not a file." in err
+
+
+def test_a_file_too_large_is_refused_before_it_is_read(
+    capsys: pytest.CaptureFixture[str], data: Path, tmp_path: Path
+) -> None:
+    from ksef_desktop.bank.model import MAX_STATEMENT_BYTES
+
+    big = tmp_path / "wyciag.xml"
+    with big.open("wb") as fh:
+        fh.truncate(MAX_STATEMENT_BYTES + 1)  # sparse: nothing written
+    code, out, err = _run(capsys, data, "statement", "import", str(big), lang="en")
+    assert (code, out) == (2, [])
+    assert "too large to be a bank statement" in err
 
 
 def test_collective_show_takes_a_pasted_title(
