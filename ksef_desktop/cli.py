@@ -39,6 +39,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "permissions",
     "logins",
     "collective",
+    "statement",
     "jpk",
     "contractor",
     "rate",

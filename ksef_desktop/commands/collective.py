@@ -1,11 +1,17 @@
-"""``ksef-desktop collective create KSEF_NUMBER... | show ID... | of KSEF_NUMBER...
+"""``ksef-desktop collective create KSEF_NUMBER... | show ID|TITLE... | of KSEF_NUMBER...
 --env ENV|--base-url URL --nip NIP``: collective identifiers ("identyfikator zbiorczy",
 one transfer for many invoices of one seller).
 
 ``create`` prints the new identifier on the first line and a ready transfer title on the
-second. ``show`` prints ``ID KSEF-NUMBER`` per invoice of each identifier, followed by
-``AMOUNT CURRENCY`` when KSeF shows the payment details, or ``hidden`` when it hides them
-from this context. ``of`` looks the other way: ``KSEF-NUMBER ID YYYY-MM-DD`` per
+second. ``show`` takes identifiers, or a transfer title as pasted from the bank (one
+argument in quotes, or its words): it finds the KSeF numbers, collective identifiers
+and the profile's invoice numbers in it (cut into lines, in lower case, with spaces
+added: all the same), and prints ``ID KSEF-NUMBER`` per invoice of each identifier (as
+KSeF lists them), followed by ``AMOUNT CURRENCY`` when KSeF shows the payment details,
+or ``hidden`` when it hides them from this context; then ``invoice NUMBER KSEF-NUMBER
+LEFT CURRENCY`` per invoice of the profile the title pays (``-`` for an invoice not in
+KSeF yet; ``LEFT`` is what is left to pay). It exits 1 when the title names nothing of
+the profile. ``of`` looks the other way: ``KSEF-NUMBER ID YYYY-MM-DD`` per
 identifier an invoice belongs to (the day it was made, in Warsaw), with ``*`` at the end when it
 was made in this context. Token from the keyring or ``KSEF_TOKEN``, as for ``send``. Exit 0 on
 success, 1 when KSeF refused, 2 for bad usage (checked before anything is sent), 3 when
@@ -27,6 +33,7 @@ from ksef_desktop.commands._ksef import (
     error,
     http_client,
     open_client,
+    open_profile,
 )
 from ksef_desktop.i18n import _
 
@@ -42,8 +49,11 @@ def register(subparsers: Any) -> None:
     create.add_argument("numbers", nargs="+", metavar="KSEF_NUMBER")
     add_target_options(create)
     create.set_defaults(func=run_create)
-    show = actions.add_parser("show", help="list the invoices of identifiers")
-    show.add_argument("identifiers", nargs="+", metavar="ID")
+    show = actions.add_parser(
+        "show",
+        help=_("list the invoices of identifiers, or of a pasted transfer title"),
+    )
+    show.add_argument("identifiers", nargs="+", metavar="ID|TITLE")
     add_target_options(show)
     show.set_defaults(func=run_show)
     of = actions.add_parser("of", help="list the identifiers that cover these invoices")
@@ -103,28 +113,84 @@ def run_create(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from ksef_desktop.domain.collective import collective_identifier_is_valid
-    from ksef_desktop.ksef.collective import invoices_of_collective_identifiers
+    """What a pasted transfer title (or identifiers) names: KSeF's invoices of each
+    collective identifier, then the profile's invoices it pays with what is left."""
+    from ksef_desktop.domain.transfer_title import TitleScan
+    from ksef_desktop.ksef.errors import EnvironmentFault, KsefError
+    from ksef_desktop.ksef.messages import describe
+    from ksef_desktop.services.title_lookup import ksef_items_lookup, look_up_title
 
-    identifiers = [i.strip() for i in args.identifiers]
-    bad = [i for i in identifiers if not collective_identifier_is_valid(i)]
-    if bad:
-        for ident in bad:
-            error(_("Invalid collective identifier: {identifier}").format(identifier=ident))
+    text = " ".join(args.identifiers)
+    scan = TitleScan(text)
+    bad = scan.malformed
+    for shaped in bad:
+        if "-IZ" in shaped:
+            error(_("Invalid collective identifier: {identifier}").format(identifier=shaped))
+        else:
+            error(_("Invalid KSeF number: {number}").format(number=shaped))
+    if bad and not scan.references.names_invoices:
         return EXIT_USAGE
+    opened = open_profile(args)
+    if isinstance(opened, int):
+        return opened
+    store, profile = opened
+    try:
+        with http_client() as http:
 
-    def work(transport: Any) -> None:
-        found = invoices_of_collective_identifiers(transport, identifiers)  # ten a call
-        for ident in identifiers:
-            for item in found[ident]:
-                line = f"{ident} {item.ksef_number}"
-                if item.payment is not None:
-                    line += f" {item.payment.amount:.2f} {item.payment.currency}"
-                elif item.details_hidden:
-                    line += " hidden"
-                print(line)
+            def transport() -> Any:
+                client = open_client(args, http)
+                if isinstance(client, int):
+                    raise _NoClient(client)
+                return client.transport
 
-    return _call(args, work)
+            found = look_up_title(
+                store.db, text, profile=profile, lookup=ksef_items_lookup(transport), strict=True
+            )
+    except _NoClient as exc:
+        return exc.code
+    except EnvironmentFault as exc:
+        error(describe(exc))
+        return EXIT_UNAVAILABLE
+    except KsefError as exc:
+        log.warning("KSeF refused a collective-identifier request: %s", exc)
+        error(describe(exc))
+        return EXIT_REJECTED
+    finally:
+        store.close()
+    _print_found(found)
+    return EXIT_REJECTED if found.empty else EXIT_OK
+
+
+class _NoClient(Exception):
+    """No KSeF client could be made (why was printed); the exit code."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _print_found(found: Any) -> None:
+    for collective in found.collectives:
+        for item in collective.items:
+            line = f"{collective.identifier} {item.ksef_number}"
+            if item.amount is not None:
+                line += f" {item.amount:.2f} {item.currency}"
+            elif item.hidden:
+                line += " hidden"
+            print(line)
+    for invoice in found.invoices:
+        ksef = invoice.ksef_number or "-"
+        print(f"invoice {invoice.number} {ksef} {invoice.left:.2f} {invoice.currency}")
+    ours = {i.ksef_number for i in found.invoices}
+    for number in found.references.ksef_numbers:
+        if number not in ours:
+            error(
+                _("KSeF number {number} is not an invoice of this profile.").format(number=number)
+            )
+    if found.empty:
+        error(
+            _("The title names no KSeF number, collective identifier or invoice of this profile.")
+        )
 
 
 def run_of(args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""The tables of purchase invoices (issue 18), one schema step (``schema._purchases``).
+"""The tables of purchase invoices (issue 18), one schema step (``schema._v9``).
 
 - ``purchases``: one row per invoice KSeF gave the profile as buyer (Podmiot2) or third
   subject (Podmiot3); its XML lives in the archive (``relpath``), byte for byte, with

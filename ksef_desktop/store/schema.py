@@ -560,7 +560,14 @@ def _v7(conn: sqlite3.Connection) -> None:
     migrate(conn)
 
 
-def _purchases(conn: sqlite3.Connection) -> None:
+def _v8(conn: sqlite3.Connection) -> None:
+    """Bank statements matched to invoices (issue 24)."""
+    from ksef_desktop.store.schema_matching import matching_step
+
+    matching_step(conn)
+
+
+def _v9(conn: sqlite3.Connection) -> None:
     """Purchase invoices received from KSeF (issue 18): store/purchases.py."""
     from ksef_desktop.store.purchases_schema import PURCHASES
 
@@ -570,5 +577,5 @@ def _purchases(conn: sqlite3.Connection) -> None:
 
 
 #: Index i migrates from user_version i to i + 1. Append; never edit a released step.
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _purchases)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -51,6 +51,9 @@ class PanelsHost(QObject):
         from ksef_desktop.ui.invoice_everyday import ListEveryday
 
         self.everyday = ListEveryday(self.invoices, ctx)
+        from ksef_desktop.ui.statement_dialog import ListStatements
+
+        self.statements = ListStatements(self.invoices, ctx, runner)  # issue 24
         self._contractors: ContractorsPanel | None = None
         self._sessions: SessionsPanel | None = None
         self._purchases: PurchasesPanel | None = None

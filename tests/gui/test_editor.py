@@ -48,9 +48,10 @@ def test_lines_model_passes_the_model_tester_while_edited(qtmodeltester):
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(tmp_path, runner):
     s = open_profiled(tmp_path / "data")
     yield s
+    assert runner.stop()  # no job of the worker may use the store closed under it
     s.close()
 
 

@@ -32,9 +32,13 @@ MNEMONIC = re.compile(r"(?<!&)&([^&\s])")
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(tmp_path, runner):
     s = open_profiled(tmp_path / "data")
     yield s
+    # The editor hands an issued invoice to the worker after its pause: the worker must
+    # be stopped before the store is closed under it (a closed connection in use by the
+    # worker thread crashed the process: SIGSEGV in sqlite).
+    assert runner.stop()
     s.close()
 
 

@@ -39,9 +39,10 @@ ACCOUNT = "PL61109010140000071219812874"
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(tmp_path, runner):
     s = open_profiled(tmp_path / "data")
     yield s
+    assert runner.stop()  # no job of the worker may use the store closed under it
     s.close()
 
 

@@ -32,9 +32,10 @@ DRAFTS = InvoiceFilter(states=frozenset({InvoiceState.DRAFT}))
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(tmp_path, runner):
     s = open_profiled(tmp_path / "data")
     yield s
+    assert runner.stop()  # no job of the worker may use the store closed under it
     s.close()
 
 

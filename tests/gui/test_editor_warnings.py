@@ -17,9 +17,10 @@ pytestmark = pytest.mark.qt_log_ignore(
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(tmp_path, runner):
     s = open_profiled(tmp_path / "data")
     yield s
+    assert runner.stop()  # no job of the worker may use the store closed under it
     s.close()
 
 

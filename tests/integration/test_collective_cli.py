@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from datetime import date, datetime
 
 from ksef_desktop.domain.calendar import WARSAW
@@ -12,10 +13,13 @@ from ksef_desktop.domain.collective import collective_identifier_is_valid
 from ksef_desktop.domain.identifiers import make_ksef_number
 from tests.integration.collective_support import BUYER, SELLER, accepted_numbers, started
 
+#: ``show`` reads the profile's invoices too: a data folder of the tests' own.
+DATA = ["--data-dir", tempfile.mkdtemp(prefix="ksef-desktop-collective-cli-")]
+
 
 def _cli(*args: str, token: str, lang: str = "pl") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "ksef_desktop", "--lang", lang, "collective", *args],
+        [sys.executable, "-m", "ksef_desktop", "--lang", lang, *DATA, "collective", *args],
         capture_output=True,
         text=True,
         env={**os.environ, "KSEF_TOKEN": token},

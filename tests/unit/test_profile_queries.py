@@ -65,6 +65,9 @@ PROFILE_TABLES = frozenset(
         "purchases",
         "purchase_payments",
         "purchase_sync",
+        "bank_statements",
+        "bank_lines",
+        "bank_matches",
     }
 )
 #: Statements (as traced, with their values) that may go without the condition, and why;
@@ -299,6 +302,26 @@ def _all_operations(t: Traced) -> list[Callable[[], object]]:
         selection_problems(t.conn, [t.accepted, t.rejected], mine)
         invoice_title(t.conn, t.accepted, profile_id=pid)
 
+    def statements() -> None:
+        """Issue 24: a statement imported, a line assigned, undone, rejected; a title."""
+        from ksef_desktop.services import statements as st
+        from ksef_desktop.services.title_lookup import look_up_title
+        from ksef_desktop.store.statements import list_lines
+        from tests.unit.statement_support import statement
+
+        for name in ("angle-split-account.mt940", "zbp-tilde.mt940"):
+            st.import_statement(
+                store.db, statement(name), profile=mine, now=clock, lookup=lambda ids: {}
+            )
+        lines = list_lines(t.conn, profile_id=pid)
+        unknown = next(x for x in lines if x.state.value == "unknown" and x.amount > 0)
+        st.assign_line(store.db, unknown.id, [t.accepted], profile_id=pid, now=clock())
+        st.undo_line(store.db, unknown.id, profile_id=pid)
+        st.reject_line(store.db, unknown.id, profile_id=pid)
+        look_up_title(
+            store.db, "FV/2026/03/1 KSeF 5265877635-IZ202603-00000000C001-04", profile=mine
+        )
+
     def editor() -> None:
         draft = save_draft(store, mine, None, sample_invoice(), clock())
         save_draft(store, mine, draft, sample_invoice(buyer="Inny"), clock())
@@ -387,6 +410,7 @@ def _all_operations(t: Traced) -> list[Callable[[], object]]:
         everyday,
         lambda: load(InvoiceFilter(overdue_on=clock().date()), SortKey.ISSUE_DATE, True, None, 20),
         collective,
+        statements,
         editor,
     ]
 
