@@ -16,15 +16,16 @@ import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ksef_desktop.ksef import api_invoices, api_status
+from ksef_desktop.ksef import api_invoices, api_status, receiving
 from ksef_desktop.ksef.api_status import Upo
 from ksef_desktop.ksef.auth import Certificates, PollPolicy, TokenAuthenticator
 from ksef_desktop.ksef.batch import MAX_PART_SIZE, send_batch
 from ksef_desktop.ksef.collective import CollectiveIdentifierInvoice, generate_collective_identifier
+from ksef_desktop.ksef.crypto import SessionKey
 from ksef_desktop.ksef.environments import Environment
 from ksef_desktop.ksef.errors import ProtocolError, RequestRejected
 from ksef_desktop.ksef.models import (
@@ -306,6 +307,31 @@ class KsefClient:
             if not page.has_more:
                 return
             offset += 1
+
+    # --- receiving: invoices where the profile is the buyer ------------------------------
+
+    def wait_time(self, group: str) -> float:
+        """Seconds until a request of KSeF's limit ``group`` may go (0: now)."""
+        gate = self.transport.gate
+        return gate.wait_time(group) if gate is not None else 0.0
+
+    def query_received(self, filters: dict[str, Any], page_offset: int) -> receiving.MetadataPage:
+        """One page of POST /invoices/query/metadata, ascending."""
+        return receiving.query_page(self.transport, filters, page_offset)
+
+    def start_export(self, key: SessionKey, filters: dict[str, Any]) -> str:
+        """POST /invoices/exports, the package encrypted with ``key``; its reference."""
+        return receiving.start_export(self.transport, self.certificates, key, filters)
+
+    def wait_for_export(
+        self, reference: str, *, sleep: Callable[[float], None], check: Callable[[], None]
+    ) -> receiving.ExportStatus:
+        return receiving.wait_for_export(self.transport, reference, sleep=sleep, check=check)
+
+    def download_package(
+        self, key: SessionKey, status: receiving.ExportStatus
+    ) -> receiving.Package:
+        return receiving.download_package(self.transport, key, status)
 
 
 def _chunks(items: list[InvoiceToSend]) -> Iterator[list[InvoiceToSend]]:

@@ -267,13 +267,12 @@ def create_purchase_collective(
 ) -> StoredCollective:
     """One collective identifier (as the payer) for several invoices of one supplier,
     each with the amount still to pay; kept with the profile's identifiers."""
-    from ksef_desktop.ksef.collective import generate_collective_identifier
 
     problems = collective_problems_of(store, purchase_ids, profile_id=profile.id)
     if problems:
         raise CollectiveRefused(problems)
     rows = rows_by_ids(db.connection(), purchase_ids, profile_id=profile.id)
-    number = generate_collective_identifier(client().transport, _payments(rows))
+    number = client().generate_collective_identifier(_payments(rows))
     with db.transaction() as tx:
         save_collective(
             tx,

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ksef_desktop.domain.calendar import WARSAW
 from ksef_desktop.errors import UserError
@@ -39,6 +39,9 @@ from ksef_desktop.services.purchase_facts import received_invoice
 from ksef_desktop.store import Store
 from ksef_desktop.store.profiles import Profile
 from ksef_desktop.store.purchases import add_purchase, known_numbers, set_sync_start, sync_start
+
+if TYPE_CHECKING:
+    from ksef_desktop.ksef.workflows import KsefClient
 
 AUTO, EXPORT, QUERY = "auto", "export", "query"
 #: The first sync starts here unless told otherwise: KSeF became obligatory on 1 Feb 2026.
@@ -103,7 +106,7 @@ def _utc(moment: datetime) -> datetime:
 @dataclass
 class _Sync:
     store: Store
-    client: Any  # ksef.workflows.KsefClient
+    client: KsefClient
     profile: Profile
     now: Callable[[], datetime]
     job: Job
@@ -115,8 +118,7 @@ class _Sync:
     # --- helpers ------------------------------------------------------------------
 
     def _gate(self, group: str) -> None:
-        gate = self.client.transport.gate
-        wait = gate.wait_time(group) if gate is not None else 0.0
+        wait = self.client.wait_time(group)
         if wait > MAX_WAIT_S:
             minutes = max(1, round(wait / 60))
             raise SyncProblem(
@@ -163,12 +165,10 @@ class _Sync:
         client = self.client
         key = SessionKey.generate()
         filters = receiving.storage_filters(subject, start, end)
-        reference = receiving.start_export(client.transport, client.certificates, key, filters)
+        reference = client.start_export(key, filters)
         self.report.exports += 1
         self.job.progress(self.report.seen, 0, _("KSeF is preparing the invoices…"))
-        status = receiving.wait_for_export(
-            client.transport, reference, sleep=self.sleep, check=self.job.check
-        )
+        status = client.wait_for_export(reference, sleep=self.sleep, check=self.job.check)
         if status.code == receiving.EXPORT_BEYOND_HWM:
             return start, False
         if status.code != receiving.EXPORT_DONE:
@@ -177,7 +177,7 @@ class _Sync:
                     code=status.code, text=status.description
                 )
             )
-        package = receiving.download_package(client.transport, key, status)
+        package = client.download_package(key, status)
         known = known_numbers(
             self.store.db.connection(),
             [m.ksef_number for m in package.metadata],
@@ -209,7 +209,7 @@ class _Sync:
         while True:
             self.job.check()
             self._gate("invoiceMetadata")
-            page = receiving.query_page(client.transport, filters, offset)
+            page = client.query_received(filters, offset)
             self.report.queries += 1
             found.extend(page.invoices)
             hwm, truncated = page.hwm, page.is_truncated
