@@ -40,14 +40,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     quiet_client_log()
-    from ksef_desktop.ksef import api_auth
-    from ksef_desktop.ksef.transport import Transport
-    from ksef_desktop.services.signing import request_document, write_request
+    from ksef_desktop.services.signing import unsigned_request, write_request
 
     env, nip = target(args)
     with http_client() as http:
-        challenge = api_auth.auth_challenge(Transport(http, env))
-    write_request(args.output, request_document(challenge.challenge, nip))
+        document = unsigned_request(http, env, nip)
+    write_request(args.output, document)
     print(
         _(
             "{path}: sign it (XAdES, enveloped) and submit it within 10 minutes with "

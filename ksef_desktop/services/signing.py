@@ -8,8 +8,9 @@ command line alike:
   (``stored_signer``; ``keep_signer`` puts one there);
 - a self-signed certificate carrying the NIP, on the Test environment and in the Sandbox
   only (``self_signed_signer``);
-- a request signed elsewhere (podpis zaufany, any signing program): ``write_request``
-  saves the unsigned one, ``read_signed`` checks the signed file against the profile.
+- a request signed elsewhere (podpis zaufany, any signing program): ``unsigned_request``
+  fetches a fresh challenge and builds the unsigned one, ``write_request`` saves it,
+  ``read_signed`` checks the signed file against the profile.
 
 Passwords and keys stay in memory; nothing here writes a key to a file.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -194,6 +195,53 @@ def forget_signer(store: SecretStore, environment: str, nip: str) -> bool:
 def request_document(challenge: str, nip: str) -> bytes:
     """The unsigned ``AuthTokenRequest`` for the profile's NIP."""
     return auth_token_request(challenge, Context("Nip", nip))
+
+
+#: How long KSeF accepts a challenge: the signed request must come back within it.
+REQUEST_LIFETIME = timedelta(minutes=10)
+
+
+def unsigned_request(http: httpx.Client, environment: Environment, nip: str) -> bytes:
+    """The unsigned ``AuthTokenRequest`` for ``nip`` on a fresh challenge of
+    ``environment`` (``POST /auth/challenge``), to be signed within ``REQUEST_LIFETIME``."""
+    from ksef_desktop.ksef import api_auth
+    from ksef_desktop.ksef.transport import Transport
+
+    challenge = api_auth.auth_challenge(Transport(http, environment)).challenge
+    return request_document(challenge, nip)
+
+
+@dataclass(frozen=True)
+class SavedRequest:
+    """An unsigned request the user was given to sign: where, on which challenge, when."""
+
+    path: str
+    challenge: str
+    saved_at: datetime
+
+    @property
+    def valid_until(self) -> datetime:
+        return self.saved_at + REQUEST_LIFETIME
+
+
+def save_unsigned_request(
+    http: httpx.Client, environment: Environment, nip: str, path: Path, *, now: datetime
+) -> SavedRequest:
+    """Fetch a fresh challenge and write the unsigned request for ``nip`` to ``path``."""
+    document = unsigned_request(http, environment, nip)
+    write_request(path, document)
+    return SavedRequest(str(path), inspect_request(document).challenge, now)
+
+
+def check_fresh(signed: SignedRequest, saved: SavedRequest | None, now: datetime) -> None:
+    """Refuse a signed request whose challenge (the one saved here) KSeF no longer takes."""
+    if saved is not None and signed.challenge == saved.challenge and now > saved.valid_until:
+        raise SignatureError(
+            _(
+                "The request was saved more than 10 minutes ago and KSeF no longer accepts "
+                "it: save a new request and sign it again."
+            )
+        )
 
 
 def write_request(path: Path, document: bytes) -> None:

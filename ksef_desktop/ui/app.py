@@ -134,8 +134,15 @@ class Shell:
 
     def open_wizard(self) -> FirstRunWizard:
         from ksef_desktop.ui.wizard import FirstRunWizard
+        from ksef_desktop.ui.wizard_signature import start_request
 
-        self.wizard = FirstRunWizard()
+        ctx, runner = self.ctx, self.runner
+        self.wizard = FirstRunWizard(
+            save_request=lambda env, nip, path, done, failed: start_request(
+                ctx, runner, env, nip, path, done, failed
+            ),
+            now=ctx.now,
+        )
         self.wizard.accepted.connect(self._wizard_done)
         self.wizard.rejected.connect(self.app.quit)
         self.wizard.show()

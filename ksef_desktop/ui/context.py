@@ -112,12 +112,16 @@ class AppContext:
 
     def environment(self) -> Environment | None:
         """The addresses of the current environment (None: the sandbox is not running)."""
-        if self.env_name == environments.SANDBOX:
+        return self.environment_named(self.env_name)
+
+    def environment_named(self, name: str) -> Environment | None:
+        """The addresses of environment ``name`` (None: the sandbox is not running)."""
+        if name == environments.SANDBOX:
             if self.sandbox is None:
                 return None
             sb = self.sandbox
             return environments.sandbox(sb.base_url, sb.qr_base, sb.latarnia_url)
-        return environments.environment(self.env_name)
+        return environments.environment(name)
 
     # --- worker-side operations ---------------------------------------------------------
 
@@ -191,7 +195,7 @@ class AppContext:
                 confirm(conn, profile.id, now=self.now())
             profile = get_profile(conn, profile.id)
         leaving_sandbox = self.sandbox is not None and (
-            env.value != environments.SANDBOX or clean != self.nip
+            env.value != environments.SANDBOX or clean not in self.sandbox.config.nips
         )
         self.settings["environment"] = env.value
         self.settings["nip"] = clean
@@ -228,16 +232,23 @@ class AppContext:
             self._http = new_http_client(httpx.Timeout(10.0, connect=5.0))
         return self._http
 
-    def start_sandbox(self, check: Callable[[], None] = lambda: None) -> dict[str, str]:
-        """Start the in-process sandbox for the NIP in use; its tokens by NIP.
+    def start_sandbox(
+        self, check: Callable[[], None] = lambda: None, *, nip: str = ""
+    ) -> dict[str, str]:
+        """Start the in-process sandbox for ``nip`` (default: the NIP in use); its tokens
+        by NIP. One running for another NIP is started again for this one (its state, kept
+        in the data folder, stays).
 
         ``check`` (a job's ``JobContext.check``) is called once the sandbox's modules
         are imported: a program closing meanwhile does not start it only to stop it."""
         from ksef_desktop.sandbox import Sandbox, SandboxConfig
 
         check()
+        nip = nip or self.nip
+        if self.sandbox is not None and nip and nip not in self.sandbox.config.nips:
+            self.close_sandbox()
         if self.sandbox is None:
-            nips = (self.nip,) if self.nip else ()
+            nips = (nip,) if nip else ()
             config = SandboxConfig(nips=nips, port=0, state_file=self.data_dir / SANDBOX_STATE)
             sandbox = Sandbox(config)
             sandbox.__enter__()

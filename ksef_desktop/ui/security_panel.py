@@ -406,17 +406,13 @@ class SecurityPanel(QWidget):
         def write(job: JobContext) -> str:
             from pathlib import Path
 
-            from ksef_desktop.ksef import api_auth
-            from ksef_desktop.ksef.transport import Transport
-            from ksef_desktop.services.signing import request_document, write_request
+            from ksef_desktop.services.signing import unsigned_request, write_request
             from ksef_desktop.ui.context import SandboxNotRunning
 
             env = ctx.environment()
             if env is None:
                 raise SandboxNotRunning
-            transport = Transport(ctx.http(), env)
-            challenge = api_auth.auth_challenge(transport).challenge
-            write_request(Path(path), request_document(challenge, ctx.nip))
+            write_request(Path(path), unsigned_request(ctx.http(), env, ctx.nip))
             return _("{path}: sign it and choose the signed file within 10 minutes.").format(
                 path=path
             )

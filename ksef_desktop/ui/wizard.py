@@ -7,6 +7,8 @@ starts its built-in Sandbox and keeps the Sandbox's token in the keyring by itse
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
@@ -27,7 +29,7 @@ from ksef_desktop.ksef import environments
 from ksef_desktop.ui.context import environment_label
 from ksef_desktop.ui.fields import CertificatePicker, NipEdit, SetupValues, token_edit
 from ksef_desktop.ui.settings import DEMO_ADDRESS, DEMO_COMPANY, DEMO_NIP
-from ksef_desktop.ui.wizard_signature import SignaturePage
+from ksef_desktop.ui.wizard_signature import RequestWriter, SignaturePage
 
 if TYPE_CHECKING:
     from ksef_desktop.services.signing import SignatureChoice
@@ -170,14 +172,28 @@ class CertificatePage(QWizardPage):
 
 
 class FirstRunWizard(QWizard):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    """``save_request`` (from the Shell) saves the unsigned request for signing
+    elsewhere in the worker; without it that way is not offered."""
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        save_request: RequestWriter | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("KSeF Desktop: first start"))
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.environment_page = EnvironmentPage()
         self.company_page = CompanyPage(self.environment_page)
         self.token_page = TokenPage(self.environment_page)
-        self.signature_page = SignaturePage(lambda: self.environment_page.environment)
+        self.signature_page = SignaturePage(
+            lambda: self.environment_page.environment,
+            lambda: self.company_page.nip.nip,
+            save_request,
+            now,
+        )
         self.certificate_page = CertificatePage()
         self.page_ids: dict[QWizardPage, int] = {}
         for page in (
