@@ -37,6 +37,16 @@ from ksef_desktop.ui.security_hooks import install_certificate_notice
 from ksef_desktop.ui.status_bar import KsefStatusBar
 from ksef_desktop.ui.tray import Notifier, app_icon
 
+#: Where each tab is (the order they are added in ``MainWindow.__init__``).
+TABS = {
+    "invoices": 0,
+    "sessions": 1,
+    "offline": 2,
+    "contractors": 3,
+    "purchases": 4,
+    "security": 5,
+}
+
 
 class MainWindow(QMainWindow):
     settings_requested = Signal()
@@ -59,10 +69,10 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(QWidget(), _("Securit&y"))
         #: Tabs whose panel is built on first show: index -> how to get it built.
         self._later: dict[int, Callable[[], QWidget]] = {
-            1: lambda: self.panels.sessions,
-            3: lambda: self.panels.contractors,
-            4: lambda: self.panels.purchases,
-            5: lambda: self.panels.security,
+            TABS["sessions"]: lambda: self.panels.sessions,
+            TABS["contractors"]: lambda: self.panels.contractors,
+            TABS["purchases"]: lambda: self.panels.purchases,
+            TABS["security"]: lambda: self.panels.security,
         }
         self.panels.panel_built.connect(self._place)
         self.tabs.currentChanged.connect(self._tab_shown)
@@ -114,7 +124,7 @@ class MainWindow(QMainWindow):
 
     def _place(self, name: str, panel: QWidget) -> None:
         """Put a panel just built in place of its tab's empty page."""
-        index = {"sessions": 1, "contractors": 3, "purchases": 4, "security": 5}[name]
+        index = TABS[name]
         self._later.pop(index, None)
         page = self.tabs.widget(index)
         text, current = self.tabs.tabText(index), self.tabs.currentIndex()

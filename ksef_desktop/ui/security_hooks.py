@@ -13,8 +13,6 @@ from ksef_desktop.ui.certificate_notice import CertificateNotice
 if TYPE_CHECKING:
     from ksef_desktop.ui.main_window import MainWindow
 
-SECURITY_TAB = 4
-
 
 def install_certificate_notice(window: MainWindow) -> CertificateNotice:
     controller = window.controller
@@ -27,7 +25,9 @@ def install_certificate_notice(window: MainWindow) -> CertificateNotice:
         notice.show_for(controller.profile)
 
     def renew() -> None:
-        window.tabs.setCurrentIndex(SECURITY_TAB)
+        from ksef_desktop.ui.main_window import TABS
+
+        window.tabs.setCurrentIndex(TABS["security"])
         window.panels.security.renew_offline()
 
     def changed() -> None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from ksef_desktop.ksef.environments import sandbox as sandbox_env
 from ksef_desktop.ksef.workflows import KsefClient
 from ksef_desktop.secrets import SecretStore, offline_key_entry, token_entry
+from ksef_desktop.ui.main_window import TABS
 from ksef_desktop.ui.security_dialogs import GrantDialog, SignatureDialog, TokenDialog
 from ksef_desktop.ui.security_panel import SecurityPanel
 from ksef_desktop.ui.settings import DEMO_NIP
@@ -26,10 +27,10 @@ def _panel(qtbot, shell) -> SecurityPanel:
     wait_ready(qtbot, shell)
     window = shell.window
     assert window is not None
-    window.tabs.setCurrentIndex(4)
+    window.tabs.setCurrentIndex(TABS["security"])
     panel = window.tabs.currentWidget()
     assert isinstance(panel, SecurityPanel)
-    assert window.tabs.tabText(4) == "Bezp&ieczeństwo"
+    assert window.tabs.tabText(TABS["security"]) == "Bezp&ieczeństwo"
     return panel
 
 
