@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from ksef_desktop.ksef.access import AccessClient
     from ksef_desktop.ksef.auth import PollPolicy
     from ksef_desktop.ksef.environments import Environment
+    from ksef_desktop.store.profiles import Profile
 
 PKCS12_SUFFIXES = (".p12", ".pfx")
 #: Environments where KSeF accepts a self-signed certificate for a login.
@@ -353,3 +354,25 @@ def signed_access(
     if isinstance(found, bytes):
         return AccessClient.signed_in(http, environment, nip, now=now, signed=found, poll=poll)
     return AccessClient.signed_in(http, environment, nip, now=now, signer=found, poll=poll)
+
+
+def profile_access(
+    http: httpx.Client,
+    environment: Environment,
+    profile: Profile,
+    choice: SignatureChoice,
+    secrets: SecretStore,
+    *,
+    now: Callable[[], datetime],
+) -> AccessClient:
+    """An ``AccessClient`` for ``profile`` that logs in the way ``choice`` says (the
+    window's Security panel and its first-run wizard alike)."""
+    found = resolve_choice(
+        choice,
+        secrets,
+        environment=environment.name,
+        nip=profile.nip,
+        now=now(),
+        name=profile.company_name,
+    )
+    return signed_access(http, environment, profile.nip, found, now=now)

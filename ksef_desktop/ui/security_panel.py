@@ -359,22 +359,15 @@ class SecurityPanel(QWidget):
         profile_then = (ctx.env_name, ctx.nip)
 
         def login(job: JobContext) -> AccessClient:
-            from ksef_desktop.services.signing import resolve_choice, signed_access
+            from ksef_desktop.services.signing import profile_access
             from ksef_desktop.ui.context import SandboxNotRunning
 
-            profile = ctx.profile_now()
             env = ctx.environment()
             if env is None:
                 raise SandboxNotRunning
-            found = resolve_choice(
-                choice,
-                ctx.secrets,
-                environment=env.name,
-                nip=profile.nip,
-                now=ctx.now(),
-                name=profile.company_name,
+            access = profile_access(
+                ctx.http(), env, ctx.profile_now(), choice, ctx.secrets, now=ctx.now
             )
-            access = signed_access(ctx.http(), env, profile.nip, found, now=ctx.now)
             access.authenticate()
             return access
 

@@ -184,7 +184,7 @@ def start_app_token(
 
     def run(job: JobContext) -> str:
         from ksef_desktop.services.credentials import keep_app_token
-        from ksef_desktop.services.signing import resolve_choice, signed_access
+        from ksef_desktop.services.signing import profile_access
         from ksef_desktop.ui.context import SandboxNotRunning
 
         profile = ctx.profile_now()
@@ -193,15 +193,7 @@ def start_app_token(
         env = ctx.environment()
         if env is None:
             raise SandboxNotRunning
-        found = resolve_choice(
-            choice,
-            ctx.secrets,
-            environment=env.name,
-            nip=profile.nip,
-            now=ctx.now(),
-            name=profile.company_name,
-        )
-        access = signed_access(ctx.http(), env, profile.nip, found, now=ctx.now)
+        access = profile_access(ctx.http(), env, profile, choice, ctx.secrets, now=ctx.now)
         job.check()
         reference = keep_app_token(access, ctx.secrets, environment=env.name, nip=profile.nip)
         ctx.drop_client()
