@@ -16,8 +16,11 @@ names, strongest first:
    together are.
 
 Anything else is ``UNKNOWN``. A transfer in another currency than its invoices is only
-proposed (its amount is the bank's, not the invoice's). Debits are unknown here: the
-program keeps no purchase invoices yet to match them to.
+proposed (its amount is the bank's, not the invoice's).
+
+A debit is decided the same way against the purchase invoices (``decide_credit`` with
+the supplier in the place of the buyer: ``OpenInvoice.buyer_id`` is the counterparty
+of the payment, the one its account or NIP identifies).
 
 Amounts are Decimal; an invoice's amounts are in its currency. Pure functions.
 """
@@ -68,15 +71,16 @@ _BASIS_LABELS = {
     Basis.KSEF: N_("KSeF number in the title"),
     Basis.COLLECTIVE: N_("collective identifier in the title"),
     Basis.NUMBER: N_("invoice number in the title"),
-    Basis.ACCOUNT: N_("the buyer's account and the amount"),
-    Basis.NIP: N_("the buyer's NIP in the title and the amount"),
+    Basis.ACCOUNT: N_("the counterparty's account and the amount"),
+    Basis.NIP: N_("the counterparty's NIP in the title and the amount"),
     Basis.MANUAL: N_("chosen by hand"),
 }
 
 
 @dataclass(frozen=True)
 class OpenInvoice:
-    """A sales invoice as matching sees it."""
+    """An invoice as matching sees it: a sales invoice (``buyer_id``: its buyer) or a
+    purchase invoice (``buyer_id``: its supplier, the payee)."""
 
     id: int
     number: str

@@ -1,13 +1,20 @@
 """Bank statements settle invoices: import a statement, match its credits to the
-profile's sales invoices, accept a proposal, undo a match (issue 24).
+profile's sales invoices and its debits to its purchase invoices, accept a proposal,
+undo a match (issue 24).
 
 ``import_statement`` reads the file (``bank``), keeps only the lines the profile does not
 have yet (by their stable keys: a second import of the same statement changes
 nothing), asks KSeF — through ``lookup``, only when needed — for the invoices behind
 collective identifiers of the seller that the program did not make itself, decides each
-credit (``domain.matching``) and writes everything in one transaction: the statement,
-its lines, their matches, and the payments of the certain ones. Debits are listed as
-unknown: the program keeps no purchase invoices to match them to yet.
+line (``domain.matching``) and writes everything in one transaction: the statement,
+its lines, their matches, and the payments of the certain ones.
+
+A debit is decided the same way as a credit, against the purchase invoices: the
+suppliers' KSeF numbers in its title, or a collective identifier the profile made as a
+payer (``services.purchases.create_purchase_collective``; one it did not make is asked
+of KSeF), then the supplier's invoice number, then the supplier's account (the one its
+invoice names for payment) and the amount. What it pays is recorded as purchase
+payments marked with the line, undone and re-imported as a credit's are.
 """
 
 from __future__ import annotations
@@ -28,7 +35,6 @@ from ksef_desktop.bank.model import (
     read_statement,
 )
 from ksef_desktop.domain.matching import (
-    UNKNOWN,
     Allocation,
     Basis,
     Decision,
@@ -40,6 +46,7 @@ from ksef_desktop.domain.matching import (
 from ksef_desktop.domain.transfer_title import NumberIndex, TitleScan
 from ksef_desktop.errors import UserError
 from ksef_desktop.i18n import _
+from ksef_desktop.store import statement_purchases as buying
 from ksef_desktop.store import statements as repo
 from ksef_desktop.store.collective import get_collective
 from ksef_desktop.store.db import Database
@@ -102,44 +109,63 @@ class ImportReport:
 
 @dataclass
 class _Matcher:
-    """What deciding needs from the store, read once per import."""
+    """What deciding needs from the store, read once per import: for credits the
+    profile's sales invoices, for debits (``debit``) its purchase invoices, whose
+    ``buyer_id`` is then the supplier."""
 
     profile: Profile
+    debit: bool
     resolved: dict[str, tuple[str, ...]]
     by_ksef: dict[str, OpenInvoice]
     current: dict[int, OpenInvoice]
     unpaid_numbers: NumberIndex
-    by_number: dict[str, int]
+    by_number: dict[str, list[int]]
     accounts: dict[str, set[str]]
+
+    def names(self, reference: str) -> bool:
+        """A credit names the profile's own KSeF numbers and identifiers (they begin
+        with its NIP); a debit names its suppliers' ones."""
+        return reference.startswith(self.profile.nip) != self.debit
 
     def decide(self, line: BankLine, scan: TitleScan) -> Decision:
         refs = scan.references
         nip = self.profile.nip
-        named_numbers = [n for n in refs.ksef_numbers if n.startswith(nip)]
-        ours = [i for i in refs.collective_identifiers if i.startswith(nip)]
-        for ident in ours:
+        named_numbers = [n for n in refs.ksef_numbers if self.names(n)]
+        idents = [i for i in refs.collective_identifiers if self.names(i)]
+        for ident in idents:
             named_numbers.extend(self.resolved.get(ident, ()))
         named_numbers = list(dict.fromkeys(named_numbers))
         named = [self.current[self.by_ksef[n].id] for n in named_numbers if n in self.by_ksef]
-        found = scan.invoice_numbers(self.unpaid_numbers)
-        by_number = [self.current[self.by_number[n]] for n in found if n in self.by_number]
         account = line.counterparty_account
-        buyers = set(self.accounts.get(account, set())) if account else set()
-        buyer_basis = Basis.ACCOUNT
-        if not buyers:
-            buyers = {n for n in refs.nips if n != nip}
-            buyer_basis = Basis.NIP
-        buyer_open = [i for i in self.current.values() if buyers and i.buyer_id in buyers]
+        parties = set(self.accounts.get(account, set())) if account else set()
+        party_basis = Basis.ACCOUNT
+        if not parties:
+            parties = {n for n in refs.nips if n != nip}
+            party_basis = Basis.NIP
+        found = scan.invoice_numbers(self.unpaid_numbers)
+        by_number = [
+            self.current[i] for n in found if (i := self._by_number(n, parties)) is not None
+        ]
+        party_open = [i for i in self.current.values() if parties and i.buyer_id in parties]
+        named_ksef = any(self.names(n) for n in refs.ksef_numbers)
         return decide_credit(
             line.amount,
             line.currency,
             named=named,
-            named_basis=Basis.COLLECTIVE if ours and not refs.ksef_numbers else Basis.KSEF,
+            named_basis=Basis.COLLECTIVE if idents and not named_ksef else Basis.KSEF,
             named_missing=len(named_numbers) - len(named),
             by_number=by_number,
-            buyer_open=buyer_open,
-            buyer_basis=buyer_basis,
+            buyer_open=party_open,
+            buyer_basis=party_basis,
         )
+
+    def _by_number(self, number: str, parties: set[str]) -> int | None:
+        """The open invoice of that number; when several have it (two suppliers' "1/2026"),
+        the one of the payment's counterparty, if that leaves one."""
+        ids = self.by_number.get(number, [])
+        if len(ids) > 1:
+            ids = [i for i in ids if self.current[i].buyer_id in parties]
+        return ids[0] if len(ids) == 1 else None
 
     def settle(self, decision: Decision) -> None:
         """A certain match pays its invoices: later lines of the import see it."""
@@ -157,20 +183,15 @@ def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _matcher(
-    db: Database,
-    profile: Profile,
-    scans: Sequence[TitleScan],
-    lookup: Lookup | None,
-) -> _Matcher:
+def _resolve(
+    db: Database, profile: Profile, idents: Sequence[str], lookup: Lookup | None
+) -> dict[str, tuple[str, ...]]:
+    """The KSeF numbers behind each identifier: the profile's own record of the ones it
+    made (as seller or as payer), KSeF's answer for the others."""
     conn = db.connection()
-    pid = profile.id
-    idents = _unique(
-        i for s in scans for i in s.references.collective_identifiers if i.startswith(profile.nip)
-    )
     resolved: dict[str, tuple[str, ...]] = {}
     for ident in idents:
-        stored = get_collective(conn, ident, profile_id=pid)
+        stored = get_collective(conn, ident, profile_id=profile.id)
         if stored is not None:
             resolved[ident] = stored.ksef_numbers
     missing = [i for i in idents if i not in resolved]
@@ -185,21 +206,44 @@ def _matcher(
             )
         answer = lookup(missing)
         resolved.update({i: tuple(answer.get(i, ())) for i in missing})
+    return resolved
+
+
+def _matcher(
+    db: Database,
+    profile: Profile,
+    scans: Sequence[TitleScan],
+    resolved: dict[str, tuple[str, ...]],
+    *,
+    debit: bool,
+) -> _Matcher:
+    conn = db.connection()
+    pid = profile.id
     named = _unique(
         [n for s in scans for n in s.references.ksef_numbers]
         + [n for numbers in resolved.values() for n in numbers]
     )
-    by_ksef = repo.invoices_by_ksef(conn, named, profile_id=pid)
-    unpaid = repo.unpaid_invoices(conn, profile_id=pid)
-    current = {i.id: i for i in unpaid} | {i.id: i for i in by_ksef.values()}
+    if debit:
+        by_ksef = buying.purchases_by_ksef(conn, named, profile_id=pid)
+        unpaid = buying.unpaid_purchases(conn, profile_id=pid)
+        accounts = buying.supplier_accounts(conn, profile_id=pid)
+    else:
+        by_ksef = repo.invoices_by_ksef(conn, named, profile_id=pid)
+        unpaid = repo.unpaid_invoices(conn, profile_id=pid)
+        accounts = repo.buyer_accounts(conn, profile_id=pid, company_nip=profile.nip)
+    by_number: dict[str, list[int]] = {}
+    for invoice in unpaid:
+        if invoice.number:
+            by_number.setdefault(invoice.number, []).append(invoice.id)
     return _Matcher(
         profile=profile,
+        debit=debit,
         resolved=resolved,
         by_ksef=by_ksef,
-        current=current,
+        current={i.id: i for i in unpaid} | {i.id: i for i in by_ksef.values()},
         unpaid_numbers=NumberIndex(i.number for i in unpaid if i.number),
-        by_number={i.number: i.id for i in unpaid if i.number},
-        accounts=repo.buyer_accounts(conn, profile_id=pid, company_nip=profile.nip),
+        by_number=by_number,
+        accounts=accounts,
     )
 
 
@@ -252,16 +296,23 @@ def import_statement(
     keys = [line.key for line in statement.lines]
     known = repo.known_keys(conn, keys, profile_id=pid)
     fresh = [line for line in statement.lines if line.key not in known]
-    scans = {
-        line.key: TitleScan(line.searched_text)
-        for line in fresh
-        if line.direction is Direction.CREDIT
+    scans = {line.key: TitleScan(line.searched_text) for line in fresh}
+    debits = [scans[line.key] for line in fresh if line.direction is Direction.DEBIT]
+    credits = [scans[line.key] for line in fresh if line.direction is Direction.CREDIT]
+    nip = profile.nip
+    idents = _unique(
+        [i for s in credits for i in s.references.collective_identifiers if i.startswith(nip)]
+        + [i for s in debits for i in s.references.collective_identifiers if not i.startswith(nip)]
+    )
+    resolved = _resolve(db, profile, idents, lookup)
+    matchers = {
+        Direction.CREDIT: _matcher(db, profile, credits, resolved, debit=False),
+        Direction.DEBIT: _matcher(db, profile, debits, resolved, debit=True),
     }
-    matcher = _matcher(db, profile, list(scans.values()), lookup)
     decided: list[tuple[BankLine, Decision]] = []
     for line in fresh:
-        scan = scans.get(line.key)
-        decision = matcher.decide(line, scan) if scan is not None else UNKNOWN
+        matcher = matchers[line.direction]
+        decision = matcher.decide(line, scans[line.key])
         matcher.settle(decision)
         decided.append((line, decision))
     new_ids: dict[str, int] = {}
@@ -280,7 +331,13 @@ def import_statement(
                 if line_id is None:
                     continue
                 new_ids[line.key] = line_id
-                repo.add_matches(tx, line_id, decision.allocations, profile_id=pid)
+                repo.add_matches(
+                    tx,
+                    line_id,
+                    decision.allocations,
+                    profile_id=pid,
+                    purchases=line.direction is Direction.DEBIT,
+                )
                 if decision.verdict is Verdict.MATCHED:
                     repo.pay_line(tx, line_id, profile_id=pid, now=now())
     stored = repo.lines_by_keys(conn, keys, profile_id=pid)
@@ -290,7 +347,7 @@ def import_statement(
         fresh_decision = fresh_decisions.get(line.key)
         saved = stored.get(line.key)
         if dry_run and fresh_decision is not None:
-            numbers = matcher.numbers_of(fresh_decision)
+            numbers = matchers[line.direction].numbers_of(fresh_decision)
             reports.append(_report(line, fresh_decision.verdict, numbers, True))
         elif saved is not None:
             is_new = line.key in new_ids

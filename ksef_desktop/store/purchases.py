@@ -460,12 +460,22 @@ def add_payment(
     profile_id: int,
     now: datetime,
     note: str = "",
+    bank_line_id: int | None = None,
 ) -> int:
-    """Record a payment (call inside a transaction; the triggers keep the sums)."""
+    """Record a payment (call inside a transaction; the triggers keep the sums);
+    ``bank_line_id``: the statement line it came from (None: by hand)."""
     cur = conn.execute(
         "INSERT INTO purchase_payments (profile_id, purchase_id, paid_on, amount_minor, note, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        (profile_id, purchase_id, paid_on.isoformat(), to_minor(amount), note, to_db(now)),
+        "created_at, bank_line_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            profile_id,
+            purchase_id,
+            paid_on.isoformat(),
+            to_minor(amount),
+            note,
+            to_db(now),
+            bank_line_id,
+        ),
     )
     return int(cur.lastrowid or 0)
 

@@ -576,6 +576,14 @@ def _v9(conn: sqlite3.Connection) -> None:
         run_script(conn, _V3_GUARDS.format(table=table))
 
 
+def _v10(conn: sqlite3.Connection) -> None:
+    """Debits matched to purchase invoices (issue 24 after issue 18)."""
+    from ksef_desktop.store.schema_matching import debits_step
+
+    debits_step(conn)
+    run_script(conn, _V3_GUARDS.format(table="bank_purchase_matches"))
+
+
 #: Index i migrates from user_version i to i + 1. Append; never edit a released step.
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -83,3 +83,38 @@ END;
 
 def matching_step(conn: sqlite3.Connection) -> None:
     run_script(conn, MATCHING)
+
+
+# Debits matched to purchase invoices (issue 24, once purchases exist: ``schema._v10``).
+# A debit's matches point at purchases; the purchase payment recorded for a match carries
+# the line (``purchase_payments.bank_line_id``, set when the payment is inserted: payments
+# of purchases are never updated), and removing it turns the line back into a proposal,
+# exactly as for credits.
+DEBITS = """
+CREATE TABLE bank_purchase_matches (
+    id            INTEGER PRIMARY KEY,
+    profile_id    INTEGER NOT NULL REFERENCES profiles(id),
+    line_id       INTEGER NOT NULL REFERENCES bank_lines(id),
+    purchase_id   INTEGER NOT NULL REFERENCES purchases(id),
+    amount_minor  INTEGER NOT NULL CHECK (amount_minor > 0),
+    payment_id    INTEGER REFERENCES purchase_payments(id),
+    UNIQUE (line_id, purchase_id)
+);
+CREATE INDEX bank_purchase_matches_by_purchase
+    ON bank_purchase_matches (profile_id, purchase_id);
+
+ALTER TABLE purchase_payments ADD COLUMN bank_line_id INTEGER REFERENCES bank_lines(id);
+
+CREATE TRIGGER bank_purchase_payment_removed BEFORE DELETE ON purchase_payments
+WHEN OLD.bank_line_id IS NOT NULL
+BEGIN
+    UPDATE bank_purchase_matches SET payment_id = NULL
+        WHERE profile_id = OLD.profile_id AND payment_id = OLD.id;
+    UPDATE bank_lines SET state = 'proposed'
+        WHERE profile_id = OLD.profile_id AND id = OLD.bank_line_id;
+END;
+"""
+
+
+def debits_step(conn: sqlite3.Connection) -> None:
+    run_script(conn, DEBITS)

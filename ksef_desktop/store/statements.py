@@ -1,10 +1,13 @@
 """Bank statements, their lines and what each line pays (schema step of issue 24,
 ``store.schema_matching``), and the invoices matching reads.
 
-A line's matches are paid through ``store.payments.record_payment`` (one payment per
-invoice, marked with the line): accepting a proposal records them, undoing deletes them
-(and the trigger ``bank_payment_removed`` turns the line back into a proposal). Every
-function works inside the caller's transaction; every query names the profile.
+A credit's matches are sales invoices (``bank_matches``), paid through
+``store.payments.record_payment``; a debit's are purchase invoices
+(``bank_purchase_matches``), paid through ``store.purchases.add_payment``. One payment
+per invoice, marked with the line: accepting a proposal records them, undoing deletes
+them (and the triggers ``bank_payment_removed`` / ``bank_purchase_payment_removed`` turn
+the line back into a proposal). Every function works inside the caller's transaction;
+every query names the profile.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from ksef_desktop.i18n import _
 from ksef_desktop.store.db import StoreError
 from ksef_desktop.store.invoices import from_minor, to_minor
 from ksef_desktop.store.payments import delete_payment, record_payment
+from ksef_desktop.store.purchases import add_payment as add_purchase_payment
+from ksef_desktop.store.purchases import delete_payment as delete_purchase_payment
 from ksef_desktop.store.timefmt import to_db
 
 
@@ -43,6 +48,8 @@ class StoredMatch:
     amount: Decimal
     currency: str
     paid: bool
+    #: A purchase invoice (a debit's match); a sales invoice otherwise.
+    purchase: bool = False
 
 
 @dataclass(frozen=True)
@@ -156,54 +163,78 @@ def add_matches(
     allocations: Sequence[Allocation],
     *,
     profile_id: int,
+    purchases: bool = False,
 ) -> None:
+    """What a line pays: sales invoices, or (``purchases``: a debit) purchase invoices."""
+    sql = (
+        "INSERT INTO bank_purchase_matches (profile_id, line_id, purchase_id, amount_minor) "
+        "VALUES (?, ?, ?, ?)"
+        if purchases
+        else "INSERT INTO bank_matches (profile_id, line_id, invoice_id, amount_minor) "
+        "VALUES (?, ?, ?, ?)"
+    )
     conn.executemany(
-        "INSERT INTO bank_matches (profile_id, line_id, invoice_id, amount_minor) "
-        "VALUES (?, ?, ?, ?)",
-        [(profile_id, line_id, a.invoice_id, to_minor(a.amount)) for a in allocations],
+        sql, [(profile_id, line_id, a.invoice_id, to_minor(a.amount)) for a in allocations]
     )
 
 
-def _line_row(conn: sqlite3.Connection, line_id: int, profile_id: int) -> tuple[str, str, str]:
+@dataclass(frozen=True)
+class _Row:
+    state: str
+    booked_on: str
+    title: str
+    debit: bool
+
+
+def _line_row(conn: sqlite3.Connection, line_id: int, profile_id: int) -> _Row:
     row = conn.execute(
-        "SELECT state, booked_on, title FROM bank_lines WHERE id = ? AND profile_id = ?",
+        "SELECT state, booked_on, title, direction FROM bank_lines WHERE id = ? AND profile_id = ?",
         (line_id, profile_id),
     ).fetchone()
     if row is None:
         raise LineRefused(_("There is no such statement line."))
-    return str(row[0]), str(row[1]), str(row[2])
+    return _Row(str(row[0]), str(row[1]), str(row[2]), row[3] == Direction.DEBIT.value)
 
 
 def pay_line(conn: sqlite3.Connection, line_id: int, *, profile_id: int, now: datetime) -> int:
     """Record the payments of a line's matches (the booking day, the amounts matched);
     the line is then ``matched``. Returns how many payments were recorded."""
-    state, booked_on, title = _line_row(conn, line_id, profile_id)
-    if state != Verdict.PROPOSED.value:
+    line = _line_row(conn, line_id, profile_id)
+    if line.state != Verdict.PROPOSED.value:
         raise LineRefused(_("Only a proposed match can be accepted."))
+    table = "bank_purchase_matches" if line.debit else "bank_matches"
     rows = conn.execute(
-        "SELECT id, invoice_id, amount_minor FROM bank_matches "
-        "WHERE line_id = ? AND profile_id = ? AND payment_id IS NULL ORDER BY id",
+        f"SELECT id, {'purchase_id' if line.debit else 'invoice_id'}, amount_minor "  # noqa: S608
+        f"FROM {table} WHERE line_id = ? AND profile_id = ? AND payment_id IS NULL ORDER BY id",
         (line_id, profile_id),
     ).fetchall()
     if not rows:
         raise LineRefused(_("The line names no invoice to mark paid."))
-    note = " ".join(title.split())[:200]
+    note = " ".join(line.title.split())[:200]
+    booked_on = date.fromisoformat(line.booked_on)
     for match_id, invoice_id, amount_minor in rows:
-        payment = record_payment(
-            conn,
-            int(invoice_id),
-            from_minor(int(amount_minor)),
-            date.fromisoformat(booked_on),
-            profile_id=profile_id,
-            now=now,
-            note=note,
-        )
+        amount = from_minor(int(amount_minor))
+        if line.debit:
+            payment = add_purchase_payment(
+                conn,
+                int(invoice_id),
+                booked_on,
+                amount,
+                profile_id=profile_id,
+                now=now,
+                note=note,
+                bank_line_id=line_id,
+            )
+        else:
+            payment = record_payment(
+                conn, int(invoice_id), amount, booked_on, profile_id=profile_id, now=now, note=note
+            )
+            conn.execute(
+                "UPDATE payments SET bank_line_id = ? WHERE id = ? AND profile_id = ?",
+                (line_id, payment, profile_id),
+            )
         conn.execute(
-            "UPDATE payments SET bank_line_id = ? WHERE id = ? AND profile_id = ?",
-            (line_id, payment, profile_id),
-        )
-        conn.execute(
-            "UPDATE bank_matches SET payment_id = ? WHERE id = ? AND profile_id = ?",
+            f"UPDATE {table} SET payment_id = ? WHERE id = ? AND profile_id = ?",  # noqa: S608
             (payment, match_id, profile_id),
         )
     conn.execute(
@@ -215,19 +246,21 @@ def pay_line(conn: sqlite3.Connection, line_id: int, *, profile_id: int, now: da
 
 def unpay_line(conn: sqlite3.Connection, line_id: int, *, profile_id: int) -> int:
     """Undo a match: its payments are deleted, the line is a proposal again."""
-    state, _day, _title = _line_row(conn, line_id, profile_id)
-    if state != Verdict.MATCHED.value:
+    line = _line_row(conn, line_id, profile_id)
+    if line.state != Verdict.MATCHED.value:
         raise LineRefused(_("Only a matched line can be undone."))
+    table = "bank_purchase_matches" if line.debit else "bank_matches"
     payments = [
         int(r[0])
         for r in conn.execute(
-            "SELECT payment_id FROM bank_matches WHERE line_id = ? AND profile_id = ? "
+            f"SELECT payment_id FROM {table} WHERE line_id = ? AND profile_id = ? "  # noqa: S608
             "AND payment_id IS NOT NULL",
             (line_id, profile_id),
         )
     ]
+    remove = delete_purchase_payment if line.debit else delete_payment
     for payment in payments:
-        delete_payment(conn, payment, profile_id=profile_id)  # the trigger unlinks it
+        remove(conn, payment, profile_id=profile_id)  # the trigger unlinks it
     conn.execute(
         "UPDATE bank_lines SET state = 'proposed' WHERE id = ? AND profile_id = ?",
         (line_id, profile_id),
@@ -237,12 +270,13 @@ def unpay_line(conn: sqlite3.Connection, line_id: int, *, profile_id: int) -> in
 
 def drop_proposal(conn: sqlite3.Connection, line_id: int, *, profile_id: int) -> None:
     """A proposal the user rejects: the line is unknown again, its matches gone."""
-    state, _day, _title = _line_row(conn, line_id, profile_id)
-    if state != Verdict.PROPOSED.value:
+    if _line_row(conn, line_id, profile_id).state != Verdict.PROPOSED.value:
         raise LineRefused(_("Only a proposed match can be rejected."))
-    conn.execute(
-        "DELETE FROM bank_matches WHERE line_id = ? AND profile_id = ?", (line_id, profile_id)
-    )
+    for table in ("bank_matches", "bank_purchase_matches"):
+        conn.execute(
+            f"DELETE FROM {table} WHERE line_id = ? AND profile_id = ?",  # noqa: S608
+            (line_id, profile_id),
+        )
     conn.execute(
         "UPDATE bank_lines SET state = 'unknown', basis = NULL WHERE id = ? AND profile_id = ?",
         (line_id, profile_id),
@@ -258,8 +292,7 @@ def propose(
     profile_id: int,
 ) -> None:
     """Matches for an unknown line (the user's choice): the line becomes a proposal."""
-    state, _day, _title = _line_row(conn, line_id, profile_id)
-    if state != Verdict.UNKNOWN.value:
+    if _line_row(conn, line_id, profile_id).state != Verdict.UNKNOWN.value:
         raise LineRefused(_("The line is matched or proposed already."))
     add_matches(conn, line_id, allocations, profile_id=profile_id)
     conn.execute(
@@ -290,6 +323,18 @@ def _lines(
     ):
         matches.setdefault(int(m[0]), []).append(
             StoredMatch(int(m[1]), str(m[2]), from_minor(int(m[3])), str(m[4]), bool(m[5]))
+        )
+    for m in conn.execute(
+        "SELECT m.line_id, m.purchase_id, p.number, m.amount_minor, p.currency, "
+        "m.payment_id IS NOT NULL FROM bank_purchase_matches m "
+        "JOIN purchases p ON p.id = m.purchase_id WHERE m.profile_id = ? AND p.profile_id = ? "
+        "AND m.line_id IN (SELECT value FROM json_each(?)) ORDER BY m.id",
+        (profile_id, profile_id, json.dumps(ids)),
+    ):
+        matches.setdefault(int(m[0]), []).append(
+            StoredMatch(
+                int(m[1]), str(m[2]), from_minor(int(m[3])), str(m[4]), bool(m[5]), purchase=True
+            )
         )
     out = []
     for r in rows:
