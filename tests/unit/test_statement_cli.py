@@ -112,3 +112,26 @@ def test_collective_show_takes_a_pasted_title(
     code, out, err = _run(capsys, data, "collective", "show", "przelew", "za", "obiad")
     assert (code, out) == (1, [])
     assert "nie wskazuje" in err
+
+
+def test_a_debit_that_pays_a_purchase_invoice_is_printed_matched(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from decimal import Decimal
+
+    from tests.unit.debit_support import Debit, add_supplier_invoice, mt940, supplier_ksef
+    from tests.unit.test_store_support import add_profile, make_store
+
+    store = make_store(tmp_path)
+    add_supplier_invoice(store, add_profile(store), 1, "615.00")
+    store.close()
+    file = tmp_path / "wyciag.mt940"
+    number = supplier_ksef(1)
+    title = f"Faktura KSeF {number[:20]} {number[20:].lower()}"
+    file.write_bytes(mt940("2026-03-05", [Debit(Decimal("615.00"), title)]))
+    code, out, err = _run(capsys, tmp_path / "data", "statement", "import", str(file), lang="en")
+    assert (code, out) == (0, ["2026-03-05 -615.00 PLN matched FZ/1/2026"]), err
+    assert "1 new line: 1 matched, 0 proposed, 0 unknown." in err
+    code, out, err = _run(capsys, tmp_path / "data", "statement", "import", str(file), lang="en")
+    assert (code, out) == (0, ["2026-03-05 -615.00 PLN matched FZ/1/2026"])
+    assert "Nothing new" in err
