@@ -1,5 +1,6 @@
 """``ksef-desktop statement import FILE (--env ENV|--base-url URL) --nip NIP [--dry-run]``:
-a bank statement (MT940 or camt.053) settles the profile's sales invoices.
+a bank statement (MT940 or camt.053) settles the profile's invoices: its credits the
+sales invoices, its debits the purchase invoices.
 
 Prints one line per credit and debit of the statement, in its order::
 
@@ -11,10 +12,11 @@ the user (the window: one click); ``unknown`` ones are listed. Lines the profile
 already are printed as they stand and left as they are: importing a statement again
 changes nothing. ``--dry-run`` decides and prints, and writes nothing.
 
-KSeF is asked only when a title names a collective identifier of the seller that this
-program did not make (token from the keyring or ``KSEF_TOKEN``). Exit 0 on success,
-1 when KSeF refused, 2 for a file that is not a statement (nothing imported), 3 when
-KSeF could not be reached (nothing imported), 4 when the data folder is busy.
+KSeF is asked only when a title names a collective identifier that this program did
+not make (for a credit one of the seller, for a debit one of a supplier; token from the
+keyring or ``KSEF_TOKEN``). Exit 0 on success, 1 when KSeF refused, 2 for a file that is
+not a statement (nothing imported), 3 when KSeF could not be reached (nothing
+imported), 4 when the data folder is busy.
 """
 
 from __future__ import annotations

@@ -68,6 +68,7 @@ PROFILE_TABLES = frozenset(
         "bank_statements",
         "bank_lines",
         "bank_matches",
+        "bank_purchase_matches",
     }
 )
 #: Statements (as traced, with their values) that may go without the condition, and why;
@@ -321,6 +322,20 @@ def _all_operations(t: Traced) -> list[Callable[[], object]]:
         look_up_title(
             store.db, "FV/2026/03/1 KSeF 5265877635-IZ202603-00000000C001-04", profile=mine
         )
+        # a debit paying a purchase invoice, undone, accepted again
+        from decimal import Decimal
+
+        from tests.unit.debit_support import Debit, add_supplier_invoice, mt940, supplier_ksef
+
+        add_supplier_invoice(store, mine, 7, "70.00", account="PL50105014451000009012345678")
+        paying = mt940("2026-03-06", [Debit(Decimal("70"), supplier_ksef(7))])
+        report = st.import_statement(store.db, paying, profile=mine, now=clock)
+        debit = report.lines[0]
+        assert debit.verdict.value == "matched"
+        assert debit.line_id is not None
+        st.undo_line(store.db, debit.line_id, profile_id=pid)
+        st.accept_line(store.db, debit.line_id, profile_id=pid, now=clock())
+        list_lines(t.conn, profile_id=pid)
 
     def editor() -> None:
         draft = save_draft(store, mine, None, sample_invoice(), clock())
