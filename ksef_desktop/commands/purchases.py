@@ -4,8 +4,8 @@
   high-water mark; the first time through exports) and print how many new ones were
   stored, as a number alone on the first line (a sentence follows on stderr).
   ``--via export|query`` forces one way; ``--since DATE`` sets where the first sync
-  starts (default 2026-02-01); ``--subject3`` also fetches invoices naming the profile as
-  a third subject (Podmiot3).
+  starts (default 2026-02-01). Invoices naming the profile as a third subject (Podmiot3)
+  come too, always (``--subject3``, once needed for that, is still accepted).
 - ``purchases``: one line per purchase invoice of the profile, oldest first:
   ``KSEF-NUMBER SELLER-NIP NUMBER GROSS CURRENCY DUE PAID`` — DUE ``YYYY-MM-DD`` or
   ``-``; PAID ``yes`` (in full), ``partly``, ``no``, or ``-`` when nothing is to be paid
@@ -47,9 +47,8 @@ def register(subparsers: Any) -> None:
         "--via", choices=("auto", "export", "query"), default="auto", help=argparse.SUPPRESS
     )
     parser.add_argument("--since", default=None, help="first sync: from this date (YYYY-MM-DD)")
-    parser.add_argument(
-        "--subject3", action="store_true", help="also invoices naming the NIP as Podmiot3"
-    )
+    # Podmiot3 invoices are always fetched now; the option stays so scripts keep working.
+    parser.add_argument("--subject3", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(func=run)
 
 
@@ -92,7 +91,6 @@ def run_sync(args: argparse.Namespace) -> int:
             client = open_client(args, http)
             if isinstance(client, int):
                 return client
-            subjects = ("Subject2", "Subject3") if args.subject3 else ("Subject2",)
             try:
                 report = sync_purchases(
                     store,
@@ -101,7 +99,6 @@ def run_sync(args: argparse.Namespace) -> int:
                     now=lambda: datetime.now(UTC),
                     method=args.via,
                     since=since,
-                    subjects=subjects,
                 )
             except (SyncProblem, KsefError) as exc:
                 error(exc.message())

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ksef_desktop.domain.calendar import warsaw_date
 from ksef_desktop.domain.collective import (
@@ -33,6 +33,9 @@ from ksef_desktop.store.purchases import (
     purchase_detail,
     rows_by_ids,
 )
+
+if TYPE_CHECKING:
+    from ksef_desktop.registries.whitelist import WhiteListClient
 
 
 class PurchaseRefused(Exception):
@@ -122,10 +125,17 @@ def due_finding(row: PurchaseRow, today: date) -> Finding:
 
 
 def check_purchase(
-    store: Store, purchase_id: int, *, profile_id: int, today: date
+    store: Store,
+    purchase_id: int,
+    *,
+    profile_id: int,
+    today: date,
+    whitelist: WhiteListClient | None = None,
 ) -> list[Finding]:
     """What a careful buyer checks: the arithmetic (semantic warnings), the due date,
-    and whether it corrects an invoice we have."""
+    whether it corrects an invoice we have and, given the ``whitelist`` client, the
+    supplier's VAT status and the account to pay on the VAT white list (network: the
+    worker only; the last answer kept when the list cannot be reached)."""
     conn = store.db.connection()
     detail = purchase_detail(conn, purchase_id, profile_id=profile_id)
     findings: list[Finding] = []
@@ -175,7 +185,21 @@ def check_purchase(
         findings.append(
             Finding(Level.INFO, _("Bank account: {account}").format(account=detail.bank_account))
         )
+    if whitelist is not None:
+        from ksef_desktop.services.purchase_registers import register_findings
+
+        findings += [
+            Finding(Level(level), text)
+            for level, text in register_findings(
+                whitelist, detail.row.seller_nip, detail.bank_account, _amount_pln(detail.row)
+            )
+        ]
     return findings
+
+
+def _amount_pln(row: PurchaseRow) -> Decimal | None:
+    """The transaction's value in złoty for the 15 000 zł rule (None: not known here)."""
+    return row.gross if row.currency == "PLN" else None
 
 
 # --- paying -----------------------------------------------------------------------------

@@ -38,7 +38,13 @@ from ksef_desktop.ksef.receiving import ReceivedMetadata
 from ksef_desktop.services.purchase_facts import received_invoice
 from ksef_desktop.store import Store
 from ksef_desktop.store.profiles import Profile
-from ksef_desktop.store.purchases import add_purchase, known_numbers, set_sync_start, sync_start
+from ksef_desktop.store.purchases import (
+    SUBJECTS,
+    add_purchase,
+    known_numbers,
+    set_sync_start,
+    sync_start,
+)
 
 if TYPE_CHECKING:
     from ksef_desktop.ksef.workflows import KsefClient
@@ -282,12 +288,17 @@ def sync_purchases(
     job: Job | None = None,
     method: str = AUTO,
     since: datetime | None = None,
-    subjects: Sequence[str] = ("Subject2",),
+    subjects: Sequence[str] = SUBJECTS,
     download_limit: int = DOWNLOAD_LIMIT,
     sleep: Callable[[float], None] = time.sleep,
 ) -> SyncReport:
-    """Download what KSeF holds for ``profile`` as buyer (and third subject when asked)
-    since the last sync; returns what was kept. ``method``: auto, export or query."""
+    """Download what KSeF holds for ``profile`` as buyer (Podmiot2) and as a third subject
+    (Podmiot3: an additional buyer, the recipient, the payer...) since the last sync, each
+    by its own high-water mark; returns what was kept. ``method``: auto, export or query.
+
+    Both by default, for the window's button, its half-hourly download and the command
+    line alike: an invoice naming the trader in Podmiot3 is one they may have to pay or
+    book, and nobody can be expected to know to ask for it by that name."""
     if method not in (AUTO, EXPORT, QUERY):
         raise ValueError(method)
     sync = _Sync(store, client, profile, now, job or Quiet(), method, download_limit, sleep)

@@ -101,6 +101,7 @@ class PanelsHost(QObject):
     @property
     def purchases(self) -> PurchasesPanel:
         if self._purchases is None:
+            from ksef_desktop.ui.everyday import registers
             from ksef_desktop.ui.purchases_panel import PurchasesPanel
 
             ctx = self.ctx
@@ -111,6 +112,7 @@ class PanelsHost(QObject):
                 ctx.ksef_client,
                 ctx.now,
                 self.qr_base,
+                whitelist=lambda: registers(ctx).whitelist,
             )
             self.panel_built.emit("purchases", self._purchases)
             self._purchases.apply_filter()

@@ -113,11 +113,15 @@ class PurchasesPanel(QWidget):
         now: Callable[[], datetime],
         qr_base: Callable[[], str],
         parent: QWidget | None = None,
+        *,
+        whitelist: Callable[[], Any] | None = None,
     ) -> None:
         super().__init__(parent)
         self._submit = guarded(self, runner.submit)
         self.store, self.profile, self.client = store, profile, client
         self.now, self.qr_base = now, qr_base
+        #: The VAT white list client (opened in the worker; None: checks without it).
+        self.whitelist = whitelist
         self.dialogs: list[QDialog] = []
         self.last_pdf: bytes | None = None
         self.last_text = ""
@@ -432,13 +436,14 @@ class PurchasesPanel(QWidget):
         purchase_id = self.selected_id()
         if purchase_id is None:
             return
-        store, profile, now = self.store, self.profile, self.now
+        store, profile, now, whitelist = self.store, self.profile, self.now, self.whitelist
         marks = {actions.Level.OK: "✔", actions.Level.WARNING: "⚠", actions.Level.INFO: "ℹ"}
 
-        def op() -> str:
+        def op() -> str:  # in the worker: the white list is asked over the network
             findings = actions.check_purchase(
                 store(), purchase_id, profile_id=profile().id,
                 today=now().astimezone(WARSAW).date(),
+                whitelist=whitelist() if whitelist is not None else None,
             )  # fmt: skip
             return "\n".join(f"{marks[f.level]} {f.text}" for f in findings)
 

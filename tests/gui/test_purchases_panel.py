@@ -115,3 +115,44 @@ def test_download_open_pdf_pay_and_collective_identifier(
     assert identifier.number.startswith(SUPPLIER)
     assert set(identifier.ksef_numbers) == set(sent)
     assert QGuiApplication.clipboard().text() == f"KSeF {identifier.number}"
+
+
+def test_the_half_hourly_download_and_the_button_bring_podmiot3_invoices(qtbot, make_shell) -> None:
+    """An invoice naming our NIP only as a third subject (Podmiot3) arrives through the
+    window's half-hourly download and through its button, like one naming us as buyer."""
+    from ksef_desktop.sandbox.core import DEFAULT_PERMISSIONS
+    from tests.integration.purchases_support import naming_as_third_subject
+
+    shell = make_shell()
+    wait_ready(qtbot, shell)
+    window = shell.window
+    assert window is not None
+    sb, ours = shell.ctx.sandbox, shell.ctx.nip
+    stamp = datetime.now(UTC).strftime("%H%M%S%f")
+
+    def send_third(number: str) -> str:
+        token = sb.core.new_ksef_token(SUPPLIER, "supplier in a test", DEFAULT_PERMISSIONS).token
+        xml = naming_as_third_subject(SUPPLIER, number, ours, "2222222222")
+        with httpx.Client(timeout=20) as http:
+            client = KsefClient(
+                http, sandbox_env(sb.base_url), SUPPLIER, token, now=lambda: datetime.now(UTC)
+            )
+            (result,) = client.send([InvoiceToSend("p3.xml", xml, False)], "online", False)
+        assert result.ksef_number
+        return result.ksef_number
+
+    first = send_third(f"P3/{stamp}/1")
+    host = window.panels
+    with qtbot.waitSignal(host.purchases.synced, timeout=60_000) as synced:
+        host._purchases_due()  # what the half-hour timer calls
+    assert synced.args[0].new == 1
+    panel = host.purchases
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=10_000)
+    assert panel.model.row_at(0).ksef_number == first
+
+    second = send_third(f"P3/{stamp}/2")
+    with qtbot.waitSignal(panel.synced, timeout=60_000) as synced:
+        qtbot.mouseClick(panel.sync_button, Qt.MouseButton.LeftButton)
+    assert synced.args[0].new == 1
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=10_000)
+    assert {panel.model.row_at(r).ksef_number for r in range(2)} == {first, second}

@@ -29,6 +29,8 @@ SUPPLIER_A = "9999999999"
 SUPPLIER_B = "5265877635"
 NIPS = (SUPPLIER_A, SUPPLIER_B, BUYER)
 SAMPLE_KOR = DATA / "fa3-official" / "FA_3_Przykład_2.xml"
+#: Official sample 4: a factoring bank (2222222222) named in Podmiot3 (Rola 1).
+SAMPLE_PODMIOT3 = DATA / "fa3-official" / "FA_3_Przykład_4.xml"
 
 
 def with_due_date(xml: bytes, due: date) -> bytes:
@@ -52,6 +54,25 @@ def correction_of(supplier: str, number: str, corrected_ksef: str) -> bytes:
         xml,
         count=1,
     )
+
+
+def naming_as_third_subject(supplier: str, number: str, third: str, buyer: str) -> bytes:
+    """Official sample 4 from ``supplier`` to ``buyer`` with ``third`` in its Podmiot3."""
+    xml = invoice_bytes(supplier, number, sample=SAMPLE_PODMIOT3)
+    xml, buyers = re.subn(
+        rb"(<Podmiot2>\s*<DaneIdentyfikacyjne>\s*<NIP>)1111111111<",
+        rb"\g<1>" + buyer.encode() + b"<",
+        xml,
+        count=1,
+    )
+    xml, thirds = re.subn(
+        rb"(<Podmiot3>\s*<DaneIdentyfikacyjne>\s*<NIP>)2222222222<",
+        rb"\g<1>" + third.encode() + b"<",
+        xml,
+        count=1,
+    )
+    assert buyers == thirds == 1
+    return xml
 
 
 def send_files(sb: Any, supplier: str, files: Sequence[bytes]) -> list[str]:
