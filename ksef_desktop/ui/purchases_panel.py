@@ -181,7 +181,7 @@ class PurchasesPanel(QWidget):
         self.qr_button.clicked.connect(lambda: self.check_qr_file())
 
         first, second = QHBoxLayout(), QHBoxLayout()
-        payment_label_widget = QLabel(_("Pa&yment:"))
+        payment_label_widget = QLabel(_("Pay&ment:"))
         payment_label_widget.setBuddy(self.payment)
         for w in (payment_label_widget, self.payment, self.use_period, self.date_from,
                   QLabel("–"), self.date_to):  # fmt: skip

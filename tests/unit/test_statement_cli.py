@@ -105,7 +105,11 @@ def test_collective_show_takes_a_pasted_title(
         "invoice FV/2026/03/8 - 738.00 PLN",  # not in KSeF yet: found by its number
     ]
     # an identifier is KSeF's to list (with the payment details): no token, no answer
+    # (none in the environment, none left in the session's keyring by another test)
+    from ksef_desktop.secrets import SecretStore, token_entry
+
     monkeypatch.delenv("KSEF_TOKEN", raising=False)
+    SecretStore().delete(token_entry("sandbox", NOWHERE[-1]))
     code, out, err = _run(capsys, data, "collective", "show", f"KSeF {COLLECTIVE}", lang="en")
     assert (code, out) == (2, [])
     assert "token" in err.lower() or "keyring" in err.lower()  # whichever is missing
