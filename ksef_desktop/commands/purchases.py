@@ -11,8 +11,16 @@
   ``-``; PAID ``yes`` (in full), ``partly``, ``no``, or ``-`` when nothing is to be paid
   (a correction lowering the amount). Spaces inside an invoice number print as ``_``.
 
-Exit codes: 0 done, 2 bad usage or no token, 3 KSeF could not be reached (nothing kept
-half-way: the next sync starts where this one's last complete window ended).
+- ``purchases check [KSEF-NUMBER...]``: what a careful buyer checks, for the named
+  purchase invoices (all of the profile's without any): a line ``KSEF-NUMBER ok|warning``,
+  then one indented line per check, ``ok|info|warning TEXT`` (totals and VAT per rate, the
+  due date, the corrected invoice, the supplier's VAT status and the account to pay on
+  the VAT white list, ``--whitelist-url`` naming another list than the Ministry's; the
+  last answer kept is used when the list cannot be reached). Exit 1 when any warning.
+
+Exit codes: 0 done, 1 a check warns (``check``), 2 bad usage, no token or an unknown KSeF
+number, 3 KSeF could not be reached (nothing kept half-way: the next sync starts where
+this one's last complete window ended).
 """
 
 from __future__ import annotations
@@ -41,7 +49,18 @@ def register(subparsers: Any) -> None:
         "PAID' for each purchase invoice of the profile; 'sync' downloads new ones from KSeF "
         "and prints how many were stored.",
     )
-    parser.add_argument("action", nargs="?", choices=("sync",), help="sync: download new ones")
+    parser.add_argument(
+        "action",
+        nargs="?",
+        choices=("sync", "check"),
+        help="sync: download new ones; check: what a careful buyer checks",
+    )
+    parser.add_argument(
+        "numbers", nargs="*", metavar="KSEF-NUMBER", help="check: only these invoices"
+    )
+    parser.add_argument(
+        "--whitelist-url", default=None, metavar="URL", help="check: another VAT white list"
+    )
     add_target_options(parser)
     parser.add_argument(
         "--via", choices=("auto", "export", "query"), default="auto", help=argparse.SUPPRESS
@@ -55,6 +74,11 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.action == "sync":
         return run_sync(args)
+    if args.action == "check":
+        return run_check(args)
+    if args.numbers:
+        error(_("KSeF numbers are given to 'check' only."))
+        return EXIT_USAGE
     return run_list(args)
 
 
@@ -154,3 +178,47 @@ def run_list(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return EXIT_OK
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from ksef_desktop.domain.calendar import warsaw_date
+    from ksef_desktop.paths import data_dir
+    from ksef_desktop.registries import WHITELIST_URL
+    from ksef_desktop.services.purchases import Level, check_purchase
+    from ksef_desktop.services.registers import RegisterUrls, open_registers
+    from ksef_desktop.store.purchases import purchase_ids
+
+    opened = open_profile(args)
+    if isinstance(opened, int):
+        return opened
+    store, profile = opened
+    warned = False
+    try:
+        conn = store.db.connection()
+        found = purchase_ids(conn, args.numbers or None, profile_id=profile.id)
+        unknown = [n for n in args.numbers if n not in found]
+        if unknown:
+            error(_("No purchase invoice {number} in this profile.").format(number=unknown[0]))
+            return EXIT_USAGE
+        now = datetime.now(UTC)
+        urls = RegisterUrls(whitelist=args.whitelist_url or WHITELIST_URL)
+        with http_client() as http:
+            registers = open_registers(http, data_dir(args.data_dir), urls, lambda: now)
+            for number, purchase_id in found.items():
+                findings = check_purchase(
+                    store,
+                    purchase_id,
+                    profile_id=profile.id,
+                    today=warsaw_date(now),
+                    whitelist=registers.whitelist,
+                )
+                bad = any(f.level is Level.WARNING for f in findings)
+                warned = warned or bad
+                print(f"{number} {'warning' if bad else 'ok'}")
+                for finding in findings:
+                    print(f"  {finding.level.value} {finding.text}")
+    finally:
+        store.close()
+    return 1 if warned else EXIT_OK

@@ -360,6 +360,20 @@ def list_purchases(
     return PurchasePage([_row(r) for r in rows], cursor)
 
 
+def purchase_ids(
+    conn: sqlite3.Connection, ksef_numbers: Sequence[str] | None, *, profile_id: int
+) -> dict[str, int]:
+    """The profile's purchase invoices by KSeF number (``None``: all of them), oldest
+    first; a number the profile does not keep is left out."""
+    sql = "SELECT ksef_number, id FROM purchases WHERE profile_id = ?"
+    args: list[Any] = [profile_id]
+    if ksef_numbers is not None:
+        sql += " AND ksef_number IN (SELECT value FROM json_each(?))"
+        args.append(json.dumps(list(ksef_numbers)))
+    rows = conn.execute(sql + " ORDER BY issue_date, id", args).fetchall()
+    return {str(number): int(pid) for number, pid in rows}
+
+
 def count_purchases(
     conn: sqlite3.Connection, flt: PurchaseFilter | None = None, *, profile_id: int
 ) -> int:

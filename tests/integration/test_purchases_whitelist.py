@@ -142,3 +142,48 @@ def test_offline_the_last_answer_is_used_and_said_to_be_old(
     # The status of the same supplier is cached; the account ON/1 names was never asked.
     assert old in _texts(never, actions.Level.OK)
     assert "could not be checked on the VAT white list" in _texts(never, actions.Level.WARNING)
+
+
+def test_the_command_line_prints_the_checks(tmp_path: Path) -> None:
+    """``purchases check``: a line per invoice, one per check, exit 1 on a warning; a
+    KSeF number the profile does not keep is refused by name."""
+    import os
+    import subprocess
+    import sys
+
+    due = (datetime.now(WARSAW).date() + timedelta(days=14)).isoformat()  # nothing overdue
+
+    def with_due_date(xml: bytes, day: str) -> bytes:
+        return xml.replace(b"<Termin>2026-03-15</Termin>", f"<Termin>{day}</Termin>".encode())
+
+    with Sandbox(SandboxConfig(nips=(ACTIVE, BUYER), port=0, rate_limit_scale=None)) as sb:
+        SEEN_SECRETS.update(sb.tokens.values())
+        on, off = send_files(
+            sb,
+            ACTIVE,
+            [
+                with_due_date(_invoice(ACTIVE, "ON/1", ACTIVE_ACCOUNT), due),
+                with_due_date(_invoice(ACTIVE, "OFF/1", SAMPLE_ACCOUNT), due),
+            ],
+        )
+        env = {**os.environ, "KSEF_TOKEN": sb.tokens[BUYER]}
+        target = ["--base-url", sb.base_url, "--nip", BUYER]
+
+        def run(*args: str) -> subprocess.CompletedProcess[str]:
+            argv = [sys.executable, "-m", "ksef_desktop", "--lang", "en"]
+            argv += ["--data-dir", str(tmp_path / "data"), "purchases", *args, *target]
+            return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+
+        assert run("sync").stdout.split() == ["2"]
+        good = run("check", on, "--whitelist-url", sb.whitelist_url)
+        assert good.returncode == 0, good.stdout + good.stderr
+        lines = good.stdout.splitlines()
+        assert lines[0] == f"{on} ok"
+        assert any(line.startswith("  ok ") and "white list" in line for line in lines[1:])
+        both = run("check", "--whitelist-url", sb.whitelist_url)
+        assert both.returncode == 1
+        heads = [line for line in both.stdout.splitlines() if not line.startswith("  ")]
+        assert sorted(heads) == sorted([f"{on} ok", f"{off} warning"])
+        unknown = run("check", "5265877635-20260101-000000000000-00")
+        assert unknown.returncode == 2
+        assert "5265877635-20260101-000000000000-00" in unknown.stderr
