@@ -1,10 +1,15 @@
-"""``ksef-desktop jpk --month YYYY-MM --nip NIP --tax-office CODE ... -o OUT.xml``.
+"""``ksef-desktop jpk --month YYYY-MM (--env ENV|--base-url URL) --nip NIP --tax-office CODE
+... -o OUT.xml``.
 
-Writes the JPK_V7M(3) file of a month from FA(3) files given on the command line (the
-store's sales and purchases will be the other source): ``--sales FILE=STATUS`` and
-``--purchases FILE=STATUS``, where STATUS is the invoice's KSeF number, ``OFF`` (issued
-offline, no number yet) or ``BFK`` (issued outside KSeF). The file is validated against
-the official schema before it is written (atomically), then the command prints
+Writes the JPK_V7M(3) file of a month from one of two sources:
+- the profile's store (``--env`` or ``--base-url`` with ``--nip``): its sales issued in
+  the month and its purchases received from KSeF in the month, each with its KSeF number
+  or marker (``services.jpk_month`` says which invoice goes in how);
+- FA(3) files given on the command line: ``--sales FILE=STATUS`` and
+  ``--purchases FILE=STATUS``, where STATUS is the invoice's KSeF number, ``OFF`` (issued
+  offline, no number yet) or ``BFK`` (issued outside KSeF).
+The file is validated against the official schema before it is written (atomically),
+then the command prints
 
     LiczbaWierszySprzedazy N
     LiczbaWierszyZakupow N
@@ -26,11 +31,14 @@ from typing import TYPE_CHECKING
 
 from ksef_desktop.commands.qr import CommandRefused
 from ksef_desktop.i18n import _
+from ksef_desktop.ksef.environments import NAMES
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from decimal import Decimal
 
-    from ksef_desktop.jpk.model import Taxpayer
+    from ksef_desktop.jpk.errors import Notice
+    from ksef_desktop.jpk.model import DeclarationInputs, Period, Taxpayer
 
 REFUND_MODES = {"15": "P_540", "25-vat": "P_55", "25": "P_56", "40": "P_560", "180": "P_58"}
 
@@ -39,10 +47,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "jpk",
         help="write the JPK_V7M(3) file of a month (register and declaration)",
-        description="Build the JPK_V7M(3) file of MONTH from FA(3) invoices, validate it "
-        "against the official schema and write it to OUT.xml.",
+        description="Build the JPK_V7M(3) file of MONTH from the invoices of the profile "
+        "(--env or --base-url with --nip) or from FA(3) files (--sales, --purchases), validate "
+        "it against the official schema and write it to OUT.xml.",
     )
     parser.add_argument("--month", required=True, metavar="YYYY-MM")
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument(
+        "--env", choices=NAMES, help="KSeF environment of the profile whose invoices are used"
+    )
+    target.add_argument(
+        "--base-url", help="API URL of a sandbox on this computer (http://127.0.0.1:PORT/v2)"
+    )
     parser.add_argument("--nip", required=True, help="the taxpayer's NIP")
     parser.add_argument("--tax-office", required=True, metavar="CODE", help="KodUrzedu")
     who = parser.add_argument_group("the taxpayer (Podmiot1)")
@@ -209,6 +225,7 @@ def _write(path: Path, data: bytes) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ksef_desktop.jpk.errors import JpkError
+    from ksef_desktop.store.db import StoreError
 
     try:
         return _run(args)
@@ -218,22 +235,87 @@ def run(args: argparse.Namespace) -> int:
     except JpkError as exc:
         print(exc.text(), file=sys.stderr)
         return 1
+    except StoreError as exc:
+        print(exc.message(), file=sys.stderr)
+        return 1
+
+
+def _inputs(args: argparse.Namespace) -> DeclarationInputs:
+    from ksef_desktop.jpk.model import DeclarationInputs, Refund, RefundMode
+
+    refund = None
+    if args.refund is not None:
+        refund = Refund(
+            _decimal(args.refund, "--refund"), RefundMode(REFUND_MODES[args.refund_mode])
+        )
+    return DeclarationInputs(
+        surplus_carried=_decimal(args.surplus, "--surplus"),
+        refund=refund,
+        correction_reason=args.reason,
+    )
+
+
+def _report(data: bytes, notices: Sequence[Notice]) -> int:
+    from ksef_desktop.jpk.build import summarize
+
+    for notice in notices:
+        print(notice.text(), file=sys.stderr)
+    summary = summarize(data)
+    print(f"LiczbaWierszySprzedazy {summary.sales_rows}")
+    print(f"LiczbaWierszyZakupow {summary.purchase_rows}")
+    print(f"PodatekNalezny {summary.tax_due:.2f}")
+    print(f"PodatekNaliczony {summary.tax_deductible:.2f}")
+    print(f"P_51 {summary.to_pay}")
+    print(f"P_62 {summary.carried_forward}")
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ksef_desktop.jpk import from_fa3
-    from ksef_desktop.jpk.build import build_jpk, summarize
-    from ksef_desktop.jpk.model import (
-        DeclarationInputs,
-        DeductionCategory,
-        Period,
-        Refund,
-        RefundMode,
-    )
-    from ksef_desktop.jpk.register import notices
+    from ksef_desktop.jpk.model import Period
 
     period = Period.parse(args.month)
     taxpayer = _taxpayer(args)
+    inputs = _inputs(args)
+    if not (args.env or args.base_url):
+        return _run_files(args, period, taxpayer, inputs)
+    if args.sales or args.purchases:
+        raise CommandRefused(
+            _("Give either --env/--base-url (the profile's invoices) or files (--sales ...)."), 2
+        )
+    if args.rate or args.fixed_asset or args.deductible:
+        raise CommandRefused(
+            _("--rate, --fixed-asset and --deductible name files given with --sales/--purchases."),
+            2,
+        )
+    return _run_store(args, period, taxpayer, inputs)
+
+
+def _run_store(
+    args: argparse.Namespace, period: Period, taxpayer: Taxpayer, inputs: DeclarationInputs
+) -> int:
+    from ksef_desktop.commands._ksef import open_profile
+    from ksef_desktop.services.jpk_month import build_month
+
+    opened = open_profile(args)
+    if isinstance(opened, int):
+        return opened
+    store, profile = opened
+    try:
+        made = build_month(store, profile, period, taxpayer, inputs, correction=args.correction)
+    finally:
+        store.close()
+    _write(args.output, made.data)
+    return _report(made.data, made.documents.notices)
+
+
+def _run_files(
+    args: argparse.Namespace, period: Period, taxpayer: Taxpayer, inputs: DeclarationInputs
+) -> int:
+    from ksef_desktop.jpk import from_fa3
+    from ksef_desktop.jpk.build import build_jpk
+    from ksef_desktop.jpk.model import DeductionCategory
+    from ksef_desktop.jpk.register import notices
+
     sales_files = _pairs(args.sales, "--sales")
     purchase_files = _pairs(args.purchases, "--purchases")
     rates = {name: _decimal(v, "--rate") for name, v in _pairs(args.rate, "--rate").items()}
@@ -272,25 +354,6 @@ def _run(args: argparse.Namespace) -> int:
     ]
     sales.sort(key=lambda doc: doc.issue_date)
     purchases.sort(key=lambda doc: doc.issue_date)
-    refund = None
-    if args.refund is not None:
-        refund = Refund(
-            _decimal(args.refund, "--refund"), RefundMode(REFUND_MODES[args.refund_mode])
-        )
-    inputs = DeclarationInputs(
-        surplus_carried=_decimal(args.surplus, "--surplus"),
-        refund=refund,
-        correction_reason=args.reason,
-    )
     data = build_jpk(period, taxpayer, sales, purchases, inputs, args.correction)
     _write(args.output, data)
-    for notice in notices(sales, purchases):
-        print(notice.text(), file=sys.stderr)
-    summary = summarize(data)
-    print(f"LiczbaWierszySprzedazy {summary.sales_rows}")
-    print(f"LiczbaWierszyZakupow {summary.purchase_rows}")
-    print(f"PodatekNalezny {summary.tax_due:.2f}")
-    print(f"PodatekNaliczony {summary.tax_deductible:.2f}")
-    print(f"P_51 {summary.to_pay}")
-    print(f"P_62 {summary.carried_forward}")
-    return 0
+    return _report(data, notices(sales, purchases))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from ksef_desktop import cli
 from ksef_desktop.domain.identifiers import make_ksef_number
 from ksef_desktop.domain.invoice import VatRate
 from ksef_desktop.jpk.errors import JpkError
@@ -186,3 +187,54 @@ def test_gathering_alone_reads_the_same_rows(month: Month) -> None:
 )
 def test_month_bounds(period: Period, bounds: tuple[date, date]) -> None:
     assert month_bounds(period) == bounds
+
+
+PERSON = [
+    "--nip", "5265877635", "--tax-office", "1471", "--first-name", "Anna",
+    "--last-name", "Wiśniewska", "--birth-date", "1985-04-12", "--email", "anna@example.pl",
+]  # fmt: skip
+
+
+def test_the_command_line_builds_from_the_store(
+    month: Month, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    accepted = month.issue()
+    offline = month.issue("offline24")
+    outbox = Outbox(month.store.db, month.store.archive, month.clock, profile_id=PID)
+    outbox.claim(limit=100)
+    number = sales_ksef("5265877635", date(2026, 3, 2), 7)
+    outbox.mark_accepted(accepted, number)
+    outbox.release_claims()
+    bought = make_ksef_number(SUPPLIER_NIP, date(2026, 3, 5), "0000000000B1")
+    month.purchase(bought, "ZAK/9")
+    out = tmp_path / "jpk.xml"
+    data_dir = str(month.store.data_dir)
+    args = [
+        "--data-dir",
+        data_dir,
+        "jpk",
+        "--month",
+        "2026-03",
+        "--base-url",
+        "http://127.0.0.1:9/v2",
+        *PERSON,
+    ]
+    assert cli.main([*args, "-o", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert printed.out.splitlines()[:4] == [
+        "LiczbaWierszySprzedazy 2",
+        "LiczbaWierszyZakupow 1",
+        "PodatekNalezny 92.00",
+        "PodatekNaliczony 11.50",
+    ]
+    assert month.number(offline) in printed.err  # reported as OFF: the user is told
+    data = out.read_bytes()
+    assert schema_errors(root(data)) == ()
+    assert [r.get("NrKSeF", "OFF") for r in rows(data)] == [number, "OFF"]
+    assert rows(data, "ZakupWiersz")[0]["NrKSeF"] == bought
+    # Files and the store at once: refused, nothing written.
+    again = tmp_path / "again.xml"
+    mixed = [*args, "--sales", "x.xml=OFF", "-o", str(again)]
+    assert cli.main(mixed) == 2
+    assert "--env" in capsys.readouterr().err
+    assert not again.exists()
