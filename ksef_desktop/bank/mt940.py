@@ -9,12 +9,18 @@ read here, because Polish banks fill it their own way:
   operation, ``20``–``29`` the title in fixed-width pieces, ``30`` the counterparty's
   bank sort code and ``31`` its account number (or the whole NRB), ``32``–``33`` its
   name, ``38`` its IBAN, ``60``–``63`` its address. Banks differ in the separator
-  (``~`` in most, ``^``, ``<`` or the German ``?`` in others) and in the piece widths
-  (27 or 35 characters); all are read alike.
+  (``~`` in most, ``^``, ``<`` in the STA files of some banks, ``+`` in Nordea's, the
+  German ``?`` in others) and in the piece widths (27 or 35 characters); all are read
+  alike. An empty sub-field may be left out together with its marker.
 - **free text**: field 86 without sub-fields is the title itself.
 
 Field 86 is broken into lines of at most 65 characters, anywhere, even inside a KSeF
 number; the lines are joined back before the sub-fields are read.
+
+The file's code page is seldom stated: UTF-8, Windows-1250 and the DOS code page 852
+(the STA files of some banks) are told apart by which one makes Polish letters of the
+bytes. Some exports (mBank's CompanyNet) begin each account's block with the control
+character SOH; it is dropped.
 """
 
 from __future__ import annotations
@@ -42,7 +48,12 @@ from ksef_desktop.i18n import _
 
 #: A SWIFT line of field 86 is at most 65 characters; a full one was cut by width.
 LINE_WIDTH = 65
-_STRUCTURED = re.compile(r"^(?P<code>[0-9A-Z]{3})?(?P<sep>[~^?<])\d\d", re.ASCII)
+_STRUCTURED = re.compile(r"^(?P<code>[0-9A-Z]{3})?(?P<sep>[~^?<+])\d\d", re.ASCII)
+#: The code pages Polish banks write MT940 in when not UTF-8, the likelier first.
+CODE_PAGES = ("cp1250", "cp852")
+_POLISH = frozenset("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ")
+#: Control characters some exports put around a statement block (SOH, STX, ETX, EOT).
+_FRAMING = str.maketrans({"\x01": "\n", "\x02": "\n", "\x03": "\n", "\x04": "\n"})
 _TITLE_FIELDS = tuple(f"{n}" for n in range(20, 30))
 _NAME_FIELDS = ("32", "33")
 _DETAIL_FIELDS = ("00",)
@@ -56,14 +67,22 @@ class Field86:
     details: str
 
 
+def _polish_score(text: str) -> int:
+    """Polish letters minus every other non-ASCII character: the right code page makes
+    names and titles Polish, a wrong one box-drawing signs and foreign letters."""
+    return sum(1 if c in _POLISH else -1 for c in text if not c.isascii())
+
+
 def decode(data: bytes) -> str:
-    """UTF-8 when the bytes are UTF-8, else Windows-1250 (what Polish banking systems
-    write when they do not say)."""
+    """UTF-8 when the bytes are UTF-8, else the code page of ``CODE_PAGES`` that reads
+    the most Polish letters out of them (Windows-1250 on a tie)."""
     data = data.removeprefix(b"\xef\xbb\xbf")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("cp1250", errors="replace")
+        pass
+    texts = [data.decode(page, errors="replace") for page in CODE_PAGES]
+    return max(texts, key=_polish_score)  # max keeps the first of equals
 
 
 def _joined_lines(raw: str, keep_breaks: bool) -> str:
@@ -171,7 +190,7 @@ def read_mt940(data: bytes) -> BankStatement:
 
     # The library logs every field it cannot read at ERROR; the refusal says it once.
     logging.getLogger("mt940").setLevel(logging.CRITICAL)
-    text = decode(data).replace("\r\n", "\n").replace("\r", "\n")
+    text = decode(data).translate(_FRAMING).replace("\r\n", "\n").replace("\r", "\n")
     blocks = _blocks(text)
     if not blocks:
         raise StatementError(_("The file is neither an MT940 nor a camt.053 bank statement."))
