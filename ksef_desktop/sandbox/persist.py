@@ -29,6 +29,10 @@ FORMAT = 1
 SAVE_INTERVAL = 0.2
 
 
+#: The state is written beside its file under this name first, then moved over it.
+TEMP_PREFIX = ".sandbox-"
+
+
 class Persister:
     def __init__(self, core: SandboxCore, path: Path | None) -> None:
         self.core = core
@@ -68,7 +72,7 @@ class Persister:
             snapshot = self.snapshot()  # fresh structures: serialised outside the lock
         text = json.dumps(snapshot, ensure_ascii=False)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".sandbox-", suffix=".json", dir=self.path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".json", dir=self.path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)
