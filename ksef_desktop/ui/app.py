@@ -365,9 +365,17 @@ class Shell:
 
     def close(self) -> None:
         self._save_geometry()
-        for w in (self.window, self.wizard):
-            if w is not None:
-                w.close()
+        if self.window is not None:
+            self.window.close()
+        if self.wizard is not None:
+            # Closing it here is not the user's Cancel (that quits the program), and the
+            # wizard (no parent) goes now, in the event loop: left to the garbage
+            # collector, its pages' Python overrides outlived their wrappers and Qt
+            # called them later (a crash in a GUI test that followed a wizard test).
+            self.wizard.rejected.disconnect(self.app.quit)
+            self.wizard.close()
+            self.wizard.deleteLater()
+            self.wizard = None
         if self.controller is not None:
             self.controller.stop()  # its timer would call check_now on a stopped worker
         self.runner.stop()
