@@ -27,6 +27,7 @@ from ksef_desktop.domain.calendar import warsaw_date
 from ksef_desktop.domain.invoice import Address, Party, PolishNip
 from ksef_desktop.domain.offline import Deadline, DeadlineState, OfflineMode
 from ksef_desktop.i18n import _
+from ksef_desktop.services.changes import Changed
 from ksef_desktop.store import Store
 from ksef_desktop.store.contractors import Contractor, search_contractors
 from ksef_desktop.store.invoices import StoredInvoice, create_draft, get_invoice, update_draft
@@ -65,6 +66,10 @@ class Issued:
     invoice: StoredInvoice
     pdf: Path | None
     pdf_problem: str = ""
+
+    #: Issued and in the outbox, handed out only when the undo window ends
+    #: (``issue.send_when_due`` then reports it ``QUEUED``).
+    changed: Changed = Changed.INVOICES | Changed.OUTBOX
 
 
 def load_editor(store: Store, profile: Profile, draft_id: int | None, now: datetime) -> Loaded:

@@ -22,6 +22,7 @@ from ksef_desktop.domain.invoice import (
 )
 from ksef_desktop.domain.offline import OfflineMode
 from ksef_desktop.i18n import _
+from ksef_desktop.services.changes import Changed
 from ksef_desktop.store import Store
 from ksef_desktop.store.db import Database, StoreError
 from ksef_desktop.store.invoices import StoredInvoice, create_draft, get_invoice
@@ -229,10 +230,13 @@ def invoice_pdf(
     )
 
 
-def mark_paid(store: Store, invoice_id: int, day: date, *, profile_id: int, now: datetime) -> bool:
+def mark_paid(
+    store: Store, invoice_id: int, day: date, *, profile_id: int, now: datetime
+) -> Changed:
     """Record the rest of invoice ``invoice_id`` as paid on ``day``, in one transaction
-    (False: nothing was left to pay)."""
+    (``Changed.NOTHING``: nothing was left to pay)."""
     from ksef_desktop.store.payments import mark_paid as record_paid
 
     with store.db.transaction() as conn:
-        return record_paid(conn, invoice_id, day, profile_id=profile_id, now=now) is not None
+        paid = record_paid(conn, invoice_id, day, profile_id=profile_id, now=now) is not None
+    return Changed.PAYMENTS | Changed.INVOICES if paid else Changed.NOTHING

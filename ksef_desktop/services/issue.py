@@ -23,6 +23,7 @@ from ksef_desktop.domain.invoice import Invoice, PolishNip
 from ksef_desktop.domain.offline import OfflineMode
 from ksef_desktop.fa3.build import build
 from ksef_desktop.i18n import _
+from ksef_desktop.services.changes import ISSUED, Changed
 from ksef_desktop.store.archive import Archive, FileKind
 from ksef_desktop.store.db import Database, StoreError
 from ksef_desktop.store.invoices import (
@@ -215,10 +216,11 @@ def update_deadline(
 
 def queue_for_sending(
     db: Database, invoice_id: int, *, profile_id: int, now: Callable[[], datetime]
-) -> None:
+) -> Changed:
     """issued → queued for an invoice issued with ``send=False``."""
     with db.transaction() as conn:
         enqueue(conn, invoice_id, profile_id=profile_id, at=now())
+    return ISSUED
 
 
 def withdraw_from_queue(
@@ -228,11 +230,12 @@ def withdraw_from_queue(
     *,
     profile_id: int,
     now: Callable[[], datetime],
-) -> None:
+) -> Changed:
     """Undo the send of an invoice still in its undo window (``TooLateToUndo`` after)."""
     from ksef_desktop.store.outbox import Outbox
 
     Outbox(db, archive, now, profile_id=profile_id).withdraw(invoice_id)
+    return Changed.INVOICES | Changed.OUTBOX
 
 
 def send_when_due(
@@ -242,11 +245,12 @@ def send_when_due(
     *,
     profile_id: int,
     now: Callable[[], datetime],
-) -> None:
+) -> Changed:
     """The undo window is over (or skipped): the queued invoice is due at once."""
     from ksef_desktop.store.outbox import Outbox
 
     Outbox(db, archive, now, profile_id=profile_id).retry_now([invoice_id])
+    return Changed.QUEUED | Changed.OUTBOX
 
 
 def requeue_stranded(db: Database, archive: Archive, *, now: Callable[[], datetime]) -> int:

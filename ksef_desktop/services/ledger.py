@@ -20,6 +20,7 @@ from ksef_desktop.domain.offline import (
     invoice_deadline,
 )
 from ksef_desktop.i18n import ngettext
+from ksef_desktop.services.changes import Changed
 from ksef_desktop.store import Store
 from ksef_desktop.store.invoices import get_invoice
 from ksef_desktop.store.queries import OpenCounts
@@ -90,6 +91,16 @@ class SendReport:
     failed: int = 0  # not delivered this time: tried again later
     problem: str = ""  # why nothing could be sent (KSeF unavailable …), translated
     rejected: tuple[str, ...] = ()  # the numbers of the invoices KSeF rejected
+
+    @property
+    def changed(self) -> Changed:
+        """What the send changed: a send always moves the outbox (attempts, pauses)."""
+        changed = Changed.OUTBOX
+        if self.sent or self.rejected:
+            changed |= Changed.INVOICES | Changed.SESSIONS
+        elif self.failed:
+            changed |= Changed.INVOICES  # the list shows why an attempt failed
+        return changed
 
 
 def send_report(store: Store, profile_id: int, report: DrainReport) -> SendReport:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ksef_desktop.i18n import _
+from ksef_desktop.services.changes import Changed
 from ksef_desktop.services.mailing import (
     Attachment,
     MailError,
@@ -54,6 +55,11 @@ class MailReport:
     failed: int = 0
     uncertain: int = 0
     problems: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> Changed:
+        """Sent (or given up on) e-mails change what the invoice list shows of them."""
+        return Changed.MAIL if self.sent or self.failed or self.uncertain else Changed.NOTHING
 
 
 #: Renders a mail's attachments: (invoice id, language, with XML) -> attachments.

@@ -46,6 +46,7 @@ from ksef_desktop.domain.matching import (
 from ksef_desktop.domain.transfer_title import NumberIndex, TitleScan
 from ksef_desktop.errors import UserError
 from ksef_desktop.i18n import _
+from ksef_desktop.services.changes import Changed
 from ksef_desktop.store import statement_purchases as buying
 from ksef_desktop.store import statements as repo
 from ksef_desktop.store.collective import get_collective
@@ -105,6 +106,17 @@ class ImportReport:
     @property
     def new_lines(self) -> int:
         return sum(1 for r in self.lines if r.new)
+
+    @property
+    def changed(self) -> Changed:
+        """New lines may settle sales and purchase invoices (nothing on a dry run)."""
+        if self.dry_run or not self.new_lines:
+            return Changed.NOTHING
+        return Changed.PAYMENTS | Changed.INVOICES | Changed.PURCHASES
+
+
+#: Accepting, undoing, rejecting or assigning a line moves the payments it made.
+LINE_CHANGED = Changed.PAYMENTS | Changed.INVOICES | Changed.PURCHASES
 
 
 @dataclass

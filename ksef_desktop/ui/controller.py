@@ -3,6 +3,12 @@
 Every few minutes (a setting) it asks KSeF's state; it reloads the offline rows and
 the outbox counts; it decides the mode new invoices get; when KSeF is back and invoices
 are waiting it sends them. Panels listen to its signals; nothing here touches a widget.
+
+Every operation's changes pass through ``report`` (``services.changes.Changed``): the one
+``changed`` signal tells the views, which decide whether to reload; the outbox is counted
+again when it moved; invoices reported ``QUEUED`` go to KSeF as soon as it answers.
+Reloading never sends: a send starts from an operation, from KSeF's answer, or from
+leaving an offline mode, so a send's own reload cannot start another send.
 """
 
 from __future__ import annotations
@@ -10,11 +16,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ksef_desktop.domain.offline import Deadline, OfflineMode, invoice_deadline
 from ksef_desktop.i18n import _, ngettext
+from ksef_desktop.services.changes import EVERYTHING, Changed
 from ksef_desktop.services.ksef_state import KsefState, check_ksef, decide_mode
 from ksef_desktop.services.ledger import (
     OfflineRow,
@@ -30,6 +38,9 @@ from ksef_desktop.ui.context import AppContext
 from ksef_desktop.worker import Failure, JobContext
 from ksef_desktop.worker.runner import Runner
 
+if TYPE_CHECKING:
+    from ksef_desktop.services.mail_outbox import MailReport
+
 log = logging.getLogger(__name__)
 
 
@@ -43,7 +54,7 @@ class Controller(QObject):
     profiles_changed = Signal(object)  # list[Profile]: every profile, for the menu
     store_damaged = Signal(str)  # the database cannot be read: why, and a restore is offered
     message = Signal(str)  # a passing note for the status bar
-    mail_sent = Signal()  # queued e-mails went out (the list shows their state)
+    changed = Signal(object)  # Changed: what an operation changed; each view decides
     alert = Signal(str, str)  # title, text: something the user must not miss (a rejection)
 
     def __init__(self, ctx: AppContext, runner: Runner, parent: QObject | None = None) -> None:
@@ -59,8 +70,6 @@ class Controller(QObject):
         self.profile: Profile | None = None
         self.profiles: list[Profile] = []
         self._recovered = False
-        self._sending = False
-        self._just_sent = False
         self._leaving_offline = False
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.check_now)
@@ -188,6 +197,7 @@ class Controller(QObject):
         def done(text: str) -> None:
             self.message.emit(text)
             self.start()
+            self.changed.emit(EVERYTHING)  # the views reload (start() counts and checks)
 
         self.runner.submit(restore, done, self._note, name="restore")
 
@@ -222,8 +232,8 @@ class Controller(QObject):
             self._note,
             name="token",
         )
+        self.reload()  # counted first: KSeF's answer then sends what waits
         self.check_now()
-        self.reload()
         self._remind_overdue()
 
     def refresh_identity(self) -> None:
@@ -250,13 +260,14 @@ class Controller(QObject):
 
         ctx = self.ctx
 
-        def done(report: object) -> None:
-            sent = getattr(report, "sent", 0)
-            if sent:
+        def done(report: MailReport) -> None:
+            if report.sent:
                 self.message.emit(
-                    ngettext("{n} e-mail sent.", "{n} e-mails sent.", sent).format(n=sent)
+                    ngettext("{n} e-mail sent.", "{n} e-mails sent.", report.sent).format(
+                        n=report.sent
+                    )
                 )
-                self.mail_sent.emit()
+            self.report(report.changed)
 
         self.runner.submit(lambda job: send_mail(ctx), done, self._note, name="mail")
 
@@ -300,7 +311,6 @@ class Controller(QObject):
 
     def _checked(self, state: KsefState) -> None:
         self.state = state
-        self._just_sent = False
         self.ksef_changed.emit(state)
         if self._stored_rows:
             self._emit_rows()
@@ -363,6 +373,20 @@ class Controller(QObject):
         assert ledger is not None, "the Shell gives the context its ledger"
         return ledger
 
+    def report(self, changed: Changed) -> None:
+        """An operation changed ``changed``: every view hears it (one signal), the outbox
+        is counted again when it moved, and invoices just queued are sent as soon as KSeF
+        answers (never into an offline mode: ``_checked`` decides)."""
+        if not changed:
+            return
+        self.changed.emit(changed)
+        if changed & (Changed.OUTBOX | Changed.QUEUED):
+            self.reload()
+        if changed & Changed.QUEUED:
+            self.check_now()
+        if changed & Changed.CREDENTIALS:
+            self.refresh_identity()  # a token generated or revoked
+
     def reload(self) -> None:
         ledger = self.ledger
         self.runner.submit(
@@ -376,22 +400,16 @@ class Controller(QObject):
         self._stored_rows, self.counts = result
         self._emit_rows()
         self.outbox_changed.emit(self.counts)
-        if self.counts.waiting and not self._just_sent:
-            self._send_if_ready()
 
     def send_pending(self, ids: Sequence[int] | None = None, automatic: bool = False) -> None:
         """Send every due invoice now, through the worker (the automatic send, too).
 
         Asked by the user (not ``automatic``), invoices waiting out the pause after a
-        failed attempt are sent too."""
-        if self._sending:
-            return
-        self._sending = True
+        failed attempt are sent too. Two sends asked at once are harmless: the worker
+        runs them one after the other, and the second finds nothing due."""
         ledger = self.ledger
 
         def done(report: SendReport) -> None:
-            self._sending = False
-            self._just_sent = True
             text = send_message(report, asked=not automatic)
             if report.rejected:  # hard to miss: a notification too, not only the status bar
                 n = len(report.rejected)
@@ -399,13 +417,11 @@ class Controller(QObject):
                 self.alert.emit(title.format(n=n), text)
             if text:
                 self.message.emit(text)  # after the alert: the status bar keeps the details
-            self.reload()
+            self.report(report.changed)
 
         def failed(failure: Failure) -> None:
-            self._sending = False
-            self._just_sent = True
             self._note(failure)
-            self.reload()
+            self.report(Changed.OUTBOX)  # attempts may have been recorded
 
         def send(job: JobContext) -> SendReport:
             if not automatic:  # the user asked: no waiting out the pause after a failure

@@ -38,6 +38,7 @@ from ksef_desktop.domain.offline import Deadline, OfflineMode
 from ksef_desktop.domain.offline_watch import mode_label
 from ksef_desktop.i18n import _, ngettext
 from ksef_desktop.services import contractor_book
+from ksef_desktop.services.changes import Changed
 from ksef_desktop.services.editing import (
     DEFAULT_SERIES,
     EditorStatus,
@@ -93,9 +94,11 @@ def terms_text(mode: OfflineMode | str | None, deadline: datetime | None) -> str
 
 
 class EditorDialog(QDialog):
-    #: The issued invoice was queued for KSeF (after the undo pause).
-    queued = Signal(int)
-    #: A draft was saved or an invoice issued (the list reloads).
+    #: What the editor's last operation changed (``services.changes.Changed``): the
+    #: window carries it to every view (an invoice queued for KSeF after the undo pause
+    #: is ``QUEUED``).
+    changed = Signal(object)
+    #: A draft was saved or an invoice issued: its id.
     stored = Signal(int)
     message = Signal(str)
 
@@ -333,6 +336,7 @@ class EditorDialog(QDialog):
             self.dirty = False
             self.state.setText(_("Draft saved."))
             self.stored.emit(new_id)
+            self.changed.emit(Changed.INVOICES)
             self._follow()
             if self._closing_after_save:
                 self._closing_after_save = False
@@ -411,6 +415,7 @@ class EditorDialog(QDialog):
             text += " " + _("The PDF could not be made: {reason}").format(reason=issued.pdf_problem)
         self.state.setText(text)
         self.stored.emit(inv.id)
+        self.changed.emit(issued.changed)
         self._left = self.undo_seconds
         self.undo_bar.setVisible(True)
         self._show_left()
@@ -450,7 +455,7 @@ class EditorDialog(QDialog):
         invoice_id, store, now = self.issued.invoice.id, self.store, self.now
         profile_id = self.profile.id
 
-        def done(_result: object) -> None:
+        def done(changed: Changed) -> None:
             self.state.setText(
                 self.state.text()
                 + " "
@@ -458,11 +463,11 @@ class EditorDialog(QDialog):
                     "Sending cancelled: the invoice stays issued; send it from the list when ready."
                 )
             )
-            self.stored.emit(invoice_id)
+            self.changed.emit(changed)
 
         def too_late(failure: Failure) -> None:
             self._failed(failure)
-            self.queued.emit(invoice_id)
+            self.changed.emit(Changed.QUEUED | Changed.OUTBOX)  # it went on as it was
 
         self._submit(
             lambda job: withdraw_from_queue(
@@ -484,9 +489,9 @@ class EditorDialog(QDialog):
         invoice_id, store, now = self.issued.invoice.id, self.store, self.now
         profile_id = self.profile.id
 
-        def done(_result: object) -> None:
+        def done(changed: Changed) -> None:
             self.state.setText(self.state.text() + " " + _("Queued for KSeF."))
-            self.queued.emit(invoice_id)
+            self.changed.emit(changed)
 
         self._submit(
             lambda job: send_when_due(

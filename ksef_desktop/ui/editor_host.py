@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from ksef_desktop import i18n
+from ksef_desktop.services.changes import Changed
 from ksef_desktop.store.profiles import Profile
 from ksef_desktop.ui.controller import Controller
 from ksef_desktop.ui.invoice_list import InvoiceListPanel
@@ -64,7 +65,7 @@ class PanelsHost(QObject):
         self.invoices.new_requested.connect(lambda: self.open_editor(None))
         self.invoices.open_requested.connect(self.open_editor)
         self.invoices.content_ready.connect(self._open_content)
-        self.invoices.queued.connect(self._queued)
+        self.invoices.changed.connect(self.controller.report)
         self.invoices.collective_requested.connect(self.open_collective)
 
     # --- the panels built on first use ----------------------------------------------------------
@@ -76,7 +77,7 @@ class PanelsHost(QObject):
 
             ctx = self.ctx
             panel = ContractorsPanel(self.controller.runner, ctx.store, ctx.profile_now, ctx.now)
-            panel.changed.connect(self._contractors_changed)
+            panel.changed.connect(lambda: self.controller.report(Changed.CONTRACTORS))
             self._contractors = panel
             self.panel_built.emit("contractors", panel)
             panel.reload()
@@ -114,6 +115,9 @@ class PanelsHost(QObject):
                 self.qr_base,
                 whitelist=lambda: registers(ctx).whitelist,
             )
+            self._purchases.collective_made.connect(
+                lambda _made: self.controller.report(Changed.COLLECTIVE)
+            )
             self.panel_built.emit("purchases", self._purchases)
             self._purchases.apply_filter()
         return self._purchases
@@ -124,7 +128,7 @@ class PanelsHost(QObject):
             from ksef_desktop.ui.security_panel import SecurityPanel
 
             panel = SecurityPanel(self.controller.runner, self.ctx)
-            panel.credentials_changed.connect(self.controller.refresh_identity)
+            panel.credentials_changed.connect(lambda: self.controller.report(Changed.CREDENTIALS))
             self._security = panel
             self.panel_built.emit("security", panel)
             panel.reload()
@@ -181,8 +185,7 @@ class PanelsHost(QObject):
             parent=self.parent_widget,
         )
         self.editors.append(editor)
-        editor.stored.connect(lambda _id: self.invoices.model.reload())
-        editor.queued.connect(self._queued)
+        editor.changed.connect(self.controller.report)
         editor.message.connect(self.controller.message.emit)
         editor.finished.connect(lambda _r: self._closed(editor))
         editor.show()
@@ -229,27 +232,29 @@ class PanelsHost(QObject):
             self.editors.remove(editor)
         editor.dispose()
 
-    def _queued(self, _invoice_id: int) -> None:
-        """The controller sends what waits once it has reloaded the outbox, and only while
-        KSeF is reachable and no offline mode applies (never into an announced failure):
-        reload the outbox counts, then check KSeF, whose answer sends what waits."""
-        self.invoices.model.reload()
-        self.controller.reload()
-        self.controller.check_now()
-
-    def _contractors_changed(self) -> None:
-        for editor in self.editors:
-            editor.load_contractors()
+    def _changed(self, changed: Changed) -> None:
+        """An operation changed data (``Controller.report``): each view decides whether
+        what it shows is stale. (Sending what was queued is the controller's.)"""
+        self.invoices.apply_changes(changed)
+        if changed & (Changed.INVOICES | Changed.OUTBOX):
+            for editor in self.editors:  # an issued invoice's KSeF number and UPO
+                editor.refresh_status()
+        if changed & Changed.CONTRACTORS:
+            for editor in self.editors:
+                editor.load_contractors()
+        if self._purchases is not None:
+            self._purchases.apply_changes(changed)
+        if changed & Changed.COLLECTIVE and self.collective is not None:
+            self.collective.reload()
 
     def start(self) -> None:
         self.invoices.apply_filter()  # the contractors load when their panel is built
 
     def wire(self) -> None:
-        """Reload the list when the controller reports new outbox counts (a send ended),
-        and every panel when another profile becomes current. Bound methods: Qt drops the
-        connections with this object when its window goes."""
-        self.controller.outbox_changed.connect(self._outbox_changed)
-        self.controller.mail_sent.connect(self.invoices.model.reload)
+        """The views hear what every operation changed, and every panel reloads when
+        another profile becomes current. Bound methods: Qt drops the connections with this
+        object when its window goes."""
+        self.controller.changed.connect(self._changed)
         self.controller.profile_changed.connect(self._profile_changed)
         self.controller.identity_changed.connect(self._identity_changed)
         # New purchase invoices every half hour, also while their tab was never opened
@@ -267,13 +272,6 @@ class PanelsHost(QObject):
         if self._sessions is not None and self._sessions_stale:
             self._sessions_stale = False
             self._sessions.apply_filter()
-
-    def _outbox_changed(self, _counts: object) -> None:
-        """A send ended: the list, and every open editor of an issued invoice (its KSeF
-        number and UPO, once accepted)."""
-        self.invoices.model.reload()
-        for editor in self.editors:
-            editor.refresh_status()
 
     def _profile_changed(self, profile: Profile) -> None:
         """Everything shown belongs to the current profile: show the new one's."""

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ksef_desktop.i18n import _
+from ksef_desktop.services.changes import Changed
 from ksef_desktop.ui.invoice_list import InvoiceListPanel, _py_date
 from ksef_desktop.worker import Failure
 
@@ -98,14 +99,14 @@ class ListEveryday(QObject):
         store, profile, now = self.panel.store, self.panel.profile, self.ctx.now
         today = _py_date(QDate.currentDate())
 
-        def op() -> bool:
+        def op() -> Changed:
             return mark_paid(store(), invoice_id, today, profile_id=profile().id, now=now())
 
-        def done(paid: bool) -> None:
+        def done(changed: Changed) -> None:
             self.panel.message.emit(
-                _("The invoice is marked paid.") if paid else _("The invoice was already paid.")
+                _("The invoice is marked paid.") if changed else _("The invoice was already paid.")
             )
-            self.panel.model.reload()
+            self.panel.changed.emit(changed)
 
         self._run("mark-paid", op, done)
 
@@ -168,4 +169,4 @@ class ListEveryday(QObject):
         else:
             text = _("The e-mail is queued.")
         self.panel.message.emit(text)
-        self.panel.model.reload()
+        self.panel.changed.emit(Changed.MAIL)  # queued, and sent if it could be

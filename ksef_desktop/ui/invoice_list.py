@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from ksef_desktop.i18n import _
 from ksef_desktop.services import invoice_actions as actions
+from ksef_desktop.services.changes import Changed
 from ksef_desktop.services.invoice_status import Action, Row, applicable, rejection_text
 from ksef_desktop.store.queries import InvoiceFilter
 from ksef_desktop.store.states import InvoiceState
@@ -63,8 +64,9 @@ class InvoiceListPanel(QWidget):
     new_requested = Signal()
     #: A passing message for the status bar.
     message = Signal(str)
-    #: An issued invoice was queued for KSeF from the list.
-    queued = Signal(int)
+    #: What an operation of the list (or of its everyday actions) changed
+    #: (``services.changes.Changed``); the window carries it to every view.
+    changed = Signal(object)
     #: The user wants one collective identifier for these invoices (ids, list order).
     collective_requested = Signal(object)
 
@@ -324,6 +326,15 @@ class InvoiceListPanel(QWidget):
         text = self.text.text().strip()
         return TextFilter(flt, text) if text else flt
 
+    #: What the list shows: the invoices, their payments and e-mails, their place in the
+    #: outbox (a send moves an invoice's state).
+    SHOWS = Changed.INVOICES | Changed.PAYMENTS | Changed.MAIL | Changed.OUTBOX
+
+    def apply_changes(self, changed: Changed) -> None:
+        """An operation changed data: reload when it is data the list shows."""
+        if changed & self.SHOWS:
+            self.model.reload()
+
     def apply_filter(self) -> None:
         self._debounce.stop()
         self.model.set_filter(self.current_filter())
@@ -432,9 +443,8 @@ class InvoiceListPanel(QWidget):
             return
         store, profile, now = self.store, self.profile, self.now
 
-        def done(_r: object) -> None:
-            self.model.reload()
-            self.queued.emit(invoice_id)
+        def done(changed: Changed) -> None:
+            self.changed.emit(changed)
 
         self._run(
             "queue",

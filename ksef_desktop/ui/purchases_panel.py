@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from ksef_desktop.domain.calendar import WARSAW
 from ksef_desktop.i18n import _
 from ksef_desktop.services import purchases as actions
+from ksef_desktop.services.changes import Changed
 from ksef_desktop.store import Store
 from ksef_desktop.store.profiles import Profile
 from ksef_desktop.store.purchases import (
@@ -572,6 +573,12 @@ class PurchasesPanel(QWidget):
             )
 
         self._run("check-qr", op, lambda text: self._show(_("QR codes"), text))
+
+    def apply_changes(self, changed: Changed) -> None:
+        """An operation elsewhere changed data: reload when it is what the tab shows (a
+        bank statement's debit settles a purchase invoice)."""
+        if changed & (Changed.PURCHASES | Changed.PAYMENTS):
+            self.model.reload()
 
     def profile_changed(self) -> None:
         self.model.reload()

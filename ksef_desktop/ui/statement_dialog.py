@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from ksef_desktop.domain.matching import Verdict
 from ksef_desktop.i18n import N_, _, ngettext
+from ksef_desktop.services.statements import LINE_CHANGED
 from ksef_desktop.store import Store
 from ksef_desktop.store.profiles import Profile
 from ksef_desktop.ui.formatting import fmt_date, fmt_money
@@ -58,8 +59,9 @@ NOTHING_NAMED = N_(
 
 
 class StatementDialog(QDialog):
-    #: Payments changed (a statement imported, a match accepted or undone).
-    payments_changed = Signal()
+    #: What an operation changed (``services.changes.Changed``): a statement imported,
+    #: a match accepted or undone moves payments of sales and purchase invoices.
+    changed = Signal(object)
 
     def __init__(
         self,
@@ -279,7 +281,7 @@ class StatementDialog(QDialog):
                 unknown=report.count(Verdict.UNKNOWN),
             )
         self._say(" ".join((text, *report.warnings)))
-        self.payments_changed.emit()
+        self.changed.emit(report.changed)
         self.reload()
 
     def reload(self) -> None:
@@ -359,7 +361,7 @@ class StatementDialog(QDialog):
         def changed(result: StoredLine) -> None:
             self.busy = False
             self._say(done.format(invoices=", ".join(result.numbers)))
-            self.payments_changed.emit()
+            self.changed.emit(LINE_CHANGED)
             self.reload()
 
         self._submit(run, changed, self._failed, name=name)
@@ -416,7 +418,7 @@ class ListStatements(QObject):
             self.dialog = StatementDialog(
                 self.runner, ctx.store, ctx.ksef_client, ctx.profile_now, ctx.now, self.panel
             )
-            self.dialog.payments_changed.connect(self.panel.model.reload)
+            self.dialog.changed.connect(self.panel.changed.emit)
         dialog = self.dialog
         dialog.reload()
         dialog.show()

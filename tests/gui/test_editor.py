@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from ksef_desktop.domain.invoice import Line, VatRate
+from ksef_desktop.services.changes import Changed
 from ksef_desktop.store.invoices import get_invoice
 from ksef_desktop.store.outbox import Outbox
 from ksef_desktop.store.states import InvoiceState
@@ -108,8 +109,8 @@ def test_messages_follow_the_fields_and_issue_waits_for_a_valid_invoice(qtbot, r
 def test_issue_then_undo_keeps_it_issued_but_unsent(qtbot, runner, store):
     dialog = _editor(qtbot, runner, store)
     _three_rate_invoice(qtbot, dialog.form)
-    queued: list[int] = []
-    dialog.queued.connect(queued.append)
+    changes: list[Changed] = []
+    dialog.changed.connect(changes.append)
     QTest.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: dialog.issued is not None, timeout=15_000)
     assert dialog.counting_down
@@ -128,7 +129,9 @@ def test_issue_then_undo_keeps_it_issued_but_unsent(qtbot, runner, store):
     qtbot.waitUntil(
         lambda: get_invoice(conn, invoice_id, profile_id=PID).state is InvoiceState.ISSUED
     )
-    assert queued == []
+    qtbot.waitUntil(lambda: len(changes) == 2)
+    # issued (listed, counted), then taken out of the outbox: never reported QUEUED
+    assert changes == [Changed.INVOICES | Changed.OUTBOX] * 2
     assert outbox.pending() == []  # undo took it out of the queue
     issued = get_invoice(conn, invoice_id, profile_id=PID)
     assert issued.number == "FV/2026/11/1"
@@ -140,10 +143,15 @@ def test_issue_then_undo_keeps_it_issued_but_unsent(qtbot, runner, store):
 def test_issue_is_queued_when_the_pause_ends(qtbot, runner, store):
     dialog = _editor(qtbot, runner, store, undo_seconds=1)
     _three_rate_invoice(qtbot, dialog.form)
-    queued: list[int] = []
-    dialog.queued.connect(queued.append)
+    changes: list[Changed] = []
+    dialog.changed.connect(changes.append)
     dialog.issue()
-    qtbot.waitUntil(lambda: len(queued) == 1, timeout=15_000)
+    qtbot.waitUntil(lambda: any(Changed.QUEUED in c for c in changes), timeout=15_000)
+    # issued first (in the outbox, not yet due), then QUEUED when the pause ends: the
+    # report on which the window sends it
+    assert changes == [Changed.INVOICES | Changed.OUTBOX, Changed.QUEUED | Changed.OUTBOX]
+    assert dialog.issued is not None
+    queued = [dialog.issued.invoice.id]
     assert (
         get_invoice(store.db.connection(), queued[0], profile_id=PID).state is InvoiceState.QUEUED
     )

@@ -10,6 +10,7 @@ from PySide6.QtTest import QTest
 
 from ksef_desktop.domain.invoice import InvoiceKind
 from ksef_desktop.fa3.parse import parse
+from ksef_desktop.services.changes import Changed
 from ksef_desktop.store.invoices import get_invoice
 from ksef_desktop.store.states import InvoiceState
 from ksef_desktop.ui.editor import EditorDialog
@@ -64,11 +65,12 @@ def test_advance_invoice_splits_the_advance_per_rate_and_issues(qtbot, runner, s
     ]
     assert form.totals.gross_text == money("885.00")
 
-    queued: list[int] = []
-    dialog.queued.connect(queued.append)
+    changes: list[Changed] = []
+    dialog.changed.connect(changes.append)
     QTest.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: len(queued) == 1, timeout=15_000)
-    stored = get_invoice(store.db.connection(), queued[0], profile_id=PID)
+    qtbot.waitUntil(lambda: any(Changed.QUEUED in c for c in changes), timeout=15_000)
+    assert dialog.issued is not None
+    stored = get_invoice(store.db.connection(), dialog.issued.invoice.id, profile_id=PID)
     assert stored.state is InvoiceState.QUEUED
     assert stored.xml is not None
     back = parse(stored.xml)

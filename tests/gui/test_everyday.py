@@ -15,6 +15,7 @@ from PySide6.QtTest import QTest
 from ksef_desktop.domain.catalogue import CatalogueItem
 from ksef_desktop.domain.invoice import PolishNip, VatRate
 from ksef_desktop.sandbox import Sandbox, SandboxConfig
+from ksef_desktop.services.changes import Changed
 from ksef_desktop.services.registers import RegisterUrls, open_registers
 from ksef_desktop.store.catalogue import save_item
 from ksef_desktop.store.company import set_bank_accounts
@@ -132,6 +133,9 @@ def test_lookup_catalogue_rate_paid_and_mail(qtbot, runner, tmp_path, monkeypatc
         )
         qtbot.addWidget(panel)
         everyday = ListEveryday(panel, ctx)
+        reported: list[Changed] = []
+        panel.changed.connect(reported.append)
+        panel.changed.connect(panel.apply_changes)  # the window's controller, in short
         panel.apply_filter()
         qtbot.waitUntil(lambda: panel.model.rowCount() == 1)
         panel.select_id(invoice_id)
@@ -157,6 +161,8 @@ def test_lookup_catalogue_rate_paid_and_mail(qtbot, runner, tmp_path, monkeypatc
         qtbot.waitUntil(
             lambda: panel.model.rowCount() == 1 and panel.model.row_at(0).mail_state == "sent"
         )
+        # what each operation changed: the payment (the list shows it), then the e-mail
+        assert reported == [Changed.PAYMENTS | Changed.INVOICES, Changed.MAIL]
     finally:
         store.close()
         http.close()

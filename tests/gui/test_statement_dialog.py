@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from ksef_desktop.services.changes import Changed
 from ksef_desktop.ui.statement_dialog import StatementDialog
 from tests.unit.statement_support import STATEMENTS, ksef, seeded
 
@@ -40,8 +41,8 @@ def test_import_accept_a_proposal_and_undo_it(qtbot, runner, tmp_path) -> None:
     dialog = StatementDialog(runner, lambda: s.store, lambda: None, lambda: s.profile, s.clock)
     qtbot.addWidget(dialog)
     dialog.show()
-    changes: list[object] = []
-    dialog.payments_changed.connect(lambda: changes.append(1))
+    changes: list[Changed] = []
+    dialog.changed.connect(changes.append)
 
     dialog.import_file(str(STATEMENTS / "angle-split-account.mt940"))
     qtbot.waitUntil(lambda: dialog.table.topLevelItemCount() == 4, timeout=10_000)
@@ -63,7 +64,9 @@ def test_import_accept_a_proposal_and_undo_it(qtbot, runner, tmp_path) -> None:
     qtbot.waitUntil(lambda: dialog.accept_button.isEnabled(), timeout=10_000)
     assert s.paid(5) == 0
     assert _current(dialog) == "proposed"
-    assert len(changes) == 3  # the import, the accept, the undo: the list reloads each time
+    # the import, the accept, the undo: each says it moved payments (the views reload)
+    assert len(changes) == 3
+    assert all(Changed.PAYMENTS in c and Changed.PURCHASES in c for c in changes)
 
     # the same file again: nothing new, nothing changed
     before = s.snapshot()
@@ -125,9 +128,14 @@ def test_ctrl_shift_b_in_the_invoice_list_opens_the_dialog(qtbot, runner, tmp_pa
     assert dialog is not None
     reloads: list[object] = []
     panel.model.modelReset.connect(lambda: reloads.append(1))
+    reported: list[Changed] = []
+    panel.changed.connect(reported.append)
+    panel.changed.connect(panel.apply_changes)  # the window's controller, in short
     dialog.import_file(str(STATEMENTS / "zbp-tilde.mt940"))
     qtbot.waitUntil(lambda: dialog.table.topLevelItemCount() == 5, timeout=10_000)
     qtbot.waitUntil(lambda: bool(reloads), timeout=10_000)
+    assert len(reported) == 1
+    assert Changed.PAYMENTS in reported[0]
     assert s.paid(1) == Decimal("246.00")
     dialog.close()
     s.store.close()
