@@ -58,7 +58,9 @@ def count(month: Month) -> int:
 # --- the taxpayer ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("taxpayer", [TAXPAYER, replace(TAXPAYER, phone="+48 600 100 200"), COMPANY])
+@pytest.mark.parametrize(
+    "taxpayer", [TAXPAYER, replace(TAXPAYER, phone="+48 600 100 200"), COMPANY]
+)
 def test_the_taxpayer_is_kept_per_profile(month: Month, taxpayer: object) -> None:
     assert taxpayer_of(month.store, month.profile) is None
     save_taxpayer(month.store, month.profile, taxpayer, now=NOW)  # type: ignore[arg-type]
@@ -148,7 +150,8 @@ def test_a_month_made_then_corrected(month: Month) -> None:
     assert schema_errors(root(data)) == ()
     assert field(data, "t:Naglowek/t:CelZlozenia") == "2"
     assert field(data, "t:Deklaracja/t:PozycjeSzczegolowe/t:P_ORDZU") == reason
-    assert fixed.record.correction and fixed.record.reason == reason
+    assert fixed.record.correction
+    assert fixed.record.reason == reason
     assert fixed.record.sales_rows == 2
     assert [f.correction for f in month_files(month.store, month.profile, MARCH)] == [False, True]
 
@@ -187,7 +190,7 @@ def test_a_file_that_cannot_be_written_leaves_no_record(month: Month, tmp_path: 
     def fail(data: bytes) -> None:
         raise OSError(28, "No space left on device")
 
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="No space"):
         save_month(month.store, month.profile, MARCH, COMPANY, now=NOW, write=fail)
     assert count(month) == 0
     assert taxpayer_of(month.store, month.profile) is None
@@ -199,12 +202,16 @@ def test_a_file_that_cannot_be_written_leaves_no_record(month: Month, tmp_path: 
 def test_a_file_made_is_never_changed(month: Month) -> None:
     made = save_month(month.store, month.profile, MARCH, TAXPAYER, now=NOW)
     conn = month.store.db.connection()
-    with pytest.raises(sqlite3.DatabaseError, match="never changed"):
-        with month.store.db.transaction() as tx:
-            tx.execute("UPDATE jpk_files SET data = x'00' WHERE id = ?", (made.record.id,))
-    with pytest.raises(sqlite3.DatabaseError, match="never deleted"):
-        with month.store.db.transaction() as tx:
-            tx.execute("DELETE FROM jpk_files")
+    with (
+        pytest.raises(sqlite3.DatabaseError, match="never changed"),
+        month.store.db.transaction() as tx,
+    ):
+        tx.execute("UPDATE jpk_files SET data = x'00' WHERE id = ?", (made.record.id,))
+    with (
+        pytest.raises(sqlite3.DatabaseError, match="never deleted"),
+        month.store.db.transaction() as tx,
+    ):
+        tx.execute("DELETE FROM jpk_files")
     assert recorded_file(month.store, month.profile, made.record.id) == made.file.data
     assert conn.execute("SELECT count(*) FROM jpk_files").fetchone()[0] == 1
 
@@ -218,4 +225,3 @@ def test_the_files_belong_to_their_profile(month: Month) -> None:
     assert taxpayer_of(month.store, other) is None
     with pytest.raises(JpkError):
         recorded_file(month.store, other, month_files(month.store, month.profile, MARCH)[0].id)
-
