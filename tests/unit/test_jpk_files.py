@@ -225,3 +225,38 @@ def test_the_files_belong_to_their_profile(month: Month) -> None:
     assert taxpayer_of(month.store, other) is None
     with pytest.raises(JpkError):
         recorded_file(month.store, other, month_files(month.store, month.profile, MARCH)[0].id)
+
+
+def test_a_database_of_the_step_before_gets_the_tables(tmp_path: Path) -> None:
+    """The step that adds the JPK tables, run over a database of the step before it with
+    a profile and an invoice in it (found by what it makes, not by its number)."""
+    from ksef_desktop.store.db import Database, user_version
+    from ksef_desktop.store.profiles import ensure_profile
+    from ksef_desktop.store.schema import MIGRATIONS
+
+    step = next(i for i, m in enumerate(MIGRATIONS) if "jpk_files" in (m.__doc__ or ""))
+    path = tmp_path / "old.sqlite3"
+    old = Database(path, MIGRATIONS[:step])
+    with old.transaction() as conn:
+        profile = ensure_profile(conn, "sandbox", "5265877635", now=NOW)
+    old.close_all()
+    db = Database(path)
+    try:
+        assert db.migrated_from == step
+        assert user_version(db.connection()) == len(MIGRATIONS)
+        with db.transaction() as conn:
+            from ksef_desktop.store.jpk_files import load_taxpayer, store_taxpayer
+
+            store_taxpayer(conn, profile.id, TAXPAYER, now=NOW)
+            assert load_taxpayer(conn, profile.id, TAXPAYER.nip) == TAXPAYER
+        with (
+            pytest.raises(sqlite3.DatabaseError, match="needs its profile"),
+            db.transaction() as conn,
+        ):
+            conn.execute(
+                "INSERT INTO jpk_files (profile_id, period, purpose, created_at, sha256_hex, "
+                "data, sales_rows, purchase_rows, tax_due_minor, tax_deductible_minor) "
+                "VALUES (NULL, '2026-03', 1, '', '', x'', 0, 0, 0, 0)"
+            )
+    finally:
+        db.close_all()
