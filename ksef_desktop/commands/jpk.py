@@ -28,7 +28,9 @@ The store form remembers (``services.jpk_month``, as the window's JPK_V7M dialog
   only; with ``--save-taxpayer`` they replace the kept data;
 - every file made, per month: a month that already has a file is refused (exit 1)
   unless ``--correction --reason TEXT`` (CelZlozenia 2 with P_ORDZU) or, when the
-  earlier file was never sent, ``--again`` (the first filing made anew);
+  earlier file was never sent, ``--again`` (the first filing made anew). A correction
+  of a month filed outside the program is made with ``--correction`` as well. The file
+  is written inside the transaction that records it: not written, not recorded;
 - P_39: without ``--surplus``, the P_62 of the last file made for the previous month.
 ``--history`` lists the files made for the month instead (no -o):
 
