@@ -419,6 +419,8 @@ class JpkDialog(QDialog):
         nip = self.profile().nip
         email, office = self.email.text().strip(), str(self.office.currentData() or "")
         phone = self.phone.text().strip() or None
+        if not office:
+            raise JpkError(N_("Choose the tax office (KodUrzedu)."))
         if self.kind.currentData() == "company":
             return Organisation(nip, self.full_name.text().strip(), email, office, phone)
         text = self.birth_date.text().strip()

@@ -120,10 +120,18 @@ def test_the_month_saved_then_corrected(qtbot, runner, synced, tmp_path, monkeyp
     # The taxpayer, typed once.
     dialog.first_name.setText("Jan")
     dialog.last_name.setText("Kowalski")
-    dialog.birth_date.setText("1980-01-31")
+    dialog.birth_date.setText("31.01.1980")  # not the date the form asks for
     dialog.email.setText("jan@example.pl")
-    dialog.office.setCurrentIndex(dialog.office.findData("1471"))
     first = tmp_path / "JPK_V7M.xml"
+    _save(qtbot, runner, dialog, monkeypatch, first)
+    assert dialog.state.property("problem")
+    assert "KodUrzedu" in dialog.state.text()
+    dialog.office.setCurrentIndex(dialog.office.findData("1471"))
+    _save(qtbot, runner, dialog, monkeypatch, first)
+    assert dialog.state.property("problem")
+    assert "31.01.1980" in dialog.state.text()
+    assert not first.exists()
+    dialog.birth_date.setText("1980-01-31")
     _save(qtbot, runner, dialog, monkeypatch, first)
     qtbot.waitUntil(lambda: dialog.history.topLevelItemCount() == 1, timeout=20_000)
     assert not dialog.state.property("problem"), dialog.state.text()
