@@ -80,6 +80,7 @@ class Loaded:
     overview: MonthOverview
     taxpayer: Taxpayer | None
     offices: dict[str, str]
+    profile: Profile  # the one read (the UI thread never asks the store which it is)
 
 
 def months(today: date) -> list[Period]:
@@ -308,7 +309,7 @@ class JpkDialog(QDialog):
         def run(job: object) -> Loaded:
             current = profile()
             overview = overview_month(store(), current, period, inputs)
-            return Loaded(overview, taxpayer_of(store(), current), tax_offices())
+            return Loaded(overview, taxpayer_of(store(), current), tax_offices(), current)
 
         self._say(_("Reading the invoices of {month}…").format(month=period))
         self._submit(run, self._show, self._failed, name="jpk-month")
@@ -416,7 +417,8 @@ class JpkDialog(QDialog):
     def taxpayer(self) -> Taxpayer:
         """The taxpayer as typed (``JpkError`` for a date that is not one; the rest is
         checked by the service)."""
-        nip = self.profile().nip
+        assert self.loaded is not None
+        nip = self.loaded.profile.nip
         email, office = self.email.text().strip(), str(self.office.currentData() or "")
         phone = self.phone.text().strip() or None
         if not office:
