@@ -20,6 +20,21 @@ then the command prints
 
 and, on standard error, what the user should know (invoices reported as OFF, …).
 Exit 0 on success, 1 when the data make no correct file, 2 for wrong arguments.
+
+The store form remembers (``services.jpk_month``, as the window's JPK_V7M dialog does):
+- the taxpayer (Podmiot1: --first-name/--last-name/--birth-date or --name, --email,
+  --phone, --tax-office): given the first time, they are kept in the profile, and later
+  runs may leave them out. Options given later override the kept data for that file
+  only; with ``--save-taxpayer`` they replace the kept data;
+- every file made, per month: a month that already has a file is refused (exit 1)
+  unless ``--correction --reason TEXT`` (CelZlozenia 2 with P_ORDZU) or, when the
+  earlier file was never sent, ``--again`` (the first filing made anew). A correction
+  of a month filed outside the program is made with ``--correction`` as well. The file
+  is written inside the transaction that records it: not written, not recorded;
+- P_39: without ``--surplus``, the P_62 of the last file made for the previous month.
+``--history`` lists the files made for the month instead (no -o):
+
+    2026-03 CelZlozenia 1 2026-04-20T10:00:00Z sprzedaz 2 zakup 1 P_51 81 P_62 0 SHA256
 """
 
 from __future__ import annotations
@@ -35,10 +50,12 @@ from ksef_desktop.ksef.environments import NAMES
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import date
     from decimal import Decimal
 
     from ksef_desktop.jpk.errors import Notice
     from ksef_desktop.jpk.model import DeclarationInputs, Period, Taxpayer
+    from ksef_desktop.store.jpk_files import JpkFileRecord
 
 REFUND_MODES = {"15": "P_540", "25-vat": "P_55", "25": "P_56", "40": "P_560", "180": "P_58"}
 
@@ -60,14 +77,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--base-url", help="API URL of a sandbox on this computer (http://127.0.0.1:PORT/v2)"
     )
     parser.add_argument("--nip", required=True, help="the taxpayer's NIP")
-    parser.add_argument("--tax-office", required=True, metavar="CODE", help="KodUrzedu")
+    parser.add_argument(
+        "--tax-office", metavar="CODE", help="KodUrzedu (kept in the profile after a first use)"
+    )
     who = parser.add_argument_group("the taxpayer (Podmiot1)")
     who.add_argument("--first-name", help="a person's first name")
     who.add_argument("--last-name", help="a person's surname")
     who.add_argument("--birth-date", metavar="YYYY-MM-DD", help="a person's date of birth")
     who.add_argument("--name", help="the full name of a company (instead of a person)")
-    who.add_argument("--email", required=True)
+    who.add_argument("--email")
     who.add_argument("--phone")
+    who.add_argument(
+        "--save-taxpayer",
+        action="store_true",
+        help="keep the taxpayer's data given here in the profile (store form)",
+    )
     files = parser.add_argument_group("documents")
     files.add_argument(
         "--sales",
@@ -105,12 +129,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="the deductible share of a purchase's tax, 0-1 (default 1)",
     )
     dec = parser.add_argument_group("the declaration")
-    dec.add_argument("--surplus", default="0", metavar="PLN", help="P_39, whole zloty")
+    dec.add_argument(
+        "--surplus",
+        metavar="PLN",
+        help="P_39, whole zloty (store form default: P_62 of the previous month's file)",
+    )
     dec.add_argument("--refund", metavar="PLN", help="P_54: the refund asked for, whole zloty")
     dec.add_argument("--refund-mode", choices=tuple(REFUND_MODES), default="25")
     dec.add_argument("--correction", action="store_true", help="a correction (CelZlozenia 2)")
     dec.add_argument("--reason", help="P_ORDZU: why the correction is filed")
-    parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.xml")
+    dec.add_argument(
+        "--again",
+        action="store_true",
+        help="a first filing again of a month already made (its file was never sent)",
+    )
+    parser.add_argument(
+        "--history", action="store_true", help="list the files made for the month (store form)"
+    )
+    parser.add_argument("-o", "--output", type=Path, metavar="OUT.xml")
     parser.set_defaults(func=run)
 
 
@@ -140,29 +176,44 @@ def _decimal(text: str, what: str) -> Decimal:
         ) from None
 
 
-def _taxpayer(args: argparse.Namespace) -> Taxpayer:
+def _born(text: str) -> date:
     from datetime import date
 
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CommandRefused(
+            _("--birth-date: {value} is not a date (YYYY-MM-DD).").format(value=text), 2
+        ) from None
+
+
+def _taxpayer(args: argparse.Namespace, kept: Taxpayer | None = None) -> Taxpayer:
+    """Podmiot1 from the options, each one left out taken from ``kept`` (the profile's)."""
     from ksef_desktop.jpk.model import NaturalPerson, Organisation
 
-    if args.name:
-        if args.first_name or args.last_name or args.birth_date:
-            raise CommandRefused(_("Give either --name or a person's names, not both."), 2)
-        return Organisation(args.nip, args.name, args.email, args.tax_office, args.phone)
-    if not (args.first_name and args.last_name and args.birth_date):
+    person = args.first_name or args.last_name or args.birth_date
+    if args.name and person:
+        raise CommandRefused(_("Give either --name or a person's names, not both."), 2)
+    email = args.email or (kept.email if kept else None)
+    office = args.tax_office or (kept.tax_office if kept else None)
+    phone = args.phone if args.phone is not None else (kept.phone if kept else None)
+    if not email or not office:
+        raise CommandRefused(
+            _("Give --email and --tax-office: the profile does not keep them yet."), 2
+        )
+    if args.name or (not person and isinstance(kept, Organisation)):
+        name = args.name or (kept.name if isinstance(kept, Organisation) else "")
+        return Organisation(args.nip, name, email, office, phone)
+    base = kept if isinstance(kept, NaturalPerson) else None
+    first = args.first_name or (base.first_name if base else None)
+    last = args.last_name or (base.last_name if base else None)
+    born = _born(args.birth_date) if args.birth_date else (base.birth_date if base else None)
+    if not (first and last and born):
         raise CommandRefused(
             _("A person needs --first-name, --last-name and --birth-date (or a company --name)."),
             2,
         )
-    try:
-        born = date.fromisoformat(args.birth_date)
-    except ValueError:
-        raise CommandRefused(
-            _("--birth-date: {value} is not a date (YYYY-MM-DD).").format(value=args.birth_date), 2
-        ) from None
-    return NaturalPerson(
-        args.nip, args.first_name, args.last_name, born, args.email, args.tax_office, args.phone
-    )
+    return NaturalPerson(args.nip, first, last, born, email, office, phone)
 
 
 def _read(path: str) -> bytes:
@@ -203,18 +254,10 @@ def _status(text: str) -> str:
 
 def _write(path: Path, data: bytes) -> None:
     """All or nothing: a temporary file beside the target, then renamed over it."""
-    import os
-    import tempfile
+    from ksef_desktop.services.jpk_month import write_file
 
     try:
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".jpk-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_file(path, data)
     except OSError as exc:
         raise CommandRefused(
             _("{file}: cannot write the file: {reason}").format(
@@ -240,7 +283,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
 
-def _inputs(args: argparse.Namespace) -> DeclarationInputs:
+def _inputs(args: argparse.Namespace, surplus: Decimal) -> DeclarationInputs:
+    """The declaration's inputs; ``surplus`` is P_39 when --surplus is not given."""
     from ksef_desktop.jpk.model import DeclarationInputs, Refund, RefundMode
 
     refund = None
@@ -249,7 +293,7 @@ def _inputs(args: argparse.Namespace) -> DeclarationInputs:
             _decimal(args.refund, "--refund"), RefundMode(REFUND_MODES[args.refund_mode])
         )
     return DeclarationInputs(
-        surplus_carried=_decimal(args.surplus, "--surplus"),
+        surplus_carried=surplus if args.surplus is None else _decimal(args.surplus, "--surplus"),
         refund=refund,
         correction_reason=args.reason,
     )
@@ -271,13 +315,20 @@ def _report(data: bytes, notices: Sequence[Notice]) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from decimal import Decimal
+
     from ksef_desktop.jpk.model import Period
 
     period = Period.parse(args.month)
-    taxpayer = _taxpayer(args)
-    inputs = _inputs(args)
+    if args.output is None and not args.history:
+        raise CommandRefused(_("Give -o OUT.xml, the file to write."), 2)
     if not (args.env or args.base_url):
-        return _run_files(args, period, taxpayer, inputs)
+        if args.history or args.again or args.save_taxpayer:
+            raise CommandRefused(
+                _("--history, --again and --save-taxpayer need the profile (--env or --base-url)."),
+                2,
+            )
+        return _run_files(args, period, _taxpayer(args), _inputs(args, Decimal(0)))
     if args.sales or args.purchases:
         raise CommandRefused(
             _("Give either --env/--base-url (the profile's invoices) or files (--sales ...)."), 2
@@ -287,25 +338,58 @@ def _run(args: argparse.Namespace) -> int:
             _("--rate, --fixed-asset and --deductible name files given with --sales/--purchases."),
             2,
         )
-    return _run_store(args, period, taxpayer, inputs)
+    if args.correction and args.again:
+        raise CommandRefused(_("Give either --correction or --again, not both."), 2)
+    return _run_store(args, period)
 
 
-def _run_store(
-    args: argparse.Namespace, period: Period, taxpayer: Taxpayer, inputs: DeclarationInputs
-) -> int:
+def _run_store(args: argparse.Namespace, period: Period) -> int:
+    from datetime import UTC, datetime
+
     from ksef_desktop.commands._ksef import open_profile
-    from ksef_desktop.services.jpk_month import build_month
+    from ksef_desktop.services.jpk_month import (
+        month_files,
+        previous_surplus,
+        save_month,
+        taxpayer_of,
+    )
 
     opened = open_profile(args)
     if isinstance(opened, int):
         return opened
     store, profile = opened
     try:
-        made = build_month(store, profile, period, taxpayer, inputs, correction=args.correction)
+        if args.history:
+            for record in month_files(store, profile, period):
+                print(_history_line(record))
+            return 0
+        kept = taxpayer_of(store, profile)
+        taxpayer = _taxpayer(args, kept)
+        inputs = _inputs(args, previous_surplus(store, profile, period))
+        output: Path = args.output
+        saved = save_month(
+            store, profile, period, taxpayer, inputs,
+            correction=args.correction, again=args.again,
+            keep_taxpayer=kept is None or args.save_taxpayer,
+            now=datetime.now(UTC), write=lambda data: _write(output, data),
+        )  # fmt: skip
     finally:
         store.close()
-    _write(args.output, made.data)
-    return _report(made.data, made.documents.notices)
+    return _report(saved.file.data, saved.file.documents.notices)
+
+
+def _history_line(record: JpkFileRecord) -> str:
+    from datetime import UTC
+
+    def whole(value: Decimal | None) -> str:
+        return "-" if value is None else str(int(value))
+
+    moment = record.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (
+        f"{record.period} CelZlozenia {2 if record.correction else 1} {moment} "
+        f"sprzedaz {record.sales_rows} zakup {record.purchase_rows} "
+        f"P_51 {whole(record.to_pay)} P_62 {whole(record.carried_forward)} {record.sha256_hex}"
+    )
 
 
 def _run_files(

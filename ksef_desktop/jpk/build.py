@@ -81,7 +81,8 @@ def _amount(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def _check_taxpayer(taxpayer: Taxpayer) -> None:
+def check_taxpayer(taxpayer: Taxpayer) -> None:
+    """Podmiot1 and KodUrzedu as the schema accepts them (``JpkError`` otherwise)."""
     texts = {"Email": taxpayer.email, "Telefon": taxpayer.phone or ""}
     if isinstance(taxpayer, NaturalPerson):
         texts |= {"ImiePierwsze": taxpayer.first_name, "Nazwisko": taxpayer.last_name}
@@ -280,7 +281,7 @@ def build_jpk(
     the register alone may do (CelZlozenia 2). Raises ``JpkError`` for input that cannot
     make a correct file and ``JpkSchemaError`` if the file does not validate.
     """
-    _check_taxpayer(seller)
+    check_taxpayer(seller)
     for sale in sales:
         check_sales(sale)
     for purchase in purchases:

@@ -24,32 +24,51 @@ are left out with a notice: the profile did not buy.
 
 The file is validated against the official schema set by ``jpk.build.build_jpk``
 before any byte is returned; writing it is the caller's.
+
+Files made and the taxpayer (``store.jpk_files``): ``save_month`` builds the file and
+records it in one transaction, together with the taxpayer's data it was made with. A
+month that already has a file gets a correction (CelZlozenia 2) by default; the
+correction states its reason, P_ORDZU ("Uzasadnienie przyczyn złożenia korekty"). The
+schema leaves P_ORDZU optional (minOccurs 0, only with CelZlozenia 2 does it mean
+anything); the program asks for it always, so the office is never left guessing. A
+first filing of a month already made (CelZlozenia 1 again: the earlier file was never
+sent) only when asked for (``again``). P_39, the surplus carried from the previous
+month, defaults to the P_62 of the last file recorded for the previous month.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ksef_desktop.domain.offline import OfflineMode
 from ksef_desktop.i18n import N_
+from ksef_desktop.jpk import declaration as decl
 from ksef_desktop.jpk import from_fa3
-from ksef_desktop.jpk.build import JpkSummary, build_jpk, summarize
+from ksef_desktop.jpk.build import JpkSummary, build_jpk, check_taxpayer, summarize
 from ksef_desktop.jpk.errors import JpkError, Notice
 from ksef_desktop.jpk.model import (
+    ZERO,
     DeclarationInputs,
     KsefStatus,
     Marker,
+    NaturalPerson,
     Period,
     PurchaseDocument,
     SalesDocument,
     Taxpayer,
 )
 from ksef_desktop.jpk.register import notices as register_notices
+from ksef_desktop.jpk.register import tax_deductible, tax_due
+from ksef_desktop.store import jpk_files
 from ksef_desktop.store.invoices import get_invoice
+from ksef_desktop.store.jpk_files import JpkFileRecord, NewJpkFile
 from ksef_desktop.store.states import InvoiceState
 
 if TYPE_CHECKING:
@@ -235,3 +254,218 @@ def build_month(
 def notice_texts(found: Sequence[Notice], lang: str | None = None) -> list[str]:
     """The notices as sentences in ``lang`` (None: the current language)."""
     return [notice.text(lang) for notice in found]
+
+
+# --- the taxpayer kept per profile -------------------------------------------------------
+
+#: etd:TData of DataUrodzenia starts here.
+_FIRST_BIRTH_DATE = date(1900, 1, 1)
+
+
+def validate_taxpayer(taxpayer: Taxpayer, profile: Profile, today: date) -> None:
+    """``JpkError`` unless ``taxpayer`` is the profile's (its NIP) and the schema takes it:
+    names and lengths, e-mail, phone, KodUrzedu in TKodUS, a birth date from 1900 on and
+    not in the future."""
+    if taxpayer.nip != profile.nip:
+        raise JpkError(
+            N_("The taxpayer's NIP {nip} is not the NIP {own} of the profile."),
+            nip=taxpayer.nip,
+            own=profile.nip,
+        )
+    check_taxpayer(taxpayer)
+    if isinstance(taxpayer, NaturalPerson) and not (
+        _FIRST_BIRTH_DATE <= taxpayer.birth_date <= today
+    ):
+        raise JpkError(
+            N_("{value} is not a date of birth (from 1900-01-01 to today)."),
+            value=taxpayer.birth_date.isoformat(),
+        )
+
+
+def taxpayer_of(store: Store, profile: Profile) -> Taxpayer | None:
+    """The taxpayer's data stored for the profile, None when none are."""
+    return jpk_files.load_taxpayer(store.db.connection(), profile.id, profile.nip)
+
+
+def save_taxpayer(store: Store, profile: Profile, taxpayer: Taxpayer, *, now: datetime) -> None:
+    """Check and keep ``taxpayer`` as the profile's (replacing what was kept)."""
+    validate_taxpayer(taxpayer, profile, now.date())
+    with store.db.transaction() as conn:
+        jpk_files.store_taxpayer(conn, profile.id, taxpayer, now=now)
+
+
+# --- the files made per month ------------------------------------------------------------
+
+
+def previous_period(period: Period) -> Period | None:
+    """The month before ``period``; None before the first month of JPK_V7M(3)."""
+    year, month = (period.year, period.month - 1) if period.month > 1 else (period.year - 1, 12)
+    try:
+        return Period(year, month)
+    except JpkError:
+        return None
+
+
+def previous_surplus(store: Store, profile: Profile, period: Period) -> Decimal:
+    """P_62 of the last file recorded for the month before ``period`` (0 without one):
+    the default of P_39."""
+    before = previous_period(period)
+    if before is None:
+        return ZERO
+    files = jpk_files.files_of(store.db.connection(), profile.id, before)
+    carried = files[-1].carried_forward if files else None
+    return carried if carried is not None else ZERO
+
+
+def month_files(store: Store, profile: Profile, period: Period) -> list[JpkFileRecord]:
+    """The files made for ``period``, oldest first."""
+    return jpk_files.files_of(store.db.connection(), profile.id, period)
+
+
+def recorded_file(store: Store, profile: Profile, file_id: int) -> bytes:
+    """The bytes of a file the profile made (``JpkError`` when there is no such file)."""
+    data = jpk_files.file_data(store.db.connection(), profile.id, file_id)
+    if data is None:
+        raise JpkError(N_("There is no JPK file {id} in this profile."), id=file_id)
+    return data
+
+
+@dataclass(frozen=True)
+class MonthOverview:
+    """What the file of a month would say, before it is made."""
+
+    documents: MonthDocuments
+    tax_due: Decimal  # PodatekNalezny
+    tax_deductible: Decimal  # PodatekNaliczony
+    to_pay: Decimal  # P_51
+    carried_forward: Decimal  # P_62
+    surplus_carried: Decimal  # P_39 used
+    previous_surplus: Decimal  # P_62 of the previous month's last file
+    files: tuple[JpkFileRecord, ...]
+
+    @property
+    def made(self) -> bool:
+        """A file of this month was made before: the next one is a correction."""
+        return bool(self.files)
+
+
+def overview_month(
+    store: Store, profile: Profile, period: Period, inputs: DeclarationInputs | None = None
+) -> MonthOverview:
+    """The rows, notices, control sums, P_51/P_62 and the files made of ``period``.
+    ``inputs`` None: P_39 is the previous month's P_62, nothing else given."""
+    documents = gather_month(store, profile, period)
+    carried = previous_surplus(store, profile, period)
+    used = inputs if inputs is not None else DeclarationInputs(surplus_carried=carried)
+    fields = decl.compute(documents.sales, documents.purchases, used, correction=False)
+    return MonthOverview(
+        documents=documents,
+        tax_due=tax_due(documents.sales),
+        tax_deductible=tax_deductible(documents.purchases),
+        to_pay=fields.get("P_51", ZERO),
+        carried_forward=fields.get("P_62", ZERO),
+        surplus_carried=used.surplus_carried,
+        previous_surplus=carried,
+        files=tuple(month_files(store, profile, period)),
+    )
+
+
+@dataclass(frozen=True)
+class SavedMonth:
+    """A file made and recorded."""
+
+    file: MonthFile
+    record: JpkFileRecord
+
+
+def save_month(
+    store: Store,
+    profile: Profile,
+    period: Period,
+    taxpayer: Taxpayer,
+    inputs: DeclarationInputs | None = None,
+    *,
+    correction: bool | None = None,
+    again: bool = False,
+    keep_taxpayer: bool = True,
+    now: datetime,
+    write: Callable[[bytes], None] | None = None,
+) -> SavedMonth:
+    """Make the file of ``period`` (validated against the official schema), record it
+    and, with ``keep_taxpayer``, keep ``taxpayer`` as the profile's: one transaction.
+
+    ``correction`` None: a correction when the month already has a file, else a first
+    filing. A first filing of a month already made needs ``again``; a correction needs
+    its reason (``inputs.correction_reason``). ``inputs`` None: P_39 is the previous
+    month's P_62. ``write`` (the caller's atomic write of the file) runs inside the
+    transaction: a file that could not be written leaves no record.
+    """
+    validate_taxpayer(taxpayer, profile, now.date())
+    made_before = month_files(store, profile, period)
+    is_correction = bool(made_before) if correction is None else correction
+    if made_before and not is_correction and not again:
+        raise JpkError(
+            N_(
+                "A file of {month} was already made on {date}: make a correction "
+                "(CelZlozenia 2) or, if that file was never sent, make the first filing again."
+            ),
+            month=str(period),
+            date=made_before[-1].created_at.astimezone(UTC).date().isoformat(),
+        )
+    if inputs is None:
+        inputs = DeclarationInputs(surplus_carried=previous_surplus(store, profile, period))
+    reason = (inputs.correction_reason or "").strip()
+    if is_correction and not reason:
+        raise JpkError(
+            N_("A correction (CelZlozenia 2) needs its reason (P_ORDZU): say why it is filed.")
+        )
+    inputs = replace(inputs, correction_reason=reason if is_correction else None)
+    made = build_month(
+        store, profile, period, taxpayer, inputs, correction=is_correction, created_at=now
+    )
+    summary = made.summary
+    new = NewJpkFile(
+        period=period,
+        correction=is_correction,
+        created_at=now,
+        sha256_hex=hashlib.sha256(made.data).hexdigest(),
+        data=made.data,
+        sales_rows=summary.sales_rows,
+        purchase_rows=summary.purchase_rows,
+        tax_due=summary.tax_due,
+        tax_deductible=summary.tax_deductible,
+        to_pay=summary.to_pay,
+        carried_forward=summary.carried_forward,
+        reason=inputs.correction_reason,
+    )
+    with store.db.transaction() as conn:
+        if len(jpk_files.files_of(conn, profile.id, period)) != len(made_before):
+            raise JpkError(
+                N_("Another file of {month} was made meanwhile: look at it and try again."),
+                month=str(period),
+            )
+        file_id = jpk_files.record_file(conn, profile.id, new)
+        if keep_taxpayer:
+            jpk_files.store_taxpayer(conn, profile.id, taxpayer, now=now)
+        if write is not None:
+            write(made.data)
+    record = next(r for r in month_files(store, profile, period) if r.id == file_id)
+    return SavedMonth(made, record)
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """All or nothing: a temporary file beside ``path``, then renamed over it
+    (``OSError`` when it cannot be written; nothing half-written stays)."""
+    import os
+    import tempfile
+
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".jpk-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

@@ -584,6 +584,18 @@ def _v10(conn: sqlite3.Connection) -> None:
     run_script(conn, _V3_GUARDS.format(table="bank_purchase_matches"))
 
 
+def _v11(conn: sqlite3.Connection) -> None:
+    """The JPK_V7M files made per profile and month, and the taxpayer's data of the
+    profile (issue 19): store/jpk_files.py."""
+    from ksef_desktop.store.jpk_files import JPK_TABLES
+
+    run_script(conn, JPK_TABLES)
+    for table in ("jpk_taxpayers", "jpk_files"):
+        run_script(conn, _V3_GUARDS.format(table=table))
+
+
 #: Index i migrates from user_version i to i + 1. Append; never edit a released step.
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10)
+MIGRATIONS: tuple[Migration, ...] = (
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
+)  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)

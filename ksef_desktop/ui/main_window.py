@@ -8,6 +8,7 @@ widgets out of the time to the first frame.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -36,6 +37,9 @@ from ksef_desktop.ui.profiles_ui import (
 from ksef_desktop.ui.security_hooks import install_certificate_notice
 from ksef_desktop.ui.status_bar import KsefStatusBar
 from ksef_desktop.ui.tray import Notifier, app_icon
+
+if TYPE_CHECKING:
+    from ksef_desktop.ui.jpk_dialog import JpkDialog
 
 #: Where each tab is (the order they are added in ``MainWindow.__init__``).
 TABS = {
@@ -88,6 +92,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.notifier = Notifier(self)
         self.restore_box: QMessageBox | None = None
+        self.jpk: JpkDialog | None = None
         self._menus()
         self.certificate_notice = install_certificate_notice(self)
 
@@ -179,6 +184,8 @@ class MainWindow(QMainWindow):
         self.declare.setCheckable(True)
         self.declare.setChecked(bool(self.controller.ctx.settings["declared_offline24"]))
         ksef.addAction(self.declare)
+        vat = bar.addMenu(_("VAT (&J)"))
+        vat.addAction(self._action(_("&JPK_V7M file of a month…"), None, self.open_jpk))
         # Practising an outage: only while the profile works in the built-in Sandbox.
         self.sandbox_menu = bar.addMenu(_("Sandbo&x"))
         self.practice_actions = [
@@ -275,6 +282,20 @@ class MainWindow(QMainWindow):
             company_address=values.company_address or None,
             token=values.token,
         )
+
+    def open_jpk(self) -> JpkDialog:
+        """The JPK_V7M dialog of the current profile (a new one unless it is open)."""
+        from ksef_desktop.ui.jpk_dialog import JpkDialog
+
+        if self.jpk is None or not self.jpk.isVisible():
+            if self.jpk is not None:
+                self.jpk.deleteLater()
+            ctx = self.controller.ctx
+            self.jpk = JpkDialog(self.controller.runner, ctx.store, ctx.profile_now, ctx.now, self)
+            self.jpk.reload()
+        self.jpk.show()
+        self.jpk.activateWindow()
+        return self.jpk
 
     # --- a damaged database ---------------------------------------------------------------
 

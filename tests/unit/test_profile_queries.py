@@ -69,6 +69,8 @@ PROFILE_TABLES = frozenset(
         "bank_lines",
         "bank_matches",
         "bank_purchase_matches",
+        "jpk_taxpayers",
+        "jpk_files",
     }
 )
 #: Statements (as traced, with their values) that may go without the condition, and why;
@@ -390,7 +392,27 @@ def _all_operations(t: Traced) -> list[Callable[[], object]]:
             with store.db.transaction() as tx:
                 kept.delete_payment(tx, payment.id, profile_id=pid)
 
+    def jpk() -> None:
+        """Issue 19: the taxpayer kept, the month's file made, recorded and read back."""
+        from dataclasses import replace
+
+        from ksef_desktop.jpk.model import DeclarationInputs, Period
+        from ksef_desktop.services import jpk_month as vat
+        from tests.unit.jpk_support import TAXPAYER
+
+        # April: the fixture's KSeF numbers of March have no valid checksum.
+        april, taxpayer = Period(2026, 4), replace(TAXPAYER, nip=mine.nip)
+        vat.save_taxpayer(store, mine, taxpayer, now=clock())
+        vat.taxpayer_of(store, mine)
+        vat.overview_month(store, mine, april)
+        vat.save_month(store, mine, april, taxpayer, now=clock())
+        inputs = DeclarationInputs(correction_reason="Korekta")
+        made = vat.save_month(store, mine, april, taxpayer, inputs, now=clock())
+        vat.recorded_file(store, mine, made.record.id)
+        vat.previous_surplus(store, mine, Period(2026, 5))
+
     return [
+        jpk,
         purchases,
         ledger.offline_rows,
         ledger.outbox_counts,
