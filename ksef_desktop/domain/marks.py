@@ -109,9 +109,9 @@ PROCEDURE_MEANINGS: dict[LineProcedure, str] = {
 }
 
 RELATED_PARTIES_MEANING = N_(
-    "TP: there are links between the buyer and the supplier of the goods or services "
-    "(powiązania między nabywcą a dokonującym dostawy towarów lub usługodawcą) within the "
-    "meaning of art. 32 ust. 2 pkt 1 of the VAT act: § 10 ust. 4 pkt 3 of the JPK regulation. "
+    "TP: there are links between the buyer and the supplier of the goods or services, "
+    "within the meaning of art. 32 ust. 2 pkt 1 of the VAT act: § 10 ust. 4 pkt 3 of the JPK "
+    "regulation. "
     "Not for links that come only from being owned by the State Treasury or a local "
     "government (§ 10 ust. 4b)."
 )
