@@ -6,10 +6,12 @@ FA(3) or the JPK regulation rules them out, and carried into the JPK_V7M row."""
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -202,10 +204,11 @@ def test_a_draft_stored_before_the_marks_loads_without_them() -> None:
     assert [x.gtu for x in old.lines] == ["GTU_12", "GTU_12", None]
 
 
-def test_the_drafts_of_release_0_1_0_still_load() -> None:
+def test_the_drafts_of_release_0_1_0_still_load(tmp_path: Path) -> None:
     """Invoices stored by release 0.1.0's own code (tests/data/stores) know no marks."""
-    path = DATA / "stores" / "release-0.1.0" / "ksef-desktop.sqlite3"
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    path = tmp_path / "ksef-desktop.sqlite3"  # a copy: SQLite writes beside what it opens
+    shutil.copyfile(DATA / "stores" / "release-0.1.0" / "ksef-desktop.sqlite3", path)
+    conn = sqlite3.connect(path)
     try:
         stored = [str(r[0]) for r in conn.execute("SELECT data_json FROM invoice_documents")]
     finally:
