@@ -5,6 +5,8 @@ and the frozen FA(3) carrying them where the official schema puts them."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -132,3 +134,50 @@ def test_a_mark_can_be_taken_off_and_an_advance_order_offers_fewer_procedures(qt
     assert "B_SPV" in codes
     assert "I_42" not in codes
     assert "I_63" not in codes
+
+
+def test_a_draft_with_marks_opens_with_them(qtbot, runner, store):
+    from dataclasses import replace
+
+    from tests.unit.test_store_support import sample_invoice
+
+    draft = sample_invoice()
+    marked_line = replace(draft.lines[0], gtu="GTU_13", procedure=LineProcedure.IED)
+    draft = replace(draft, lines=(marked_line,), related_parties=True)
+    dialog = _editor(qtbot, runner, store)
+    form = dialog.form
+    form.load(draft)
+    assert form.related_parties.isChecked()
+    model = form.table.model()
+    assert (model.index(0, GTU).data(), model.index(0, PROCEDURE).data()) == ("GTU_13", "IED")
+    tooltip = model.index(0, PROCEDURE).data(Qt.ItemDataRole.ToolTipRole)
+    assert tooltip.startswith("IED: Dostawa towarów przez podatnika ułatwiającego")
+    again = form.invoice()
+    assert again.related_parties
+    assert (again.lines[0].gtu, again.lines[0].procedure) == ("GTU_13", LineProcedure.IED)
+    QTest.mouseClick(form.related_parties, Qt.MouseButton.LeftButton)
+    assert not form.invoice().related_parties
+
+
+@given(st.text(max_size=40))
+@settings(max_examples=80, deadline=None)
+def test_text_put_in_a_mark_cell_is_a_code_or_changes_nothing(qapp, text):
+    from ksef_desktop.domain.marks import MarkError, read_gtu, read_procedure
+    from ksef_desktop.ui.editor_lines import LineRow, LinesModel
+
+    model = LinesModel()
+    model.add_line(LineRow(name="x", gtu="GTU_01", procedure=LineProcedure.B_SPV))
+    for column, reader in ((GTU, read_gtu), (PROCEDURE, read_procedure)):
+        try:
+            expected = reader(text)
+        except MarkError:
+            expected = "refused"
+        before = model.row(0)
+        accepted = model.setData(model.index(0, column), text)
+        if expected == "refused":
+            assert not accepted
+            assert model.row(0) == before
+        else:
+            assert accepted
+            shown = model.index(0, column).data()
+            assert shown == ("" if expected is None else expected.value)

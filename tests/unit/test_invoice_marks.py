@@ -348,3 +348,27 @@ def test_the_jpk_row_carries_the_gtu_procedure_and_tp_of_the_invoice() -> None:
     assert (row["GTU_06"], row["GTU_12"], row["TP"], row["B_SPV"]) == ("1", "1", "1", "1")
     assert "GTU_01" not in row
     assert "WSTO_EE" not in row
+
+
+# --- copies: a correction and a duplicate keep the marks ---------------------------------------
+
+
+def test_a_correction_and_a_copy_keep_the_marks() -> None:
+    from datetime import UTC, datetime
+
+    from ksef_desktop.services.invoice_actions import correction_of, fresh_copy
+
+    original = replace(marked(), kind=InvoiceKind.VAT, correction=None)
+    original = replace(original, lines=original.lines[1:])  # no "before" line on a VAT
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    kor = correction_of(original, ksef_number(), TODAY, now)
+    assert kor.related_parties
+    assert [(x.before_correction, x.gtu, x.procedure) for x in kor.lines] == [
+        (True, "GTU_12", LineProcedure.B_MPV_PROWIZJA),
+        (False, "GTU_12", LineProcedure.B_MPV_PROWIZJA),
+        (True, None, None),
+        (False, None, None),
+    ]
+    copy = fresh_copy(original, TODAY, now)
+    assert copy.related_parties
+    assert [x.procedure for x in copy.lines] == [LineProcedure.B_MPV_PROWIZJA, None]
