@@ -258,7 +258,7 @@ def _rate(node: etree._Element, path: str) -> VatRate | None:
 
 def _procedure(node: etree._Element, path: str) -> LineProcedure | None:
     value = _text(node, path)
-    if value is None:
+    if not value:  # an empty element (the schema refuses it) marks nothing
         return None
     try:
         return LineProcedure(value)

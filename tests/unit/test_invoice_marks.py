@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
@@ -179,6 +179,28 @@ def test_an_unknown_procedure_in_a_file_is_a_parse_error() -> None:
     assert not fa3_schema().validate(etree.fromstring(data))
     with pytest.raises(Fa3ParseError, match="unknown Procedura 'B_XYZ'"):
         parse(data)
+
+
+@given(st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=20))
+@settings(max_examples=60, deadline=None)
+def test_any_procedure_text_in_a_file_is_refused_by_the_checks_or_read(text: str) -> None:
+    from xml.sax.saxutils import escape
+
+    from ksef_desktop.fa3.validate import validate
+
+    data = build(marked()).replace(b">B_MPV_PROWIZJA<", b">" + escape(text).encode() + b"<")
+    value = text.strip()
+    known = value in set(LineProcedure)
+    if text == value:  # (the schema's token type takes surrounding spaces too)
+        assert (validate(data, today=TODAY) == []) == known
+    try:
+        back = parse(data)
+    except Fa3ParseError:
+        assert not known
+        assert value
+    else:
+        assert back.lines[1].procedure == (LineProcedure(value) if known else None)
+        assert known or not value
 
 
 # --- drafts ------------------------------------------------------------------------------------
