@@ -8,6 +8,7 @@ Other suites (PDF, store, sandbox) reuse ``invoices()``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
@@ -36,6 +37,7 @@ from ksef_desktop.domain.invoice import (
     TaxId,
     VatRate,
 )
+from ksef_desktop.domain.marks import AFTER_IMPORT, LineProcedure, procedures_for
 from ksef_desktop.domain.totals import order_value
 
 _WORD_ALPHABET = (
@@ -138,6 +140,7 @@ def lines(
     allow_discount: bool = True,
     allow_before: bool = False,
     rates: tuple[VatRate, ...] = ISSUABLE_RATES,
+    procedures: tuple[LineProcedure, ...] = (),
 ) -> Line:
     quantity = draw(quantities)
     unit_price = draw(prices)
@@ -150,7 +153,7 @@ def lines(
                 min_value=Decimal("0.01"), max_value=gross_value - Decimal("0.01"), places=2
             )
         )
-    return Line(
+    line = Line(
         name=draw(tokens(5)),
         rate=draw(st.sampled_from(rates)),
         quantity=quantity,
@@ -159,7 +162,12 @@ def lines(
         discount=discount,
         before_correction=allow_before and draw(st.booleans()),
         gtu=draw(st.none() | st.sampled_from(["GTU_01", "GTU_06", "GTU_12"])),
+        procedure=draw(st.none() | st.sampled_from(procedures)) if procedures else None,
     )
+    # I_42 and I_63 are intra-EU supplies after import (domain.checks): 0% WDT only.
+    if line.procedure in AFTER_IMPORT and line.rate is not VatRate.R0_WDT:
+        line = replace(line, procedure=None)
+    return line
 
 
 @st.composite
@@ -227,9 +235,21 @@ def invoices(
         if (r not in (VatRate.R0_WDT, VatRate.NP_II) or isinstance(buyer.tax_id, EuVatNumber))
         and (r is not VatRate.OO or isinstance(buyer.tax_id, PolishNip))
     )
+    business = isinstance(buyer.tax_id, PolishNip | EuVatNumber)
+    marks = tuple(
+        p
+        for p in procedures_for(is_advance)
+        if (p is not LineProcedure.TT_D or isinstance(buyer.tax_id, EuVatNumber))
+        and (p is not LineProcedure.WSTO_EE or not business)
+    )
     invoice_lines = draw(
         st.lists(
-            lines(allow_discount=not is_advance, allow_before=is_correction, rates=allowed),
+            lines(
+                allow_discount=not is_advance,
+                allow_before=is_correction,
+                rates=allowed,
+                procedures=marks,
+            ),
             min_size=1,
             max_size=6,
         )
@@ -294,6 +314,7 @@ def invoices(
         exemption=exemption,
         split_payment=draw(st.booleans()),
         cash_accounting=draw(st.booleans()),
+        related_parties=draw(st.booleans()),
         notes=draw(_notes),
         footer=draw(st.none() | tokens(8)),
     )

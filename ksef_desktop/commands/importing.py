@@ -8,6 +8,11 @@ in before) and ``FILE REJECTED CODE message`` for each refused one; the mistakes
 accepts (``fa3.semantic``: arithmetic, markers, dates) are shown on standard error as
 ``FILE: warning: …`` lines, and the file is taken in all the same. Exit 0 when every file
 was taken in, 1 when any was refused, 2 for bad usage.
+
+The JPK marks a file carries are kept with the invoice: ``GTU`` and ``Procedura`` of its
+lines (``GTUZ`` and ``ProceduraZ`` of an advance invoice's order) and ``TP`` (related
+parties); ``ksef-desktop jpk`` reports them in the month's JPK_V7M. Values FA(3) does not
+know are refused by the schema check like any other defect.
 """
 
 from __future__ import annotations
@@ -35,7 +40,8 @@ def register(subparsers: Any) -> None:
         help="take FA(3) files in as issued invoices of a profile, queued for KSeF",
         description="Each FILE is checked, frozen byte for byte and queued for KSeF in the "
         "profile of --env/--base-url and --nip. Prints 'FILE NUMBER queued' or "
-        "'FILE REJECTED CODE message'.",
+        "'FILE REJECTED CODE message'. The JPK marks of a file (GTU and Procedura of its "
+        "lines, TP) are kept and go into the month's JPK_V7M.",
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="an FA(3) invoice (XML)")
     add_target_options(parser)

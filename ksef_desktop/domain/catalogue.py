@@ -8,8 +8,6 @@ from decimal import Decimal
 from ksef_desktop.domain.invoice import VatRate
 from ksef_desktop.domain.money import round_money
 
-GTU_CODES = tuple(f"GTU_{n:02d}" for n in range(1, 14))
-
 
 @dataclass(frozen=True)
 class CatalogueItem:

@@ -30,6 +30,7 @@ from ksef_desktop.domain.invoice import (
     PolishNip,
     VatRate,
 )
+from ksef_desktop.domain.marks import AFTER_IMPORT, GTU_CODES, ORDER_PROCEDURES, LineProcedure
 from ksef_desktop.domain.money import ZERO, parse_decimal
 from ksef_desktop.domain.totals import order_value
 from ksef_desktop.i18n import N_
@@ -231,6 +232,49 @@ def _line(c: _Checker, i: int, line: Line, invoice: Invoice) -> None:
     if line.before_correction and invoice.kind is not InvoiceKind.KOR:
         c.add(where, N_("Only a correction has lines showing the state before it."))
     _rate_and_buyer(c, where, line, invoice.buyer.tax_id)
+    _marks(c, where, line, invoice)
+
+
+def _marks(c: _Checker, where: str, line: Line, invoice: Invoice) -> None:
+    """The GTU code and procedure of a line (``domain.marks``; § 10 ust. 3 and 4 of the JPK
+    regulation)."""
+    if line.gtu is not None and line.gtu not in GTU_CODES:
+        c.add(f"{where}.gtu", N_("“{code}” is not a GTU code (GTU_01 to GTU_13)."), code=line.gtu)
+    procedure = line.procedure
+    if procedure is None:
+        return
+    if invoice.kind is InvoiceKind.ZAL and procedure not in ORDER_PROCEDURES:
+        # TOznaczenieProceduryZ (ZamowienieWiersz/ProceduraZ) has no I_42 nor I_63.
+        c.add(
+            f"{where}.procedure",
+            N_("{code} cannot mark a line of an advance invoice's order (FA(3) has no such "
+               "ProceduraZ)."),
+            code=procedure.value,
+        )  # fmt: skip
+    elif procedure in AFTER_IMPORT and line.rate is not VatRate.R0_WDT:
+        # § 10 ust. 4 pkt 8 and 9: an intra-Community supply of goods following import.
+        c.add(
+            f"{where}.procedure",
+            N_("{code} marks an intra-EU supply of goods after import: the line's rate is "
+               "0% WDT."),
+            code=procedure.value,
+        )  # fmt: skip
+    buyer = invoice.buyer.tax_id
+    if procedure is LineProcedure.TT_D and not isinstance(buyer, EuVatNumber):
+        # art. 135 ust. 1 pkt 4 lit. c: the last taxpayer is identified for VAT in the EU
+        # country where the goods arrive.
+        c.add(
+            f"{where}.procedure",
+            N_("TT_D (the second taxpayer of a simplified triangular transaction) needs the "
+               "buyer's EU VAT number."),
+        )  # fmt: skip
+    if procedure is LineProcedure.WSTO_EE and isinstance(buyer, PolishNip | EuVatNumber):
+        # § 10 ust. 4 pkt 2a: a distance sale is made to someone who is not a taxpayer.
+        c.add(
+            f"{where}.procedure",
+            N_("WSTO_EE is a sale to someone who is not a taxpayer: the buyer has neither a "
+               "Polish NIP nor an EU VAT number."),
+        )  # fmt: skip
 
 
 def _rate_and_buyer(c: _Checker, where: str, line: Line, buyer_id: object) -> None:

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import IntEnum, StrEnum
 
+from ksef_desktop.domain.marks import LineProcedure
 from ksef_desktop.domain.money import ZERO, round_money
 
 
@@ -194,8 +195,9 @@ class Line:
     discount: Decimal = ZERO
     before_correction: bool = False  # StanPrzed: the "before" half of a correction
     exchange_rate: Decimal | None = None  # KursWaluty when it differs per line
-    gtu: str | None = None
+    gtu: str | None = None  # GTU / GTUZ: "GTU_01" … "GTU_13" (domain.marks)
     value: Decimal | None = None
+    procedure: LineProcedure | None = None  # Procedura / ProceduraZ (domain.marks)
 
     @property
     def has_amount(self) -> bool:
@@ -296,6 +298,7 @@ class Invoice:
     split_payment: bool = False  # P_18A
     cash_accounting: bool = False  # P_16
     self_billing: bool = False  # P_17
+    related_parties: bool = False  # TP: buyer and seller are related (domain.marks)
     notes: tuple[tuple[str, str], ...] = ()  # DodatkowyOpis (key, value)
     footer: str | None = None  # Stopka/Informacje/StopkaFaktury
     system_info: str = "KSeF Desktop"

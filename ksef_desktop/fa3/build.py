@@ -179,6 +179,8 @@ def _fa(fa: etree._Element, invoice: Invoice) -> None:
                 _el(data, "NrKSeFFaKorygowanej", corrected.ksef_number)
             else:
                 _el(data, "NrKSeFN", "1")
+    if invoice.related_parties:
+        _el(fa, "TP", "1")  # after FP, before DodatkowyOpis (schema order)
     notes = list(invoice.notes)
     if invoice.exchange_rate_date is not None:
         notes.append((EXCHANGE_RATE_DATE_KEY, _date(invoice.exchange_rate_date)))
@@ -228,6 +230,8 @@ def _line(node: etree._Element, number: int, line: Line, invoice: Invoice) -> No
     if line.rate is not None:
         _el(node, "P_12", line.rate.value)
     _opt(node, "GTU", line.gtu)
+    if line.procedure is not None:
+        _el(node, "Procedura", line.procedure.value)
     if invoice.is_foreign_currency:
         rate = line.exchange_rate or invoice.exchange_rate
         if rate is not None:
@@ -273,5 +277,7 @@ def _order(node: etree._Element, invoice: Invoice) -> None:
         if line.rate is not None:
             _el(row, "P_12Z", line.rate.value)
         _opt(row, "GTUZ", line.gtu)
+        if line.procedure is not None:
+            _el(row, "ProceduraZ", line.procedure.value)
         if line.before_correction:
             _el(row, "StanPrzedZ", "1")

@@ -40,6 +40,7 @@ from ksef_desktop.domain.invoice import (
     Totals,
     VatRate,
 )
+from ksef_desktop.domain.marks import LineProcedure
 from ksef_desktop.domain.money import ZERO, round_money
 from ksef_desktop.fa3.schema import FA3_NAMESPACE
 from ksef_desktop.fa3.xmlsafe import UnsafeXmlError, parse_untrusted
@@ -194,6 +195,7 @@ def parse(data: bytes) -> Invoice:
         split_payment=_flag(annotations, "f:P_18A"),
         cash_accounting=_flag(annotations, "f:P_16"),
         self_billing=_flag(annotations, "f:P_17"),
+        related_parties=_flag(fa, "f:TP"),
         notes=tuple(notes),
         footer=_text(root, "f:Stopka/f:Informacje/f:StopkaFaktury"),
         system_info=_text(root, "f:Naglowek/f:SystemInfo") or "",
@@ -254,6 +256,16 @@ def _rate(node: etree._Element, path: str) -> VatRate | None:
         raise Fa3ParseError(f"unknown VAT rate {shown(value)}") from None
 
 
+def _procedure(node: etree._Element, path: str) -> LineProcedure | None:
+    value = _text(node, path)
+    if not value:  # an empty element (the schema refuses it) marks nothing
+        return None
+    try:
+        return LineProcedure(value)
+    except ValueError:
+        raise Fa3ParseError(f"unknown {path.replace('f:', '')} {shown(value)}") from None
+
+
 def _keep_value(declared: Decimal | None, line: Line) -> Decimal | None:
     """Keep a declared line value only when quantity × price − discount does not give it."""
     if declared is None:
@@ -276,6 +288,7 @@ def _line(node: etree._Element, prices_gross: bool) -> Line:
         before_correction=_flag(node, "f:StanPrzed"),
         exchange_rate=_decimal(node, "f:KursWaluty"),
         gtu=_text(node, "f:GTU"),
+        procedure=_procedure(node, "f:Procedura"),
     )
     declared = _decimal(node, "f:P_11A" if prices_gross else "f:P_11")
     return _replace_value(line, _keep_value(declared, line))
@@ -290,6 +303,7 @@ def _order_line(node: etree._Element) -> Line:
         unit=_text(node, "f:P_8AZ"),
         before_correction=_flag(node, "f:StanPrzedZ"),
         gtu=_text(node, "f:GTUZ"),
+        procedure=_procedure(node, "f:ProceduraZ"),
     )
     return _replace_value(line, _keep_value(_decimal(node, "f:P_11NettoZ"), line))
 

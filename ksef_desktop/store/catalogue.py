@@ -11,8 +11,9 @@ import sqlite3
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from ksef_desktop.domain.catalogue import GTU_CODES, CatalogueItem
+from ksef_desktop.domain.catalogue import CatalogueItem
 from ksef_desktop.domain.invoice import VatRate
+from ksef_desktop.domain.marks import GTU_CODES
 from ksef_desktop.i18n import _
 from ksef_desktop.store.db import StoreError
 from ksef_desktop.store.invoices import fold

@@ -34,7 +34,10 @@ from ksef_desktop.domain.invoice import (
     Totals,
     VatRate,
 )
+from ksef_desktop.domain.marks import LineProcedure
 
+#: Version 1 throughout: fields added later (``procedure`` of a line, ``related_parties``)
+#: are optional on reading, so that drafts stored before them load unchanged.
 FORMAT_VERSION = 1
 
 Json = dict[str, Any]
@@ -165,6 +168,7 @@ def _line_to_json(line: Line) -> Json:
         "exchange_rate": _dec(line.exchange_rate),
         "gtu": line.gtu,
         "value": _dec(line.value),
+        "procedure": None if line.procedure is None else line.procedure.value,
     }
 
 
@@ -181,7 +185,14 @@ def _line_from_json(data: Json) -> Line:
         exchange_rate=_undec(data.get("exchange_rate")),
         gtu=data.get("gtu"),
         value=_undec(data.get("value")),
+        procedure=None if data.get("procedure") is None else LineProcedure(data["procedure"]),
     )
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise SerializationError(f"a flag must be stored as true or false, got {value!r}")
+    return value
 
 
 def _payment_to_json(payment: Payment) -> Json:
@@ -299,6 +310,7 @@ def invoice_to_dict(invoice: Invoice) -> Json:
         "split_payment": invoice.split_payment,
         "cash_accounting": invoice.cash_accounting,
         "self_billing": invoice.self_billing,
+        "related_parties": invoice.related_parties,
         "notes": [[key, value] for key, value in invoice.notes],
         "footer": invoice.footer,
         "system_info": invoice.system_info,
@@ -342,6 +354,7 @@ def invoice_from_dict(data: Json) -> Invoice:
             split_payment=bool(data["split_payment"]),
             cash_accounting=bool(data["cash_accounting"]),
             self_billing=bool(data["self_billing"]),
+            related_parties=_flag(data.get("related_parties", False)),
             notes=tuple((str(k), str(v)) for k, v in data["notes"]),
             footer=data.get("footer"),
             system_info=data["system_info"],

@@ -52,6 +52,7 @@ from ksef_desktop.i18n import N_, _
 from ksef_desktop.services.invoice_actions import DRAFT_NUMBER
 from ksef_desktop.ui.editor_buyer import BuyerPicker, problem_label
 from ksef_desktop.ui.editor_lines import FIELD_COLUMNS, LineRow, LinesModel, RateDelegate
+from ksef_desktop.ui.editor_marks import LineMarks
 from ksef_desktop.ui.editor_money import MoneyFields
 from ksef_desktop.ui.editor_payment import PaymentFields, SaleDates, date_edit, pydate, qdate
 from ksef_desktop.ui.editor_totals import TotalsBox
@@ -179,6 +180,8 @@ class EditorForm(QWidget):
         self.table.setModel(self.lines)
         self.rates = RateDelegate(self.table)
         self.table.setItemDelegateForColumn(5, self.rates)
+        self.marks = LineMarks(self.table)
+        self.related_parties = self.marks.related_parties
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # headers whole
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -188,7 +191,7 @@ class EditorForm(QWidget):
         self.remove_line = QPushButton(_("Remo&ve line"))
         self.prices_gross = QCheckBox(_("Prices are &gross"))
         line_buttons = QHBoxLayout()
-        for w in (self.add_line, self.remove_line, self.prices_gross):
+        for w in (self.add_line, self.remove_line, self.prices_gross, self.related_parties):
             line_buttons.addWidget(w)
         line_buttons.addStretch(1)
         self.exemption_basis = QComboBox()
@@ -288,6 +291,7 @@ class EditorForm(QWidget):
                    self.notes, self.exemption_text):  # fmt: skip
             le.textChanged.connect(self._edited)
         self.prices_gross.toggled.connect(self._gross_toggled)
+        self.related_parties.toggled.connect(self._edited)
         self.buyer.changed.connect(self._edited)
         self.lines.dataChanged.connect(self._edited)
         self.lines.rowsInserted.connect(self._edited)
@@ -403,6 +407,7 @@ class EditorForm(QWidget):
             w.setEnabled(kind is InvoiceKind.KOR)
         for w in (self.advance_label, self.advance):
             w.setEnabled(kind is InvoiceKind.ZAL)
+        self.marks.set_advance(kind is InvoiceKind.ZAL)
         # Rows of another kind of invoice take no room (the first screen holds the rest).
         self._head.setRowVisible(self.correction_label, kind is InvoiceKind.KOR)
         self._head.setRowVisible(self.correction_reason, kind is InvoiceKind.KOR)
@@ -454,6 +459,7 @@ class EditorForm(QWidget):
             correction=correction,
             advance_received=_decimal(self.advance.text()) if kind is InvoiceKind.ZAL else None,
             exemption=exemption,
+            related_parties=self.related_parties.isChecked(),
             notes=notes,
         )
         if base is not None:
@@ -478,6 +484,7 @@ class EditorForm(QWidget):
             self.issue_place.setText(invoice.issue_place or "")
             self.buyer.set_party(invoice.buyer)
             self.prices_gross.setChecked(invoice.prices_gross)
+            self.related_parties.setChecked(invoice.related_parties)
             self.lines.set_prices_gross(invoice.prices_gross)
             self.lines.set_lines(invoice.lines)
             self.currency.setCurrentText(invoice.currency)

@@ -9,6 +9,9 @@ The discount cell takes an amount or a percentage ("10%", "10,5 %"); a percentag
 replaced by the amount it comes to as soon as the line's quantity and price are known
 (``domain.discount``), since FA(3) carries only the amount (P_10). Text that is neither
 is reported by ``input_problems`` on that cell, never silently dropped.
+
+The last two columns are the line's JPK marks, a GTU code and a procedure (empty for most
+lines; ``domain.marks`` says what they mean, ``editor_marks`` offers them in combo boxes).
 """
 
 from __future__ import annotations
@@ -31,6 +34,17 @@ from PySide6.QtWidgets import QComboBox, QStyledItemDelegate, QStyleOptionViewIt
 from ksef_desktop.domain.checks import Problem, typed_number
 from ksef_desktop.domain.discount import is_percent, read_discount
 from ksef_desktop.domain.invoice import ISSUABLE_RATES, Line, VatRate
+from ksef_desktop.domain.marks import (
+    GTU_EXPLANATION,
+    GTU_MEANINGS,
+    PROCEDURE_EXPLANATION,
+    PROCEDURE_MEANINGS,
+    GtuCode,
+    LineProcedure,
+    MarkError,
+    read_gtu,
+    read_procedure,
+)
 from ksef_desktop.domain.money import ZERO, parse_decimal, xml_decimal
 from ksef_desktop.domain.totals import line_gross, line_vat
 from ksef_desktop.i18n import N_, _
@@ -48,9 +62,12 @@ COLUMNS = (
     N_("Value"),
     N_("VAT"),
     N_("Gross"),
+    N_("GTU"),
+    N_("Procedure"),
 )
-NAME, UNIT, QUANTITY, PRICE, DISCOUNT, RATE, VALUE, VAT, GROSS = range(len(COLUMNS))
-EDITABLE = (NAME, UNIT, QUANTITY, PRICE, DISCOUNT, RATE)
+NAME, UNIT, QUANTITY, PRICE, DISCOUNT, RATE, VALUE, VAT, GROSS, GTU, PROCEDURE = range(len(COLUMNS))
+LAST = len(COLUMNS) - 1
+EDITABLE = (NAME, UNIT, QUANTITY, PRICE, DISCOUNT, RATE, GTU, PROCEDURE)
 #: Where a ``check_invoice`` field of a line ("lines[2].quantity") is shown.
 FIELD_COLUMNS = {
     "name": NAME,
@@ -59,6 +76,8 @@ FIELD_COLUMNS = {
     "unit_price": PRICE,
     "discount": DISCOUNT,
     "rate": RATE,
+    "gtu": GTU,
+    "procedure": PROCEDURE,
 }
 
 RATE_LABELS = {
@@ -91,7 +110,8 @@ class LineRow:
     discount: str = ""
     rate: VatRate | None = VatRate.R23
     before: bool = False  # StanPrzed on a correction: shown, not edited
-    gtu: str | None = None  # from the catalogue (not a column)
+    gtu: str | None = None  # chosen, or from the catalogue
+    procedure: LineProcedure | None = None
 
 
 def _number(text: str) -> Decimal | None:
@@ -117,6 +137,7 @@ def row_of(line: Line) -> LineRow:
         rate=line.rate,
         before=line.before_correction,
         gtu=line.gtu,
+        procedure=line.procedure,
     )
 
 
@@ -132,6 +153,7 @@ def line_of(row: LineRow) -> Line:
         discount=ZERO if discount is None else discount,
         before_correction=row.before,
         gtu=row.gtu,
+        procedure=row.procedure,
     )
 
 
@@ -191,7 +213,7 @@ class LinesModel(QAbstractTableModel):
         """Line ``i``'s rate (a line showing the state before a correction keeps its own)."""
         if 0 <= i < len(self._rows) and not self._rows[i].before and self._rows[i].rate != rate:
             self._rows[i] = replace(self._rows[i], rate=rate)
-            self.dataChanged.emit(self.index(i, 0), self.index(i, GROSS))
+            self.dataChanged.emit(self.index(i, 0), self.index(i, LAST))
 
     def remove_line(self, i: int) -> None:
         if not 0 <= i < len(self._rows) or self._rows[i].before:
@@ -209,7 +231,7 @@ class LinesModel(QAbstractTableModel):
         self._rows[i] = replace(
             self._rows[i], name=name, unit=unit, price=price, rate=rate, gtu=gtu
         )
-        self.dataChanged.emit(self.index(i, 0), self.index(i, GROSS))
+        self.dataChanged.emit(self.index(i, 0), self.index(i, LAST))
 
     def set_prices_gross(self, on: bool) -> None:
         self.prices_gross = on
@@ -228,7 +250,7 @@ class LinesModel(QAbstractTableModel):
 
     def _changed_all(self) -> None:
         if self._rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, GROSS))
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, LAST))
 
     # --- QAbstractTableModel --------------------------------------------------------------------
 
@@ -244,6 +266,10 @@ class LinesModel(QAbstractTableModel):
         horizontal = orientation == Qt.Orientation.Horizontal
         if role == Qt.ItemDataRole.ToolTipRole and horizontal and section == DISCOUNT:
             return _("An amount, or a percentage of the line's value such as 10% or 10,5%.")
+        if role == Qt.ItemDataRole.ToolTipRole and horizontal and section == GTU:
+            return _(GTU_EXPLANATION)
+        if role == Qt.ItemDataRole.ToolTipRole and horizontal and section == PROCEDURE:
+            return _(PROCEDURE_EXPLANATION)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Vertical:
@@ -273,7 +299,9 @@ class LinesModel(QAbstractTableModel):
             return self._display(row, column)
         if role == Qt.ItemDataRole.EditRole:
             return self._edit_value(row, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column not in (NAME, UNIT, RATE):
+        if role == Qt.ItemDataRole.TextAlignmentRole and column not in (
+            NAME, UNIT, RATE, GTU, PROCEDURE
+        ):  # fmt: skip
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         problem = self._problems.get((index.row(), column))
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -281,7 +309,7 @@ class LinesModel(QAbstractTableModel):
                 return problem
             if row.before:
                 return _("The state before the correction (as on the corrected invoice).")
-            return None
+            return mark_meaning(row, column)
         if role == Qt.ItemDataRole.BackgroundRole:
             if problem:
                 return QBrush(QColor("#ffcdd2"))
@@ -296,6 +324,8 @@ class LinesModel(QAbstractTableModel):
             return str(self._edit_value(row, column))
         if column == RATE:
             return rate_label(row.rate)
+        if column in (GTU, PROCEDURE):
+            return str(self._edit_value(row, column))
         line = line_of(row)
         if not line.has_amount:
             return ""
@@ -321,6 +351,8 @@ class LinesModel(QAbstractTableModel):
             PRICE: row.price,
             DISCOUNT: row.discount,
             RATE: row.rate.value if row.rate else "",
+            GTU: row.gtu or "",
+            PROCEDURE: row.procedure.value if row.procedure else "",
         }.get(column, "")
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
@@ -336,6 +368,15 @@ class LinesModel(QAbstractTableModel):
                 row = replace(row, rate=VatRate(text))
             except ValueError:
                 return False
+        elif column in (GTU, PROCEDURE):
+            try:
+                if column == GTU:
+                    gtu = read_gtu(text)
+                    row = replace(row, gtu=None if gtu is None else gtu.value)
+                else:
+                    row = replace(row, procedure=read_procedure(text))
+            except MarkError:
+                return False
         else:
             fields: dict[str, Any] = {
                 {
@@ -348,8 +389,17 @@ class LinesModel(QAbstractTableModel):
             }
             row = settle_discount(replace(row, **fields))
         self._rows[i] = row
-        self.dataChanged.emit(self.index(i, 0), self.index(i, GROSS))
+        self.dataChanged.emit(self.index(i, 0), self.index(i, LAST))
         return True
+
+
+def mark_meaning(row: LineRow, column: int) -> str | None:
+    """The official meaning of the line's GTU code or procedure, for its cell's tooltip."""
+    if column == GTU and row.gtu in GTU_MEANINGS:
+        return f"{row.gtu}: {_(GTU_MEANINGS[GtuCode(row.gtu)])}"
+    if column == PROCEDURE and row.procedure is not None:
+        return f"{row.procedure.value}: {_(PROCEDURE_MEANINGS[row.procedure])}"
+    return None
 
 
 class RateDelegate(QStyledItemDelegate):
