@@ -16,6 +16,7 @@ from ksef_desktop.domain.invoice import InvoiceKind
 from ksef_desktop.domain.marks import LineProcedure
 from ksef_desktop.fa3.parse import parse
 from ksef_desktop.fa3.schema import FA3_NAMESPACE, fa3_schema
+from ksef_desktop.services.changes import Changed
 from ksef_desktop.store.invoices import get_invoice
 from ksef_desktop.store.states import InvoiceState
 from ksef_desktop.ui.editor import EditorDialog
@@ -95,11 +96,12 @@ def test_gtu_procedure_and_tp_typed_in_the_editor_are_in_the_frozen_fa3(qtbot, r
     assert form.related_parties.isChecked()
     assert form.valid, [p.text() for p in form.problems]
 
-    queued: list[int] = []
-    dialog.queued.connect(queued.append)
+    changes: list[Changed] = []
+    dialog.changed.connect(changes.append)
     QTest.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: len(queued) == 1, timeout=15_000)
-    stored = get_invoice(store.db.connection(), queued[0], profile_id=PID)
+    qtbot.waitUntil(lambda: any(Changed.QUEUED in c for c in changes), timeout=15_000)
+    assert dialog.issued is not None
+    stored = get_invoice(store.db.connection(), dialog.issued.invoice.id, profile_id=PID)
     assert stored.state is InvoiceState.QUEUED
     assert stored.xml is not None
     doc = etree.fromstring(stored.xml)
