@@ -142,7 +142,7 @@ def check_share(value: Decimal) -> Decimal:
     if not value.is_finite() or not Decimal(0) <= value <= ONE:
         raise DeductionRefused(
             N_("The deductible share must be between 0 and 100 %, not {value}."),
-            value=_percent(value) if value.is_finite() else value,
+            value=share_label(value) if value.is_finite() else value,
         )
     exponent = value.normalize().as_tuple().exponent
     if isinstance(exponent, int) and exponent < -SHARE_PLACES:
@@ -151,7 +151,7 @@ def check_share(value: Decimal) -> Decimal:
                 "The deductible share {value} is too precise: give a percent with at most "
                 "two decimal places (e.g. 33.33 %)."
             ),
-            value=_percent(value),
+            value=share_label(value),
         )
     return Decimal(0) if value == 0 else value.normalize()
 
@@ -176,7 +176,8 @@ def parse_share(text: str) -> Decimal:
     return check_share(value)
 
 
-def _percent(share: Decimal) -> str:
+def share_label(share: Decimal) -> str:
+    """``50 %``, ``33.33 %``: the share as a percent for the user."""
     value = (share * HUNDRED).normalize()
     text = f"{value:f}"
     return f"{text} %"
@@ -184,7 +185,7 @@ def _percent(share: Decimal) -> str:
 
 def percent_text(share: Decimal) -> str:
     """``50%``, ``100%``, ``33.33%``: the share as a percent (command line, dialog)."""
-    return _percent(share).replace(" ", "")
+    return share_label(share).replace(" ", "")
 
 
 # --- the choice of an invoice -----------------------------------------------------------
@@ -243,12 +244,12 @@ def deduction_text(deduction: Deduction) -> str:
     if deduction.later:
         return _("{category}, {share} deductible, in {month}").format(
             category=category_label(deduction.category),
-            share=_percent(deduction.share),
+            share=share_label(deduction.share),
             month=month_text(deduction.month),
         )
     return _("{category}, {share} deductible, in the month of receipt ({month})").format(
         category=category_label(deduction.category),
-        share=_percent(deduction.share),
+        share=share_label(deduction.share),
         month=month_text(deduction.month),
     )
 
