@@ -3,7 +3,7 @@ received invoice opens the dialog showing its current choice (other purchases, 1
 month of receipt); the user picks "fixed asset", types 50 and the next month, presses OK;
 the worker keeps it, the list shows it, and the dialog shows it the next time. A share
 over 100 % keeps the dialog open with the reason. Two invoices with different choices
-start as "(unchanged)" where they differ, and only what is set changes for both."""
+start as "(unchanged)" ("(bez zmian)") where they differ, and only what is set changes for both."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialogButtonBox, QMenu
 
+from ksef_desktop import i18n
 from ksef_desktop.domain.identifiers import make_ksef_number
 from ksef_desktop.domain.invoice import VatRate
 from ksef_desktop.store import Store
@@ -88,6 +89,7 @@ def _label(panel: PurchasesPanel, purchase_id: int) -> str | None:
 def test_the_deduction_dialog_shows_keeps_and_refuses(
     qtbot, runner, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    i18n.set_language("pl")  # the user's language, as the program starts by default
     car = _buy(store, "CAR/1", 1, date(2026, 3, 5))
     desk = _buy(store, "DESK/1", 2, date(2026, 3, 9))
     panel = _panel(qtbot, runner, store)
@@ -113,7 +115,7 @@ def test_the_deduction_dialog_shows_keeps_and_refuses(
     assert dialog.isVisible()
     assert dialog.category.currentData() == "other"
     assert dialog.share.text() == "100"
-    assert dialog.month.currentText() == "2026-03 (month of receipt)"
+    assert dialog.month.currentText() == "2026-03 (miesiąc otrzymania)"
     assert dialog.month.count() == 4  # the month of receipt and the three after it
 
     dialog.category.setCurrentIndex(dialog.category.findData("fixed-assets"))
@@ -135,7 +137,7 @@ def test_the_deduction_dialog_shows_keeps_and_refuses(
         car: StoredDeduction("fixed-assets", Decimal("0.5"), "2026-04")
     }
     qtbot.waitUntil(lambda: not panel.dialogs)
-    qtbot.waitUntil(lambda: _label(panel, car) == "fixed asset · 50 % · 2026-04", timeout=10_000)
+    qtbot.waitUntil(lambda: _label(panel, car) == "środek trwały · 50 % · 2026-04", timeout=10_000)
     assert _label(panel, desk) == ""  # the defaults: nothing to say
 
     # Opened again: the choice as kept.
@@ -147,14 +149,14 @@ def test_the_deduction_dialog_shows_keeps_and_refuses(
     again.reject()
     qtbot.waitUntil(lambda: not panel.dialogs)
 
-    # Both invoices: what differs starts "(unchanged)"; only the share is set.
+    # Both invoices: what differs starts "(bez zmian)"; only the share is set.
     panel.table.selectAll()
     qtbot.mouseClick(panel.deduction_button, Qt.MouseButton.LeftButton)
     both = _dialog(panel)
-    assert both.category.currentText() == "(unchanged)"
-    assert both.month.currentText() == "(unchanged)"
+    assert both.category.currentText() == "(bez zmian)"
+    assert both.month.currentText() == "(bez zmian)"
     assert both.share.text() == ""
-    assert both.share.placeholderText() == "(unchanged)"
+    assert both.share.placeholderText() == "(bez zmian)"
     QTest.keyClicks(both.share, "0")
     with qtbot.waitSignal(panel.deduction_chosen, timeout=10_000):
         _ok(qtbot, both)

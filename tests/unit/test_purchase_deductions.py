@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ksef_desktop import i18n
 from ksef_desktop.domain.identifiers import make_ksef_number
 from ksef_desktop.domain.invoice import VatRate
 from ksef_desktop.errors import UserError
@@ -222,7 +223,10 @@ def test_a_choice_is_kept_and_changed_part_by_part(bought: Bought) -> None:
     assert (again.category, again.share, again.month) == (
         DeductionCategory.FIXED_ASSETS, Decimal(1), date(2026, 5, 1),
     )  # fmt: skip
-    assert "fixed asset" in deduction_text(again)
+    i18n.set_language("en")
+    assert deduction_text(again) == "fixed asset, 100 % deductible, in 2026-05"
+    i18n.set_language("pl")
+    assert deduction_text(again) == "środek trwały, do odliczenia 100 %, w 2026-05"
     # Back to the defaults: no row.
     change_deductions(
         db, [first], profile_id=PID, now=bought.clock, category=DeductionCategory.OTHER, month=0
