@@ -160,6 +160,22 @@ def _sales(
     return documents, found
 
 
+_PURCHASE_COLUMNS = (
+    "p.id, p.ksef_number, p.number, p.subject, p.relpath, d.category, d.share, d.period, "
+    "substr(p.ksef_number, 12, 4) || '-' || substr(p.ksef_number, 16, 2)"
+)
+#: The purchases received in a month (by their KSeF number) and those deducted in it as
+#: chosen (by the deductions' index): (profile, YYYYMM, profile, YYYY-MM).
+PURCHASES_OF_MONTH = (
+    f"SELECT {_PURCHASE_COLUMNS} FROM purchases p LEFT JOIN purchase_deductions d "  # noqa: S608
+    "ON d.purchase_id = p.id AND d.profile_id = p.profile_id "
+    "WHERE p.profile_id = ? AND substr(p.ksef_number, 12, 6) = ? "
+    f"UNION SELECT {_PURCHASE_COLUMNS} FROM purchase_deductions d JOIN purchases p "
+    "ON p.id = d.purchase_id AND p.profile_id = d.profile_id "
+    "WHERE d.profile_id = ? AND d.period = ? ORDER BY 2, 1"
+)
+
+
 def _purchases(
     conn: sqlite3.Connection, archive: Archive, profile: Profile, period: Period
 ) -> tuple[list[PurchaseDocument], list[Notice]]:
@@ -169,12 +185,7 @@ def _purchases(
     # ust. 11): the invoice then goes into that month's file, with its DataWplywu.
     month = f"{period.year:04d}-{period.month:02d}"
     rows = conn.execute(
-        "SELECT p.id, p.ksef_number, p.number, p.subject, p.relpath, d.category, d.share, "
-        "d.period, substr(p.ksef_number, 12, 4) || '-' || substr(p.ksef_number, 16, 2) "
-        "FROM purchases p LEFT JOIN purchase_deductions d ON d.purchase_id = p.id "
-        "AND d.profile_id = p.profile_id WHERE p.profile_id = ? "
-        "AND (substr(p.ksef_number, 12, 6) = ? OR d.period = ?) ORDER BY p.ksef_number, p.id",
-        (profile.id, month.replace("-", ""), month),
+        PURCHASES_OF_MONTH, (profile.id, month.replace("-", ""), profile.id, month)
     ).fetchall()
     documents: list[PurchaseDocument] = []
     found: list[Notice] = []

@@ -33,6 +33,9 @@ CREATE TABLE purchase_deductions (
     period       TEXT CHECK (period IS NULL OR period GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]'),
     updated_at   TEXT NOT NULL
 );
+-- The purchases deducted in a month other than that of their receipt (JPK_V7M's month).
+CREATE INDEX purchase_deductions_by_period ON purchase_deductions (profile_id, period)
+    WHERE period IS NOT NULL;
 
 -- A choice belongs to the profile of its invoice.
 CREATE TRIGGER purchase_deductions_same_profile BEFORE INSERT ON purchase_deductions
