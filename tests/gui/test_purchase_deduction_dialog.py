@@ -164,3 +164,38 @@ def test_the_deduction_dialog_shows_keeps_and_refuses(
         car: StoredDeduction("fixed-assets", Decimal(0), "2026-04"),
         desk: StoredDeduction("other", Decimal(0), None),
     }
+
+
+def test_invoices_of_different_months_move_by_months_after_their_receipt(
+    qtbot, runner, store: Store
+) -> None:
+    """March's and April's invoices together: the months are offered relative to each
+    one's receipt, and "1 month after" gives each its own next month."""
+    i18n.set_language("en")
+    march = _buy(store, "M/1", 1, date(2026, 3, 5))
+    april = _buy(store, "A/1", 2, date(2026, 4, 2))
+    panel = _panel(qtbot, runner, store)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=10_000)
+    panel.table.selectAll()
+    dialog = panel.deduction()
+    assert dialog is not None
+    assert [dialog.month.itemText(i) for i in range(dialog.month.count())] == [
+        "The month of receipt",
+        "1 month after the month of receipt",
+        "2 months after the month of receipt",
+        "3 months after the month of receipt",
+    ]
+    assert dialog.category.currentText() == "Other purchases (K_42/K_43)"
+    assert dialog.share.text() == "100"
+    dialog.month.setCurrentIndex(1)
+    with qtbot.waitSignal(panel.deduction_chosen, timeout=10_000) as chosen:
+        _ok(qtbot, dialog)
+    assert sorted((d.purchase_id, d.month) for d in chosen.args[0]) == [
+        (march, date(2026, 4, 1)),
+        (april, date(2026, 5, 1)),
+    ]
+    assert deductions_of(store.db.connection(), [march, april], profile_id=PID) == {
+        march: StoredDeduction("other", Decimal(1), "2026-04"),
+        april: StoredDeduction("other", Decimal(1), "2026-05"),
+    }
+    qtbot.waitUntil(lambda: _label(panel, april) == "other purchases · 100 % · 2026-05")
