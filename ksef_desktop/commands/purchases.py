@@ -7,9 +7,11 @@
   starts (default 2026-02-01). Invoices naming the profile as a third subject (Podmiot3)
   come too, always (``--subject3``, once needed for that, is still accepted).
 - ``purchases``: one line per purchase invoice of the profile, oldest first:
-  ``KSEF-NUMBER SELLER-NIP NUMBER GROSS CURRENCY DUE PAID`` — DUE ``YYYY-MM-DD`` or
-  ``-``; PAID ``yes`` (in full), ``partly``, ``no``, or ``-`` when nothing is to be paid
-  (a correction lowering the amount). Spaces inside an invoice number print as ``_``.
+  ``KSEF-NUMBER SELLER-NIP NUMBER GROSS CURRENCY DUE PAID CATEGORY SHARE MONTH`` — DUE
+  ``YYYY-MM-DD`` or ``-``; PAID ``yes`` (in full), ``partly``, ``no``, or ``-`` when
+  nothing is to be paid (a correction lowering the amount); then its VAT deduction:
+  CATEGORY ``fixed-assets`` or ``other``, SHARE the deductible percent (``50%``), MONTH
+  the month of the deduction (``YYYY-MM``). Spaces inside an invoice number print as ``_``.
 
 - ``purchases check [KSEF-NUMBER...]``: what a careful buyer checks, for the named
   purchase invoices (all of the profile's without any): a line ``KSEF-NUMBER ok|warning``,
@@ -18,9 +20,17 @@
   the VAT white list, ``--whitelist-url`` naming another list than the Ministry's; the
   last answer kept is used when the list cannot be reached). Exit 1 when any warning.
 
-Exit codes: 0 done, 1 a check warns (``check``), 2 bad usage, no token or an unknown KSeF
-number, 3 KSeF could not be reached (nothing kept half-way: the next sync starts where
-this one's last complete window ended).
+- ``purchases deduction KSEF-NUMBER... [--category fixed-assets|other] [--share PERCENT|
+  FRACTION] [--month YYYY-MM|--receipt-month]``: choose the VAT deduction of the named
+  invoices (what is not given stays as it was; nothing given: only print it) and print
+  ``KSEF-NUMBER CATEGORY SHARE MONTH`` for each. SHARE ``50``, ``50%`` or ``0.5``; ``0``:
+  no right to deduct (left out of JPK_V7M). MONTH: the month of receipt or one of the
+  three after it (art. 86 ust. 10, 10b, 11 of the VAT act); anything else is refused
+  (exit 2) and no invoice is changed.
+
+Exit codes: 0 done, 1 a check warns (``check``), 2 bad usage, no token, an unknown KSeF
+number or a deduction refused, 3 KSeF could not be reached (nothing kept half-way: the
+next sync starts where this one's last complete window ended).
 """
 
 from __future__ import annotations
@@ -52,11 +62,39 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "action",
         nargs="?",
-        choices=("sync", "check"),
-        help="sync: download new ones; check: what a careful buyer checks",
+        choices=("sync", "check", "deduction"),
+        help="sync: download new ones; check: what a careful buyer checks; deduction: "
+        "choose the VAT deduction of the named invoices",
     )
     parser.add_argument(
-        "numbers", nargs="*", metavar="KSEF-NUMBER", help="check: only these invoices"
+        "numbers",
+        nargs="*",
+        metavar="KSEF-NUMBER",
+        help="check: only these invoices; deduction: these invoices",
+    )
+    parser.add_argument(
+        "--category",
+        choices=("fixed-assets", "other"),
+        default=None,
+        help="deduction: fixed assets (K_40/K_41) or other purchases (K_42/K_43)",
+    )
+    parser.add_argument(
+        "--share",
+        default=None,
+        metavar="PERCENT|FRACTION",
+        help="deduction: the deductible share of the VAT (50, 50%%, 0.5; 0: none)",
+    )
+    months = parser.add_mutually_exclusive_group()
+    months.add_argument(
+        "--month",
+        default=None,
+        metavar="YYYY-MM",
+        help="deduction: deduct in this month (the month of receipt or one of the 3 after it)",
+    )
+    months.add_argument(
+        "--receipt-month",
+        action="store_true",
+        help="deduction: deduct in the month of receipt (the default)",
     )
     parser.add_argument(
         "--whitelist-url", default=None, metavar="URL", help="check: another VAT white list"
@@ -72,12 +110,20 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    chose = (args.category, args.share, args.month) != (None, None, None) or args.receipt_month
+    if chose and args.action != "deduction":
+        error(_("--category, --share, --month and --receipt-month are given to 'deduction' only."))
+        return EXIT_USAGE
     if args.action == "sync":
         return run_sync(args)
     if args.action == "check":
         return run_check(args)
+    if args.action == "deduction":
+        from ksef_desktop.commands.purchase_deduction import run_deduction
+
+        return run_deduction(args)
     if args.numbers:
-        error(_("KSeF numbers are given to 'check' only."))
+        error(_("KSeF numbers are given to 'check' and 'deduction' only."))
         return EXIT_USAGE
     return run_list(args)
 
@@ -143,6 +189,8 @@ def paid_text(row: Any) -> str:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from ksef_desktop.commands.purchase_deduction import deduction_fields
+    from ksef_desktop.services.purchase_deductions import deduction_of
     from ksef_desktop.store.purchases import PurchaseCursor, PurchaseSort, list_purchases
 
     opened = open_profile(args)
@@ -170,6 +218,7 @@ def run_list(args: argparse.Namespace) -> int:
                     row.currency,
                     row.due_date.isoformat() if row.due_date else "-",
                     paid_text(row),
+                    *deduction_fields(deduction_of(row)),
                 )
                 print(" ".join(fields))
             if page.next is None:

@@ -20,7 +20,11 @@ Sales, the profile's invoices issued in the month (by their issue date, P_1):
 Purchases, received from KSeF as buyer (Podmiot2): those whose KSeF number was assigned
 in the month, the day the law counts as their receipt (art. 106na ust. 3) and so the
 DataWplywu of the row. Invoices in which the profile is only a third subject (Podmiot3)
-are left out with a notice: the profile did not buy.
+are left out with a notice: the profile did not buy. The deduction chosen for a purchase
+(``services.purchase_deductions``) sets its category (K_40/K_41 for a fixed asset), the
+deductible share of its tax and the month of the deduction: a purchase deducted in one
+of the three months after its receipt (art. 86 ust. 11) is in that month's file, with
+a notice in both; one with no right to deduct (0 %) is left out with a notice.
 
 The file is validated against the official schema set by ``jpk.build.build_jpk``
 before any byte is returned; writing it is the caller's.
@@ -56,6 +60,7 @@ from ksef_desktop.jpk.errors import JpkError, Notice
 from ksef_desktop.jpk.model import (
     ZERO,
     DeclarationInputs,
+    DeductionCategory,
     KsefStatus,
     Marker,
     NaturalPerson,
@@ -173,19 +178,36 @@ def _sales(
     return documents, found
 
 
+_PURCHASE_COLUMNS = (
+    "p.id, p.ksef_number, p.number, p.subject, p.relpath, d.category, d.share, d.period, "
+    "substr(p.ksef_number, 12, 4) || '-' || substr(p.ksef_number, 16, 2)"
+)
+#: The purchases received in a month (by their KSeF number) and those deducted in it as
+#: chosen (by the deductions' index): (profile, YYYYMM, profile, YYYY-MM).
+PURCHASES_OF_MONTH = (
+    f"SELECT {_PURCHASE_COLUMNS} FROM purchases p LEFT JOIN purchase_deductions d "  # noqa: S608
+    "ON d.purchase_id = p.id AND d.profile_id = p.profile_id "
+    "WHERE p.profile_id = ? AND substr(p.ksef_number, 12, 6) = ? "
+    f"UNION SELECT {_PURCHASE_COLUMNS} FROM purchase_deductions d JOIN purchases p "
+    "ON p.id = d.purchase_id AND p.profile_id = d.profile_id "
+    "WHERE d.profile_id = ? AND d.period = ? ORDER BY 2, 1"
+)
+
+
 def _purchases(
     conn: sqlite3.Connection, archive: Archive, profile: Profile, period: Period
 ) -> tuple[list[PurchaseDocument], list[Notice]]:
     # The KSeF number is NIP(10)-YYYYMMDD-…: characters 12-17 are the year and month in
-    # which KSeF assigned it, the day of receipt (art. 106na ust. 3).
+    # which KSeF assigned it, the day of receipt (art. 106na ust. 3). The deduction chosen
+    # for the invoice (services.purchase_deductions) may name a later month (art. 86
+    # ust. 11): the invoice then goes into that month's file, with its DataWplywu.
+    month = f"{period.year:04d}-{period.month:02d}"
     rows = conn.execute(
-        "SELECT id, ksef_number, number, subject, relpath FROM purchases WHERE profile_id = ? "
-        "AND substr(ksef_number, 12, 6) = ? ORDER BY ksef_number, id",
-        (profile.id, f"{period.year:04d}{period.month:02d}"),
+        PURCHASES_OF_MONTH, (profile.id, month.replace("-", ""), profile.id, month)
     ).fetchall()
     documents: list[PurchaseDocument] = []
     found: list[Notice] = []
-    for _id, ksef, number, subject, relpath in rows:
+    for _id, ksef, number, subject, relpath, category, share, chosen, received in rows:
         name = f"{number} ({ksef})"
         if subject != "Subject2":
             found.append(
@@ -199,9 +221,52 @@ def _purchases(
                 )
             )
             continue
+        if chosen and chosen != month:
+            found.append(
+                Notice(
+                    "purchase-deducted-later",
+                    N_(
+                        "Invoice {document}, received in {received}, is deducted in {month} "
+                        "as chosen (art. 86 ust. 11 of the VAT act): it is in that month's file."
+                    ),
+                    {"document": name, "received": str(received), "month": str(chosen)},
+                )
+            )
+            continue
+        deductible = Decimal(share) if share is not None else Decimal(1)
+        if deductible == 0:
+            found.append(
+                Notice(
+                    "purchase-not-deductible",
+                    N_(
+                        "Invoice {document} gives no right to deduct its VAT (0 % chosen): "
+                        "it is left out of the purchases."
+                    ),
+                    {"document": name},
+                )
+            )
+            continue
+        if chosen:
+            found.append(
+                Notice(
+                    "purchase-deducted-here",
+                    N_(
+                        "Invoice {document}, received in {received}, is deducted in this month "
+                        "as chosen (art. 86 ust. 11 of the VAT act)."
+                    ),
+                    {"document": name, "received": str(received)},
+                )
+            )
         data = archive.read(conn, str(relpath))
         documents.append(
-            from_fa3.purchase_document(data, str(ksef), own_nip=profile.nip, label=name)
+            from_fa3.purchase_document(
+                data,
+                str(ksef),
+                category=DeductionCategory(category or DeductionCategory.OTHER),
+                deductible_share=deductible,
+                own_nip=profile.nip,
+                label=name,
+            )
         )
     documents.sort(key=lambda doc: (doc.received_date or doc.issue_date, doc.issue_date))
     return documents, found

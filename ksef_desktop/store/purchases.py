@@ -21,6 +21,7 @@ from typing import Any
 
 from ksef_desktop.store.archive import Archive, FileKind
 from ksef_desktop.store.invoices import fold, from_minor, sha256_pair, to_minor
+from ksef_desktop.store.purchase_deductions import ROW_COLUMN, StoredDeduction, from_column
 from ksef_desktop.store.timefmt import from_db, to_db
 
 SUBJECTS = ("Subject2", "Subject3")
@@ -214,6 +215,8 @@ class PurchaseRow:
     paid: Decimal
     paid_on: date | None
     warning_count: int
+    #: the VAT deduction chosen for it (None: the defaults), ``store.purchase_deductions``
+    deduction: StoredDeduction | None = None
 
     @property
     def outstanding(self) -> Decimal:
@@ -237,7 +240,7 @@ class PurchasePage:
 COLUMNS = (
     "id, ksef_number, seller_nip, seller_name, number, kind, issue_date, acquired_at, "
     "net_minor, vat_minor, gross_minor, currency, due_date, paid_minor, paid_on, "
-    "json_array_length(warnings_json)"
+    f"json_array_length(warnings_json), {ROW_COLUMN}"
 )
 _ID_LIKE = re.compile(r"[0-9][0-9 \-]*")
 _SELLER_IN = "seller_search IN (SELECT search FROM purchase_sellers WHERE instr(search, ?) > 0)"
@@ -264,6 +267,7 @@ def _row(r: Any) -> PurchaseRow:
         paid=from_minor(int(r[13])),
         paid_on=date.fromisoformat(r[14]) if r[14] else None,
         warning_count=int(r[15] or 0),
+        deduction=from_column(r[16]),
     )
 
 

@@ -594,8 +594,16 @@ def _v11(conn: sqlite3.Connection) -> None:
         run_script(conn, _V3_GUARDS.format(table=table))
 
 
+def _v12(conn: sqlite3.Connection) -> None:
+    """The VAT deduction chosen per purchase invoice (issue 19): store/purchase_deductions.py."""
+    from ksef_desktop.store.purchase_deductions import DEDUCTIONS
+
+    run_script(conn, DEDUCTIONS)
+    run_script(conn, _V3_GUARDS.format(table="purchase_deductions"))
+
+
 #: Index i migrates from user_version i to i + 1. Append; never edit a released step.
 MIGRATIONS: tuple[Migration, ...] = (
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12,
 )  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)

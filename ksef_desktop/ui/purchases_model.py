@@ -11,6 +11,13 @@ from PySide6.QtGui import QBrush, QColor
 
 from ksef_desktop.domain.calendar import WARSAW
 from ksef_desktop.i18n import N_, _
+from ksef_desktop.services.purchase_deductions import (
+    category_label,
+    deduction_of,
+    deduction_text,
+    month_text,
+    share_label,
+)
 from ksef_desktop.store.purchases import PurchaseFilter, PurchaseRow, PurchaseSort
 from ksef_desktop.ui.formatting import fmt_date, fmt_money
 from ksef_desktop.ui.invoice_list_model import Index, InvoiceListModel, Loader, Submit
@@ -28,10 +35,10 @@ COLUMNS = (
     N_("Due date"),
     N_("Paid"),
     N_("Warnings"),
+    N_("VAT deduction"),
 )
-SELLER, NUMBER, KSEF, ISSUED, RECEIVED, NET, VAT, GROSS, CURRENCY, DUE, PAID, WARNINGS = range(
-    len(COLUMNS)
-)
+(SELLER, NUMBER, KSEF, ISSUED, RECEIVED, NET, VAT, GROSS, CURRENCY, DUE, PAID, WARNINGS,
+ DEDUCTION) = range(len(COLUMNS))  # fmt: skip
 SORTABLE = {
     SELLER: PurchaseSort.SELLER,
     NUMBER: PurchaseSort.NUMBER,
@@ -42,6 +49,18 @@ SORTABLE = {
 OVERDUE_COLOUR = QColor("#ffb4ab")
 PAID_COLOUR = QColor("#c8e6c9")
 _MONEY = (NET, VAT, GROSS)
+
+
+def deduction_label(row: PurchaseRow) -> str:
+    """The VAT deduction in the list: empty for the defaults (other purchases, 100 %, the
+    month of receipt), else e.g. ``fixed asset · 50 % · 2026-04``."""
+    if row.deduction is None:
+        return ""
+    deduction = deduction_of(row)
+    parts = [category_label(deduction.category), share_label(deduction.share)]
+    if deduction.later:
+        parts.append(month_text(deduction.month))
+    return " · ".join(parts)
 
 
 def paid_label(row: PurchaseRow, today: date) -> str:
@@ -91,6 +110,8 @@ class PurchaseListModel(InvoiceListModel):
                 return QBrush(PAID_COLOUR)
         if role == Qt.ItemDataRole.ToolTipRole and column == SELLER:
             return row.seller_nip
+        if role == Qt.ItemDataRole.ToolTipRole and column == DEDUCTION:
+            return deduction_text(deduction_of(row))
         return None
 
     def _cell(self, row: PurchaseRow, column: int) -> str:
@@ -115,6 +136,8 @@ class PurchaseListModel(InvoiceListModel):
             return paid_label(row, self.today())
         if column == WARNINGS:
             return str(row.warning_count) if row.warning_count else ""
+        if column == DEDUCTION:
+            return deduction_label(row)
         return ""
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

@@ -1,7 +1,8 @@
 """The "Zakupy" (Purchases) tab: purchase invoices received from KSeF, with filters, the
 download from KSeF (on demand; every half hour through ``PanelsHost``), checks,
 payments, the transfer title, a collective identifier for several invoices of one
-supplier, and the check of the QR codes of an invoice received on paper or as a PDF.
+supplier, the VAT deduction (issue 19), and the check of the QR codes of an invoice
+received on paper or as a PDF.
 
 Everything that reads the store or talks to KSeF runs in the worker (services/); the
 panel shows and asks.
@@ -104,6 +105,8 @@ class PurchasesPanel(QWidget):
     synced = Signal(object)
     #: A collective identifier was made (``StoredCollective``).
     collective_made = Signal(object)
+    #: A VAT deduction was kept (the list of ``Deduction``).
+    deduction_chosen = Signal(object)
 
     def __init__(
         self,
@@ -180,6 +183,8 @@ class PurchasesPanel(QWidget):
         self.sync_button.clicked.connect(lambda: self.sync_now())
         self.qr_button = QPushButton(_("Check &QR codes…"))
         self.qr_button.clicked.connect(lambda: self.check_qr_file())
+        self.deduction_button = QPushButton(_("VAT d&eduction…"))
+        self.deduction_button.clicked.connect(lambda: self.deduction())
 
         first, second = QHBoxLayout(), QHBoxLayout()
         payment_label_widget = QLabel(_("Pay&ment:"))
@@ -198,6 +203,7 @@ class PurchasesPanel(QWidget):
         second.addWidget(self.seller, 1)
         second.addWidget(number_label)
         second.addWidget(self.text, 1)
+        second.addWidget(self.deduction_button)
 
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -253,6 +259,7 @@ class PurchasesPanel(QWidget):
         self.collective_action = self._action(
             _("Collective &identifier…"), "Ctrl+Shift+I", self.collective
         )
+        self.deduction_action = self._action(_("VAT d&eduction…"), "Ctrl+Shift+V", self.deduction)
         self.sync_action = self._action(_("&Download from KSeF"), "F6", self.sync_now)
         self.reload_action = self._action(_("&Refresh"), "Ctrl+R", self.model.reload)
 
@@ -260,7 +267,8 @@ class PurchasesPanel(QWidget):
         menu = QMenu(self)
         for action in (
             self.pdf_open_action, self.pdf_save_action, self.xml_action, self.checks_action,
-            None, self.paid_action, self.title_action, self.collective_action, None,
+            self.deduction_action, None, self.paid_action, self.title_action,
+            self.collective_action, None,
             self.sync_action, self.reload_action,
         ):  # fmt: skip
             if action is None:
@@ -536,6 +544,14 @@ class PurchasesPanel(QWidget):
             self.collective_made.emit(made)
 
         self._run("purchase-collective", op, done)
+
+    # --- the VAT deduction -------------------------------------------------------------------
+
+    def deduction(self) -> Any:
+        """The VAT deduction dialog for the selected invoices (None: nothing selected)."""
+        from ksef_desktop.ui.purchase_deduction_dialog import open_deduction
+
+        return open_deduction(self)
 
     # --- QR codes of a paper or PDF invoice ---------------------------------------------------
 

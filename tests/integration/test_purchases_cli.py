@@ -28,7 +28,8 @@ from tests.integration.purchases_support import (
 LINE = re.compile(
     r"(?P<ksef>\d{10}-\d{8}-[0-9A-F]{12}-[0-9A-F]{2}) (?P<nip>\d{10}) (?P<number>\S+) "
     r"(?P<gross>-?\d+\.\d{2}) (?P<currency>[A-Z]{3}) (?P<due>\d{4}-\d{2}-\d{2}|-) "
-    r"(?P<paid>yes|no|partly|-)"
+    r"(?P<paid>yes|no|partly|-) (?P<category>fixed-assets|other) (?P<share>\d+(?:\.\d+)?%) "
+    r"(?P<month>\d{4}-\d{2})"
 )
 
 
@@ -112,6 +113,9 @@ def test_a_killed_sync_loses_nothing_and_duplicates_nothing(
     assert {m["nip"] for m in matches if m} == {SUPPLIER_A, SUPPLIER_B}
     assert {m["paid"] for m in matches if m} == {"no"}
     assert {m["gross"] for m in matches if m} == {"2051.00"}  # sample 1's P_15
+    # The VAT deduction: the defaults (other purchases, the whole tax, the month of receipt).
+    assert {(m["category"], m["share"]) for m in matches if m} == {("other", "100%")}
+    assert all(m["month"] == m["ksef"][11:15] + "-" + m["ksef"][15:17] for m in matches if m)
 
 
 def test_sync_without_a_token_says_so(sb: tuple[Sandbox, list[str]], tmp_path: Path) -> None:

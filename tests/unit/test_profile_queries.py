@@ -65,6 +65,7 @@ PROFILE_TABLES = frozenset(
         "purchases",
         "purchase_payments",
         "purchase_sync",
+        "purchase_deductions",
         "bank_statements",
         "bank_lines",
         "bank_matches",
@@ -386,6 +387,12 @@ def _all_operations(t: Traced) -> list[Callable[[], object]]:
         buying.transfer_title(store, made, profile_id=pid)
         buying.purchase_xml(store, made, profile_id=pid)
         buying.collective_problems_of(store, [made], profile_id=pid)
+        from ksef_desktop.services import purchase_deductions as deducting
+
+        deducting.change_deductions(
+            store.db, [made], profile_id=pid, now=clock, share=Decimal("0.5"), month=1
+        )
+        deducting.deductions(store.db, [made], profile_id=pid)
         kept.purchases_by_hash(conn, "x", profile_ids=[pid])
         kept.purchases_of_seller_day(conn, "9999999999", clock().date(), profile_ids=[pid])
         for payment in kept.payments_of(conn, made, profile_id=pid):
