@@ -21,6 +21,54 @@ settings.load_profile("shared-machine")
 os.environ.setdefault("KSEF_DESKTOP_LOG_DIR", tempfile.mkdtemp(prefix="ksef-desktop-test-log-"))
 
 DATA = Path(__file__).parent / "data"
+
+
+def _private_keyring() -> None:
+    """A test worker of pytest-xdist gets its own D-Bus session, unlocked gnome-keyring and
+    home folder: what ``./dev test`` gives the whole run (its ``with_test_keyring``), so that
+    two workers never see each other's secrets — a test that deletes a token cannot take
+    it from a test running beside it."""
+    import atexit
+    import contextlib
+    import shutil
+    import signal
+    import subprocess
+
+    home = tempfile.mkdtemp(prefix="ksef-desktop-test-home-")
+    os.environ["HOME"] = home
+    for name, sub in (
+        ("XDG_DATA_HOME", ".local/share"),
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_CACHE_HOME", ".cache"),
+        ("XDG_STATE_HOME", ".local/state"),
+    ):
+        os.environ[name] = os.path.join(home, sub)
+    bus = subprocess.run(
+        ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    address, pid = bus.stdout.split()[:2]
+    os.environ["DBUS_SESSION_BUS_ADDRESS"] = address
+    subprocess.run(
+        ["gnome-keyring-daemon", "--unlock", "--components=secrets"],
+        input="\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    def stop() -> None:
+        with contextlib.suppress(OSError, ValueError):
+            os.kill(int(pid), signal.SIGTERM)  # the keyring daemon leaves with its bus
+        shutil.rmtree(home, ignore_errors=True)
+
+    atexit.register(stop)
+
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    _private_keyring()
 OFFICIAL_SAMPLES = sorted((DATA / "fa3-official").glob("*.xml"))
 
 _FOLDER_MARKERS = {"gui": "gui", "integration": "integration"}
@@ -32,6 +80,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for folder, marker in _FOLDER_MARKERS.items():
             if folder in parts:
                 item.add_marker(getattr(pytest.mark, marker))
+        # The frozen bundle is built once per run (a session fixture, tests/smoke): every
+        # test that needs it runs in the same pytest-xdist worker (``--dist loadgroup``).
+        if "bundle" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("bundle"))
 
 
 @pytest.fixture(autouse=True)
