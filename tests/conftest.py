@@ -80,10 +80,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for folder, marker in _FOLDER_MARKERS.items():
             if folder in parts:
                 item.add_marker(getattr(pytest.mark, marker))
-        # The frozen bundle is built once per run (a session fixture, tests/smoke): every
-        # test that needs it runs in the same pytest-xdist worker (``--dist loadgroup``).
-        if "bundle" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("bundle"))
 
 
 @pytest.fixture(autouse=True)
