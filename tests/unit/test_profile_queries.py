@@ -69,6 +69,7 @@ PROFILE_TABLES = frozenset(
         "bank_lines",
         "bank_matches",
         "bank_purchase_matches",
+        "jpk_entries",
     }
 )
 #: Statements (as traced, with their values) that may go without the condition, and why;
