@@ -28,6 +28,7 @@ from ksef_desktop.i18n import N_
 from ksef_desktop.jpk.build import build_jpk
 from ksef_desktop.jpk.errors import JpkError, Notice
 from ksef_desktop.jpk.model import (
+    FIRST_PERIOD,
     GTU_CODES,
     Counterparty,
     Marker,
@@ -40,6 +41,7 @@ from ksef_desktop.jpk.model import (
     SalesDocument,
 )
 from ksef_desktop.jpk.register import (
+    GROSZ,
     PURCHASE_FIELDS,
     SALES_FIELDS,
     check_purchase,
@@ -166,6 +168,12 @@ def document_of(entry: RegisterEntry) -> SalesDocument | PurchaseDocument:
     )
 
 
+def previous_month(today: date) -> Period:
+    """The month whose file is due in ``today``'s month (never one before JPK_V7M(3))."""
+    year, month = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+    return Period(*max((year, month), FIRST_PERIOD))
+
+
 def _last_day(period: Period) -> date:
     return date(period.year, period.month, calendar.monthrange(period.year, period.month)[1])
 
@@ -180,6 +188,8 @@ def check_entry(entry: RegisterEntry, own_nip: str) -> SalesDocument | PurchaseD
             document=entry.number,
         )
     if isinstance(document, SalesDocument):
+        # No date rule here: a sale's tax may fall due in a month other than the one of
+        # its issue date (an invoice may be issued up to the 15th of the next month).
         check_sales(document)
         sales, purchases = [document], []
     else:
@@ -249,7 +259,13 @@ def _normalised(entry: RegisterEntry) -> RegisterEntry:
         ksef=parse_status(entry.ksef),
         doc_type=(entry.doc_type or "").strip().upper() or None,
         markers=frozenset(code.strip().upper() for code in entry.markers if code.strip()),
-        amounts={name: value for name, value in entry.amounts.items() if value},
+        # A zero says nothing (a row writes only fields that are not zero); an unknown
+        # field stays, to be refused by name.
+        amounts={
+            name: value
+            for name, value in entry.amounts.items()
+            if not (name in fields_of(entry.side) and value.is_finite() and value == 0)
+        },
     )
 
 
@@ -257,6 +273,8 @@ def save_entry(db: Database, entry: RegisterEntry, profile: Profile, *, now: dat
     """Add ``entry`` (or replace the one with its id); its id. One transaction."""
     entry = _normalised(entry)
     check_entry(entry, profile.nip)
+    # Checked to be whole grosze: kept as the file writes them (1000 as 1000.00).
+    entry = replace(entry, amounts={k: v.quantize(GROSZ) for k, v in entry.amounts.items()})
     with db.transaction() as conn:
         _duplicates(conn, entry, profile.id)
         if entry.id is None:
@@ -321,10 +339,10 @@ def month_entries(conn: sqlite3.Connection, profile: Profile, period: Period) ->
                 Notice(
                     "purchase-outside-ksef",
                     N_(
-                        "Purchase {document} from {supplier} has no KSeF number. Since 2026 "
-                        "a Polish VAT payer issues its invoices in KSeF (art. 106ga of the "
-                        "VAT act): check whether the supplier should have given you one, "
-                        "unless it was still exempt from KSeF or issued the invoice offline."
+                        "Purchase {document} from {supplier}: since 2026 a Polish VAT payer "
+                        "issues its invoices in KSeF (art. 106ga of the VAT act). Check "
+                        "whether the supplier should have given you a KSeF number, unless it "
+                        "was not yet obliged to use KSeF or issued the invoice offline."
                     ),
                     {"document": entry.number, "supplier": entry.party_name},
                 )

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import Shiboken
 
+from ksef_desktop.domain.calendar import WARSAW
 from ksef_desktop.i18n import _
 from ksef_desktop.jpk.errors import JpkError
 from ksef_desktop.jpk.model import Marker, Period
@@ -276,8 +277,9 @@ class JpkEntriesDialog(QDialog):
         """Show the entries of ``period`` (default: the month before today's) of the
         profile current in ``ctx``; the dialog is returned, shown and loading."""
         if period is None:
-            today = ctx.now().date()
-            period = Period(today.year - (today.month == 1), (today.month - 2) % 12 + 1)
+            from ksef_desktop.services.jpk_entries import previous_month
+
+            period = previous_month(ctx.now().astimezone(WARSAW).date())
         dialog = cls(runner, ctx.store, ctx.profile_now, ctx.now, period, parent)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.reload()

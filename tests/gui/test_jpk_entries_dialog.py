@@ -20,6 +20,11 @@ from tests.unit.test_store_support import make_store, sample_profile
 MARCH = Period(2026, 3)
 
 
+def _text(dialog: JpkEntriesDialog, row: int, column: int) -> str:
+    item = dialog.table.topLevelItem(row)
+    return "" if item is None else item.text(column)
+
+
 def _ok(editor) -> None:
     button = editor.buttons.button(QDialogButtonBox.StandardButton.Ok)
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
@@ -74,4 +79,59 @@ def test_a_paper_purchase_invoice_is_entered_and_listed(qtbot, runner, tmp_path)
     (bought,) = gather_month(store, profile, MARCH).purchases
     assert bought.ksef == Marker.BFK
     assert bought.amounts == {"K_42": Decimal("1000.00"), "K_43": Decimal("230.00")}
+    store.close()
+
+
+def test_open_for_shows_the_current_profiles_entries_of_the_month_before(
+    qtbot, runner, tmp_path
+) -> None:
+    """The hook the JPK dialog and the menu use: the profile the settings name, the month
+    whose file is due (April 2026 → March), its entries listed; an entry is edited."""
+    from ksef_desktop.services.jpk_entries import save_entry
+    from ksef_desktop.store.jpk_entries import RegisterEntry, Side
+    from ksef_desktop.ui.context import AppContext
+
+    store = make_store(tmp_path)
+    profile = sample_profile(store)
+    now = datetime(2026, 4, 3, 9, 0, tzinfo=UTC)
+    report = RegisterEntry(
+        side=Side.SALES, period="2026-03", number="RO/2026/03",
+        issue_date=datetime(2026, 3, 31).date(), party_number="BRAK", party_name="BRAK",
+        ksef="DI", doc_type="RO",
+        amounts={"K_19": Decimal("2000.00"), "K_20": Decimal("460.00")},
+    )  # fmt: skip
+    save_entry(store.db, report, profile, now=now)
+    ctx = AppContext.open(tmp_path / "data", now=lambda: now)
+    ctx._store = store
+    ctx.settings["environment"], ctx.settings["nip"] = "sandbox", profile.nip
+    dialog = JpkEntriesDialog.open_for(ctx, runner)
+    qtbot.addWidget(dialog)
+    assert dialog.period == MARCH
+    assert dialog.month.text() == "2026-03"
+    qtbot.waitUntil(lambda: dialog.table.topLevelItemCount() == 1, timeout=10_000)
+    item = dialog.table.topLevelItem(0)
+    assert item is not None
+    assert (item.text(0), item.text(1), item.text(3), item.text(5)) == (
+        "sprzedaż", "RO/2026/03", "DI", "RO",
+    )  # fmt: skip
+
+    dialog.table.setCurrentItem(item)
+    assert dialog.edit_button.isEnabled()
+    QTest.mouseClick(dialog.edit_button, Qt.MouseButton.LeftButton)
+    editor = dialog.editor
+    assert editor is not None
+    assert editor.current_side() is Side.SALES
+    assert editor.doc_type.currentData() == "RO"
+    assert editor.amounts.rowCount() == 28  # K_10 … K_36 and K_360
+    editor.set_amount("K_20", "461,00")
+    _ok(editor)
+    qtbot.waitUntil(lambda: "461,00" in _text(dialog, 0, 6), timeout=10_000)
+    (sale,) = gather_month(store, profile, MARCH).sales
+    assert sale.amounts["K_20"] == Decimal("461.00")
+    assert sale.ksef == Marker.DI
+
+    # another month: nothing listed
+    dialog.month.setText("2026-04")
+    QTest.keyClick(dialog.month, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.table.topLevelItemCount() == 0, timeout=10_000)
     store.close()

@@ -253,9 +253,11 @@ def _is_number(text: str) -> bool:
 @given(
     st.one_of(
         # more than two decimals
-        st.decimals(allow_nan=False, allow_infinity=False, places=3).filter(
+        st.decimals(min_value=-(10**12), max_value=10**12, places=3).filter(
             lambda d: d != d.quantize(D("0.01"))
         ),
+        # far beyond any amount, or below a grosz
+        st.sampled_from([D("1E+30"), D("-1E+16"), D("1E-30"), D("-0.005")]),
         # beyond TKwotowy's 18 digits
         st.decimals(min_value=D(10) ** 16, max_value=D(10) ** 20, places=2),
     )
@@ -400,3 +402,29 @@ def test_an_entry_the_sync_fetched_later_is_counted_once(shop: tuple[Store, Prof
     assert len(gathered.purchases) == 1
     (note,) = [n for n in gathered.notices if n.code == "entry-duplicate"]
     assert "FZ/2026/03/7" in note.text("pl")
+
+
+def test_amounts_are_kept_in_grosze_and_zeros_are_left_out(shop: tuple[Store, Profile]) -> None:
+    store, profile = shop
+    amounts = {"K_42": D("1000"), "K_43": D("230.0"), "K_44": D("0")}
+    save_entry(store.db, purchase(amounts=amounts), profile, now=NOW)
+    (kept,) = list_entries(store.db, profile, MARCH)
+    assert {k: str(v) for k, v in kept.amounts.items()} == {"K_42": "1000.00", "K_43": "230.00"}
+    # a field that is no field of the register is refused even at zero
+    error = refused(store, profile, purchase(number="X", amounts={"K_99": D(0), "K_42": D(1)}))
+    assert "K_99" in error.text("pl")
+
+
+@pytest.mark.parametrize(
+    ("today", "period"),
+    [
+        (date(2026, 4, 3), Period(2026, 3)),
+        (date(2027, 1, 10), Period(2026, 12)),
+        (date(2026, 2, 20), Period(2026, 2)),  # the first month of JPK_V7M(3)
+        (date(2026, 1, 5), Period(2026, 2)),
+    ],
+)
+def test_the_month_offered_is_the_one_whose_file_is_due(today: date, period: Period) -> None:
+    from ksef_desktop.services.jpk_entries import previous_month
+
+    assert previous_month(today) == period
