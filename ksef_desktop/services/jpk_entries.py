@@ -216,8 +216,9 @@ def check_entry(entry: RegisterEntry, own_nip: str) -> SalesDocument | PurchaseD
             )
         sales, purchases = [], [document]
     # The row alone, in a register-only file (CelZlozenia 2) of a stand-in taxpayer of the
-    # profile's NIP, must validate against the official schema: what the domain's checks
-    # let through the schema still refuses (e.g. a Polish NIP with a country code).
+    # profile's NIP, must validate against the official schema too: the last word on what
+    # a row may be, should the domain's checks ever let something through. (What depends
+    # on the whole month, e.g. P_46 not positive, is checked when the file is made.)
     stand_in = Organisation(own_nip, "-", "jpk@example.com", "1471")
     build_jpk(period, stand_in, sales, purchases, None, correction=True,
               created_at=datetime(2026, 2, 1, tzinfo=UTC))  # fmt: skip

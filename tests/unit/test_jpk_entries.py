@@ -428,3 +428,44 @@ def test_the_month_offered_is_the_one_whose_file_is_due(today: date, period: Per
     from ksef_desktop.services.jpk_entries import previous_month
 
     assert previous_month(today) == period
+
+
+@SETTINGS
+@given(
+    amount=st.decimals(allow_nan=True, allow_infinity=True),
+    issued=st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)),
+)
+def test_any_amount_and_date_is_kept_exactly_or_refused_with_a_reason(
+    tmp_path_factory, amount: Decimal, issued: date
+) -> None:
+    """Never a traceback, never a half-written or rounded row: what is kept is what the
+    file will carry."""
+    store = make_store(tmp_path_factory.mktemp("any"))
+    try:
+        profile = sample_profile(store)
+        entry = purchase(
+            amounts={"K_42": amount, "K_43": D("1.00")}, issue_date=issued, other_date=None
+        )
+        problem = _saved_or_refused(store, profile, entry)
+        if problem is not None:
+            assert problem.text("pl")
+            assert count(store) == 0
+            return
+        (kept,) = list_entries(store.db, profile, MARCH)
+        assert kept.issue_date == issued
+        assert issued <= date(2026, 3, 31)
+        if amount:
+            assert kept.amounts["K_42"] == amount
+            assert kept.amounts["K_42"].as_tuple().exponent == -2
+        else:
+            assert "K_42" not in kept.amounts
+    finally:
+        store.close()
+
+
+def _saved_or_refused(store: Store, profile: Profile, entry: RegisterEntry) -> JpkError | None:
+    try:
+        save_entry(store.db, entry, profile, now=NOW)
+    except JpkError as exc:
+        return exc
+    return None
