@@ -135,3 +135,50 @@ def test_open_for_shows_the_current_profiles_entries_of_the_month_before(
     QTest.keyClick(dialog.month, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.table.topLevelItemCount() == 0, timeout=10_000)
     store.close()
+
+
+def test_an_entry_is_deleted_after_the_question(qtbot, runner, tmp_path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from ksef_desktop.services.jpk_entries import list_entries, save_entry
+    from ksef_desktop.store.jpk_entries import RegisterEntry, Side
+
+    store = make_store(tmp_path)
+    profile = sample_profile(store)
+    now = datetime(2026, 4, 3, 9, 0, tzinfo=UTC)
+    internal = RegisterEntry(
+        side=Side.PURCHASE, period="2026-03", number="WEW/3",
+        issue_date=now.date().replace(month=3), party_number="BRAK", party_name="BRAK",
+        ksef="DI", doc_type="WEW",
+        amounts={"K_44": Decimal("-12.00")},
+    )  # fmt: skip
+    save_entry(store.db, internal, profile, now=now)
+    dialog = JpkEntriesDialog(runner, lambda: store, lambda: profile, lambda: now, MARCH)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.reload()
+    qtbot.waitUntil(lambda: dialog.table.topLevelItemCount() == 1, timeout=10_000)
+    first = dialog.table.topLevelItem(0)
+    assert first is not None
+    dialog.table.setCurrentItem(first)
+    asked: list[str] = []
+
+    def answer(no: bool):
+        def question(parent, title, text, *args):
+            asked.append(text)
+            return QMessageBox.StandardButton.No if no else QMessageBox.StandardButton.Yes
+
+        return question
+
+    monkeypatch.setattr(QMessageBox, "question", answer(no=True))
+    QTest.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
+    assert "WEW/3" in asked[0]
+    assert len(list_entries(store.db, profile, MARCH)) == 1  # kept: the answer was No
+
+    monkeypatch.setattr(QMessageBox, "question", answer(no=False))
+    QTest.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.table.topLevelItemCount() == 0, timeout=10_000)
+    assert list_entries(store.db, profile, MARCH) == []
+    assert "WEW/3" in dialog.state.text()
+    assert not dialog.delete_button.isEnabled()
+    store.close()
