@@ -41,6 +41,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "collective",
     "statement",
     "jpk",
+    "jpk-entry",
     "contractor",
     "rate",
     "mail",
@@ -50,7 +51,12 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 #: Commands whose module is named otherwise (``import`` is a Python keyword).
-_MODULE_OF = {"import": "importing", "auth-request": "auth_request", "check-qr": "check_qr"}
+_MODULE_OF = {
+    "import": "importing",
+    "auth-request": "auth_request",
+    "check-qr": "check_qr",
+    "jpk-entry": "jpk_entry",
+}
 
 
 def _localize_argparse() -> None:

@@ -272,6 +272,23 @@ def _purchases(
     return documents, found
 
 
+def _entries(
+    conn: sqlite3.Connection,
+    profile: Profile,
+    period: Period,
+    sales: list[SalesDocument],
+    purchases: list[PurchaseDocument],
+) -> list[Notice]:
+    """The documents outside KSeF entered by hand for ``period`` (services.jpk_entries),
+    after the program's own: added to ``sales`` and ``purchases``; their notices."""
+    from ksef_desktop.services.jpk_entries import month_entries
+
+    entered = month_entries(conn, profile, period)
+    sales.extend(entered.sales)
+    purchases.extend(entered.purchases)
+    return entered.notices
+
+
 def gather_month(store: Store, profile: Profile, period: Period) -> MonthDocuments:
     """The sales and purchase rows of ``period`` from the profile's store, with notices.
 
@@ -281,7 +298,8 @@ def gather_month(store: Store, profile: Profile, period: Period) -> MonthDocumen
     conn = store.db.connection()
     sales, sale_notes = _sales(conn, profile, period)
     purchases, purchase_notes = _purchases(conn, store.archive, profile, period)
-    found = [*sale_notes, *purchase_notes, *register_notices(sales, purchases)]
+    entry_notes = _entries(conn, profile, period, sales, purchases)
+    found = [*sale_notes, *purchase_notes, *entry_notes, *register_notices(sales, purchases)]
     return MonthDocuments(period, tuple(sales), tuple(purchases), tuple(found))
 
 

@@ -602,8 +602,16 @@ def _v12(conn: sqlite3.Connection) -> None:
     run_script(conn, _V3_GUARDS.format(table="purchase_deductions"))
 
 
+def _v13(conn: sqlite3.Connection) -> None:
+    """Documents of the VAT register entered by hand (issue 19): store/jpk_entries.py."""
+    from ksef_desktop.store.jpk_entries import JPK_ENTRIES
+
+    run_script(conn, JPK_ENTRIES)
+    run_script(conn, _V3_GUARDS.format(table="jpk_entries"))
+
+
 #: Index i migrates from user_version i to i + 1. Append; never edit a released step.
 MIGRATIONS: tuple[Migration, ...] = (
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12,
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13,
 )  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)

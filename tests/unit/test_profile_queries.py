@@ -72,6 +72,7 @@ PROFILE_TABLES = frozenset(
         "bank_purchase_matches",
         "jpk_taxpayers",
         "jpk_files",
+        "jpk_entries",
     }
 )
 #: Statements (as traced, with their values) that may go without the condition, and why;
