@@ -60,6 +60,7 @@ from ksef_desktop.worker.runner import Runner
 if TYPE_CHECKING:
     from ksef_desktop.services.jpk_month import MonthOverview, SavedMonth
     from ksef_desktop.store.jpk_files import JpkFileRecord
+    from ksef_desktop.ui.jpk_entries import JpkEntriesDialog
 
 RECORD_ID = Qt.ItemDataRole.UserRole
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -103,12 +104,14 @@ class JpkDialog(QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.runner = runner
         self._submit = guarded(self, runner.submit)
         self.store = store
         self.profile = profile  # worker side: AppContext.profile_now
         self.now = now
         self.busy = False
         self.loaded: Loaded | None = None
+        self.entries: JpkEntriesDialog | None = None  # the month's documents entered by hand
         self.after: str | None = None  # said once the month is read again (after a save)
         self.setWindowTitle(_("JPK_V7M: the monthly VAT file"))
         self._build()
@@ -215,6 +218,14 @@ class JpkDialog(QDialog):
         self.history.currentItemChanged.connect(lambda *_a: self._update_buttons())
         self.export_button = QPushButton(_("Save a &copy…"))
         self.export_button.clicked.connect(self.choose_export)
+        self.entries_button = QPushButton(_("&Documents outside KSeF…"))
+        self.entries_button.setToolTip(
+            _(
+                "Documents the program cannot know by itself: purchase invoices received "
+                "outside KSeF, a cash register's summary, internal documents (BFK, DI, OFF)."
+            )
+        )
+        self.entries_button.clicked.connect(self.open_entries)
 
         self.state = QLabel()
         self.state.setWordWrap(True)
@@ -228,6 +239,7 @@ class JpkDialog(QDialog):
         top.addWidget(month_label)
         top.addWidget(self.month)
         top.addStretch(1)
+        top.addWidget(self.entries_button)
         middle = QHBoxLayout()
         middle.addWidget(who, 1)
         middle.addWidget(declaration, 1)
@@ -246,6 +258,21 @@ class JpkDialog(QDialog):
         self._show_kind()
         self._show_correction()
         self._update_buttons()
+
+    def open_entries(self) -> JpkEntriesDialog:
+        """The month's documents entered by hand; the month is read again when they change."""
+        from ksef_desktop.ui.jpk_entries import JpkEntriesDialog
+
+        dialog = JpkEntriesDialog(
+            self.runner, self.store, self.profile, self.now, self.period(), self
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.entries_changed.connect(self._recount)  # keeps what the user typed
+        dialog.reload()
+        dialog.show()
+        dialog.activateWindow()
+        self.entries = dialog
+        return dialog
 
     def _show_kind(self) -> None:
         person = self.kind.currentData() == "person"

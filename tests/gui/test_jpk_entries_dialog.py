@@ -182,3 +182,50 @@ def test_an_entry_is_deleted_after_the_question(qtbot, runner, tmp_path, monkeyp
     assert "WEW/3" in dialog.state.text()
     assert not dialog.delete_button.isEnabled()
     store.close()
+
+
+def test_the_jpk_dialog_opens_the_months_entries_and_counts_a_new_one(
+    qtbot, runner, tmp_path
+) -> None:
+    """From the JPK_V7M dialog: "Documents outside KSeF…" opens the month shown; a purchase
+    entered there is counted by the JPK dialog at once (the declaration typed is kept)."""
+    from ksef_desktop.ui.jpk_dialog import JpkDialog
+
+    store = make_store(tmp_path)
+    profile = sample_profile(store)
+    now = datetime(2026, 4, 3, 9, 0, tzinfo=UTC)
+    jpk = JpkDialog(runner, lambda: store, lambda: profile, lambda: now)
+    qtbot.addWidget(jpk)
+    jpk.show()
+    jpk.select_month(MARCH)
+    jpk.reload()
+    qtbot.waitUntil(lambda: jpk.loaded is not None and runner.is_idle(), timeout=20_000)
+    assert jpk.loaded is not None
+    assert jpk.loaded.overview.documents.purchases == ()
+
+    QTest.mouseClick(jpk.entries_button, Qt.MouseButton.LeftButton)
+    dialog = jpk.entries
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.period == MARCH
+    QTest.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    editor = dialog.editor
+    assert editor is not None
+    qtbot.waitUntil(editor.isVisible)
+    QTest.keyClicks(editor.number, "FZ/7/2026")
+    QTest.keyClicks(editor.issue_date, "2026-03-10")
+    QTest.keyClicks(editor.second_date, "2026-03-12")
+    editor.party_number.clear()
+    QTest.keyClicks(editor.party_number, "1111111111")
+    editor.party_name.clear()
+    QTest.keyClicks(editor.party_name, "Hurtownia")
+    editor.set_amount("K_42", "100,00")
+    editor.set_amount("K_43", "23,00")
+    _ok(editor)
+    qtbot.waitUntil(
+        lambda: jpk.loaded is not None and len(jpk.loaded.overview.documents.purchases) == 1,
+        timeout=20_000,
+    )
+    assert jpk.loaded.overview.tax_deductible == Decimal("23.00")
+    dialog.close()
+    store.close()
