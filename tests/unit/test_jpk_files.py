@@ -260,3 +260,28 @@ def test_a_database_of_the_step_before_gets_the_tables(tmp_path: Path) -> None:
             )
     finally:
         db.close_all()
+
+
+def test_a_month_changed_after_its_file_says_so(month: Month) -> None:
+    """The register moved after its file was made (here: an invoice issued late for the
+    month): the overview says what changed and that a sent file needs a correction."""
+    month.issue("offline24")
+    made = save_month(month.store, month.profile, MARCH, TAXPAYER, now=NOW)
+    unchanged = overview_month(month.store, month.profile, MARCH)
+    assert "month-changed-since-file" not in [n.code for n in unchanged.documents.notices]
+
+    month.issue("offline24")
+    stale = overview_month(month.store, month.profile, MARCH)
+    (notice,) = [n for n in stale.documents.notices if n.code == "month-changed-since-file"]
+    text = notice.text("pl")
+    assert "1 → 2" in text  # the sales rows
+    assert f"{made.record.tax_due:.2f} → {stale.tax_due:.2f}" in text
+    assert "korekt" in text
+
+    # a correction made of the month as it is now: nothing to say any more
+    save_month(
+        month.store, month.profile, MARCH, TAXPAYER,
+        DeclarationInputs(correction_reason="Pominięta faktura."), now=NOW,
+    )  # fmt: skip
+    fixed = overview_month(month.store, month.profile, MARCH)
+    assert "month-changed-since-file" not in [n.code for n in fixed.documents.notices]
