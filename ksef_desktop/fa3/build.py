@@ -26,6 +26,7 @@ from ksef_desktop.domain.invoice import (
     Payment,
     PolishNip,
 )
+from ksef_desktop.domain.marks import LineProcedure
 from ksef_desktop.domain.money import xml_decimal
 from ksef_desktop.domain.totals import compute_totals, line_vat, order_value
 from ksef_desktop.domain.transaction import REVERSE_CHARGE_RATES
@@ -211,7 +212,10 @@ def _annotations(node: etree._Element, invoice: Invoice) -> None:
     else:
         _el(exemption, "P_19N", "1")
     _el(_el(node, "NoweSrodkiTransportu"), "P_22N", "1")
-    _el(node, "P_23", "2")
+    # P_23 = 1: an invoice of the second taxpayer in a simplified triangular transaction
+    # (art. 135 ust. 1 pkt 4 lit. b and c, art. 136 of the VAT act): its lines marked TT_D.
+    triangular = any(line.procedure is LineProcedure.TT_D for line in invoice.lines)
+    _el(node, "P_23", "1" if triangular else "2")
     _el(_el(node, "PMarzy"), "P_PMarzyN", "1")
 
 

@@ -394,3 +394,18 @@ def test_a_correction_and_a_copy_keep_the_marks() -> None:
     copy = fresh_copy(original, TODAY, now)
     assert copy.related_parties
     assert [x.procedure for x in copy.lines] == [LineProcedure.B_MPV_PROWIZJA, None]
+
+
+def test_a_tt_d_line_makes_the_invoice_a_simplified_triangular_one() -> None:
+    """P_23 = 1 (art. 136 of the VAT act) exactly when a line is marked TT_D, and the JPK
+    row of such an invoice carries TT_D."""
+    plain = build(invoice(line(VatRate.NP_I, "10"), buyer=EU_BUYER))
+    assert etree.fromstring(plain).findtext("f:Fa/f:Adnotacje/f:P_23", namespaces=F) == "2"
+    triangular = invoice(line(VatRate.NP_I, "10", procedure=LineProcedure.TT_D), buyer=EU_BUYER)
+    assert check_invoice(triangular, today=TODAY) == []
+    data = build(triangular)
+    doc = etree.fromstring(data)
+    assert fa3_schema().validate(doc), fa3_schema().error_log
+    assert doc.findtext("f:Fa/f:Adnotacje/f:P_23", namespaces=F) == "1"
+    row = sales_document(data, ksef_number())
+    assert Procedure.TT_D in row.procedures
