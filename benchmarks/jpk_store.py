@@ -12,14 +12,16 @@ number (checksum valid); every 10th is issued offline24 and left queued (reporte
 of the purchases: the store form has no way yet to say how their tax is accounted and
 refuses them (``JpkError``), as it should.
 
-Medians of ``--repeat`` runs in one warm process (schema loaded once):
+Medians of ``--repeat`` rounds in one warm process (schema loaded once), each round
+running every step once in turn (the machine is shared: interleaving gives every step
+the same load):
 - baseline: the XSD validation alone of the file build_month made (parse its bytes +
   ``XMLSchema.validate``), what any program must spend to know the file is valid;
 - ``gather_month``: the rows from the store (SQL, frozen XML / archived file with its hash
   check, one parse each);
 - ``build_month`` end to end (gather + ``build_jpk`` + ``summarize``);
-- its parts in memory, same run: the same documents from the same XML bytes, and
-  ``build_jpk`` from the gathered documents.
+- its parts, same run: the same documents from the same XML bytes in memory,
+  ``build_jpk`` from the gathered documents, and ``summarize`` of the file.
 Memory of ``build_month``: the peak of Python's allocations (tracemalloc, one untimed
 run) and the growth of the peak RSS in a fresh process that only opens the store and
 runs build_month once (libxml2's memory is not seen by tracemalloc).
@@ -34,11 +36,13 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -52,14 +56,13 @@ from benchmarks.jpk_month import (
     TAXPAYER,
     cpu_name,
     ksef_number_of,
-    median_time,
     month_invoices,
 )
 from ksef_desktop.domain.invoice import Invoice, PolishNip, VatRate
 from ksef_desktop.domain.totals import compute_totals
 from ksef_desktop.fa3.build import build
 from ksef_desktop.jpk import from_fa3
-from ksef_desktop.jpk.build import build_jpk
+from ksef_desktop.jpk.build import build_jpk, summarize
 from ksef_desktop.jpk.model import (
     DeclarationInputs,
     Marker,
@@ -271,8 +274,21 @@ class Report:
     rss_growth_kib: int
 
 
+def interleaved(steps: Sequence[Callable[[], object]], repeat: int) -> list[float]:
+    """Median seconds of each step over ``repeat`` rounds, each round running every step
+    once in turn: on a shared machine the steps meet the same load, so their ratios hold
+    better than those of steps timed one after the other."""
+    times: list[list[float]] = [[] for _ in steps]
+    for _ in range(repeat):
+        for step, kept in zip(steps, times, strict=True):
+            start = time.perf_counter()
+            step()
+            kept.append(time.perf_counter() - start)
+    return [statistics.median(kept) for kept in times]
+
+
 def measure(filled: Filled, repeat: int, *, folder: Path) -> Report:
-    """Medians of ``repeat`` runs of each step (one warm-up build_month first)."""
+    """Medians of ``repeat`` interleaved rounds of each step (one warm-up build_month)."""
     jpk_schema()
     made = make_month(filled)
     data = made.data
@@ -288,11 +304,17 @@ def measure(filled: Filled, repeat: int, *, folder: Path) -> Report:
             created_at=CREATED,
         )  # fmt: skip
 
-    baseline = median_time(validate_only, repeat)
-    gather = median_time(lambda: gather_month(filled.store, filled.profile, MONTH), repeat)
-    whole = median_time(lambda: make_month(filled), repeat)
-    convert = median_time(lambda: documents_in_memory(filled), repeat)
-    build_part = median_time(build_only, repeat)
+    baseline, gather, whole, convert, build_part, summary = interleaved(
+        [
+            validate_only,
+            lambda: gather_month(filled.store, filled.profile, MONTH),
+            lambda: make_month(filled),
+            lambda: documents_in_memory(filled),
+            build_only,
+            lambda: summarize(data),
+        ],
+        repeat,
+    )
     tracemalloc.start()
     make_month(filled)
     traced_peak = tracemalloc.get_traced_memory()[1]
@@ -303,7 +325,8 @@ def measure(filled: Filled, repeat: int, *, folder: Path) -> Report:
         ("`build_month` end to end", whole),
         ("part: the same documents from the same XML bytes in memory", convert),
         ("part: `build_jpk` from the gathered documents", build_part),
-        ("sum of the two parts", convert + build_part),
+        ("part: `summarize` of the file (the counts and sums shown)", summary),
+        ("sum of the three parts", convert + build_part + summary),
     ]
     return Report(made, filled, rows, baseline, traced_peak, peak_rss_growth(folder))
 

@@ -39,7 +39,7 @@ def test_the_store_benchmark_runs_on_twenty_sales_and_ten_purchases(tmp_path: Pa
     assert (report.made.summary.sales_rows, report.made.summary.purchase_rows) == (20, 10)
     labels = [label for label, _seconds in report.rows]
     assert labels[0].startswith("baseline")
-    assert len(labels) == 6
+    assert len(labels) == 7
     assert all(seconds > 0 for _label, seconds in report.rows)
     assert report.traced_peak > 0
     assert report.rss_growth_kib >= 0
