@@ -225,7 +225,7 @@ def peak_rss_growth(folder: Path) -> int:
     opened the store and loaded the schema (its own high-water mark of loading excluded)."""
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.jpk_store", "--peak-of", str(folder)],
-        capture_output=True, text=True, check=True,
+        capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[1],
     )  # fmt: skip
     return int(json.loads(done.stdout.strip().splitlines()[-1])["growth_kib"])
 
