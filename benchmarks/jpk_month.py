@@ -125,7 +125,12 @@ def _template(n: int, seller: Party, buyer: Party) -> Invoice:
     return invoice
 
 
-def _fa3_month(count: int, *, purchases: bool) -> list[tuple[bytes, str]]:
+def month_invoices(
+    count: int, *, purchases: bool, skip: frozenset[int] = frozenset()
+) -> list[Invoice]:
+    """``count`` invoices of November 2026 from the 40 templates (less those in ``skip``),
+    each numbered FV/2026/11/<i>: ours to three buyers, or three suppliers' to us."""
+    usable = [n for n in range(40) if n not in skip]
     result = []
     for i in range(count):
         seller = (
@@ -134,13 +139,22 @@ def _fa3_month(count: int, *, purchases: bool) -> list[tuple[bytes, str]]:
         buyer = (
             ME if purchases else Party(PolishNip(SUPPLIERS[i % 3]), f"Odbiorca {i % 3}", ME.address)
         )
-        invoice = replace(_template(i % 40, seller, buyer), number=f"FV/2026/11/{i + 1}")
-        nip = seller.tax_id.nip if isinstance(seller.tax_id, PolishNip) else OWN
-        status = (
-            make_ksef_number(nip, invoice.issue_date, f"{i + 1:012X}")
-            if i % 10
-            else str(Marker.OFF)
-        )
+        template = _template(usable[i % len(usable)], seller, buyer)
+        result.append(replace(template, number=f"FV/2026/11/{i + 1}"))
+    return result
+
+
+def ksef_number_of(invoice: Invoice, serial: int) -> str:
+    """A KSeF number (with its checksum) assigned on the invoice's issue day to its seller."""
+    seller = invoice.seller.tax_id
+    nip = seller.nip if isinstance(seller, PolishNip) else OWN
+    return make_ksef_number(nip, invoice.issue_date, f"{serial:012X}")
+
+
+def _fa3_month(count: int, *, purchases: bool) -> list[tuple[bytes, str]]:
+    result = []
+    for i, invoice in enumerate(month_invoices(count, purchases=purchases)):
+        status = ksef_number_of(invoice, i + 1) if i % 10 else str(Marker.OFF)
         result.append((build(invoice), status))
     return result
 
@@ -163,7 +177,7 @@ def _documents(
     return sales, purchases
 
 
-def _median(fn: Callable[[], object], repeat: int) -> float:
+def median_time(fn: Callable[[], object], repeat: int) -> float:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -172,7 +186,7 @@ def _median(fn: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
-def _cpu() -> str:
+def cpu_name() -> str:
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as fh:
             for text in fh:
@@ -206,12 +220,12 @@ def main() -> None:
         root = etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False))
         assert jpk_schema().validate(root)
 
-    built = _median(make, args.repeat)
-    baseline = _median(validate_only, args.repeat)
-    converted = _median(lambda: _documents(sales_xml, purchases_xml), max(1, args.repeat // 2))
+    built = median_time(make, args.repeat)
+    baseline = median_time(validate_only, args.repeat)
+    converted = median_time(lambda: _documents(sales_xml, purchases_xml), max(1, args.repeat // 2))
     libxml2 = ".".join(map(str, etree.LIBXML_VERSION))
     lxml_version = ".".join(map(str, etree.LXML_VERSION[:3]))
-    print(f"machine: {_cpu()}, {os.cpu_count()} cores, {platform.system()}")
+    print(f"machine: {cpu_name()}, {os.cpu_count()} cores, {platform.system()}")
     print(f"Python {platform.python_version()}, lxml {lxml_version} / libxml2 {libxml2}")
     print(f"date: {date.today().isoformat()}")
     print(

@@ -73,7 +73,6 @@ from ksef_desktop.jpk.model import (
 from ksef_desktop.jpk.register import notices as register_notices
 from ksef_desktop.jpk.register import tax_deductible, tax_due
 from ksef_desktop.store import jpk_files
-from ksef_desktop.store.invoices import get_invoice
 from ksef_desktop.store.jpk_files import JpkFileRecord, NewJpkFile
 from ksef_desktop.store.states import InvoiceState
 
@@ -124,14 +123,17 @@ def _sales(
     conn: sqlite3.Connection, profile: Profile, period: Period
 ) -> tuple[list[SalesDocument], list[Notice]]:
     first, last = month_bounds(period)
+    # One statement (one snapshot) brings each invoice's frozen XML with its row, read
+    # row by row: no query per invoice, and only the XML is read, not the draft's JSON.
     rows = conn.execute(
-        "SELECT id, state, mode, ksef_number, number FROM invoices WHERE profile_id = ? "
-        "AND state != 'draft' AND issue_date BETWEEN ? AND ? ORDER BY issue_date, id",
+        "SELECT i.id, i.state, i.mode, i.ksef_number, i.number, d.xml FROM invoices i "
+        "LEFT JOIN invoice_documents d ON d.invoice_id = i.id WHERE i.profile_id = ? "
+        "AND i.state != 'draft' AND i.issue_date BETWEEN ? AND ? ORDER BY i.issue_date, i.id",
         (profile.id, first.isoformat(), last.isoformat()),
-    ).fetchall()
+    )
     documents: list[SalesDocument] = []
     found: list[Notice] = []
-    for invoice_id, state_text, mode, ksef, number in rows:
+    for invoice_id, state_text, mode, ksef, number, xml in rows:
         state = InvoiceState(state_text)
         name = str(number or f"#{invoice_id}")
         status = _sales_status(state, mode, ksef)
@@ -159,8 +161,7 @@ def _sales(
                     )
                 )
             continue
-        stored = get_invoice(conn, int(invoice_id), profile_id=profile.id)
-        if stored.xml is None:  # an issued invoice always has its frozen XML
+        if xml is None:  # an issued invoice always has its frozen XML
             raise JpkError(N_("{document}: the invoice's XML is missing."), document=name)
         if status == Marker.BFK:
             found.append(
@@ -174,7 +175,7 @@ def _sales(
                 )
             )
         documents.append(
-            from_fa3.sales_document(stored.xml, status, own_nip=profile.nip, label=name)
+            from_fa3.sales_document(bytes(xml), status, own_nip=profile.nip, label=name)
         )
     return documents, found
 

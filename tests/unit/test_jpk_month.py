@@ -14,6 +14,7 @@ import pytest
 from ksef_desktop import cli
 from ksef_desktop.domain.identifiers import make_ksef_number
 from ksef_desktop.domain.invoice import VatRate
+from ksef_desktop.jpk import from_fa3
 from ksef_desktop.jpk.errors import JpkError
 from ksef_desktop.jpk.model import DeclarationInputs, Marker, Period
 from ksef_desktop.jpk.schema import schema_errors
@@ -27,7 +28,15 @@ from ksef_desktop.store.outbox import Outbox
 from ksef_desktop.store.profiles import Profile
 from ksef_desktop.store.purchases import ReceivedInvoice, add_purchase
 from tests.unit.jpk_support import SUPPLIER_NIP, TAXPAYER, field, line, purchase_fa3, root, rows
-from tests.unit.test_store_support import PID, Clock, make_store, sample_invoice, sample_profile
+from tests.unit.test_store_support import (
+    PID,
+    SELLER_NIP,
+    Clock,
+    add_profile,
+    make_store,
+    sample_invoice,
+    sample_profile,
+)
 
 MARCH = Period(2026, 3)
 CREATED = datetime(2026, 4, 20, 10, 0, tzinfo=UTC)
@@ -175,6 +184,50 @@ def test_gathering_alone_reads_the_same_rows(month: Month) -> None:
     month.issue("offline")
     found = gather_month(month.store, month.profile, MARCH)
     assert [doc.ksef for doc in found.sales] == [Marker.OFF]
+
+
+def test_each_sales_row_is_the_invoice_the_store_gives_by_its_id(month: Month) -> None:
+    """The month's query reads the frozen XML with the rows in one statement; each row must
+    be what the store's own reader of one invoice (``get_invoice``) gives, invoice by
+    invoice, in the order of issue date and id, and no other profile's invoice."""
+    days = [date(2026, 3, 9), date(2026, 3, 2), date(2026, 3, 31), date(2026, 3, 2)]
+    modes: list[str | None] = [None, "offline24", "awaria-calkowita", "offline"]
+    ids = [month.issue(mode, day) for mode, day in zip(modes, days, strict=True)]
+    outbox = Outbox(month.store.db, month.store.archive, month.clock, profile_id=PID)
+    outbox.claim(limit=100)
+    outbox.mark_accepted(ids[0], sales_ksef("5265877635", date(2026, 3, 9), 3))
+    outbox.release_claims()
+    other = add_profile(month.store, "test")  # the same NIP in another environment
+    with month.store.db.transaction() as conn:
+        series = create_series(conn, "FT", "FT/{n}", now=month.clock(), profile_id=other.id)
+        foreign = create_draft(conn, sample_invoice(), now=month.clock(), profile_id=other.id)
+    issue_invoice(
+        month.store.db, month.store.archive, foreign, now=month.clock, series_id=series,
+        mode="offline", deadline=datetime(2026, 3, 5, tzinfo=UTC), profile_id=other.id,
+    )  # fmt: skip
+
+    found = gather_month(month.store, month.profile, MARCH)
+    conn = month.store.db.connection()
+    expected_ids = [ids[1], ids[3], ids[0], ids[2]]  # by issue date, then id
+    expected = []
+    for invoice_id in expected_ids:
+        stored = get_invoice(conn, invoice_id, profile_id=PID)
+        assert stored.xml is not None
+        assert stored.number is not None
+        status = stored.ksef_number or (
+            Marker.BFK if stored.mode == "awaria-calkowita" else Marker.OFF
+        )
+        expected.append(
+            from_fa3.sales_document(stored.xml, status, own_nip=SELLER_NIP, label=stored.number)
+        )
+    assert list(found.sales) == expected
+    assert [doc.ksef for doc in found.sales] == [
+        Marker.OFF,
+        Marker.OFF,
+        expected[2].ksef,
+        Marker.BFK,
+    ]
+    assert [d.label for d in gather_month(month.store, other, MARCH).sales] == ["FT/1"]
 
 
 @pytest.mark.parametrize(
