@@ -27,6 +27,28 @@ class UserError(Exception):
         return str(self)
 
 
+class TranslatedError(UserError):
+    """A ``UserError`` that keeps its English message id and values, not the finished
+    text, so that the same problem reads in any language: ``text(lang)``."""
+
+    def __init__(self, msgid: str, **params: object) -> None:
+        self.msgid = msgid
+        self.params = {key: str(value) for key, value in params.items()}
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str | None = None) -> str:
+        """The message in ``lang`` (None: the current language)."""
+        from ksef_desktop import i18n
+
+        return i18n.translations(lang).gettext(self.msgid).format_map(self.params)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def message(self) -> str:
+        return self.text()
+
+
 def message_of(exc: BaseException) -> str | None:
     """The user's sentence for ``exc`` when it is a ``UserError``, else None."""
     return exc.message() if isinstance(exc, UserError) else None

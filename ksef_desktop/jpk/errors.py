@@ -10,26 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ksef_desktop import i18n
-from ksef_desktop.errors import UserError
+from ksef_desktop.errors import TranslatedError
 
 
-class JpkError(UserError, ValueError):
+class JpkError(TranslatedError, ValueError):
     """Input from which no correct JPK_V7M file can be made; ``text()`` says why."""
-
-    def __init__(self, msgid: str, **params: object) -> None:
-        self.msgid = msgid
-        self.params = {key: str(value) for key, value in params.items()}
-        super().__init__(self.text("en"))
-
-    def text(self, lang: str | None = None) -> str:
-        """The message in ``lang`` (None: the current language)."""
-        return i18n.translations(lang).gettext(self.msgid).format_map(self.params)
-
-    def __str__(self) -> str:
-        return self.text()
-
-    def message(self) -> str:
-        return self.text()
 
 
 class JpkSchemaError(JpkError):

@@ -28,8 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from ksef_desktop import i18n
-from ksef_desktop.errors import UserError
+from ksef_desktop.errors import TranslatedError
 from ksef_desktop.i18n import N_, _
 from ksef_desktop.jpk.model import DeductionCategory
 from ksef_desktop.store.db import Database
@@ -50,22 +49,8 @@ _MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 MonthChoice = date | int | None
 
 
-class DeductionRefused(UserError, ValueError):
+class DeductionRefused(TranslatedError, ValueError):
     """A deduction that cannot be chosen; ``message()`` says why, in the user's language."""
-
-    def __init__(self, msgid: str, **params: object) -> None:
-        self.msgid = msgid
-        self.params = {key: str(value) for key, value in params.items()}
-        super().__init__(self.text("en"))
-
-    def text(self, lang: str | None = None) -> str:
-        return i18n.translations(lang).gettext(self.msgid).format_map(self.params)
-
-    def __str__(self) -> str:
-        return self.text()
-
-    def message(self) -> str:
-        return self.text()
 
 
 # --- months -----------------------------------------------------------------------------
