@@ -319,6 +319,7 @@ class JpkSummary:
     tax_deductible: Decimal  # PodatekNaliczony
     to_pay: Decimal | None  # P_51 (None without a declaration)
     carried_forward: Decimal | None  # P_62
+    surplus_carried: Decimal | None = None  # P_39: the previous month's surplus it used
 
 
 def summarize(data: bytes) -> JpkSummary:
@@ -344,4 +345,5 @@ def summarize(data: bytes) -> JpkSummary:
         tax_deductible=amount("t:Ewidencja/t:ZakupCtrl/t:PodatekNaliczony") or ZERO,
         to_pay=amount(items + "t:P_51"),
         carried_forward=amount(items + "t:P_62"),
+        surplus_carried=amount(items + "t:P_39"),
     )

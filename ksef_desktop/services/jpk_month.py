@@ -51,7 +51,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ksef_desktop.domain.calendar import WARSAW
 from ksef_desktop.domain.offline import OfflineMode
 from ksef_desktop.i18n import N_
 from ksef_desktop.jpk import declaration as decl
@@ -72,6 +71,7 @@ from ksef_desktop.jpk.model import (
 )
 from ksef_desktop.jpk.register import notices as register_notices
 from ksef_desktop.jpk.register import tax_deductible, tax_due
+from ksef_desktop.services.jpk_notices import changed_since, surplus_moved
 from ksef_desktop.store import jpk_files
 from ksef_desktop.store.jpk_files import JpkFileRecord, NewJpkFile
 from ksef_desktop.store.states import InvoiceState
@@ -447,6 +447,8 @@ def overview_month(
     due, deductible = tax_due(documents.sales), tax_deductible(documents.purchases)
     if files and (stale := changed_since(files[-1], documents, due, deductible)) is not None:
         documents = replace(documents, notices=(stale, *documents.notices))
+    if files and (moved := surplus_moved(store, profile, files[-1], carried)) is not None:
+        documents = replace(documents, notices=(moved, *documents.notices))
     return MonthOverview(
         documents=documents,
         tax_due=due,
@@ -456,38 +458,6 @@ def overview_month(
         surplus_carried=used.surplus_carried,
         previous_surplus=carried,
         files=files,
-    )
-
-
-def changed_since(
-    last: JpkFileRecord, documents: MonthDocuments, due: Decimal, deductible: Decimal
-) -> Notice | None:
-    """A notice when the month's register is no longer what its last file said: a
-    purchase synced late, a deduction moved, an entry added, an invoice accepted. A file
-    already sent is then corrected (CelZlozenia 2), not sent again as it was."""
-    then = (last.sales_rows, last.purchase_rows, last.tax_due, last.tax_deductible)
-    now = (len(documents.sales), len(documents.purchases), due, deductible)
-    if then == now:
-        return None
-    return Notice(
-        "month-changed-since-file",
-        N_(
-            "The register of this month changed since its last file ({made}): sales rows "
-            "{sales_then} → {sales}, purchase rows {purchases_then} → {purchases}, output "
-            "tax {due_then} → {due}, input tax {deductible_then} → {deductible}. If that "
-            "file was sent, send a correction."
-        ),
-        {
-            "made": last.created_at.astimezone(WARSAW).strftime("%Y-%m-%d %H:%M"),
-            "sales_then": str(last.sales_rows),
-            "sales": str(len(documents.sales)),
-            "purchases_then": str(last.purchase_rows),
-            "purchases": str(len(documents.purchases)),
-            "due_then": f"{last.tax_due:.2f}",
-            "due": f"{due:.2f}",
-            "deductible_then": f"{last.tax_deductible:.2f}",
-            "deductible": f"{deductible:.2f}",
-        },
     )
 
 

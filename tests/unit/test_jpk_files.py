@@ -285,3 +285,38 @@ def test_a_month_changed_after_its_file_says_so(month: Month) -> None:
     )  # fmt: skip
     fixed = overview_month(month.store, month.profile, MARCH)
     assert "month-changed-since-file" not in [n.code for n in fixed.documents.notices]
+
+
+def test_a_corrected_surplus_asks_for_the_next_months_correction(month: Month) -> None:
+    """March corrected after April was made: April's P_39 no longer is March's P_62."""
+    month.purchase(make_ksef_number(SUPPLIER_NIP, date(2026, 3, 5), "0000000000C1"), "ZAK/1")
+    save_month(month.store, month.profile, MARCH, TAXPAYER, now=NOW)
+    april = save_month(month.store, month.profile, APRIL, TAXPAYER, now=NOW)
+    used = declaration(april.file.data)["P_39"]
+    codes = [n.code for n in overview_month(month.store, month.profile, APRIL).documents.notices]
+    assert "surplus-moved" not in codes
+
+    month.purchase(make_ksef_number(SUPPLIER_NIP, date(2026, 3, 6), "0000000000C2"), "ZAK/2")
+    march = save_month(
+        month.store, month.profile, MARCH, TAXPAYER,
+        DeclarationInputs(correction_reason="Pominięty zakup."), now=NOW,
+    )  # fmt: skip
+    now_carried = declaration(march.file.data)["P_62"]
+    assert Decimal(now_carried) > Decimal(used)
+    overview = overview_month(month.store, month.profile, APRIL)
+    (notice,) = [n for n in overview.documents.notices if n.code == "surplus-moved"]
+    assert f"{used} zł" in notice.text("pl")
+    assert f"{now_carried} zł" in notice.text("pl")
+    assert "korekt" in notice.text("pl").lower()
+
+    # April corrected with the new P_39 (its default): the chain holds again
+    save_month(
+        month.store, month.profile, APRIL, TAXPAYER,
+        DeclarationInputs(
+            surplus_carried=previous_surplus(month.store, month.profile, APRIL),
+            correction_reason="Korekta nadwyżki z marca.",
+        ),
+        now=NOW,
+    )  # fmt: skip
+    codes = [n.code for n in overview_month(month.store, month.profile, APRIL).documents.notices]
+    assert "surplus-moved" not in codes
