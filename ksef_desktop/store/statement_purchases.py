@@ -7,28 +7,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from datetime import date
 
 from ksef_desktop.domain.matching import OpenInvoice
-from ksef_desktop.store.invoices import from_minor
+from ksef_desktop.store.statements import open_invoice
 
 _COLUMNS = (
     "id, number, ksef_number, seller_nip, gross_minor, paid_minor, currency, issue_date, due_date"
 )
-
-
-def _open(r: tuple[object, ...]) -> OpenInvoice:
-    return OpenInvoice(
-        id=int(str(r[0])),
-        number=str(r[1]),
-        ksef_number=str(r[2]),
-        buyer_id=str(r[3]),
-        gross=from_minor(int(str(r[4]))),
-        paid=from_minor(int(str(r[5]))),
-        currency=str(r[6]),
-        issue_date=date.fromisoformat(str(r[7])),
-        due_date=date.fromisoformat(str(r[8])) if r[8] else None,
-    )
 
 
 def purchases_by_ksef(
@@ -40,7 +25,7 @@ def purchases_by_ksef(
         "AND ksef_number IN (SELECT value FROM json_each(?))",
         (profile_id, json.dumps(list(numbers))),
     ).fetchall()
-    return {i.ksef_number: i for i in map(_open, rows) if i.ksef_number}
+    return {i.ksef_number: i for i in map(open_invoice, rows) if i.ksef_number}
 
 
 def unpaid_purchases(conn: sqlite3.Connection, *, profile_id: int) -> list[OpenInvoice]:
@@ -50,7 +35,7 @@ def unpaid_purchases(conn: sqlite3.Connection, *, profile_id: int) -> list[OpenI
         "AND gross_minor > 0 AND paid_minor < gross_minor",
         (profile_id,),
     ).fetchall()
-    return [_open(r) for r in rows]
+    return [open_invoice(r) for r in rows]
 
 
 def supplier_accounts(conn: sqlite3.Connection, *, profile_id: int) -> dict[str, set[str]]:

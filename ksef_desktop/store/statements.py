@@ -406,7 +406,10 @@ _INVOICE_COLUMNS = (
 )
 
 
-def _open_invoice(r: tuple[object, ...]) -> OpenInvoice:
+def open_invoice(r: tuple[object, ...]) -> OpenInvoice:
+    """A row of (id, number, KSeF number, counterparty, gross, paid, currency, issue date,
+    due date) as matching reads it: an issued invoice here, a purchase invoice in
+    ``store.statement_purchases`` (whose counterparty is the supplier)."""
     return OpenInvoice(
         id=int(str(r[0])),
         number=str(r[1]),
@@ -429,7 +432,7 @@ def invoices_by_ksef(
         "AND state <> 'draft' AND ksef_number IN (SELECT value FROM json_each(?))",
         (profile_id, json.dumps(list(numbers))),
     ).fetchall()
-    found = [_open_invoice(r) for r in rows]
+    found = [open_invoice(r) for r in rows]
     return {i.ksef_number: i for i in found if i.ksef_number}
 
 
@@ -440,7 +443,7 @@ def unpaid_invoices(conn: sqlite3.Connection, *, profile_id: int) -> list[OpenIn
         "AND state <> 'draft' AND gross_minor > 0 AND paid_minor < gross_minor",
         (profile_id,),
     ).fetchall()
-    return [_open_invoice(r) for r in rows]
+    return [open_invoice(r) for r in rows]
 
 
 def invoices_by_number(
@@ -451,7 +454,7 @@ def invoices_by_number(
         "AND state <> 'draft' AND number IN (SELECT value FROM json_each(?))",
         (profile_id, json.dumps(list(numbers))),
     ).fetchall()
-    return [_open_invoice(r) for r in rows]
+    return [open_invoice(r) for r in rows]
 
 
 def invoice_numbers(conn: sqlite3.Connection, *, profile_id: int) -> list[str]:
