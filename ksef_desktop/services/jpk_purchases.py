@@ -161,21 +161,8 @@ def _read_row(
         if kind is not None and rate is not None
         else None
     )
-    if deductible == 0 and reverse is None:
-        # Nothing to deduct and no output tax chosen. Read only to catch a reverse
-        # charge, whose output tax is owed whatever may be deducted.
-        found.append(_not_deductible(name))
-    elif chosen:
-        found.append(
-            Notice(
-                "purchase-deducted-here",
-                N_(
-                    "Invoice {document}, received in {received}, is deducted in this month "
-                    "as chosen (art. 86 ust. 11 of the VAT act)."
-                ),
-                {"document": name, "received": str(received)},
-            )
-        )
+    # Read even with nothing to deduct (0 %): the output tax of a reverse charge is owed
+    # whatever may be deducted.
     data = archive.read(conn, str(relpath))
 
     def rows_of(
@@ -229,9 +216,19 @@ def _read_row(
         if late is not None:
             found.append(late)
     if deductible == 0:
-        if reverse is not None:
-            found.append(_not_deductible(name))
+        found.append(_not_deductible(name))
         return
+    if chosen:
+        found.append(
+            Notice(
+                "purchase-deducted-here",
+                N_(
+                    "Invoice {document}, received in {received}, is deducted in this month "
+                    "as chosen (art. 86 ust. 11 of the VAT act)."
+                ),
+                {"document": name, "received": str(received)},
+            )
+        )
     made.purchases.append(purchase)
 
 

@@ -187,6 +187,14 @@ def test_no_right_to_deduct_still_owes_the_output_tax(books: Books) -> None:
     assert declaration(made.data)["P_51"] == "230"
 
 
+def test_nothing_to_deduct_does_not_hide_an_unchosen_reverse_charge(books: Books) -> None:
+    oo, _ksef = books.purchase("ZAK/OO", 1, VatRate.OO, "1000.00")
+    change_deductions(books.store.db, [oo], profile_id=PID, now=books.clock, share=Decimal(0))
+    made = books.month()
+    assert rows(made.data) == rows(made.data, "ZakupWiersz") == []
+    assert _codes(made) == ["purchase-reverse-charge-unchosen"]
+
+
 def test_a_later_deduction_month_takes_both_rows(books: Books) -> None:
     oo, _ksef = books.purchase("ZAK/OO", 1, VatRate.OO, "1000.00")
     change_deductions(
