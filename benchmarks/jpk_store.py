@@ -8,9 +8,10 @@ row). 9 in 10 are issued online and taken through the outbox to accepted with a 
 number (checksum valid); every 10th is issued offline24 and left queued (reported OFF).
 ``--purchases`` invoices of three suppliers are kept as ``purchases_sync`` keeps them:
 ``received_invoice`` (facts and semantic warnings from the XML) and ``add_purchase``
-(archive file + row), 100 per transaction. Reverse-charge templates (OO) are left out
-of the purchases: the store form has no way yet to say how their tax is accounted and
-refuses them (``JpkError``), as it should.
+(archive file + row), 100 per transaction. The purchases from the reverse-charge
+templates (a line at OO) get the choice a user makes for them (K_31 at 23 %, one
+``change_deductions`` transaction): the month then has their self-assessed sales rows
+(K_31/K_32) besides their purchase rows.
 
 Medians of ``--repeat`` rounds in one warm process (schema loaded once), each round
 running every step once in turn (the machine is shared: interleaving gives every step
@@ -45,6 +46,7 @@ import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from lxml import etree
@@ -69,12 +71,14 @@ from ksef_desktop.jpk.model import (
     Period,
     PurchaseDocument,
     SalesDocument,
+    SelfAssessment,
 )
 from ksef_desktop.jpk.schema import jpk_schema
 from ksef_desktop.ksef.crypto import sha256_b64
 from ksef_desktop.ksef.receiving import ReceivedMetadata
 from ksef_desktop.services.issue import issue_invoice
 from ksef_desktop.services.jpk_month import MonthFile, build_month, gather_month
+from ksef_desktop.services.purchase_deductions import ReverseChoice, change_deductions
 from ksef_desktop.services.purchase_facts import received_invoice
 from ksef_desktop.services.purchases_sync import BATCH
 from ksef_desktop.store import Store, open_store
@@ -86,8 +90,10 @@ from ksef_desktop.store.purchases import add_purchase
 
 MONTH = Period(2026, 11)
 ENVIRONMENT = "sandbox"
-#: Templates with a reverse-charge line (rate OO): not in the purchases (see above).
+#: Templates with a reverse-charge line (rate OO): their purchases get a choice (above).
 REVERSE_CHARGE = frozenset(n for n in range(40) if RATES[n % len(RATES)] is VatRate.OO)
+#: The choice made for them: supplies where the buyer is the taxpayer, at 23 %.
+REVERSE_CHOICE = ReverseChoice(SelfAssessment.BUYER_IS_TAXPAYER, Decimal(23))
 #: Serials of the suppliers' KSeF numbers start here (ours start at 1).
 PURCHASE_SERIAL = 0x100000
 
@@ -114,6 +120,8 @@ class Filled:
     profile: Profile
     sales: list[tuple[bytes, str, str]] = field(default_factory=list)  # xml, status, number
     purchases: list[tuple[bytes, str, str]] = field(default_factory=list)
+    #: the KSeF numbers of the purchases under reverse charge (with REVERSE_CHOICE)
+    reverse_charged: set[str] = field(default_factory=set)
     accepted: int = 0
     offline: int = 0
     seconds: float = 0.0
@@ -177,7 +185,8 @@ def _metadata(invoice: Invoice, xml: bytes, ksef: str) -> ReceivedMetadata:
 def _keep_purchases(filled: Filled, count: int) -> None:
     store, pid = filled.store, filled.profile.id
     clock = Clock()
-    invoices = month_invoices(count, purchases=True, skip=REVERSE_CHARGE)
+    invoices = month_invoices(count, purchases=True)
+    reverse_ids = []
     for start in range(0, len(invoices), BATCH):
         rows = []
         for i, invoice in enumerate(invoices[start : start + BATCH], start):
@@ -185,9 +194,16 @@ def _keep_purchases(filled: Filled, count: int) -> None:
             ksef = ksef_number_of(invoice, PURCHASE_SERIAL + i)
             rows.append(received_invoice(_metadata(invoice, xml, ksef), xml, "Subject2"))
             filled.purchases.append((xml, ksef, f"{invoice.number} ({ksef})"))
+            if i % 40 in REVERSE_CHARGE:  # month_invoices takes template i % 40
+                filled.reverse_charged.add(ksef)
         with store.db.transaction() as conn:
             for row in rows:
-                assert add_purchase(conn, store.archive, row, profile_id=pid, now=clock())
+                made = add_purchase(conn, store.archive, row, profile_id=pid, now=clock())
+                assert made is not None
+                if row.ksef_number in filled.reverse_charged:
+                    reverse_ids.append(made)
+    if reverse_ids:
+        change_deductions(store.db, reverse_ids, profile_id=pid, now=clock, reverse=REVERSE_CHOICE)
 
 
 def fill(folder: Path, sales: int, purchases: int) -> Filled:
@@ -207,10 +223,16 @@ def documents_in_memory(filled: Filled) -> tuple[list[SalesDocument], list[Purch
         from_fa3.sales_document(xml, status, own_nip=OWN, label=number)
         for xml, status, number in filled.sales
     ]
-    purchases = [
-        from_fa3.purchase_document(xml, ksef, own_nip=OWN, label=label)
-        for xml, ksef, label in filled.purchases
-    ]
+    purchases = []
+    reverse = from_fa3.ReverseCharge(SelfAssessment.BUYER_IS_TAXPAYER, Decimal(23))
+    for xml, ksef, label in filled.purchases:
+        chosen = reverse if ksef in filled.reverse_charged else None
+        purchase, own_tax = from_fa3.purchase_rows(
+            xml, ksef, reverse_charge=chosen, own_nip=OWN, label=label
+        )
+        purchases.append(purchase)
+        if own_tax is not None:
+            sales.append(own_tax)
     return sales, purchases
 
 

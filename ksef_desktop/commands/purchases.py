@@ -21,12 +21,17 @@
   last answer kept is used when the list cannot be reached). Exit 1 when any warning.
 
 - ``purchases deduction KSEF-NUMBER... [--category fixed-assets|other] [--share PERCENT|
-  FRACTION] [--month YYYY-MM|--receipt-month]``: choose the VAT deduction of the named
+  FRACTION] [--month YYYY-MM|--receipt-month] [--reverse-charge K_23|K_25|K_27|K_29|K_31
+  --rate RATE | --reverse-charge none]``: choose the VAT deduction of the named
   invoices (what is not given stays as it was; nothing given: only print it) and print
   ``KSEF-NUMBER CATEGORY SHARE MONTH`` for each. SHARE ``50``, ``50%`` or ``0.5``; ``0``:
   no right to deduct (left out of JPK_V7M). MONTH: the month of receipt or one of the
   three after it (art. 86 ust. 10, 10b, 11 of the VAT act); anything else is refused
-  (exit 2) and no invoice is changed.
+  (exit 2) and no invoice is changed. For an invoice under reverse charge (P_13_10),
+  ``--reverse-charge`` names the K_ pair of the output tax the buyer owes (K_31: art. 17
+  ust. 1 pkt 5) and ``--rate`` the Polish rate it applies (23, 22, 8, 7, 5, 0);
+  ``none`` clears it. When chosen, the line (here and in ``purchases``) ends with a
+  field ``K_31:23%``.
 
 Exit codes: 0 done, 1 a check warns (``check``), 2 bad usage, no token, an unknown KSeF
 number or a deduction refused, 3 KSeF could not be reached (nothing kept half-way: the
@@ -97,6 +102,20 @@ def register(subparsers: Any) -> None:
         help="deduction: deduct in the month of receipt (the default)",
     )
     parser.add_argument(
+        "--reverse-charge",
+        choices=("K_23", "K_25", "K_27", "K_29", "K_31", "none"),
+        default=None,
+        help="deduction: reverse charge (P_13_10): the K_ pair of the output tax the buyer "
+        "owes (K_31: art. 17 ust. 1 pkt 5; K_23 WNT; K_25 import 33a; K_27, K_29 import of "
+        "services); none: clear it",
+    )
+    parser.add_argument(
+        "--rate",
+        default=None,
+        metavar="RATE",
+        help="deduction: the Polish VAT rate of the reverse charge (23, 8, 5, 0)",
+    )
+    parser.add_argument(
         "--whitelist-url", default=None, metavar="URL", help="check: another VAT white list"
     )
     add_target_options(parser)
@@ -110,9 +129,15 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    chose = (args.category, args.share, args.month) != (None, None, None) or args.receipt_month
+    given = (args.category, args.share, args.month, args.reverse_charge, args.rate)
+    chose = given != (None,) * len(given) or args.receipt_month
     if chose and args.action != "deduction":
-        error(_("--category, --share, --month and --receipt-month are given to 'deduction' only."))
+        error(
+            _(
+                "--category, --share, --month, --receipt-month, --reverse-charge and --rate "
+                "are given to 'deduction' only."
+            )
+        )
         return EXIT_USAGE
     if args.action == "sync":
         return run_sync(args)

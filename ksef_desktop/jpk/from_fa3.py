@@ -118,6 +118,14 @@ class ReverseCharge:
     percent: Decimal  # the Polish rate the buyer applies
 
 
+class ReverseChargeUnchosen(JpkError):
+    """A purchase under reverse charge (P_13_10) for which no ``ReverseCharge`` was given."""
+
+
+class NotReverseCharge(JpkError):
+    """A ``ReverseCharge`` given for a purchase without reverse-charge amounts."""
+
+
 def _read(data: bytes, label: str) -> Fa3Facts:
     try:
         return read(data)
@@ -360,7 +368,7 @@ def _purchase_parts(
         elif group == "10":
             base += total.net
     if base and reverse is None:
-        raise JpkError(
+        raise ReverseChargeUnchosen(
             N_(
                 "{document}: the invoice is under reverse charge (P_13_10); say under which "
                 "rule and at which rate the tax is accounted for."
@@ -370,7 +378,7 @@ def _purchase_parts(
     if reverse is None:
         return net, tax, ZERO, ZERO
     if not base:
-        raise JpkError(
+        raise NotReverseCharge(
             N_("{document}: the invoice has no reverse-charge amounts (P_13_10)."),
             document=name,
         )
@@ -401,6 +409,30 @@ def purchase_document(
     KSeF number was received on the day the number was assigned (art. 106na ust. 3), the
     date the number carries.
     """
+    document, _sale = purchase_rows(
+        data, ksef, category=category, deductible_share=deductible_share, received=received,
+        exchange_rate=exchange_rate, reverse_charge=reverse_charge, own_nip=own_nip,
+        label=label,
+    )  # fmt: skip
+    return document
+
+
+def purchase_rows(
+    data: bytes,
+    ksef: KsefStatus,
+    *,
+    category: DeductionCategory = DeductionCategory.OTHER,
+    deductible_share: Decimal = ONE,
+    received: date | None = None,
+    exchange_rate: Decimal | None = None,
+    reverse_charge: ReverseCharge | None = None,
+    own_nip: str | None = None,
+    label: str | None = None,
+) -> tuple[PurchaseDocument, SalesDocument | None]:
+    """The ZakupWiersz of ``data`` (as ``purchase_document``) and, under reverse charge,
+    the SprzedazWiersz of the self-assessed tax (as ``self_assessed_sales``), from one
+    reading of the invoice. ``ReverseChargeUnchosen`` for reverse-charge amounts without
+    ``reverse_charge``, ``NotReverseCharge`` for ``reverse_charge`` without them."""
     facts = _read(data, label or "FA(3)")
     name = label or facts.number
     _check_status(ksef, name)
@@ -428,6 +460,30 @@ def purchase_document(
         label=label,
     )
     check_purchase(document)
+    if reverse_charge is None:
+        return document, None
+    return document, _self_assessed(facts, ksef, reverse_charge, base, reverse_tax, label)
+
+
+def _self_assessed(
+    facts: Fa3Facts,
+    ksef: KsefStatus,
+    reverse_charge: ReverseCharge,
+    base: Decimal,
+    tax: Decimal,
+    label: str | None,
+) -> SalesDocument:
+    kind = reverse_charge.kind
+    document = SalesDocument(
+        number=facts.number,
+        issue_date=facts.issue_date,
+        counterparty=_counterparty(facts.seller),
+        ksef=ksef,
+        amounts={kind.value: base, kind.tax_field: tax},
+        sale_date=_sale_date(facts),
+        label=label,
+    )
+    check_sales(document)
     return document
 
 
@@ -445,15 +501,4 @@ def self_assessed_sales(
     name = label or facts.number
     _check_status(ksef, name)
     _, _, base, tax = _purchase_parts(facts, reverse_charge, exchange_rate, own_nip, name)
-    kind = reverse_charge.kind
-    document = SalesDocument(
-        number=facts.number,
-        issue_date=facts.issue_date,
-        counterparty=_counterparty(facts.seller),
-        ksef=ksef,
-        amounts={kind.value: base, kind.tax_field: tax},
-        sale_date=_sale_date(facts),
-        label=label,
-    )
-    check_sales(document)
-    return document
+    return _self_assessed(facts, ksef, reverse_charge, base, tax, label)

@@ -24,7 +24,9 @@ are left out with a notice: the profile did not buy. The deduction chosen for a 
 (``services.purchase_deductions``) sets its category (K_40/K_41 for a fixed asset), the
 deductible share of its tax and the month of the deduction: a purchase deducted in one
 of the three months after its receipt (art. 86 ust. 11) is in that month's file, with
-a notice in both; one with no right to deduct (0 %) is left out with a notice.
+a notice in both; one with no right to deduct (0 %) is left out with a notice. A
+purchase under reverse charge adds the output tax its buyer owes to the sales, or is
+left out with a notice while that is not chosen (``services.jpk_purchases``).
 
 The file is validated against the official schema set by ``jpk.build.build_jpk``
 before any byte is returned; writing it is the caller's.
@@ -60,7 +62,6 @@ from ksef_desktop.jpk.errors import JpkError, Notice
 from ksef_desktop.jpk.model import (
     ZERO,
     DeclarationInputs,
-    DeductionCategory,
     KsefStatus,
     Marker,
     NaturalPerson,
@@ -72,13 +73,14 @@ from ksef_desktop.jpk.model import (
 from ksef_desktop.jpk.register import notices as register_notices
 from ksef_desktop.jpk.register import tax_deductible, tax_due
 from ksef_desktop.services.jpk_notices import changed_since, surplus_moved
+from ksef_desktop.services.jpk_purchases import PURCHASES_OF_MONTH as PURCHASES_OF_MONTH
+from ksef_desktop.services.jpk_purchases import month_purchases
 from ksef_desktop.store import jpk_files
 from ksef_desktop.store.jpk_files import JpkFileRecord, NewJpkFile
 from ksef_desktop.store.states import InvoiceState
 
 if TYPE_CHECKING:
     from ksef_desktop.store import Store
-    from ksef_desktop.store.archive import Archive
     from ksef_desktop.store.profiles import Profile
 
 
@@ -180,100 +182,6 @@ def _sales(
     return documents, found
 
 
-_PURCHASE_COLUMNS = (
-    "p.id, p.ksef_number, p.number, p.subject, p.relpath, d.category, d.share, d.period, "
-    "substr(p.ksef_number, 12, 4) || '-' || substr(p.ksef_number, 16, 2)"
-)
-#: The purchases received in a month (by their KSeF number) and those deducted in it as
-#: chosen (by the deductions' index): (profile, YYYYMM, profile, YYYY-MM).
-PURCHASES_OF_MONTH = (
-    f"SELECT {_PURCHASE_COLUMNS} FROM purchases p LEFT JOIN purchase_deductions d "  # noqa: S608
-    "ON d.purchase_id = p.id AND d.profile_id = p.profile_id "
-    "WHERE p.profile_id = ? AND substr(p.ksef_number, 12, 6) = ? "
-    f"UNION SELECT {_PURCHASE_COLUMNS} FROM purchase_deductions d JOIN purchases p "
-    "ON p.id = d.purchase_id AND p.profile_id = d.profile_id "
-    "WHERE d.profile_id = ? AND d.period = ? ORDER BY 2, 1"
-)
-
-
-def _purchases(
-    conn: sqlite3.Connection, archive: Archive, profile: Profile, period: Period
-) -> tuple[list[PurchaseDocument], list[Notice]]:
-    # The KSeF number is NIP(10)-YYYYMMDD-…: characters 12-17 are the year and month in
-    # which KSeF assigned it, the day of receipt (art. 106na ust. 3). The deduction chosen
-    # for the invoice (services.purchase_deductions) may name a later month (art. 86
-    # ust. 11): the invoice then goes into that month's file, with its DataWplywu.
-    month = f"{period.year:04d}-{period.month:02d}"
-    rows = conn.execute(
-        PURCHASES_OF_MONTH, (profile.id, month.replace("-", ""), profile.id, month)
-    ).fetchall()
-    documents: list[PurchaseDocument] = []
-    found: list[Notice] = []
-    for _id, ksef, number, subject, relpath, category, share, chosen, received in rows:
-        name = f"{number} ({ksef})"
-        if subject != "Subject2":
-            found.append(
-                Notice(
-                    "purchase-third-subject",
-                    N_(
-                        "Invoice {document} names this company only as a third party "
-                        "(Podmiot3), not as the buyer: it is left out of the purchases."
-                    ),
-                    {"document": name},
-                )
-            )
-            continue
-        if chosen and chosen != month:
-            found.append(
-                Notice(
-                    "purchase-deducted-later",
-                    N_(
-                        "Invoice {document}, received in {received}, is deducted in {month} "
-                        "as chosen (art. 86 ust. 11 of the VAT act): it is in that month's file."
-                    ),
-                    {"document": name, "received": str(received), "month": str(chosen)},
-                )
-            )
-            continue
-        deductible = Decimal(share) if share is not None else Decimal(1)
-        if deductible == 0:
-            found.append(
-                Notice(
-                    "purchase-not-deductible",
-                    N_(
-                        "Invoice {document} gives no right to deduct its VAT (0 % chosen): "
-                        "it is left out of the purchases."
-                    ),
-                    {"document": name},
-                )
-            )
-            continue
-        if chosen:
-            found.append(
-                Notice(
-                    "purchase-deducted-here",
-                    N_(
-                        "Invoice {document}, received in {received}, is deducted in this month "
-                        "as chosen (art. 86 ust. 11 of the VAT act)."
-                    ),
-                    {"document": name, "received": str(received)},
-                )
-            )
-        data = archive.read(conn, str(relpath))
-        documents.append(
-            from_fa3.purchase_document(
-                data,
-                str(ksef),
-                category=DeductionCategory(category or DeductionCategory.OTHER),
-                deductible_share=deductible,
-                own_nip=profile.nip,
-                label=name,
-            )
-        )
-    documents.sort(key=lambda doc: (doc.received_date or doc.issue_date, doc.issue_date))
-    return documents, found
-
-
 def _entries(
     conn: sqlite3.Connection,
     profile: Profile,
@@ -299,7 +207,9 @@ def gather_month(store: Store, profile: Profile, period: Period) -> MonthDocumen
     """
     conn = store.db.connection()
     sales, sale_notes = _sales(conn, profile, period)
-    purchases, purchase_notes = _purchases(conn, store.archive, profile, period)
+    bought = month_purchases(conn, store.archive, profile, period)
+    sales.extend(bought.self_assessed)
+    purchases, purchase_notes = bought.purchases, bought.notices
     entry_notes = _entries(conn, profile, period, sales, purchases)
     found = [*sale_notes, *purchase_notes, *entry_notes, *register_notices(sales, purchases)]
     return MonthDocuments(period, tuple(sales), tuple(purchases), tuple(found))

@@ -13,7 +13,13 @@ Per purchase invoice (defaults in brackets):
   date the number carries. When not deducted then, the tax may be deducted in one of
   the three following months (art. 86 ust. 11). Later still, only by correcting the
   declaration of the month in which the right arose (art. 86 ust. 13): this is not a
-  choice made here, and such a month is refused with that explanation.
+  choice made here, and such a month is refused with that explanation;
+- for a purchase under reverse charge (FA(3) P_13_10, the line rate "oo") [none]: the
+  buyer owes its tax (e.g. art. 17 ust. 1 pkt 5 of the VAT act: K_31/K_32) and deducts
+  it; the choice names the K_ pair of that output tax (``jpk.model.SelfAssessment``)
+  and the Polish rate the buyer applies (23, 8, 5 or 0 %; 22 and 7 % where art. 146ef
+  keeps them). Both or neither. Without it the purchase is left out of JPK_V7M with a
+  notice saying how to choose (``services.jpk_month``).
 
 Choices are checked here and written in one transaction (``store.purchase_deductions``);
 a choice refused for one of several invoices changes none of them.
@@ -30,7 +36,7 @@ from decimal import Decimal, InvalidOperation
 
 from ksef_desktop.errors import TranslatedError
 from ksef_desktop.i18n import N_, _
-from ksef_desktop.jpk.model import DeductionCategory
+from ksef_desktop.jpk.model import DeductionCategory, SelfAssessment
 from ksef_desktop.store.db import Database
 from ksef_desktop.store.purchase_deductions import StoredDeduction, set_deduction
 from ksef_desktop.store.purchases import PurchaseRow, rows_by_ids
@@ -43,6 +49,9 @@ HUNDRED = Decimal(100)
 #: A share is kept with at most four decimal places (two of a percent, 33.33 %).
 SHARE_PLACES = 4
 _MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
+#: The Polish VAT rates a buyer may apply to a reverse-charge purchase (art. 41 ust. 1,
+#: 2, 2a, 8 and art. 146ef of the VAT act; 0 % e.g. art. 83).
+REVERSE_RATES = tuple(Decimal(r) for r in ("23", "22", "8", "7", "5", "0"))
 
 #: How a month is chosen: a month (its first day), a number of months after the month
 #: of receipt (0: the month of receipt), or None (keep what was chosen).
@@ -173,6 +182,86 @@ def percent_text(share: Decimal) -> str:
     return share_label(share).replace(" ", "")
 
 
+# --- reverse charge ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReverseChoice:
+    """How the buyer accounts for the tax of a reverse-charge purchase: the kind of the
+    self-assessed output tax and the rate; both None: no choice (clears one kept)."""
+
+    kind: SelfAssessment | None
+    rate: Decimal | None
+
+
+NO_REVERSE = ReverseChoice(None, None)
+
+
+def check_reverse(choice: ReverseChoice) -> ReverseChoice:
+    """``choice`` with its rate normalised (``23.0`` → ``23``) when a kind comes with a
+    Polish rate (or neither is given); DeductionRefused otherwise."""
+    kind, rate = choice.kind, choice.rate
+    if kind is None and rate is None:
+        return NO_REVERSE
+    if kind is None:
+        raise DeductionRefused(
+            N_(
+                "A rate for the reverse charge needs its kind too (K_23, K_25, K_27, K_29 "
+                "or K_31): say how the tax is accounted for."
+            )
+        )
+    if rate is None:
+        raise DeductionRefused(
+            N_("The reverse charge {kind} needs the rate the buyer applies (23, 8, 5 or 0 %)."),
+            kind=kind.value,
+        )
+    if not rate.is_finite() or rate not in REVERSE_RATES:
+        raise DeductionRefused(
+            N_(
+                "{value} % is not a Polish VAT rate for a reverse-charge purchase: give "
+                "23, 22, 8, 7, 5 or 0."
+            ),
+            value=f"{rate.normalize():f}" if rate.is_finite() else rate,
+        )
+    return ReverseChoice(kind, Decimal(int(rate)))
+
+
+def parse_rate(text: str) -> Decimal:
+    """A rate as the user writes it (``23``, ``23 %``, ``8,0``), checked against the
+    Polish rates (``check_reverse``); DeductionRefused otherwise."""
+    clean = text.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    try:
+        value = Decimal(clean.removesuffix("%"))
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite():
+        raise DeductionRefused(N_("“{text}” is not a VAT rate (e.g. 23)."), text=text.strip())
+    checked = check_reverse(ReverseChoice(SelfAssessment.BUYER_IS_TAXPAYER, value))
+    assert checked.rate is not None
+    return checked.rate
+
+
+def reverse_label(kind: SelfAssessment) -> str:
+    """A short name of the kind of self-assessed tax, with its K_ pair."""
+    labels = {
+        SelfAssessment.INTRA_EU_ACQUISITION: _("intra-EU acquisition of goods (K_23/K_24)"),
+        SelfAssessment.IMPORT_OF_GOODS_33A: _("import of goods, art. 33a (K_25/K_26)"),
+        SelfAssessment.IMPORT_OF_SERVICES: _("import of services (K_27/K_28)"),
+        SelfAssessment.IMPORT_OF_SERVICES_28B: _(
+            "import of services, art. 28b from EU (K_29/K_30)"
+        ),
+        SelfAssessment.BUYER_IS_TAXPAYER: _("buyer is the taxpayer, art. 17 (K_31/K_32)"),
+    }
+    return labels[kind]
+
+
+def reverse_field(choice: ReverseChoice) -> str | None:
+    """``K_31:23%``, the choice on the command line; None without one."""
+    if choice.kind is None or choice.rate is None:
+        return None
+    return f"{choice.kind.value}:{choice.rate.normalize():f}%"
+
+
 # --- the choice of an invoice -----------------------------------------------------------
 
 
@@ -188,6 +277,8 @@ class Deduction:
     #: the first days of the month of receipt and of the month of the deduction
     receipt: date
     month: date
+    #: reverse charge: how the buyer accounts for the tax (NO_REVERSE: not chosen)
+    reverse: ReverseChoice = NO_REVERSE
 
     @property
     def later(self) -> bool:
@@ -196,7 +287,19 @@ class Deduction:
 
     @property
     def default(self) -> bool:
-        return self.category is DeductionCategory.OTHER and self.share == ONE and not self.later
+        return (
+            self.category is DeductionCategory.OTHER
+            and self.share == ONE
+            and not self.later
+            and self.reverse == NO_REVERSE
+        )
+
+
+def stored_reverse(stored: StoredDeduction | None) -> ReverseChoice:
+    """The reverse-charge choice kept in ``stored`` (NO_REVERSE without one)."""
+    if stored is None or stored.reverse_kind is None or stored.reverse_rate is None:
+        return NO_REVERSE
+    return ReverseChoice(SelfAssessment(stored.reverse_kind), stored.reverse_rate)
 
 
 def deduction_of(row: PurchaseRow) -> Deduction:
@@ -215,6 +318,7 @@ def deduction_of(row: PurchaseRow) -> Deduction:
         stored.share,
         receipt,
         month,
+        stored_reverse(stored),
     )
 
 
@@ -225,18 +329,26 @@ def category_label(category: DeductionCategory) -> str:
 
 
 def deduction_text(deduction: Deduction) -> str:
-    """One line for the user: ``fixed asset, 50 % deductible, in 2026-04``."""
+    """One line for the user: ``fixed asset, 50 % deductible, in 2026-04`` (and, when
+    chosen, ``; reverse charge K_31 at 23 %``)."""
     if deduction.later:
-        return _("{category}, {share} deductible, in {month}").format(
+        text = _("{category}, {share} deductible, in {month}").format(
             category=category_label(deduction.category),
             share=share_label(deduction.share),
             month=month_text(deduction.month),
         )
-    return _("{category}, {share} deductible, in the month of receipt ({month})").format(
-        category=category_label(deduction.category),
-        share=share_label(deduction.share),
-        month=month_text(deduction.month),
-    )
+    else:
+        text = _("{category}, {share} deductible, in the month of receipt ({month})").format(
+            category=category_label(deduction.category),
+            share=share_label(deduction.share),
+            month=month_text(deduction.month),
+        )
+    reverse = deduction.reverse
+    if reverse.kind is not None and reverse.rate is not None:
+        text += _("; reverse charge {kind} at {rate} %").format(
+            kind=reverse.kind.value, rate=f"{reverse.rate.normalize():f}"
+        )
+    return text
 
 
 def _refuse_missing(purchase_id: int) -> DeductionRefused:
@@ -268,11 +380,15 @@ def change_deductions(
     category: DeductionCategory | None = None,
     share: Decimal | None = None,
     month: MonthChoice = None,
+    reverse: ReverseChoice | None = None,
 ) -> list[Deduction]:
-    """Choose the deduction of ``purchase_ids`` (None: keep that part as it is); all of
-    them or, when one cannot take it, none (DeductionRefused naming it). One transaction."""
+    """Choose the deduction of ``purchase_ids`` (None: keep that part as it is; the
+    reverse charge NO_REVERSE: clear it); all of them or, when one cannot take it, none
+    (DeductionRefused naming it). One transaction."""
     if share is not None:
         share = check_share(share)
+    if reverse is not None:
+        reverse = check_reverse(reverse)
     if isinstance(month, int) and not isinstance(month, bool) and not 0 <= month <= LATER_MONTHS:
         raise DeductionRefused(
             N_("The VAT can be deducted at most {n} months after the month of receipt."),
@@ -308,11 +424,14 @@ def change_deductions(
                 current.share if share is None else share,
                 current.receipt,
                 chosen,
+                current.reverse if reverse is None else reverse,
             )
             stored = StoredDeduction(
                 new.category.value,
                 new.share,
                 month_text(new.month) if new.later else None,
+                None if new.reverse.kind is None else new.reverse.kind.value,
+                new.reverse.rate,
             )
             set_deduction(conn, row.id, stored, profile_id=profile_id, now=now())
             changed.append(new)

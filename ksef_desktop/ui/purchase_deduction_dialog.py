@@ -1,6 +1,9 @@
 """The "VAT deduction" dialog of the Purchases tab (issue 19): the category, the deductible
-share and the month of the deduction of the selected purchase invoices, showing what is
-chosen now. What may be chosen is decided in ``services.purchase_deductions``; the dialog
+share and the month of the deduction of the selected purchase invoices, and for one under
+reverse charge (P_13_10) the kind of output tax its buyer owes and the rate, showing what
+is chosen now. The reverse-charge fields are always there, with a hint: the list does not
+know which invoices carry P_13_10, and JPK_V7M's notices name those that need it.
+What may be chosen is decided in ``services.purchase_deductions``; the dialog
 only asks (a share it cannot read is said at once, and the dialog stays open)."""
 
 from __future__ import annotations
@@ -20,17 +23,22 @@ from PySide6.QtWidgets import (
 )
 
 from ksef_desktop.i18n import _, ngettext
-from ksef_desktop.jpk.model import DeductionCategory
+from ksef_desktop.jpk.model import DeductionCategory, SelfAssessment
 from ksef_desktop.services.purchase_deductions import (
     LATER_MONTHS,
+    NO_REVERSE,
     Deduction,
     DeductionRefused,
+    ReverseChoice,
     add_months,
     change_deductions,
+    check_reverse,
     deduction_of,
     deduction_text,
     month_text,
+    parse_rate,
     parse_share,
+    reverse_label,
 )
 
 if TYPE_CHECKING:
@@ -62,6 +70,7 @@ class DeductionDialog(QDialog):
         self.setWindowTitle(_("VAT deduction"))
         self.current = list(current)
         self.share_value: Decimal | None = None
+        self.reverse_value: ReverseChoice | None = None
         if len(self.current) == 1:
             only = self.current[0]
             heading = _("Invoice {number} ({ksef})").format(
@@ -111,6 +120,32 @@ class DeductionDialog(QDialog):
         if isinstance(offset, int):
             self.month.setCurrentIndex(self.month.findData(offset))
 
+        reverse = _one([d.reverse for d in self.current])
+        self.reverse_kind = QComboBox()
+        self.reverse_kind.setAccessibleName(_("Reverse charge: the tax owed by the buyer"))
+        if reverse is None:
+            self.reverse_kind.addItem(unchanged, None)
+        self.reverse_kind.addItem(_("— none —"), "")
+        for kind in SelfAssessment:
+            self.reverse_kind.addItem(reverse_label(kind), kind.value)
+        self.reverse_rate = QLineEdit()
+        self.reverse_rate.setAccessibleName(_("Reverse charge: the rate in percent"))
+        if isinstance(reverse, ReverseChoice):
+            kind_value = "" if reverse.kind is None else reverse.kind.value
+            self.reverse_kind.setCurrentIndex(self.reverse_kind.findData(kind_value))
+            if reverse.rate is not None:
+                self.reverse_rate.setText(f"{reverse.rate.normalize():f}")
+        self.reverse_kind.currentIndexChanged.connect(self._reverse_changed)
+        self._reverse_changed()
+        reverse_note = QLabel(
+            _(
+                "Reverse charge: only for an invoice under reverse charge (P_13_10, rate "
+                "“oo”). You owe its tax yourself (e.g. K_31/K_32, art. 17 ust. 1 pkt 5 of the "
+                "VAT act) at your rate and deduct it in the same JPK_V7M."
+            )
+        )
+        reverse_note.setWordWrap(True)
+
         self.problem = QLabel()
         self.problem.setWordWrap(True)
         self.problem.setVisible(False)
@@ -129,6 +164,9 @@ class DeductionDialog(QDialog):
         form.addRow(_("Deductible &share (%):"), self.share)
         form.addRow(_("&Month of the deduction:"), self.month)
         form.addRow(note)
+        form.addRow(_("&Reverse charge:"), self.reverse_kind)
+        form.addRow(_("Reverse-charge &rate (%):"), self.reverse_rate)
+        form.addRow(reverse_note)
         form.addRow(self.problem)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -146,8 +184,38 @@ class DeductionDialog(QDialog):
         data = self.month.currentData()
         return None if data is None else int(data)
 
+    def _reverse_changed(self) -> None:
+        """The rate is given only with a kind ("— none —" clears it)."""
+        none = self.reverse_kind.currentData() == ""
+        self.reverse_rate.setEnabled(not none)
+        if none:
+            self.reverse_rate.clear()
+
+    def chosen_reverse(self) -> ReverseChoice | None:
+        """The reverse charge asked for (None: unchanged); DeductionRefused when it cannot
+        be read or is not a kind with a Polish rate."""
+        data = self.reverse_kind.currentData()
+        text = self.reverse_rate.text().strip()
+        if data is None and not text:
+            return None
+        if data == "":
+            return NO_REVERSE
+        rate = parse_rate(text) if text else None
+        kind = None if data is None else SelfAssessment(data)
+        return check_reverse(ReverseChoice(kind, rate))
+
+    def _refuse(self, text: str) -> None:
+        self.problem.setText(text)
+        self.problem.setVisible(True)
+
     def accept(self) -> None:
-        """Close only with a share that can be read (a percent, ``%`` optional)."""
+        """Close only with a share that can be read (a percent, ``%`` optional) and a
+        reverse charge that is a kind with a Polish rate (or none)."""
+        try:
+            self.reverse_value = self.chosen_reverse()
+        except DeductionRefused as exc:
+            self._refuse(exc.message())
+            return
         text = self.share.text().strip()
         if not text:
             if _one([d.share for d in self.current]) is not None:
@@ -179,11 +247,14 @@ def open_deduction(panel: PurchasesPanel) -> DeductionDialog | None:
     panel.dialogs.append(dialog)
     dialog.finished.connect(lambda _r: panel.dialogs.remove(dialog))
     ids = [d.purchase_id for d in current]
-    dialog.accepted.connect(
-        lambda: keep_deduction(
-            panel, ids, dialog.chosen_category(), dialog.share_value, dialog.chosen_month()
-        )
-    )
+
+    def keep() -> None:
+        keep_deduction(
+            panel, ids, dialog.chosen_category(), dialog.share_value, dialog.chosen_month(),
+            dialog.reverse_value,
+        )  # fmt: skip
+
+    dialog.accepted.connect(keep)
     dialog.open()
     return dialog
 
@@ -194,6 +265,7 @@ def keep_deduction(
     category: DeductionCategory | None,
     share: Decimal | None,
     months_after: int | None,
+    reverse: ReverseChoice | None = None,
 ) -> None:
     """Write the choice in the worker (one transaction); a refusal is the panel's message."""
     store, profile, now = panel.store, panel.profile, panel.now
@@ -201,7 +273,7 @@ def keep_deduction(
     def op() -> Any:
         return change_deductions(
             store().db, ids, profile_id=profile().id, now=now, category=category,
-            share=share, month=months_after,
+            share=share, month=months_after, reverse=reverse,
         )  # fmt: skip
 
     def done(chosen: list[Deduction]) -> None:

@@ -53,13 +53,17 @@ _MONEY = (NET, VAT, GROSS)
 
 def deduction_label(row: PurchaseRow) -> str:
     """The VAT deduction in the list: empty for the defaults (other purchases, 100 %, the
-    month of receipt), else e.g. ``fixed asset · 50 % · 2026-04``."""
+    month of receipt), else e.g. ``fixed asset · 50 % · 2026-04`` (and ``K_31 23 %`` for
+    a reverse charge chosen)."""
     if row.deduction is None:
         return ""
     deduction = deduction_of(row)
     parts = [category_label(deduction.category), share_label(deduction.share)]
     if deduction.later:
         parts.append(month_text(deduction.month))
+    reverse = deduction.reverse
+    if reverse.kind is not None and reverse.rate is not None:
+        parts.append(f"{reverse.kind.value} {reverse.rate.normalize():f} %")
     return " · ".join(parts)
 
 

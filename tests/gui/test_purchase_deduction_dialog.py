@@ -3,7 +3,9 @@ received invoice opens the dialog showing its current choice (other purchases, 1
 month of receipt); the user picks "fixed asset", types 50 and the next month, presses OK;
 the worker keeps it, the list shows it, and the dialog shows it the next time. A share
 over 100 % keeps the dialog open with the reason. Two invoices with different choices
-start as "(unchanged)" ("(bez zmian)") where they differ, and only what is set changes for both."""
+start as "(unchanged)" ("(bez zmian)") where they differ, and only what is set changes for both.
+For an invoice under reverse charge the user picks the kind (K_31) and types the rate: a
+rate that is not Polish keeps the dialog open with the reason; "— none —" clears it."""
 
 from __future__ import annotations
 
@@ -30,9 +32,9 @@ from tests.unit.jpk_support import SUPPLIER_NIP, line, purchase_fa3
 from tests.unit.test_store_support import PID, Clock, make_store, sample_profile
 
 
-def _buy(store: Store, number: str, serial: int, day: date) -> int:
+def _buy(store: Store, number: str, serial: int, day: date, rate: VatRate = VatRate.R23) -> int:
     ksef = make_ksef_number(SUPPLIER_NIP, day, f"{serial:012X}")
-    xml = purchase_fa3(line(VatRate.R23, "100.00"), number=number, issue_date=day)
+    xml = purchase_fa3(line(rate, "100.00"), number=number, issue_date=day)
     moment = datetime.combine(day, datetime.min.time(), UTC)
     received = ReceivedInvoice(
         ksef_number=ksef, seller_nip=SUPPLIER_NIP, seller_name="Dostawca S.A.", number=number,
@@ -199,3 +201,53 @@ def test_invoices_of_different_months_move_by_months_after_their_receipt(
         april: StoredDeduction("other", Decimal(1), "2026-05"),
     }
     qtbot.waitUntil(lambda: _label(panel, april) == "other purchases · 100 % · 2026-05")
+
+
+def test_the_reverse_charge_is_chosen_refused_and_cleared(qtbot, runner, store: Store) -> None:
+    i18n.set_language("pl")
+    oo = _buy(store, "OO/1", 1, date(2026, 3, 5), VatRate.OO)
+    panel = _panel(qtbot, runner, store)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=10_000)
+    panel.table.selectRow(_row_of(panel, oo))
+    dialog = panel.deduction()
+    assert dialog is not None
+    assert dialog.reverse_kind.currentText() == "— brak —"
+    assert not dialog.reverse_rate.isEnabled()
+    kinds = [dialog.reverse_kind.itemData(i) for i in range(dialog.reverse_kind.count())]
+    assert kinds == ["", "K_23", "K_25", "K_27", "K_29", "K_31"]
+
+    dialog.reverse_kind.setCurrentIndex(dialog.reverse_kind.findData("K_31"))
+    assert "K_31/K_32" in dialog.reverse_kind.currentText()
+    assert dialog.reverse_rate.isEnabled()
+    _ok(qtbot, dialog)  # a kind without its rate
+    assert dialog.isVisible()
+    assert "23, 8, 5" in dialog.problem.text()
+    QTest.keyClicks(dialog.reverse_rate, "19")
+    _ok(qtbot, dialog)
+    assert dialog.isVisible()
+    assert "19 %" in dialog.problem.text()
+    assert "stawką" in dialog.problem.text()  # in Polish
+    assert deductions_of(store.db.connection(), [oo], profile_id=PID) == {}
+
+    dialog.reverse_rate.selectAll()
+    QTest.keyClicks(dialog.reverse_rate, "23 %")
+    with qtbot.waitSignal(panel.deduction_chosen, timeout=10_000):
+        _ok(qtbot, dialog)
+    assert deductions_of(store.db.connection(), [oo], profile_id=PID) == {
+        oo: StoredDeduction("other", Decimal(1), None, "K_31", Decimal(23))
+    }
+    qtbot.waitUntil(lambda: not panel.dialogs)
+    qtbot.waitUntil(
+        lambda: _label(panel, oo) == "pozostałe nabycia · 100 % · K_31 23 %", timeout=10_000
+    )
+
+    panel.table.selectRow(_row_of(panel, oo))
+    again = panel.deduction()
+    assert again is not None
+    assert (again.reverse_kind.currentData(), again.reverse_rate.text()) == ("K_31", "23")
+    again.reverse_kind.setCurrentIndex(again.reverse_kind.findData(""))
+    assert again.reverse_rate.text() == ""
+    assert not again.reverse_rate.isEnabled()
+    with qtbot.waitSignal(panel.deduction_chosen, timeout=10_000):
+        _ok(qtbot, again)
+    assert deductions_of(store.db.connection(), [oo], profile_id=PID) == {}  # the defaults
