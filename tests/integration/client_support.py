@@ -6,8 +6,9 @@
   requestBody schema of its operation in open-api.json (and fails on undocumented
   paths), records what was sent and answered, and can run actions after the n-th
   matching answer (to switch sandbox faults on mid-flight).
-- ``SEEN_SECRETS``: every KSeF token handed out to the suite; a last test checks that
-  none of them is in any file the suite left behind.
+- ``SEEN_SECRETS``: every KSeF token handed out to the suite; when the test session ends
+  (each pytest-xdist worker's, too) ``leaked_tokens`` must find none of them in any file
+  the session left behind (tests/integration/conftest.py).
 """
 
 from __future__ import annotations
@@ -251,3 +252,33 @@ def sandbox_accepted(sb: Any, nip: str = NIP) -> dict[str, str]:
 
 def sandbox_rejected(sb: Any, nip: str = NIP) -> list[dict[str, Any]]:
     return list(sb.accepted_state()["nips"].get(nip, {}).get("rejected", []))
+
+
+def _sandbox_state(path: Path, data: bytes) -> bool:
+    """The Sandbox's own persisted state (what KSeF itself keeps: the tokens it issued),
+    or the file it is being written to: a server's data, not a file the client left."""
+    from ksef_desktop.sandbox.persist import FORMAT, TEMP_PREFIX
+
+    if path.name.startswith(TEMP_PREFIX):
+        return True
+    if path.suffix != ".json":
+        return False
+    try:
+        parsed = json.loads(data)
+    except ValueError:
+        return False
+    return isinstance(parsed, dict) and parsed.get("format") == FORMAT
+
+
+def leaked_tokens(root: Path, secrets: set[str], log: Path | None = None) -> list[str]:
+    """The files under ``root`` (and ``log``) holding one of ``secrets``, the Sandbox's
+    own state excepted."""
+    files = [p for p in root.rglob("*") if p.is_file()]
+    if log is not None:
+        files.append(log)
+    leaks = []
+    for path in files:
+        data = path.read_bytes()
+        if any(secret.encode() in data for secret in secrets) and not _sandbox_state(path, data):
+            leaks.append(str(path))
+    return leaks

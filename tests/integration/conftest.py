@@ -56,6 +56,21 @@ class ManualClock:
         self.moment += timedelta(**delta)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_token_left_behind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """When the session ends (in each pytest-xdist worker, whatever ran last there), no
+    KSeF token handed to the suite is in a file it left behind or in the client's log."""
+    from tests.integration.client_support import LOG_FILE, SEEN_SECRETS, leaked_tokens
+
+    yield
+    if not SEEN_SECRETS:
+        return  # no client test ran in this session
+    assert LOG_FILE.stat().st_size > 0, "the client's log was captured"
+    leaks = leaked_tokens(tmp_path_factory.getbasetemp(), SEEN_SECRETS, LOG_FILE)
+    assert not leaks, f"a KSeF token was left in {leaks}"
+    LOG_FILE.unlink()  # checked: nothing of ours stays behind in /tmp
+
+
 @pytest.fixture
 def sandbox_factory() -> Iterator[Callable[..., Sandbox]]:
     started: list[Sandbox] = []
