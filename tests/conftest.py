@@ -69,12 +69,19 @@ def _private_keyring() -> None:
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
     _private_keyring()
+
 OFFICIAL_SAMPLES = sorted((DATA / "fa3-official").glob("*.xml"))
 
 _FOLDER_MARKERS = {"gui": "gui", "integration": "integration"}
 
+#: The longest test files start first: a parallel run ends when its last file does, and
+#: the crash campaign alone takes about three minutes (the bundle's build, one).
+_FIRST = ("tests/integration/test_submit_crash.py", "tests/smoke/test_bundle.py")
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(_FIRST)))  # stable
     for item in items:
         parts = Path(str(item.fspath)).parts
         for folder, marker in _FOLDER_MARKERS.items():
