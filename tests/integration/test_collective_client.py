@@ -64,9 +64,10 @@ def test_generate_list_and_look_up(
     assert first.payment == pay
     assert first.description == "raty"
     assert not any(i.details_hidden for i in items)
+    # (the module's other tests may put the same invoices under identifiers of their own)
     back = all_collective_identifiers_of_invoice(seller.transport, numbers[1])
-    assert [b.collective_identifier_number for b in back] == [ident]
-    assert back[0].created_in_current_context
+    (mine,) = [b for b in back if b.collective_identifier_number == ident]
+    assert mine.created_in_current_context
     now = datetime.now(UTC)
     found = all_collective_identifiers(
         seller.transport,
