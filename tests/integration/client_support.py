@@ -278,7 +278,10 @@ def leaked_tokens(root: Path, secrets: set[str], log: Path | None = None) -> lis
         files.append(log)
     leaks = []
     for path in files:
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:  # gone meanwhile (a database's -wal file at its close)
+            continue
         if any(secret.encode() in data for secret in secrets) and not _sandbox_state(path, data):
             leaks.append(str(path))
     return leaks

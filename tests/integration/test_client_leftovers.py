@@ -31,3 +31,21 @@ def test_the_sandboxs_own_state_is_not_a_leak(tmp_path: Path) -> None:
     # a JSON file that merely looks like it is still a leak
     (tmp_path / "copy.json").write_text(json.dumps({"format": "other", "state": [TOKEN]}))
     assert [Path(p).name for p in leaked_tokens(tmp_path, {TOKEN})] == ["copy.json"]
+
+
+def test_a_file_gone_during_the_scan_is_no_leak(tmp_path: Path, monkeypatch) -> None:
+    """A database's -wal file may vanish between the listing and the reading (a program
+    still closing): it left nothing behind."""
+    wal = tmp_path / "cache.sqlite3-wal"
+    wal.write_text(TOKEN)
+    kept = tmp_path / "kept.txt"
+    kept.write_text(TOKEN)
+    listing = Path.rglob
+
+    def vanishing(self: Path, pattern: str):
+        found = list(listing(self, pattern))
+        wal.unlink()
+        return iter(found)
+
+    monkeypatch.setattr(Path, "rglob", vanishing)
+    assert [Path(p).name for p in leaked_tokens(tmp_path, {TOKEN})] == ["kept.txt"]
