@@ -7,7 +7,9 @@ Writes the JPK_V7M(3) file of a month from one of two sources:
   or marker (``services.jpk_month`` says which invoice goes in how);
 - FA(3) files given on the command line: ``--sales FILE=STATUS`` and
   ``--purchases FILE=STATUS``, where STATUS is the invoice's KSeF number, ``OFF`` (issued
-  offline, no number yet) or ``BFK`` (issued outside KSeF).
+  offline, no number yet) or ``BFK`` (issued outside KSeF); a purchase under reverse
+  charge needs ``--reverse-charge FILE=KIND:RATE`` (e.g. ``K_31:23``), which adds the
+  buyer's own output tax to the sales, as ``purchases deduction`` does for the store.
 The file is validated against the official schema before it is written (atomically),
 then the command prints
 
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
     from decimal import Decimal
 
     from ksef_desktop.jpk.errors import Notice
+    from ksef_desktop.jpk.from_fa3 import ReverseCharge
     from ksef_desktop.jpk.model import DeclarationInputs, Period, Taxpayer
     from ksef_desktop.store.jpk_files import JpkFileRecord
 
@@ -127,6 +130,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=[],
         metavar="FILE=SHARE",
         help="the deductible share of a purchase's tax, 0-1 (default 1)",
+    )
+    files.add_argument(
+        "--reverse-charge",
+        action="append",
+        default=[],
+        metavar="FILE=KIND:RATE",
+        help="a purchase under reverse charge: the K_ pair of the tax the buyer owes "
+        "(K_23, K_25, K_27, K_29, K_31) and the Polish rate it applies, e.g. K_31:23",
     )
     dec = parser.add_argument_group("the declaration")
     dec.add_argument(
@@ -333,9 +344,12 @@ def _run(args: argparse.Namespace) -> int:
         raise CommandRefused(
             _("Give either --env/--base-url (the profile's invoices) or files (--sales ...)."), 2
         )
-    if args.rate or args.fixed_asset or args.deductible:
+    if args.rate or args.fixed_asset or args.deductible or args.reverse_charge:
         raise CommandRefused(
-            _("--rate, --fixed-asset and --deductible name files given with --sales/--purchases."),
+            _(
+                "--rate, --fixed-asset, --deductible and --reverse-charge name files given "
+                "with --sales/--purchases."
+            ),
             2,
         )
     if args.correction and args.again:
@@ -392,6 +406,36 @@ def _history_line(record: JpkFileRecord) -> str:
     )
 
 
+def _reverse_charge(text: str) -> ReverseCharge:
+    """``K_31:23`` → the reverse charge's K_ pair and the Polish rate the buyer applies."""
+    from ksef_desktop.jpk.from_fa3 import ReverseCharge
+    from ksef_desktop.jpk.model import SelfAssessment
+    from ksef_desktop.services.purchase_deductions import (
+        DeductionRefused,
+        ReverseChoice,
+        check_reverse,
+    )
+
+    kind_text, sep, rate_text = text.partition(":")
+    kinds = {kind.value: kind for kind in SelfAssessment}
+    kind = kinds.get(kind_text.strip().upper())
+    if not sep or kind is None:
+        raise CommandRefused(
+            _(
+                "--reverse-charge expects FILE=KIND:RATE with KIND one of {kinds} "
+                "(e.g. K_31:23), not {value!r}."
+            ).format(kinds=", ".join(kinds), value=text),
+            2,
+        )
+    try:
+        checked = check_reverse(ReverseChoice(kind, _decimal(rate_text, "--reverse-charge")))
+    except DeductionRefused as exc:
+        raise CommandRefused(exc.message(), 2) from None
+    assert checked.kind is not None
+    assert checked.rate is not None
+    return ReverseCharge(checked.kind, checked.rate)
+
+
 def _run_files(
     args: argparse.Namespace, period: Period, taxpayer: Taxpayer, inputs: DeclarationInputs
 ) -> int:
@@ -407,11 +451,18 @@ def _run_files(
         name: _decimal(v, "--deductible")
         for name, v in _pairs(args.deductible, "--deductible").items()
     }
+    reverse = {
+        name: _reverse_charge(value)
+        for name, value in _pairs(args.reverse_charge, "--reverse-charge").items()
+    }
     for name in [*rates, *shares, *args.fixed_asset]:
         if name not in sales_files and name not in purchase_files:
             raise CommandRefused(
                 _("{file} is not among --sales or --purchases.").format(file=name), 2
             )
+    for name in reverse:
+        if name not in purchase_files:
+            raise CommandRefused(_("{file} is not among --purchases.").format(file=name), 2)
     sales = [
         from_fa3.sales_document(
             _read(name),
@@ -422,8 +473,9 @@ def _run_files(
         )
         for name, status in sales_files.items()
     ]
-    purchases = [
-        from_fa3.purchase_document(
+    purchases = []
+    for name, status in purchase_files.items():
+        bought, owed = from_fa3.purchase_rows(
             _read(name),
             _status(status),
             category=DeductionCategory.FIXED_ASSETS
@@ -431,11 +483,13 @@ def _run_files(
             else DeductionCategory.OTHER,
             deductible_share=shares.get(name, _decimal("1", "--deductible")),
             exchange_rate=rates.get(name),
+            reverse_charge=reverse.get(name),
             own_nip=args.nip,
             label=name,
         )
-        for name, status in purchase_files.items()
-    ]
+        purchases.append(bought)
+        if owed is not None:  # the buyer's own output tax of a reverse-charge purchase
+            sales.append(owed)
     sales.sort(key=lambda doc: doc.issue_date)
     purchases.sort(key=lambda doc: doc.issue_date)
     data = build_jpk(period, taxpayer, sales, purchases, inputs, args.correction)

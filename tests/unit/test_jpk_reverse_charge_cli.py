@@ -8,6 +8,7 @@ K_42/K_43; bad combinations and rates are refused (exit 2) without changing anyt
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,50 @@ def test_the_reverse_charge_from_the_command_line(
     code, out, _err = run(kept, capsys, "purchases", "deduction", ksef, "--reverse-charge", "none")
     assert (code, out) == (0, f"{ksef} other 100% 2026-03\n")
     assert stored(kept) == {}
+
+
+def test_the_files_form_takes_a_reverse_charge_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``jpk --purchases FILE=KSEF --reverse-charge FILE=K_31:23``: the purchase's row and
+    the buyer's own output tax, as from the store; without it the file stops with the
+    reason; a wrong kind or rate is refused (exit 2) and writes nothing."""
+    from ksef_desktop.domain.identifiers import make_ksef_number
+    from tests.unit.jpk_support import SUPPLIER_NIP, line, purchase_fa3
+
+    bought = tmp_path / "zakup-oo.xml"
+    bought.write_bytes(purchase_fa3(line(VatRate.OO, "1000.00"), number="ZAK/OO"))
+    ksef = make_ksef_number(SUPPLIER_NIP, date(2026, 3, 5), "0000000000A1")
+    out_file = tmp_path / "jpk.xml"
+    files = ["--purchases", f"{bought}={ksef}", "-o", str(out_file)]
+
+    def jpk(*extra: str) -> tuple[int, str, str]:
+        code = cli.main(["--lang", "en", "jpk", "--month", "2026-03", "--nip", "5265877635",
+                         *PERSON, *files, *extra])  # fmt: skip
+        printed = capsys.readouterr()
+        return code, printed.out, printed.err
+
+    code, _out, err = jpk()
+    assert code == 1
+    assert "reverse charge" in err
+    assert not out_file.exists()
+    for bad in (f"{bought}=K_99:23", f"{bought}=K_31:19", f"{bought}=K_31", "other.xml=K_31:23"):
+        code, _out, err = jpk("--reverse-charge", bad)
+        assert code == 2, (bad, err)
+        assert not out_file.exists()
+
+    code, out, err = jpk("--reverse-charge", f"{bought}=k_31:23")
+    assert code == 0, err
+    data = out_file.read_bytes()
+    assert schema_errors(root(data)) == ()
+    assert out.splitlines()[:4] == [
+        "LiczbaWierszySprzedazy 1",
+        "LiczbaWierszyZakupow 1",
+        "PodatekNalezny 230.00",
+        "PodatekNaliczony 230.00",
+    ]
+    (sale,) = rows(data, "SprzedazWiersz")
+    assert (sale["K_31"], sale["K_32"]) == ("1000.00", "230.00")
+    (purchase,) = rows(data, "ZakupWiersz")
+    assert (purchase["K_42"], purchase["K_43"], purchase["NrKSeF"]) == ("1000.00", "230.00", ksef)
+    assert declaration(data)["P_51"] == "0"
