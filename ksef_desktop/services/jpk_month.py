@@ -371,6 +371,19 @@ def overview_month(
     )
 
 
+def redeclare(overview: MonthOverview, inputs: DeclarationInputs) -> MonthOverview:
+    """``overview`` with the declaration's inputs changed (P_39, a refund …): the rows
+    already gathered are counted again, the store is not read."""
+    documents = overview.documents
+    fields = decl.compute(documents.sales, documents.purchases, inputs, correction=False)
+    return replace(
+        overview,
+        to_pay=fields.get("P_51", ZERO),
+        carried_forward=fields.get("P_62", ZERO),
+        surplus_carried=inputs.surplus_carried,
+    )
+
+
 @dataclass(frozen=True)
 class SavedMonth:
     """A file made and recorded."""

@@ -11,7 +11,7 @@ has a file gets a correction (CelZlozenia 2) with its reason by default.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -267,7 +267,7 @@ class JpkDialog(QDialog):
             self.runner, self.store, self.profile, self.now, self.period(), self
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.entries_changed.connect(self._recount)  # keeps what the user typed
+        dialog.entries_changed.connect(self._reread)
         dialog.reload()
         dialog.show()
         dialog.activateWindow()
@@ -342,13 +342,31 @@ class JpkDialog(QDialog):
         self._say(_("Reading the invoices of {month}…").format(month=period))
         self._submit(run, self._show, self._failed, name="jpk-month")
 
-    def _recount(self) -> None:
-        if self.loaded is None or self.busy:
-            return
+    def _typed_inputs(self) -> DeclarationInputs | None:
         try:
-            inputs = self._inputs()
+            return self._inputs()
         except JpkError as exc:
             self._say(exc.text(), problem=True)
+            return None
+
+    def _recount(self) -> None:
+        """The declaration typed changed: count the month's rows again (the store is not
+        read again for a figure typed)."""
+        from ksef_desktop.services.jpk_month import redeclare
+
+        loaded = self.loaded
+        if loaded is None or self.busy or (inputs := self._typed_inputs()) is None:
+            return
+        self._submit(
+            lambda job: replace(loaded, overview=redeclare(loaded.overview, inputs)),
+            self._show,
+            self._failed,
+            name="jpk-declaration",
+        )
+
+    def _reread(self) -> None:
+        """The month's documents changed: read them again, keeping what the user typed."""
+        if self.loaded is None or self.busy or (inputs := self._typed_inputs()) is None:
             return
         self.reload(inputs)
 

@@ -117,6 +117,28 @@ def test_the_month_saved_then_corrected(qtbot, runner, synced, tmp_path, monkeyp
     assert not dialog.correction.isChecked()
     assert dialog.history.topLevelItemCount() == 0
 
+    # A surplus carried (P_39) typed: the declaration is counted again from the rows
+    # already read (the same rows, a larger surplus to carry), then put back.
+    before = dialog.loaded
+    assert before is not None
+    dialog.surplus.setText("100000")
+    dialog.surplus.editingFinished.emit()
+    qtbot.waitUntil(lambda: dialog.loaded is not before and runner.is_idle(), timeout=10_000)
+    counted = dialog.loaded
+    assert counted is not None
+    assert counted.overview.documents is before.overview.documents  # not read again
+    assert counted.overview.carried_forward > before.overview.carried_forward
+    assert dialog.carried.text() == fmt_money(counted.overview.carried_forward)
+    dialog.surplus.setText(str(int(before.overview.surplus_carried)))
+    dialog.surplus.editingFinished.emit()
+    qtbot.waitUntil(
+        lambda: (
+            dialog.loaded is not None
+            and dialog.loaded.overview.carried_forward == before.overview.carried_forward
+        ),
+        timeout=10_000,
+    )
+
     # The taxpayer, typed once.
     dialog.first_name.setText("Jan")
     dialog.last_name.setText("Kowalski")

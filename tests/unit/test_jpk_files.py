@@ -320,3 +320,18 @@ def test_a_corrected_surplus_asks_for_the_next_months_correction(month: Month) -
     )  # fmt: skip
     codes = [n.code for n in overview_month(month.store, month.profile, APRIL).documents.notices]
     assert "surplus-moved" not in codes
+
+
+def test_a_declaration_typed_is_counted_from_the_rows_gathered(month: Month) -> None:
+    """``redeclare``: what ``overview_month`` gives for the same inputs, without reading
+    the store again (the dialog's P_39 and refund fields)."""
+    from ksef_desktop.services.jpk_month import redeclare
+
+    month.purchase(make_ksef_number(SUPPLIER_NIP, date(2026, 3, 5), "0000000000C1"), "ZAK/1")
+    month.issue("offline24")
+    first = overview_month(month.store, month.profile, MARCH)
+    inputs = DeclarationInputs(surplus_carried=Decimal(500))
+    again = overview_month(month.store, month.profile, MARCH, inputs)
+    counted = redeclare(first, inputs)
+    assert counted == again
+    assert counted.carried_forward != first.carried_forward  # the surplus moved it
