@@ -6,78 +6,21 @@ receipt), and a purchase without the right to deduct (0 %) left out with a notic
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from ksef_desktop.domain.identifiers import make_ksef_number
-from ksef_desktop.domain.invoice import VatRate
-from ksef_desktop.jpk.model import DeclarationInputs, DeductionCategory, Period
-from ksef_desktop.jpk.schema import schema_errors
-from ksef_desktop.services.jpk_month import MonthFile, build_month
-from ksef_desktop.services.purchase_deductions import MonthChoice, change_deductions
-from ksef_desktop.store import Store
-from ksef_desktop.store.profiles import Profile
-from ksef_desktop.store.purchases import ReceivedInvoice, add_purchase
-from tests.unit.jpk_support import SUPPLIER_NIP, TAXPAYER, field, line, purchase_fa3, root, rows
-from tests.unit.test_store_support import PID, Clock, make_store, sample_profile
-
-MARCH, APRIL, MAY = Period(2026, 3), Period(2026, 4), Period(2026, 5)
-CREATED = datetime(2026, 6, 20, 10, 0, tzinfo=UTC)
-
-
-@dataclass
-class Books:
-    store: Store
-    profile: Profile
-    clock: Clock
-
-    def purchase(self, number: str, serial: int, net: str = "100.00") -> tuple[int, str]:
-        """An invoice for ``net`` at 23 % received on 5 March (its KSeF number's date)."""
-        day = date(2026, 3, 5)
-        ksef = make_ksef_number(SUPPLIER_NIP, day, f"{serial:012X}")
-        xml = purchase_fa3(line(VatRate.R23, net), number=number, issue_date=date(2026, 3, 1))
-        moment = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
-        received = ReceivedInvoice(
-            ksef_number=ksef, seller_nip=SUPPLIER_NIP, seller_name="Dostawca S.A.",
-            number=number, kind="VAT", issue_date=date(2026, 3, 1), acquired_at=moment,
-            stored_at=moment, net=Decimal(net), vat=Decimal(net) * Decimal("0.23"),
-            gross=Decimal(net) * Decimal("1.23"), currency="PLN", xml=xml,
-        )  # fmt: skip
-        with self.store.db.transaction() as conn:
-            made = add_purchase(conn, self.store.archive, received, profile_id=PID, now=moment)
-        assert made is not None
-        return made, ksef
-
-    def choose(
-        self,
-        purchase_id: int,
-        *,
-        category: DeductionCategory | None = None,
-        share: str | None = None,
-        month: MonthChoice = None,
-    ) -> None:
-        change_deductions(
-            self.store.db, [purchase_id], profile_id=PID, now=self.clock, category=category,
-            share=None if share is None else Decimal(share), month=month,
-        )  # fmt: skip
-
-    def month(self, period: Period) -> MonthFile:
-        made = build_month(
-            self.store, self.profile, period, TAXPAYER, DeclarationInputs(), created_at=CREATED
-        )
-        assert schema_errors(root(made.data)) == ()
-        return made
+from ksef_desktop.jpk.model import DeductionCategory
+from ksef_desktop.services.jpk_month import MonthFile
+from tests.unit.jpk_books import APRIL, MARCH, MAY, Books, open_books
+from tests.unit.jpk_support import field, rows
 
 
 @pytest.fixture
 def books(tmp_path: Path) -> Iterator[Books]:
-    store = make_store(tmp_path)
-    yield Books(store, sample_profile(store), Clock())
-    store.close()
+    yield from open_books(tmp_path)
 
 
 def _purchase_row(made: MonthFile, number: str) -> dict[str, str]:

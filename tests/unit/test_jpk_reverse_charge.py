@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,11 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ksef_desktop import i18n
-from ksef_desktop.domain.identifiers import make_ksef_number
 from ksef_desktop.domain.invoice import VatRate
-from ksef_desktop.jpk.model import DeclarationInputs, DeductionCategory, Period, SelfAssessment
-from ksef_desktop.jpk.schema import schema_errors
-from ksef_desktop.services.jpk_month import MonthFile, build_month
+from ksef_desktop.jpk.model import DeductionCategory, SelfAssessment
+from ksef_desktop.services.jpk_month import MonthFile
 from ksef_desktop.services.purchase_deductions import (
     NO_REVERSE,
     REVERSE_RATES,
@@ -35,72 +32,22 @@ from ksef_desktop.services.purchase_deductions import (
     deductions,
     parse_rate,
 )
-from ksef_desktop.store import Store
-from ksef_desktop.store.profiles import Profile
 from ksef_desktop.store.purchase_deductions import deductions_of
-from ksef_desktop.store.purchases import ReceivedInvoice, add_purchase
+from tests.unit.jpk_books import APRIL, Books, open_books
 from tests.unit.jpk_support import (
     SUPPLIER_NIP,
-    TAXPAYER,
     declaration,
     field,
-    line,
-    purchase_fa3,
-    root,
     rows,
 )
-from tests.unit.test_store_support import PID, Clock, make_store, sample_profile
+from tests.unit.test_store_support import PID
 
-MARCH, APRIL = Period(2026, 3), Period(2026, 4)
-CREATED = datetime(2026, 6, 20, 10, 0, tzinfo=UTC)
 K31_23 = ReverseChoice(SelfAssessment.BUYER_IS_TAXPAYER, Decimal(23))
-
-
-@dataclass
-class Books:
-    store: Store
-    profile: Profile
-    clock: Clock
-
-    def purchase(
-        self, number: str, serial: int, rate: VatRate, net: str, issued: date = date(2026, 3, 1)
-    ) -> tuple[int, str]:
-        """An invoice of one line at ``rate`` received on 5 March (its KSeF number's date),
-        kept as ``purchases_sync`` keeps it (archive file + row)."""
-        moment = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
-        ksef = make_ksef_number(SUPPLIER_NIP, moment.date(), f"{serial:012X}")
-        xml = purchase_fa3(line(rate, net), number=number, issue_date=issued)
-        vat = Decimal(net) * Decimal("0.23") if rate is VatRate.R23 else Decimal(0)
-        received = ReceivedInvoice(
-            ksef_number=ksef, seller_nip=SUPPLIER_NIP, seller_name="Dostawca S.A.",
-            number=number, kind="VAT", issue_date=issued, acquired_at=moment,
-            stored_at=moment, net=Decimal(net), vat=vat, gross=Decimal(net) + vat,
-            currency="PLN", xml=xml,
-        )  # fmt: skip
-        with self.store.db.transaction() as conn:
-            made = add_purchase(conn, self.store.archive, received, profile_id=PID, now=moment)
-        assert made is not None
-        return made, ksef
-
-    def choose(self, purchase_id: int, reverse: ReverseChoice, share: str | None = None) -> None:
-        change_deductions(
-            self.store.db, [purchase_id], profile_id=PID, now=self.clock, reverse=reverse,
-            share=None if share is None else Decimal(share),
-        )  # fmt: skip
-
-    def month(self, period: Period = MARCH) -> MonthFile:
-        made = build_month(
-            self.store, self.profile, period, TAXPAYER, DeclarationInputs(), created_at=CREATED
-        )
-        assert schema_errors(root(made.data)) == ()
-        return made
 
 
 @pytest.fixture
 def books(tmp_path: Path) -> Iterator[Books]:
-    store = make_store(tmp_path)
-    yield Books(store, sample_profile(store), Clock())
-    store.close()
+    yield from open_books(tmp_path)
 
 
 def _codes(made: MonthFile) -> list[str]:

@@ -17,8 +17,8 @@ from ksef_desktop import cli
 from ksef_desktop.domain.invoice import VatRate
 from ksef_desktop.jpk.schema import schema_errors
 from ksef_desktop.store.purchase_deductions import deductions_of
+from tests.unit.jpk_books import Books
 from tests.unit.jpk_support import declaration, root, rows
-from tests.unit.test_jpk_reverse_charge import Books
 from tests.unit.test_store_support import PID, Clock, make_store, sample_profile
 
 PERSON = [
